@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# One command from a fresh clone to a running host: installs Azurite (pinned in package-lock.json),
+# creates local.settings.json, starts Azurite unless storage is elsewhere, builds and starts the host.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if [ ! -x node_modules/.bin/azurite ]; then
+  echo "Installing Azurite (npm ci)..."
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+if [ ! -f local.settings.json ]; then
+  cp local.settings.sample.json local.settings.json
+  echo "Created local.settings.json from local.settings.sample.json"
+fi
+
+setting() { # value of a "Values" entry: environment first, then local.settings.json
+  local name=$1
+  if [ -n "${!name:-}" ]; then printf '%s' "${!name}"; return; fi
+  node -e 'const s=require("./local.settings.json");process.stdout.write(((s.Values||{})[process.argv[1]])||"")' "$name"
+}
+key() { node -e 'const s=require("./local.settings.json");process.stdout.write(((s.Values||{})["Keys:"+process.argv[1]])||"")' "$1"; }
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+storage=$(setting AzureWebJobsStorage)
+azurite_pid=""
+cleanup() {
+  trap - INT TERM EXIT
+  if [ -n "${host_pid:-}" ]; then kill "$host_pid" 2>/dev/null || true; wait "$host_pid" 2>/dev/null || true; fi
+  if [ -n "$azurite_pid" ]; then kill "$azurite_pid" 2>/dev/null || true; wait "$azurite_pid" 2>/dev/null || true; echo "Azurite stopped."; fi
+}
+trap cleanup INT TERM EXIT
+
+if [ "$storage" = "UseDevelopmentStorage=true" ] || [ -z "$storage" ]; then
+  if listening 10000 && listening 10001 && listening 10002; then
+    echo "Using the Azurite already listening on 10000-10002."
+  else
+    mkdir -p .azurite
+    node_modules/.bin/azurite --location .azurite --debug .azurite/debug.log --skipApiVersionCheck --loose \
+      --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 > .azurite/azurite.log 2>&1 &
+    azurite_pid=$!
+    for _ in $(seq 1 60); do listening 10000 && listening 10001 && listening 10002 && break; sleep 0.5; done
+    listening 10002 || { echo "Azurite did not start; see .azurite/azurite.log"; exit 1; }
+    echo "Azurite started (data kept in .azurite/)."
+  fi
+else
+  echo "Using the storage account in AzureWebJobsStorage."
+fi
+
+dotnet build src/Collection.Functions -c Debug --nologo -v quiet
+url="${ASPNETCORE_URLS:-http://localhost:7071}"
+cat <<INFO
+
+Collection.Functions
+  API base URL     $url/api           (health: $url/api/health)
+  OpenAPI UI       $url/scalar/v1     (document: $url/openapi/v1.json)
+  Function list    $url/admin/functions   (x-functions-key: $(key admin))
+  Upload to        containers school-rosters, university-rosters, tax-returns, subsidy-lists
+                   (Azurite blob endpoint http://127.0.0.1:10000/devstoreaccount1)
+  Development keys admin=$(key admin) staff=$(key staff) approver=$(key approver)
+                   tax=$(key tax) community=$(key community) school SCH001=$(key school:SCH001)
+  Ctrl-C stops the host and Azurite.
+
+INFO
+dotnet run --no-build --project src/Collection.Functions --no-launch-profile -- --urls "$url" &
+host_pid=$!
+wait "$host_pid"

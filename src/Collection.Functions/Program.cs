@@ -1,0 +1,13 @@
+using Collection.Functions;
+using Collection.Runtime.Hosting;
+
+// The one composition root: the runtime, the app's services, and the function table.
+var builder = WebApplication.CreateBuilder(args);
+builder.AddFunctionsHost(AppFunctions.Register);
+
+var app = builder.Build();
+app.MapFunctionsHost();
+await app.RunAsync();
+
+/// <summary>Entry point, visible to integration tests (WebApplicationFactory).</summary>
+public partial class Program;
