@@ -3,6 +3,8 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Collection.Runtime.Functions;
+using Collection.Runtime.Http;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -44,6 +46,10 @@ public static class FunctionsHostExtensions
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton<FunctionKeyStore>();
+        builder.Services.AddAuthentication(FunctionKeyDefaults.Scheme)
+            .AddScheme<AuthenticationSchemeOptions, FunctionKeyHandler>(FunctionKeyDefaults.Scheme, null);
+        builder.Services.AddAuthorization();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
 
@@ -60,6 +66,8 @@ public static class FunctionsHostExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
 
         var catalog = app.Services.GetRequiredService<FunctionCatalog>();
         var api = app.MapGroup("/api");
@@ -83,9 +91,9 @@ public static class FunctionsHostExtensions
             map(api);
         }
 
-        app.MapGet("/admin/functions", (FunctionCatalog functions) =>
-            functions.Functions.Select(f => new { name = f.Name, trigger = f.Trigger.ToString().ToLowerInvariant(), binding = f.Binding, implementation = f.Implementation.FullName }))
-            .WithTags("Admin");
+        var admin = app.MapGroup("/admin").RequireRoles(FunctionRoles.Admin).WithTags("Admin");
+        admin.MapGet("/functions", (FunctionCatalog functions) =>
+            functions.Functions.Select(f => new { name = f.Name, trigger = f.Trigger.ToString().ToLowerInvariant(), binding = f.Binding, implementation = f.Implementation.FullName }));
 
         app.MapOpenApi();
         app.MapScalarApiReference();
