@@ -61,6 +61,7 @@ Collection.Functions
   Ctrl-C stops the host and Azurite.
 
 INFO
-dotnet run --no-build --project src/Collection.Functions --no-launch-profile -- --urls "$url" &
+# Run from the repository root: it is the function app root (host.json, local.settings.json), as with `func start`.
+dotnet src/Collection.Functions/bin/Debug/net10.0/Collection.Functions.dll --urls "$url" &
 host_pid=$!
 wait "$host_pid"
