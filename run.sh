@@ -23,10 +23,17 @@ listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 storage=$(setting AzureWebJobsStorage)
 azurite_pid=""
+stop() { # TERM, then KILL after 10 s: Azurite closes its services on TERM but its node process may linger
+  local pid=$1
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
 cleanup() {
   trap - INT TERM EXIT
-  if [ -n "${host_pid:-}" ]; then kill "$host_pid" 2>/dev/null || true; wait "$host_pid" 2>/dev/null || true; fi
-  if [ -n "$azurite_pid" ]; then kill "$azurite_pid" 2>/dev/null || true; wait "$azurite_pid" 2>/dev/null || true; echo "Azurite stopped."; fi
+  if [ -n "${host_pid:-}" ]; then stop "$host_pid"; echo "Host stopped."; fi
+  if [ -n "$azurite_pid" ]; then stop "$azurite_pid"; echo "Azurite stopped (data kept in .azurite/)."; fi
 }
 trap cleanup INT TERM EXIT
 
