@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using Collection.Testing;
+
+namespace Collection.Functions.Tests.Readme;
+
+/// <summary>
+/// ./run.sh as a newcomer runs it: builds, starts the host, prints where things are, and stops cleanly
+/// on Ctrl-C. Storage points at the test's Azurite so it never touches a developer's on 10000-10002.
+/// </summary>
+public sealed class RunScriptTests
+{
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task RunScript_StartsHostThatAnswers_AndStopsOnInterrupt()
+    {
+        var root = ReadmeCommands.RepositoryRoot();
+        var azurite = await AzuriteInstance.SharedAsync();
+        var port = ReadmeCommands.FreePort();
+        var start = new ProcessStartInfo("bash", ["./run.sh"])
+        {
+            WorkingDirectory = root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["AzureWebJobsStorage"] = azurite.ConnectionString;
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        using var script = Process.Start(start)!;
+        var output = script.StandardOutput.ReadToEndAsync();
+        var errors = script.StandardError.ReadToEndAsync();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+
+        var healthy = false;
+        for (var deadline = DateTime.UtcNow.AddMinutes(4); DateTime.UtcNow < deadline && !script.HasExited && !healthy; await Task.Delay(1000))
+        {
+            try
+            {
+                healthy = (await http.GetAsync(new Uri($"http://127.0.0.1:{port}/api/health"))).IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                // Still building or starting.
+            }
+        }
+
+        using (var interrupt = Process.Start("kill", ["-INT", script.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await interrupt.WaitForExitAsync();
+        }
+
+        using var stopWithin = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await script.WaitForExitAsync(stopWithin.Token);
+        var printed = await output + await errors;
+
+        Assert.True(healthy, "run.sh did not bring up a healthy host:\n" + printed);
+        Assert.Contains($"API base URL     http://127.0.0.1:{port}/api", printed, StringComparison.Ordinal);
+        Assert.Contains("Host stopped.", printed, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(new Uri($"http://127.0.0.1:{port}/api/health")));
+    }
+}
