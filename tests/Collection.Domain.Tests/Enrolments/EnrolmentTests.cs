@@ -1,0 +1,128 @@
+using Collection.Domain.Enrolments;
+
+namespace Collection.Domain.Tests.Enrolments;
+
+public class EnrolmentTests
+{
+    private static readonly DateTimeOffset At = new(2021, 12, 1, 9, 0, 0, TimeSpan.FromHours(8));
+    private static readonly EnrolmentTerms Resident2022 = new(460m, 0m, 460m, 0m, new(2022, 1, 1), new(2022, 12, 31));
+
+    private static Enrolment Enrol(EnrolmentTerms terms, DateOnly today) =>
+        Enrolment.Register("wuhai-2022", "150302198506010012", "window", terms, today, At, "staff");
+
+    private static PostedPayment Payment(string id, decimal amount, DateOnly paidOn) =>
+        new(id, amount, paidOn, "online", true, At, "tax");
+
+    [Fact]
+    public void Register_WithBalance_IsAssessedWithHistory()
+    {
+        var enrolment = Enrol(Resident2022, new(2021, 12, 1));
+
+        Assert.Equal(EnrolmentStatus.Assessed, enrolment.Status);
+        Assert.Equal(460m, enrolment.Balance);
+        var entry = Assert.Single(enrolment.History);
+        Assert.Equal("enrolled", entry.Cause);
+        Assert.Equal("staff", entry.Actor);
+    }
+
+    [Fact]
+    public void Register_Waived_IsPaidAtOnce()
+    {
+        var waived = Resident2022 with { Subsidy = 460m, Payable = 0m };
+
+        var enrolment = Enrol(waived, new(2021, 12, 1));
+
+        Assert.Equal(EnrolmentStatus.Paid, enrolment.Status);
+        Assert.Equal(0m, enrolment.Balance);
+    }
+
+    [Fact]
+    public void Post_FullAmountBeforeCoverageYear_IsPaidThenActiveThenExpired()
+    {
+        var paid = Enrol(Resident2022, new(2021, 12, 1)).Post(Payment("T1", 460m, new(2021, 12, 1)), new(2022, 1, 1), new(2021, 12, 1));
+
+        var active = paid.AdvanceTo(new(2022, 1, 1), At, "timer:ActivateCoverage", "coverage-started");
+        var expired = active.AdvanceTo(new(2023, 1, 1), At, "timer:ActivateCoverage", "coverage-ended");
+
+        Assert.Equal(EnrolmentStatus.Paid, paid.Status);
+        Assert.Equal(EnrolmentStatus.Active, active.Status);
+        Assert.Equal(EnrolmentStatus.Expired, expired.Status);
+        Assert.Equal(["enrolled", "payment-posted", "coverage-started", "coverage-ended"], expired.History.Select(h => h.Cause));
+    }
+
+    [Fact]
+    public void Post_UnderPayment_StaysAssessedWithBalance()
+    {
+        var enrolment = Enrol(Resident2022, new(2021, 12, 1)).Post(Payment("T1", 400m, new(2021, 12, 1)), new(2022, 1, 1), new(2021, 12, 1));
+
+        Assert.Equal(EnrolmentStatus.Assessed, enrolment.Status);
+        Assert.Equal(60m, enrolment.Balance);
+        Assert.Contains("balance 60.00", enrolment.History[^1].Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Post_TwoPaymentsBeyondPayable_RecordsOverpayment()
+    {
+        var enrolment = Enrol(Resident2022, new(2021, 12, 1))
+            .Post(Payment("T1", 460m, new(2021, 12, 1)), new(2022, 1, 1), new(2021, 12, 1))
+            .Post(Payment("T2", 460m, new(2021, 12, 2)), new(2022, 1, 1), new(2021, 12, 2));
+
+        Assert.Equal(EnrolmentStatus.Paid, enrolment.Status);
+        Assert.Equal(460m, enrolment.Overpayment);
+        Assert.Equal(920m, enrolment.Paid);
+    }
+
+    [Fact]
+    public void Post_SameTransactionTwice_ChangesNothing()
+    {
+        var once = Enrol(Resident2022, new(2021, 12, 1)).Post(Payment("T1", 460m, new(2021, 12, 1)), new(2022, 1, 1), new(2021, 12, 1));
+
+        var twice = once.Post(Payment("T1", 460m, new(2021, 12, 1)), new(2022, 1, 1), new(2021, 12, 1));
+
+        Assert.Same(once, twice);
+    }
+
+    [Fact]
+    public void Post_LateEnrolmentWithWaitingPeriod_CoverageStartsFromReassessedDay()
+    {
+        // dalate-2022: paid 2022-04-10, covered from 2022-07-10.
+        var terms = new EnrolmentTerms(360m, 0m, 360m, 0m, new(2022, 7, 10), new(2022, 12, 31));
+        var paid = Enrolment.Register("dalate-2022", "150621199001010011", "window", terms, new(2022, 4, 10), At, "staff")
+            .Post(Payment("T1", 360m, new(2022, 4, 10)), new(2022, 7, 10), new(2022, 4, 10));
+
+        Assert.Equal(EnrolmentStatus.Paid, paid.AdvanceTo(new(2022, 7, 9), At, "timer", "calendar").Status);
+        Assert.Equal(EnrolmentStatus.Active, paid.AdvanceTo(new(2022, 7, 10), At, "timer", "calendar").Status);
+        Assert.Equal(new DateOnly(2022, 7, 10), paid.CoverageStart);
+    }
+
+    [Fact]
+    public void AdvanceTo_NoChange_AddsNoHistory()
+    {
+        var enrolment = Enrol(Resident2022, new(2021, 12, 1));
+
+        var same = enrolment.AdvanceTo(new(2021, 12, 5), At, "timer", "calendar");
+
+        Assert.Same(enrolment, same);
+    }
+
+    [Fact]
+    public void Cancel_KeepsReasonAndStaysCancelledThroughCalendar()
+    {
+        var cancelled = Enrol(Resident2022, new(2021, 12, 1))
+            .Post(Payment("T1", 460m, new(2021, 12, 1)), new(2022, 1, 1), new(2021, 12, 1))
+            .Cancel("refund:deceased", At, "workflow:refund");
+
+        var later = cancelled.AdvanceTo(new(2022, 6, 1), At, "timer", "calendar");
+
+        Assert.Equal(EnrolmentStatus.Cancelled, later.Status);
+        Assert.Equal("refund:deceased", later.CancellationReason);
+    }
+
+    [Fact]
+    public void Post_NonPositiveAmount_IsRefused()
+    {
+        var enrolment = Enrol(Resident2022, new(2021, 12, 1));
+
+        Assert.Throws<ArgumentException>(() => enrolment.Post(Payment("T1", 0m, new(2021, 12, 1)), new(2022, 1, 1), new(2021, 12, 1)));
+    }
+}
