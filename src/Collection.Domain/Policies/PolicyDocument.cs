@@ -257,5 +257,11 @@ public sealed class Deadline : PolicyNode
     /// <summary>A day of each month (1..31) for monthly duties.</summary>
     public int? DayOfMonth { get; set; }
 
+    /// <summary>A duty due within this many days of its trigger (cash remitted within 30 days).</summary>
+    public int? WithinDays { get; set; }
+
+    /// <summary>A yuan amount that makes the duty due earlier (cash remitted once it reaches 200,000).</summary>
+    public decimal? AmountLimit { get; set; }
+
     public string? Description { get; set; }
 }

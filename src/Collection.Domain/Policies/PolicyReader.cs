@@ -444,9 +444,14 @@ public static class PolicyReader
                 var field = $"deadlines[{i}]";
                 var deadline = doc.Deadlines![i] ?? throw Error(field, "must be an object");
                 Required(deadline.Code, $"{field}.code");
-                if ((deadline.Date is null) == (deadline.DayOfMonth is null))
+                if ((deadline.Date is null ? 0 : 1) + (deadline.DayOfMonth is null ? 0 : 1) + (deadline.WithinDays is null ? 0 : 1) != 1)
                 {
-                    Fail(field, "give exactly one of date or dayOfMonth");
+                    Fail(field, "give exactly one of date, dayOfMonth or withinDays");
+                }
+
+                if (deadline.WithinDays is < 0 || deadline.AmountLimit is <= 0)
+                {
+                    Fail(field, "withinDays must not be negative and amountLimit must be positive");
                 }
 
                 OptionalDate(deadline.Date, $"{field}.date");
