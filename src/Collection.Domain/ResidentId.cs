@@ -42,10 +42,10 @@ public readonly struct ResidentId : IEquatable<ResidentId>, ISpanFormattable
     private ResidentId(ulong digits) => _digits = digits;
 
     /// <summary>The birth date encoded in the number.</summary>
-    public DateOnly BirthDate => new((int)(_digits / 1_000_000_000 % 10_000), (int)(_digits / 10_000_000 % 100), (int)(_digits / 100_000 % 100));
+    public DateOnly BirthDate => new((int)(_digits / 10_000_000 % 10_000), (int)(_digits / 100_000 % 100), (int)(_digits / 1_000 % 100));
 
     /// <summary>Sex from the sequence code: odd is male, even is female.</summary>
-    public Sex Sex => (_digits / 10 % 10) % 2 == 1 ? Sex.Male : Sex.Female;
+    public Sex Sex => _digits % 2 == 1 ? Sex.Male : Sex.Female;
 
     /// <summary>The six-digit address code of the place of first registration.</summary>
     public int AreaCode => (int)(_digits / 100_000_000_000);
@@ -110,9 +110,9 @@ public readonly struct ResidentId : IEquatable<ResidentId>, ISpanFormattable
             return false;
         }
 
-        var year = (int)(digits / 1_000_000_000 % 10_000);
-        var month = (int)(digits / 10_000_000 % 100);
-        var day = (int)(digits / 100_000 % 100);
+        var year = (int)(digits / 10_000_000 % 10_000);
+        var month = (int)(digits / 100_000 % 100);
+        var day = (int)(digits / 1_000 % 100);
         if (year < 1800 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month))
         {
             error = ResidentIdError.InvalidBirthDate;

@@ -118,6 +118,10 @@ public static class AssessmentEngine
         }
 
         DateOnly coverageStart = policy.CoverageStart;
+
+        // University payment rules date cover from the payment itself, even before the coverage year
+        // (luyang-2023: "自代收费用之日起可享受居民医保待遇"); every other rule starts within the year.
+        var startsWithinYear = true;
         if (newbornRule is { IgnoresCollectionPeriod: true })
         {
             coverageStart = Start(newbornRule.CoverageFrom, policy, date, birth);
@@ -142,6 +146,7 @@ public static class AssessmentEngine
                 if (policy.UniversityCoverage[(int)paymentMode] is { } from)
                 {
                     coverageStart = Start(from, policy, date, birth);
+                    startsWithinYear = false;
                 }
             }
         }
@@ -155,7 +160,7 @@ public static class AssessmentEngine
         }
 
         // Nobody is covered before the coverage year starts, nor before being born.
-        if (coverageStart < policy.CoverageStart)
+        if (startsWithinYear && coverageStart < policy.CoverageStart)
         {
             coverageStart = policy.CoverageStart;
         }

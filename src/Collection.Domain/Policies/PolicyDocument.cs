@@ -180,7 +180,7 @@ public sealed class UniversityPaymentRule : PolicyNode
     /// <summary><c>unified</c> or <c>wechat</c>.</summary>
     public string? Mode { get; set; }
 
-    /// <summary><c>payment-date</c> or <c>day-after-payment</c>.</summary>
+    /// <summary><c>payment-date</c> or <c>day-after-payment</c>; this may fall before the coverage year starts.</summary>
     public string? CoverageFrom { get; set; }
 }
 
