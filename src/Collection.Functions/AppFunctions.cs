@@ -1,3 +1,5 @@
+using Collection.Functions.Assessments;
+using Collection.Functions.Policies;
 using Collection.Runtime.Functions;
 
 namespace Collection.Functions;
@@ -11,5 +13,7 @@ public static class AppFunctions
     public static void Register(FunctionCatalog functions)
     {
         ArgumentNullException.ThrowIfNull(functions);
+        functions.Http<PoliciesApi>("Policies", "/policies");
+        functions.Http<AssessmentsApi>("Assessments", "/assessments");
     }
 }

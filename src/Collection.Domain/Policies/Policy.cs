@@ -1,0 +1,119 @@
+using Collection.Domain.Codes;
+
+namespace Collection.Domain.Policies;
+
+/// <summary>Where coverage starts, relative to a day of the case.</summary>
+public enum CoverageFrom
+{
+    CoverageStart,
+    Birth,
+    PaymentDate,
+    DayAfterPayment,
+}
+
+/// <summary>
+/// A policy compiled for the engine: dates as <see cref="DateOnly"/>, codes as enums, subsidy amounts
+/// precomputed per rate, so an assessment walks small arrays and allocates nothing. Built only by
+/// <see cref="PolicyReader"/>, which validates the document first.
+/// </summary>
+public sealed class Policy
+{
+    internal Policy(PolicyDocument document)
+    {
+        Document = document;
+    }
+
+    public string Code { get; internal init; } = "";
+
+    public string Name { get; internal init; } = "";
+
+    public string Region { get; internal init; } = "";
+
+    public DateOnly CollectionStart { get; internal init; }
+
+    public DateOnly CollectionEnd { get; internal init; }
+
+    public DateOnly CoverageStart { get; internal init; }
+
+    public DateOnly CoverageEnd { get; internal init; }
+
+    /// <summary>Days a refund may wait on a step before staff are reminded.</summary>
+    public int RefundReminderDays { get; internal init; }
+
+    public DateOnly? RepaymentDeadline { get; internal init; }
+
+    public IReadOnlyList<RefundReason> RefundReasons { get; internal init; } = [];
+
+    public IReadOnlyList<RefundReason> RefundReasonsBeforeCollectionEnd { get; internal init; } = [];
+
+    public IReadOnlyList<RefundChannel> RefundChannels { get; internal init; } = [];
+
+    public bool TopUpOnIncrease { get; internal init; }
+
+    public bool ClawBackOnDecrease { get; internal init; }
+
+    /// <summary>The validated document as written, for <c>GET /api/policies/{code}</c>.</summary>
+    public PolicyDocument Document { get; }
+
+    internal CompiledRate[] Rates { get; init; } = [];
+
+    /// <summary>Per identity (indexed by the enum value): the rules that identity can use.</summary>
+    internal CompiledSubsidy[][] SubsidiesByIdentity { get; init; } = [];
+
+    internal bool NonLocalNeedsResidencePermit { get; init; }
+
+    internal uint NonLocalExemptPopulations { get; init; }
+
+    internal bool NewbornWithInsuredParentExempt { get; init; }
+
+    internal CompiledLateRule[] LateRules { get; init; } = [];
+
+    internal CompiledNewbornRule[] NewbornRules { get; init; } = [];
+
+    /// <summary>Indexed by <see cref="UniversityPaymentMode"/>; null when the policy has no rule for it.</summary>
+    internal CoverageFrom?[] UniversityCoverage { get; init; } = [];
+
+    internal bool HasUniversityRules { get; init; }
+
+    /// <summary>Which subsidy identities this policy knows (the others give nothing here).</summary>
+    public IEnumerable<SubsidyIdentity> SubsidisedIdentities =>
+        Enum.GetValues<SubsidyIdentity>().Where(i => SubsidiesByIdentity[(int)i].Length > 0);
+
+    /// <summary>
+    /// The extra subsidy owed when a person's identity changes after they were subsidised: a rise is
+    /// topped up (补差) where the policy says so; a fall is clawed back only where the policy says so.
+    /// Positive = government pays more; negative = the person owes back.
+    /// </summary>
+    public decimal SubsidyAdjustment(decimal previousSubsidy, decimal newSubsidy)
+    {
+        var difference = newSubsidy - previousSubsidy;
+        return difference switch
+        {
+            > 0 when TopUpOnIncrease => difference,
+            < 0 when ClawBackOnDecrease => difference,
+            _ => 0m,
+        };
+    }
+}
+
+internal sealed record CompiledRate(uint Populations, DateOnly BornOnOrAfter, DateOnly BornBefore, decimal Amount, int Index);
+
+/// <summary>One subsidy rule for one identity; <see cref="AmountByRate"/> is the subsidy for each rate index.</summary>
+internal sealed record CompiledSubsidy(
+    SubsidyIdentity Identity,
+    SubsidyMode Mode,
+    uint AllowanceClasses,
+    bool RequiresLocalHukou,
+    decimal[] AmountByRate);
+
+internal sealed record CompiledLateRule(DateOnly Until, bool RequiresMigrantWorkerProof, uint SubsidyModes, CoverageFrom CoverageFrom, int WaitingMonths);
+
+internal sealed record CompiledNewbornRule(
+    bool RequiresParentInsured,
+    bool? RegisteredBeforeBirth,
+    bool BornInCoverageYear,
+    bool RegisteredInBirthYear,
+    int? RegisteredWithinMonthsOfBirth,
+    bool Free,
+    bool IgnoresCollectionPeriod,
+    CoverageFrom CoverageFrom);

@@ -1,0 +1,267 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Collection.Domain.Policies;
+
+// The policy file schema (policies/*.json). Everything a jurisdiction decides is a field here; the
+// engine reads only the compiled form (Policy). Any object may carry "$comment" (a string or a list
+// of strings) citing the seed's sentence behind a decision.
+
+/// <summary>Anything in a policy file may carry a <c>$comment</c>.</summary>
+public abstract class PolicyNode
+{
+    [JsonPropertyName("$comment")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public JsonElement? Comment { get; set; }
+}
+
+public sealed class PolicyDocument : PolicyNode
+{
+    /// <summary>Policy code, keyed by the coverage year it finances (<c>wuhai-2022</c>).</summary>
+    public string? Code { get; set; }
+
+    public string? Name { get; set; }
+
+    /// <summary>Administrative region code (GB/T 2260) of the jurisdiction.</summary>
+    public string? Region { get; set; }
+
+    /// <summary>The original notice: issuer, document number, date.</summary>
+    public string? Source { get; set; }
+
+    /// <summary>The collection period (集中参保期 / 征缴期).</summary>
+    public DatePeriod? Collection { get; set; }
+
+    /// <summary>The coverage year (待遇享受期).</summary>
+    public DatePeriod? Coverage { get; set; }
+
+    /// <summary>Personal contribution by population and birth date; the first matching rule applies.</summary>
+    public List<RateRule>? Rates { get; set; }
+
+    public EligibilityRules? Eligibility { get; set; }
+
+    /// <summary>Subsidised identities; several identities give the single highest subsidy (就高不重复).</summary>
+    public List<SubsidyRule>? Subsidies { get; set; }
+
+    /// <summary>How several identities combine. Only <c>highest-single</c> (就高不重复) occurs in the seeds.</summary>
+    public string? SubsidyCombination { get; set; }
+
+    public SubsidyChangeRules? SubsidyChanges { get; set; }
+
+    /// <summary>Who may still enrol after the collection period, and from when they are covered; first match applies.</summary>
+    public List<LateEnrolmentRule>? LateEnrolment { get; set; }
+
+    /// <summary>Newborn rules, not bound to the collection period unless they say so; first match applies.</summary>
+    public List<NewbornRule>? Newborns { get; set; }
+
+    public UniversityRules? UniversityStudents { get; set; }
+
+    public FiscalSubsidy? FiscalSubsidy { get; set; }
+
+    public EnrolmentTargets? Targets { get; set; }
+
+    public RefundRules? Refunds { get; set; }
+
+    /// <summary>Other dated duties of the notice (subsidy lists, rosters, remittance), for timers and reports.</summary>
+    public List<Deadline>? Deadlines { get; set; }
+}
+
+public sealed class DatePeriod : PolicyNode
+{
+    public string? Start { get; set; }
+
+    public string? End { get; set; }
+}
+
+public sealed class RateRule : PolicyNode
+{
+    public List<string>? Populations { get; set; }
+
+    public string? BornOnOrAfter { get; set; }
+
+    public string? BornBefore { get; set; }
+
+    public decimal? Amount { get; set; }
+}
+
+public sealed class EligibilityRules : PolicyNode
+{
+    /// <summary>A person without local hukou needs a local residence permit…</summary>
+    public bool NonLocalNeedsResidencePermit { get; set; }
+
+    /// <summary>…unless of one of these populations (students of local schools).</summary>
+    public List<string>? NonLocalExemptPopulations { get; set; }
+
+    /// <summary>…or a newborn whose parent is insured here.</summary>
+    public bool NewbornWithInsuredParentExempt { get; set; }
+}
+
+public sealed class SubsidyRule : PolicyNode
+{
+    public List<string>? Identities { get; set; }
+
+    /// <summary>When given, the rule applies only to these minimum-living-allowance classes, and a missing class is an error.</summary>
+    public List<string>? AllowanceClasses { get; set; }
+
+    /// <summary><c>waived</c>, <c>deducted</c> or <c>rebate</c>.</summary>
+    public string? Mode { get; set; }
+
+    /// <summary>Fixed yuan amount (capped at the standard contribution).</summary>
+    public decimal? Amount { get; set; }
+
+    /// <summary>Share of the standard contribution, 0..1 (rounded to the fen).</summary>
+    public decimal? Ratio { get; set; }
+
+    public bool RequiresLocalHukou { get; set; }
+
+    /// <summary>Who pays it (information for reports).</summary>
+    public string? PaidBy { get; set; }
+}
+
+public sealed class SubsidyChangeRules : PolicyNode
+{
+    /// <summary>An identity change that raises the subsidy is topped up (补差).</summary>
+    public bool TopUpOnIncrease { get; set; }
+
+    /// <summary>An identity change that lowers or ends the subsidy is clawed back.</summary>
+    public bool ClawBackOnDecrease { get; set; }
+
+    /// <summary>People who paid in full and are later recognised as subsidised get the subsidy.</summary>
+    public bool SubsidyAfterFullPayment { get; set; }
+}
+
+public sealed class LateEnrolmentRule : PolicyNode
+{
+    /// <summary>Last day of this exception; none = until the coverage year ends.</summary>
+    public string? Until { get; set; }
+
+    public bool RequiresMigrantWorkerProof { get; set; }
+
+    /// <summary>Only people whose subsidy has one of these modes.</summary>
+    public List<string>? RequiresSubsidyModes { get; set; }
+
+    /// <summary><c>payment-date</c> or <c>day-after-payment</c>.</summary>
+    public string? CoverageFrom { get; set; }
+
+    /// <summary>Calendar months between coverage-from and the first covered day (待遇等待期).</summary>
+    public int WaitingMonths { get; set; }
+}
+
+public sealed class NewbornRule : PolicyNode
+{
+    public bool RequiresParentInsured { get; set; }
+
+    /// <summary>When set, the rule applies only if registration before birth is (true) or is not (false) the case.</summary>
+    public bool? RegisteredBeforeBirth { get; set; }
+
+    public bool BornInCoverageYear { get; set; }
+
+    public bool RegisteredInBirthYear { get; set; }
+
+    /// <summary>Registered no later than this many calendar months after birth.</summary>
+    public int? RegisteredWithinMonthsOfBirth { get; set; }
+
+    /// <summary>Pays nothing for the year (免缴).</summary>
+    public bool Free { get; set; }
+
+    /// <summary>When false, the collection period and its exceptions still apply.</summary>
+    public bool IgnoresCollectionPeriod { get; set; } = true;
+
+    /// <summary><c>birth</c>, <c>payment-date</c>, <c>day-after-payment</c> or <c>coverage-start</c>.</summary>
+    public string? CoverageFrom { get; set; }
+}
+
+public sealed class UniversityRules : PolicyNode
+{
+    public List<UniversityPaymentRule>? PaymentModes { get; set; }
+}
+
+public sealed class UniversityPaymentRule : PolicyNode
+{
+    /// <summary><c>unified</c> or <c>wechat</c>.</summary>
+    public string? Mode { get; set; }
+
+    /// <summary><c>payment-date</c> or <c>day-after-payment</c>; this may fall before the coverage year starts.</summary>
+    public string? CoverageFrom { get; set; }
+}
+
+public sealed class FiscalSubsidy : PolicyNode
+{
+    public decimal? TotalPerPerson { get; set; }
+
+    public List<FiscalTier>? Tiers { get; set; }
+}
+
+public sealed class FiscalTier : PolicyNode
+{
+    public int Tier { get; set; }
+
+    public List<County>? Counties { get; set; }
+
+    public decimal Central { get; set; }
+
+    public decimal Provincial { get; set; }
+
+    public decimal City { get; set; }
+
+    public decimal County { get; set; }
+}
+
+public sealed class County : PolicyNode
+{
+    public string? Code { get; set; }
+
+    public string? Name { get; set; }
+}
+
+public sealed class EnrolmentTargets : PolicyNode
+{
+    /// <summary>Minimum enrolment rate, 0..1.</summary>
+    public decimal? EnrolmentRate { get; set; }
+
+    public List<EnrolmentTarget>? Units { get; set; }
+
+    /// <summary>When given, the units must add up to it.</summary>
+    public int? Total { get; set; }
+}
+
+public sealed class EnrolmentTarget : PolicyNode
+{
+    public string? Name { get; set; }
+
+    public int People { get; set; }
+}
+
+public sealed class RefundRules : PolicyNode
+{
+    public List<string>? Reasons { get; set; }
+
+    /// <summary>Reasons that count only when they happened before the collection period ended.</summary>
+    public List<string>? ReasonsBeforeCollectionEnd { get; set; }
+
+    public List<string>? Channels { get; set; }
+
+    /// <summary>A re-payment after a wrongly collected fee is refunded must be made by this day.</summary>
+    public string? RepaymentDeadline { get; set; }
+
+    /// <summary>Days a refund may wait on a step before staff are reminded (default 5).</summary>
+    public int? ReminderDays { get; set; }
+}
+
+public sealed class Deadline : PolicyNode
+{
+    public string? Code { get; set; }
+
+    /// <summary>A calendar date <c>yyyy-MM-dd</c>.</summary>
+    public string? Date { get; set; }
+
+    /// <summary>A day of each month (1..31) for monthly duties.</summary>
+    public int? DayOfMonth { get; set; }
+
+    /// <summary>A duty due within this many days of its trigger (cash remitted within 30 days).</summary>
+    public int? WithinDays { get; set; }
+
+    /// <summary>A yuan amount that makes the duty due earlier (cash remitted once it reaches 200,000).</summary>
+    public decimal? AmountLimit { get; set; }
+
+    public string? Description { get; set; }
+}

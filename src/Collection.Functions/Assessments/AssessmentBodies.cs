@@ -1,0 +1,60 @@
+namespace Collection.Functions.Assessments;
+
+/// <summary>The body of <c>POST /api/assessments</c>. Codes may be given as codes or Chinese labels.</summary>
+public sealed record AssessmentRequestBody
+{
+    public string? Policy { get; init; }
+
+    /// <summary>18-character (or legacy 15-digit) resident ID number.</summary>
+    public string? IdNumber { get; init; }
+
+    /// <summary><c>yyyy-MM-dd</c>; needed when the person has no number yet (a child not yet born or registered).</summary>
+    public string? BirthDate { get; init; }
+
+    /// <summary><c>resident</c> (default), <c>preschool</c>, <c>student</c>, <c>university-student</c>, <c>newborn</c>.</summary>
+    public string? Population { get; init; }
+
+    public IReadOnlyList<string?>? Identities { get; init; }
+
+    public string? AllowanceClass { get; init; }
+
+    public bool? LocalHukou { get; init; }
+
+    public bool? ResidencePermit { get; init; }
+
+    public bool? InEmployeeInsurance { get; init; }
+
+    public NewbornBody? Newborn { get; init; }
+
+    public bool? MigrantWorkerWithProof { get; init; }
+
+    /// <summary><c>unified</c> or <c>wechat</c> (university students).</summary>
+    public string? PaymentMode { get; init; }
+
+    /// <summary>The day of enrolment or payment, <c>yyyy-MM-dd</c>; default today in China.</summary>
+    public string? Date { get; init; }
+}
+
+public sealed record NewbornBody
+{
+    public bool? RegisteredBeforeBirth { get; init; }
+
+    public bool? ParentInsured { get; init; }
+
+    public string? RegistrationDate { get; init; }
+}
+
+/// <summary>The answer of <c>POST /api/assessments</c>.</summary>
+public sealed record AssessmentResponse(
+    string Policy,
+    bool Eligible,
+    IReadOnlyList<string> Reasons,
+    decimal StandardContribution,
+    decimal Subsidy,
+    string SubsidyMode,
+    string? SubsidyIdentity,
+    decimal Payable,
+    decimal Rebate,
+    decimal NetCost,
+    string? CoverageStart,
+    string? CoverageEnd);

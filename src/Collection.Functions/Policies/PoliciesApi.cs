@@ -1,0 +1,38 @@
+using Collection.Domain.Policies;
+using Collection.Runtime.Functions;
+
+namespace Collection.Functions.Policies;
+
+/// <summary>
+/// <c>GET /api/policies</c> and <c>GET /api/policies/{code}</c>. Anonymous: the policies are public
+/// notices (baiyin-2023 is marked "公开属性：主动公开"; all five were published to the public), and the files
+/// hold no personal data, so reading them needs no function key.
+/// </summary>
+public sealed class PoliciesApi : IHttpFunction
+{
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        var group = api.MapGroup("/policies").WithTags("Policies");
+        group.MapGet("/", (PolicyCatalog catalog) => TypedResults.Ok(catalog.Policies.Select(Summary)))
+            .WithName("ListPolicies")
+            .WithSummary("Every policy: code, name, region, collection period and coverage year.");
+        group.MapGet("/{code}", Get)
+            .WithName("GetPolicy")
+            .WithSummary("One policy document as written in policies/{code}.json, with its $comment citations.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    internal static IResult Get(string code, PolicyCatalog catalog) =>
+        catalog.TryGet(code, out var policy)
+            ? Results.Json(policy.Document, PolicyReader.JsonOptions)
+            : Problems.UnknownPolicy(code, StatusCodes.Status404NotFound);
+
+    private static PolicySummary Summary(Policy p) => new(
+        p.Code, p.Name, p.Region,
+        new PeriodBody(Problems.Date(p.CollectionStart), Problems.Date(p.CollectionEnd)),
+        new PeriodBody(Problems.Date(p.CoverageStart), Problems.Date(p.CoverageEnd)));
+}
+
+public sealed record PeriodBody(string Start, string End);
+
+public sealed record PolicySummary(string Code, string Name, string Region, PeriodBody Collection, PeriodBody Coverage);

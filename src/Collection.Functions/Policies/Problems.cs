@@ -1,0 +1,23 @@
+using System.Globalization;
+
+namespace Collection.Functions.Policies;
+
+/// <summary>RFC 9457 problem details with a stable <c>code</c> (and the request <c>field</c> when there is one).</summary>
+internal static class Problems
+{
+    public static IResult Problem(int status, string code, string title, string detail, string? field = null)
+    {
+        var extensions = new Dictionary<string, object?> { ["code"] = code };
+        if (field is not null)
+        {
+            extensions["field"] = field;
+        }
+
+        return Results.Problem(detail: detail, statusCode: status, title: title, type: $"https://collection.local/problems/{code}", extensions: extensions);
+    }
+
+    public static IResult UnknownPolicy(string? code, int status) =>
+        Problem(status, "unknown-policy", "Unknown policy.", $"There is no policy '{code}'. GET /api/policies lists them.", "policy");
+
+    public static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,114 @@
+using Collection.Domain;
+
+namespace Collection.Domain.Tests;
+
+public class ResidentIdTests
+{
+    [Theory]
+    [InlineData("11010519491231002X", 1949, 12, 31, Sex.Female)]
+    [InlineData("440524188001010014", 1880, 1, 1, Sex.Male)]
+    [InlineData("110101198506074511", 1985, 6, 7, Sex.Male)]
+    public void TryParse_ValidNumber_GivesBirthDateAndSex(string text, int year, int month, int day, Sex sex)
+    {
+        Assert.True(ResidentId.TryParse(text, null, out var id, out var error));
+
+        Assert.Equal(ResidentIdError.None, error);
+        Assert.Equal(new DateOnly(year, month, day), id.BirthDate);
+        Assert.Equal(sex, id.Sex);
+        Assert.Equal(text, id.ToString());
+    }
+
+    [Fact]
+    public void TryParse_LowerCaseX_IsAcceptedAsUpperCase()
+    {
+        Assert.True(ResidentId.TryParse("11010519491231002x", out var id));
+        Assert.Equal("11010519491231002X", id.ToString());
+    }
+
+    [Fact]
+    public void TryParse_FullWidthDigitsAndSpaces_AreNormalised()
+    {
+        Assert.True(ResidentId.TryParse(" １１０１０５１９４９１２３１００２Ｘ ", out var id));
+        Assert.Equal("11010519491231002X", id.ToString());
+    }
+
+    [Fact]
+    public void TryParse_Legacy15Digits_InsertsCenturyAndComputesCheck()
+    {
+        Assert.True(ResidentId.TryParse("110105491231002", null, out var id, out _));
+
+        Assert.Equal("11010519491231002X", id.ToString());
+        Assert.Equal(new DateOnly(1949, 12, 31), id.BirthDate);
+        Assert.Equal(ResidentId.Parse("11010519491231002X"), id);
+    }
+
+    [Theory]
+    [InlineData("", ResidentIdError.Empty)]
+    [InlineData("   ", ResidentIdError.Empty)]
+    [InlineData("1101051949123100", ResidentIdError.WrongLength)]
+    [InlineData("11010519491231002X1", ResidentIdError.WrongLength)]
+    [InlineData("1101051949123100AX", ResidentIdError.InvalidCharacter)]
+    [InlineData("11010519491231002Y", ResidentIdError.InvalidCharacter)]
+    [InlineData("110105194912310021", ResidentIdError.WrongCheckDigit)]
+    [InlineData("11010519491231002-", ResidentIdError.InvalidCharacter)]
+    [InlineData("11010519491331002X", ResidentIdError.InvalidBirthDate)]
+    [InlineData("110105194902300020", ResidentIdError.InvalidBirthDate)]
+    [InlineData("11010549123100A", ResidentIdError.InvalidCharacter)]
+    public void TryParse_BadNumber_GivesItsError(string text, ResidentIdError expected)
+    {
+        Assert.False(ResidentId.TryParse(text, null, out _, out var error));
+        Assert.Equal(expected, error);
+    }
+
+    [Theory]
+    [InlineData("00")]
+    [InlineData("10")]
+    [InlineData("20")]
+    [InlineData("66")]
+    [InlineData("99")]
+    public void TryParse_UnknownProvince_IsRejectedEvenWithRightCheck(string province)
+    {
+        var first17 = province + "0105194912310020"[..15];
+        var text = first17 + ResidentId.ComputeCheckCharacter(first17);
+
+        Assert.False(ResidentId.TryParse(text, null, out _, out var error));
+        Assert.Equal(ResidentIdError.UnknownProvince, error);
+    }
+
+    [Fact]
+    public void TryParse_BirthAfterAssessmentDay_IsRejected()
+    {
+        const string text = "150302202203151237";
+
+        Assert.False(ResidentId.TryParse(text, new DateOnly(2022, 3, 14), out _, out var error));
+        Assert.Equal(ResidentIdError.BirthDateInFuture, error);
+        Assert.True(ResidentId.TryParse(text, new DateOnly(2022, 3, 15), out _, out _));
+    }
+
+    [Fact]
+    public void Masked_HidesTheBirthDate()
+    {
+        Assert.Equal("110101********4511", ResidentId.Parse("110101198506074511").Masked);
+        Assert.Equal("110105********002X", ResidentId.Parse("11010519491231002X").Masked);
+    }
+
+    [Fact]
+    public void ComputeCheckCharacter_MatchesTheStandardsExample()
+    {
+        Assert.Equal('X', ResidentId.ComputeCheckCharacter("11010519491231002"));
+        Assert.Equal('4', ResidentId.ComputeCheckCharacter("44052418800101001"));
+    }
+
+    [Fact]
+    public void Parse_Invalid_ThrowsFormatExceptionWithoutTheNumber()
+    {
+        var e = Assert.Throws<FormatException>(() => ResidentId.Parse("110105194912310021"));
+        Assert.DoesNotContain("110105194912310021", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AreaCode_IsTheFirstSixDigits()
+    {
+        Assert.Equal(150302, ResidentId.Parse("150302198506011232").AreaCode);
+    }
+}

@@ -1,0 +1,97 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Collection.Domain.Policies;
+using Collection.Testing;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Collection.Functions.Tests.Assessments;
+
+public sealed class PoliciesApiTests : IAsyncLifetime
+{
+    private WebApplicationFactory<Program> _factory = null!;
+
+    public async Task InitializeAsync()
+    {
+        var azurite = await AzuriteInstance.SharedAsync();
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseSetting("AzureWebJobsStorage", azurite.ConnectionString));
+    }
+
+    public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    [Fact]
+    public async Task List_WithoutKey_ShowsTheFivePolicies()
+    {
+        using var client = _factory.CreateClient();
+
+        var body = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/policies", UriKind.Relative));
+
+        Assert.Equal(["bagongshan-2022", "baiyin-2023", "dalate-2022", "luyang-2023", "wuhai-2022"], body.EnumerateArray().Select(p => p.GetProperty("code").GetString()));
+        var wuhai = body.EnumerateArray().Single(p => p.GetProperty("code").GetString() == "wuhai-2022");
+        Assert.Equal("2021-10-08", wuhai.GetProperty("collection").GetProperty("start").GetString());
+        Assert.Equal("2022-12-31", wuhai.GetProperty("coverage").GetProperty("end").GetString());
+    }
+
+    [Fact]
+    public async Task Get_ShowsTheDocumentWithItsCitations()
+    {
+        using var client = _factory.CreateClient();
+
+        var body = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/policies/dalate-2022", UriKind.Relative));
+
+        Assert.Equal("150621", body.GetProperty("region").GetString());
+        Assert.Equal(3, body.GetProperty("lateEnrolment")[1].GetProperty("waitingMonths").GetInt32());
+        Assert.Contains("待遇等待期", body.GetProperty("lateEnrolment")[0].GetProperty("$comment")[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Get_UnknownPolicy_Answers404ProblemDetails()
+    {
+        using var client = _factory.CreateClient();
+
+        var response = await client.GetAsync(new Uri("/api/policies/nowhere-2022", UriKind.Relative));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("unknown-policy", body.GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Functions_ListsPoliciesAndAssessments()
+    {
+        using var client = _factory.WithWebHostBuilder(b => b.UseSetting("Keys:admin", "k")).CreateClient();
+        client.DefaultRequestHeaders.Add("x-functions-key", "k");
+
+        var body = await client.GetFromJsonAsync<JsonElement>(new Uri("/admin/functions", UriKind.Relative));
+
+        var names = body.EnumerateArray().Select(f => f.GetProperty("name").GetString()).ToList();
+        Assert.Contains("Policies", names);
+        Assert.Contains("Assessments", names);
+    }
+
+    [Fact]
+    public async Task Startup_WithABadPolicyFile_StopsNamingFileAndField()
+    {
+        var directory = Directory.CreateTempSubdirectory("policies-");
+        try
+        {
+            var good = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "policies", "wuhai-2022.json"));
+            await File.WriteAllTextAsync(Path.Combine(directory.FullName, "wuhai-2022.json"), good.Replace("\"end\": \"2022-04-30\"", "\"end\": \"2022-04-31\"", StringComparison.Ordinal));
+            var azurite = await AzuriteInstance.SharedAsync();
+            await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b
+                .UseSetting("AzureWebJobsStorage", azurite.ConnectionString)
+                .UseSetting("Policies:Directory", directory.FullName));
+
+            var e = Assert.Throws<PolicyValidationException>(() => factory.CreateClient());
+
+            Assert.Equal("wuhai-2022.json", e.File);
+            Assert.Equal("collection.end", e.Field);
+            Assert.Contains("wuhai-2022.json", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+}
