@@ -36,7 +36,7 @@ public class TabularReaderXlsxTests
         var xlsx = Xlsx(
         [
             [new XCell("A1", "姓名"), new XCell("B1", "身份证号"), new XCell("D1", "班级")],
-            [new XCell("A4", "张三"), new XCell("D4", "3班")],
+            [new XCell("A4", "张三"), new XCell("B4", new StyledEmpty()), new XCell("D4", "3班"), new XCell("XFD4", new StyledEmpty())],
         ]);
 
         var rows = ReadAll(xlsx, "roster.xlsx");

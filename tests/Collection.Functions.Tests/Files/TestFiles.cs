@@ -160,6 +160,8 @@ internal static class TestFiles
             case ChineseDate(var date):
                 var chineseSerial = (date.DayNumber - new DateOnly(1899, 12, 30).DayNumber).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return new Cell { CellReference = cell.Reference, StyleIndex = 2, CellValue = new CellValue(chineseSerial) };
+            case StyledEmpty:
+                return new Cell { CellReference = cell.Reference, StyleIndex = 1 };
             case RawNumber(var text):
                 return new Cell { CellReference = cell.Reference, CellValue = new CellValue(text) };
             case decimal number:
@@ -173,6 +175,9 @@ internal static class TestFiles
 
     /// <summary>A number cell whose stored text is given as Excel would write it (e.g. 1.10101199003074E+17).</summary>
     public sealed record RawNumber(string Text);
+
+    /// <summary>A cell with a format and no value, as Excel leaves after formatting a whole row.</summary>
+    public sealed record StyledEmpty;
 
     /// <summary>A date cell with a custom Chinese date format (yyyy"年"m"月"d"日").</summary>
     public sealed record ChineseDate(DateOnly Date);
