@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Xml;
 using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
@@ -93,17 +94,20 @@ internal sealed class XlsxTabularReader : TabularReader
     public override async IAsyncEnumerable<RawRow> ReadRowsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await Task.CompletedTask.ConfigureAwait(false);
-        using var reader = OpenXmlReader.Create(worksheet);
+
+        // The sheet is read with a plain XmlReader over the part stream: OpenXmlReader costs about
+        // 1.5 µs per element (30k rows/s for a 7-column roster), XmlReader several times less.
+        using var part = worksheet.GetStream(FileMode.Open, FileAccess.Read);
+        using var xml = XmlReader.Create(part, new XmlReaderSettings { IgnoreComments = true, IgnoreWhitespace = false, DtdProcessing = DtdProcessing.Prohibit, CloseInput = false });
         var cells = new List<string>();
         List<int>? lossy = null;
         var lineNumber = 0;
         var column = 0;
-        var more = Advance(reader);
-        while (more)
+        while (XmlRead(xml))
         {
-            if (reader.ElementType == typeof(Cell) && reader.IsStartElement)
+            if (xml.NodeType == XmlNodeType.Element && xml.LocalName == "c")
             {
-                var (reference, text, isLossy) = ReadCell(reader);
+                var (reference, text, isLossy) = ReadCell(xml);
                 column = ColumnIndex(reference) ?? column;
                 if (text.Length > 0)
                 {
@@ -125,31 +129,34 @@ internal sealed class XlsxTabularReader : TabularReader
                 }
 
                 column++;
-                more = Advance(reader);
                 continue;
             }
 
-            if (reader.ElementType == typeof(Row))
+            if (xml.LocalName != "row")
             {
-                if (reader.IsStartElement)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    lineNumber = RowIndex(reader) ?? lineNumber + 1;
-                    column = 0;
-                    cells.Clear();
-                    lossy = null;
-                }
-                else if (cells.Count > 0)
-                {
-                    var row = new RawRow(lineNumber, cells.ToArray(), lossy);
-                    if (!row.IsBlank())
-                    {
-                        yield return row;
-                    }
-                }
+                continue;
             }
 
-            more = Advance(reader);
+            var rowEnds = xml.NodeType == XmlNodeType.EndElement;
+            if (xml.NodeType == XmlNodeType.Element)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                lineNumber = int.TryParse(xml.GetAttribute("r"), NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r : lineNumber + 1;
+                column = 0;
+                cells.Clear();
+                lossy = null;
+                rowEnds = xml.IsEmptyElement;
+            }
+
+            if (rowEnds && cells.Count > 0)
+            {
+                var row = new RawRow(lineNumber, cells.ToArray(), lossy);
+                cells.Clear();
+                if (!row.IsBlank())
+                {
+                    yield return row;
+                }
+            }
         }
     }
 
@@ -174,7 +181,7 @@ internal sealed class XlsxTabularReader : TabularReader
         {
             return reader.Read();
         }
-        catch (System.Xml.XmlException ex)
+        catch (XmlException ex)
         {
             throw Corrupt("工作表内容已损坏（XML 无法解析）", ex);
         }
@@ -303,52 +310,59 @@ internal sealed class XlsxTabularReader : TabularReader
     }
 
     /// <summary>
-    /// Reads one cell from its start element to its end element without building its DOM (that
-    /// costs several times more per cell): the attributes r, t and s, then the v text or the inline
-    /// string's t texts, phonetic runs left out.
+    /// Reads one cell (positioned on its start element, left on its end): the attributes r, t and s,
+    /// then the v text or the inline string's t texts, phonetic runs (rPh) left out.
     /// </summary>
-    private (string? Reference, string Text, bool Lossy) ReadCell(OpenXmlReader reader)
+    private (string? Reference, string Text, bool Lossy) ReadCell(XmlReader xml)
     {
-        string? reference = null;
-        string? type = null;
-        uint style = 0;
-        foreach (var attribute in reader.Attributes)
-        {
-            switch (attribute.LocalName)
-            {
-                case "r":
-                    reference = attribute.Value;
-                    break;
-                case "t":
-                    type = attribute.Value;
-                    break;
-                case "s":
-                    uint.TryParse(attribute.Value, NumberStyles.None, CultureInfo.InvariantCulture, out style);
-                    break;
-            }
-        }
-
+        var reference = xml.GetAttribute("r");
+        var type = xml.GetAttribute("t");
+        _ = uint.TryParse(xml.GetAttribute("s"), NumberStyles.None, CultureInfo.InvariantCulture, out var style);
         string? value = null;
         string? inline = null;
-        var phonetic = 0;
-        while (Advance(reader) && !(reader.ElementType == typeof(Cell) && reader.IsEndElement))
+        if (!xml.IsEmptyElement)
         {
-            if (reader.ElementType == typeof(PhoneticRun))
+            var depth = xml.Depth;
+            var phonetic = 0;
+            while (XmlRead(xml) && !(xml.NodeType == XmlNodeType.EndElement && xml.Depth == depth))
             {
-                phonetic += reader.IsStartElement ? 1 : -1;
-            }
-            else if (reader.IsStartElement && reader.ElementType == typeof(CellValue))
-            {
-                value = reader.GetText();
-            }
-            else if (reader.IsStartElement && reader.ElementType == typeof(Text) && phonetic == 0)
-            {
-                inline += reader.GetText();
+                if (xml.LocalName == "rPh" && !xml.IsEmptyElement)
+                {
+                    phonetic += xml.NodeType == XmlNodeType.Element ? 1 : -1;
+                }
+                else if (xml.NodeType == XmlNodeType.Element && xml.LocalName == "v")
+                {
+                    value = xml.ReadElementContentAsString();
+                    if (xml.NodeType == XmlNodeType.EndElement && xml.Depth == depth)
+                    {
+                        break;
+                    }
+                }
+                else if (xml.NodeType == XmlNodeType.Element && xml.LocalName == "t" && phonetic == 0)
+                {
+                    inline += xml.ReadElementContentAsString();
+                    if (xml.NodeType == XmlNodeType.EndElement && xml.Depth == depth)
+                    {
+                        break;
+                    }
+                }
             }
         }
 
         var (text, lossy) = CellText(reference, type, style, value, inline);
         return (reference, text, lossy);
+    }
+
+    private static bool XmlRead(XmlReader xml)
+    {
+        try
+        {
+            return xml.Read();
+        }
+        catch (XmlException ex)
+        {
+            throw Corrupt("工作表内容已损坏（XML 无法解析）", ex);
+        }
     }
 
     private (string Text, bool Lossy) CellText(string? reference, string? type, uint styleIndex, string? raw, string? inline)
@@ -408,19 +422,6 @@ internal sealed class XlsxTabularReader : TabularReader
         return decimal.TryParse(rounded, NumberStyles.Float, CultureInfo.InvariantCulture, out var shown)
             ? (shown.ToString(CultureInfo.InvariantCulture), false)
             : (raw, false);
-    }
-
-    private static int? RowIndex(OpenXmlReader reader)
-    {
-        foreach (var attribute in reader.Attributes)
-        {
-            if (attribute.LocalName == "r" && int.TryParse(attribute.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var row))
-            {
-                return row;
-            }
-        }
-
-        return null;
     }
 
     /// <summary>The 0-based column of a reference such as "C5" or "AB12".</summary>
