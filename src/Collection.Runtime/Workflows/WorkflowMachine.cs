@@ -18,7 +18,7 @@ internal sealed class InstanceRecord
 
     public WorkflowRuntimeStatus Status { get; set; }
 
-    public JsonElement Input { get; set; }
+    public JsonElement Input { get; set; } = WorkflowJson.ToElement(null);
 
     public JsonElement? Output { get; set; }
 

@@ -287,7 +287,7 @@ internal sealed record WorkItem
 
     public string? Name { get; init; }
 
-    public JsonElement Input { get; init; }
+    public JsonElement Input { get; init; } = WorkflowJson.ToElement(null);
 
     public int Attempt { get; init; } = 1;
 
