@@ -4,6 +4,7 @@ using Collection.Benchmarks;
 // Run: dotnet run -c Release --project benchmarks/Collection.Benchmarks -- <name> [options]
 var benchmarks = new Dictionary<string, Func<string[], Task>>(StringComparer.OrdinalIgnoreCase)
 {
+    ["workflows"] = WorkflowBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

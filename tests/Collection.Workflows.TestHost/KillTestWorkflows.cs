@@ -50,7 +50,7 @@ public sealed record EffectTables(TableClient Effects, TableClient Runs);
 /// <summary>Records its effect once per activity id (an insert that treats "already there" as done) and logs every run.</summary>
 public sealed class RecordEffect(EffectTables tables) : IActivity<int, int>
 {
-    public async Task<int> RunAsync(int input, ActivityContext context, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(int input, WorkflowActivityContext context, CancellationToken cancellationToken)
     {
         await tables.Runs.AddEntityAsync(
             new TableEntity(context.InstanceId, $"{context.ActivityId}-{Guid.NewGuid():N}") { ["Attempt"] = context.Attempt },

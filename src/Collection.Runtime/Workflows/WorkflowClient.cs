@@ -120,7 +120,7 @@ internal sealed class WorkflowClient : IWorkflowClient
             HistoryCount = 1,
         };
         IReadOnlyList<Dispatch> start = [new Dispatch.StartInstance(0)];
-        var commit = await _store.CommitAsync(record, null, [new HistoryEntry("Scheduled", now, actor, $"{registeredName} v{version}")], start, now, null, cancellationToken).ConfigureAwait(false);
+        var commit = await _store.CommitAsync(record, null, [new HistoryEntry("Scheduled", now, actor, $"{registeredName} v{version}")], start, now + _store.Options.ActivityLease, null, cancellationToken).ConfigureAwait(false);
         if (commit.Status == CommitStatus.AlreadyExists)
         {
             throw new WorkflowException(WorkflowErrorCodes.InstanceExists, $"Instance '{instanceId}' already exists.");

@@ -307,7 +307,7 @@ internal sealed class WorkflowEngine : IAsyncDisposable
         {
             try
             {
-                var result = await registration.InvokeAsync(scope.ServiceProvider, item.Input, new ActivityContext(item.InstanceId, item.Workflow, item.ActivityId!, attempt), cancellationToken).ConfigureAwait(false);
+                var result = await registration.InvokeAsync(scope.ServiceProvider, item.Input, new WorkflowActivityContext(item.InstanceId, item.Workflow, item.ActivityId!, attempt), cancellationToken).ConfigureAwait(false);
                 WorkflowLog.ActivityRan(_logger, item.InstanceId, item.Workflow, item.ActivityId!, item.Name!, attempt, true, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 return new ActivityOutcome(true, result, null, false);
             }

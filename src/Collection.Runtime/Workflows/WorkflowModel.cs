@@ -120,14 +120,14 @@ public abstract record WorkflowCommand
 }
 
 /// <summary>An activity: an ordinary async function resolved from DI (scoped) with its own services.
-/// It runs at least once per scheduled id, so write it to be idempotent (key effects by <see cref="ActivityContext.ActivityId"/>).</summary>
+/// It runs at least once per scheduled id, so write it to be idempotent (key effects by <see cref="WorkflowActivityContext.ActivityId"/>).</summary>
 public interface IActivity<TInput, TOutput>
 {
-    Task<TOutput> RunAsync(TInput input, ActivityContext context, CancellationToken cancellationToken);
+    Task<TOutput> RunAsync(TInput input, WorkflowActivityContext context, CancellationToken cancellationToken);
 }
 
 /// <summary>Which run of which activity this is.</summary>
-public sealed record ActivityContext(string InstanceId, string WorkflowName, string ActivityId, int Attempt);
+public sealed record WorkflowActivityContext(string InstanceId, string WorkflowName, string ActivityId, int Attempt);
 
 /// <summary>The JSON settings used for states, inputs, outputs and payloads.</summary>
 public static class WorkflowJson

@@ -88,9 +88,9 @@ public sealed record WorkflowRegistration(string Name, string Version, Type Defi
 /// <summary>An activity and how to call it with JSON in and out.</summary>
 public sealed class ActivityRegistration
 {
-    private readonly Func<IServiceProvider, JsonElement, ActivityContext, CancellationToken, Task<JsonElement>> _invoke;
+    private readonly Func<IServiceProvider, JsonElement, WorkflowActivityContext, CancellationToken, Task<JsonElement>> _invoke;
 
-    private ActivityRegistration(string name, Type activityType, Type inputType, Type outputType, Func<IServiceProvider, JsonElement, ActivityContext, CancellationToken, Task<JsonElement>> invoke)
+    private ActivityRegistration(string name, Type activityType, Type inputType, Type outputType, Func<IServiceProvider, JsonElement, WorkflowActivityContext, CancellationToken, Task<JsonElement>> invoke)
     {
         Name = name;
         ActivityType = activityType;
@@ -107,7 +107,7 @@ public sealed class ActivityRegistration
 
     public Type OutputType { get; }
 
-    internal Task<JsonElement> InvokeAsync(IServiceProvider scope, JsonElement input, ActivityContext context, CancellationToken cancellationToken) =>
+    internal Task<JsonElement> InvokeAsync(IServiceProvider scope, JsonElement input, WorkflowActivityContext context, CancellationToken cancellationToken) =>
         _invoke(scope, input, context, cancellationToken);
 
     internal static ActivityRegistration For<TActivity>(string name)
@@ -119,11 +119,11 @@ public sealed class ActivityRegistration
         var arguments = contract.GetGenericArguments();
         var method = typeof(ActivityRegistration).GetMethod(nameof(Invoker), BindingFlags.NonPublic | BindingFlags.Static)!
             .MakeGenericMethod(typeof(TActivity), arguments[0], arguments[1]);
-        var invoke = (Func<IServiceProvider, JsonElement, ActivityContext, CancellationToken, Task<JsonElement>>)method.Invoke(null, null)!;
+        var invoke = (Func<IServiceProvider, JsonElement, WorkflowActivityContext, CancellationToken, Task<JsonElement>>)method.Invoke(null, null)!;
         return new ActivityRegistration(name, typeof(TActivity), arguments[0], arguments[1], invoke);
     }
 
-    private static Func<IServiceProvider, JsonElement, ActivityContext, CancellationToken, Task<JsonElement>> Invoker<TActivity, TInput, TOutput>()
+    private static Func<IServiceProvider, JsonElement, WorkflowActivityContext, CancellationToken, Task<JsonElement>> Invoker<TActivity, TInput, TOutput>()
         where TActivity : class, IActivity<TInput, TOutput> =>
         async (services, input, context, cancellationToken) =>
         {

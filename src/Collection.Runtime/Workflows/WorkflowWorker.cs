@@ -50,7 +50,10 @@ internal sealed class WorkflowWorker : BackgroundService
     {
         if (item.Kind == WorkItem.StartKind)
         {
-            await _engine.ApplyAsync(item.InstanceId, new Delivery.Start(), null, cancellationToken).ConfigureAwait(false);
+            using (message.KeepInvisible(_options.ActivityLease))
+            {
+                await _engine.ApplyAsync(item.InstanceId, new Delivery.Start(), null, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         await message.DeleteAsync(cancellationToken).ConfigureAwait(false);

@@ -49,7 +49,7 @@ public sealed record EffectInput(int Step);
 /// <summary>Counts every run (in memory) and records the effect once per activity id in a table.</summary>
 public sealed class RecordEffect(EffectLog log) : IActivity<EffectInput, int>
 {
-    public async Task<int> RunAsync(EffectInput input, ActivityContext context, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(EffectInput input, WorkflowActivityContext context, CancellationToken cancellationToken)
     {
         log.Runs.AddOrUpdate($"{context.InstanceId}/{context.ActivityId}", 1, (_, n) => n + 1);
         log.ByHost.AddOrUpdate(log.HostName, 1, (_, n) => n + 1);
@@ -171,7 +171,7 @@ public sealed record FlakyInput(int FailuresBeforeSuccess);
 
 public sealed class Flaky(EffectLog log) : IActivity<FlakyInput, string>
 {
-    public Task<string> RunAsync(FlakyInput input, ActivityContext context, CancellationToken cancellationToken)
+    public Task<string> RunAsync(FlakyInput input, WorkflowActivityContext context, CancellationToken cancellationToken)
     {
         log.Runs.AddOrUpdate($"{context.InstanceId}/{context.ActivityId}", 1, (_, n) => n + 1);
         if (context.Attempt <= input.FailuresBeforeSuccess)
