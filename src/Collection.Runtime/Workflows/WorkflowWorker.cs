@@ -50,7 +50,8 @@ internal sealed class WorkflowWorker : BackgroundService
     {
         if (item.Kind == WorkItem.StartKind)
         {
-            using (message.KeepInvisible(_options.ActivityLease))
+            var keeper = message.KeepInvisible(_options.ActivityLease);
+            await using (keeper.ConfigureAwait(false))
             {
                 await _engine.ApplyAsync(item.InstanceId, new Delivery.Start(), null, cancellationToken).ConfigureAwait(false);
             }
@@ -61,15 +62,14 @@ internal sealed class WorkflowWorker : BackgroundService
 
     private async Task HandleActivityAsync(WorkItem item, QueueMessageHandle message, CancellationToken cancellationToken)
     {
-        ActivityOutcome? outcome;
-        using (message.KeepInvisible(_options.ActivityLease))
+        var keeper = message.KeepInvisible(_options.ActivityLease);
+        await using (keeper.ConfigureAwait(false))
         {
-            outcome = await _engine.RunAttemptsAsync(item, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (outcome is not null)
-        {
-            await _engine.ApplyAsync(item.InstanceId, WorkflowEngine.ResultOf(item, outcome), null, cancellationToken).ConfigureAwait(false);
+            var outcome = await _engine.RunAttemptsAsync(item, cancellationToken).ConfigureAwait(false);
+            if (outcome is not null)
+            {
+                await _engine.ApplyAsync(item.InstanceId, WorkflowEngine.ResultOf(item, outcome), null, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         await message.DeleteAsync(cancellationToken).ConfigureAwait(false);
@@ -237,10 +237,10 @@ internal sealed class QueueMessageHandle(QueueClient queue, QueueMessage message
     }
 
     /// <summary>Renews visibility every half lease until disposed, so long activities keep their message.</summary>
-    public IDisposable KeepInvisible(TimeSpan lease)
+    public IAsyncDisposable KeepInvisible(TimeSpan lease)
     {
         var stop = new CancellationTokenSource();
-        _ = Task.Run(async () =>
+        var loop = Task.Run(async () =>
         {
             try
             {
@@ -264,11 +264,17 @@ internal sealed class QueueMessageHandle(QueueClient queue, QueueMessage message
             {
             }
         });
-        return new Stopper(stop);
+        return new Stopper(stop, loop);
     }
 
-    private sealed class Stopper(CancellationTokenSource stop) : IDisposable
+    /// <summary>Stops renewing and waits for an update in flight, so the pop receipt used to delete is the last one.</summary>
+    private sealed class Stopper(CancellationTokenSource stop, Task loop) : IAsyncDisposable
     {
-        public void Dispose() => stop.Cancel();
+        public async ValueTask DisposeAsync()
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await loop.ConfigureAwait(false);
+            stop.Dispose();
+        }
     }
 }
