@@ -225,7 +225,7 @@ internal sealed class QueueMessageHandle(QueueClient queue, QueueMessage message
     private readonly Lock _gate = new();
     private string _popReceipt = message.PopReceipt;
 
-    public Task DeleteAsync(CancellationToken cancellationToken)
+    public async Task DeleteAsync(CancellationToken cancellationToken)
     {
         string receipt;
         lock (_gate)
@@ -233,7 +233,15 @@ internal sealed class QueueMessageHandle(QueueClient queue, QueueMessage message
             receipt = _popReceipt;
         }
 
-        return queue.DeleteMessageAsync(message.MessageId, receipt, cancellationToken);
+        try
+        {
+            await queue.DeleteMessageAsync(message.MessageId, receipt, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Azure.RequestFailedException e) when (e.Status is 400 or 404)
+        {
+            // Its lease lapsed and another worker took it (or already deleted it): that worker finishes the job,
+            // and a repeated result is dropped by its sequence number.
+        }
     }
 
     /// <summary>Renews visibility every half lease until disposed, so long activities keep their message.</summary>

@@ -294,4 +294,25 @@ public class WorkflowGuaranteeTests
         Assert.Empty((await host.Client.ListAsync(new WorkflowQuery(Statuses: [WorkflowRuntimeStatus.Completed]))).Instances);
         await Assert.ThrowsAsync<WorkflowException>(() => host.Client.ListAsync(new WorkflowQuery(ContinuationToken: "%%%")));
     }
+
+    [Fact]
+    public async Task MalformedWorkItem_IsPoisonedAndCounted_WithoutBlockingOthers()
+    {
+        var (azurite, hub) = await HubAsync();
+        await using var host = await EngineHost.StartAsync(azurite.ConnectionString, hub);
+
+        await host.Engine.Store.Activities.SendMessageAsync("this is not a work item");
+        var id = await host.Client.StartAsync("Sequence", new SequenceWorkflow.Input(2));
+
+        await host.WaitForAsync(id, WorkflowRuntimeStatus.Completed);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        WorkflowStats stats;
+        while ((stats = await host.Client.GetStatsAsync()).PoisonedWorkItems == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(1, stats.PoisonedWorkItems);
+        Assert.Equal("this is not a work item", (await host.Engine.Store.ActivitiesPoison.ReceiveMessageAsync()).Value.Body.ToString());
+    }
 }

@@ -42,7 +42,7 @@ public class WorkflowKillTests(ITestOutputHelper output)
         {
             using var child = StartChild(azurite.ConnectionString, hub, effects.Name, runs.Name);
             await WaitForReadyAsync(child);
-            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(500, 3000)));
+            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(1000, 5000)));
             child.Process.Kill(); // SIGKILL on Linux: no shutdown code runs.
             await child.Process.WaitForExitAsync();
             var stats = await client.Client.GetStatsAsync();
