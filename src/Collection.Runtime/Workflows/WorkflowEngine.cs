@@ -380,6 +380,7 @@ internal sealed class WorkflowEngine : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _localExecution = false;
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {
