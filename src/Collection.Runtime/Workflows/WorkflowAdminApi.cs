@@ -161,7 +161,8 @@ public static class WorkflowAdminApi
         }
     }
 
-    private static async Task<IResult> RaiseAsync(string instanceId, string eventName, HttpContext context, IWorkflowClient client)
+    /// <summary>An <c>eventId</c> query value or <c>Idempotency-Key</c> header makes retries of the same raise harmless.</summary>
+    private static async Task<IResult> RaiseAsync(string instanceId, string eventName, string? eventId, HttpContext context, IWorkflowClient client)
     {
         var payload = await ReadBodyAsync(context.Request).ConfigureAwait(false);
         if (payload is null)
@@ -171,7 +172,7 @@ public static class WorkflowAdminApi
 
         try
         {
-            return Outcome(await client.RaiseEventAsync(instanceId, eventName, payload, context.User.Actor(), context.RequestAborted).ConfigureAwait(false), instanceId);
+            return Outcome(await client.RaiseEventAsync(instanceId, eventName, payload, context.User.Actor(), eventId ?? context.Request.Headers["Idempotency-Key"].ToString(), context.RequestAborted).ConfigureAwait(false), instanceId);
         }
         catch (WorkflowException e)
         {

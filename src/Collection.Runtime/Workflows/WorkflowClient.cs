@@ -17,8 +17,9 @@ public interface IWorkflowClient
     /// Throws <see cref="WorkflowException"/> for an unknown name, an invalid or already used id.</summary>
     Task<string> StartAsync(string name, object? input = null, string? instanceId = null, string actor = "system", CancellationToken cancellationToken = default);
 
-    /// <summary>Delivers an external event (buffered until the instance waits for it).</summary>
-    Task<WorkflowOperationResult> RaiseEventAsync(string instanceId, string eventName, object? payload, string actor, CancellationToken cancellationToken = default);
+    /// <summary>Delivers an external event (buffered until the instance waits for it). With an
+    /// <paramref name="eventId"/>, raising it again (a retried request) is accepted and ignored.</summary>
+    Task<WorkflowOperationResult> RaiseEventAsync(string instanceId, string eventName, object? payload, string actor, string? eventId = null, CancellationToken cancellationToken = default);
 
     Task<WorkflowStatus?> GetStatusAsync(string instanceId, bool showHistory = false, CancellationToken cancellationToken = default);
 
@@ -131,7 +132,7 @@ internal sealed class WorkflowClient : IWorkflowClient
         return instanceId;
     }
 
-    public async Task<WorkflowOperationResult> RaiseEventAsync(string instanceId, string eventName, object? payload, string actor, CancellationToken cancellationToken = default)
+    public async Task<WorkflowOperationResult> RaiseEventAsync(string instanceId, string eventName, object? payload, string actor, string? eventId = null, CancellationToken cancellationToken = default)
     {
         if (!WorkflowNames.IsValid(eventName))
         {
@@ -143,8 +144,8 @@ internal sealed class WorkflowClient : IWorkflowClient
             return WorkflowOperationResult.NotFound;
         }
 
-        var outcome = await _engine.ApplyAsync(instanceId, new Delivery.Raise(eventName, WorkflowJson.ToElement(payload), actor), null, cancellationToken).ConfigureAwait(false);
-        return Result(outcome);
+        var outcome = await _engine.ApplyAsync(instanceId, new Delivery.Raise(eventName, WorkflowJson.ToElement(payload), actor, string.IsNullOrEmpty(eventId) ? null : eventId), null, cancellationToken).ConfigureAwait(false);
+        return outcome.Reason == WorkflowMachine.DuplicateEvent ? WorkflowOperationResult.Accepted : Result(outcome);
     }
 
     public async Task<WorkflowOperationResult> TerminateAsync(string instanceId, string reason, string actor, CancellationToken cancellationToken = default)

@@ -48,6 +48,9 @@ internal sealed class InstanceRecord
 
     public List<BufferedEvent> Buffered { get; set; } = [];
 
+    /// <summary>Ids of the last <see cref="WorkflowMachine.RememberedEventIds"/> raised events, so a retried raise is not applied twice.</summary>
+    public List<string> RecentEventIds { get; set; } = [];
+
     public bool IsTerminal => Status is WorkflowRuntimeStatus.Completed or WorkflowRuntimeStatus.Failed or WorkflowRuntimeStatus.Terminated;
 
     public InstanceRecord Clone() =>
@@ -69,7 +72,8 @@ internal abstract record Delivery
 
     public sealed record TimerDue(string TimerId, long Seq) : Delivery;
 
-    public sealed record Raise(string Name, JsonElement Payload, string Actor) : Delivery;
+    /// <summary><paramref name="EventId"/>, when given, makes a repeated raise (a client retry) a no-op.</summary>
+    public sealed record Raise(string Name, JsonElement Payload, string Actor, string? EventId = null) : Delivery;
 
     public sealed record Terminate(string Reason, string Actor) : Delivery;
 
@@ -114,6 +118,10 @@ internal static class WorkflowMachine
 {
     /// <summary>History and outbox rows one step may add: an entity-group transaction holds 100 operations.</summary>
     public const int MaxRowsPerStep = 90;
+
+    public const int RememberedEventIds = 200;
+
+    public const string DuplicateEvent = "duplicate-event";
 
     public static Transition Apply(InstanceRecord original, IWorkflowRunner runner, Func<string, bool> activityExists, Delivery delivery, DateTimeOffset now)
     {
@@ -214,6 +222,20 @@ internal static class WorkflowMachine
                     if (record.IsTerminal)
                     {
                         return "instance-finished";
+                    }
+
+                    if (raise.EventId is not null)
+                    {
+                        if (record.RecentEventIds.Contains(raise.EventId))
+                        {
+                            return DuplicateEvent;
+                        }
+
+                        record.RecentEventIds.Add(raise.EventId);
+                        if (record.RecentEventIds.Count > RememberedEventIds)
+                        {
+                            record.RecentEventIds.RemoveAt(0);
+                        }
                     }
 
                     if (record.Status == WorkflowRuntimeStatus.Pending || !record.Waits.ContainsKey(raise.Name))

@@ -64,8 +64,8 @@ public sealed class WorkflowTestDriver<TDefinition, TState>
     public bool FireTimer(string timerId, DateTimeOffset now) =>
         Apply(new Delivery.TimerDue(timerId, _record.Timers.TryGetValue(timerId, out var timer) ? timer.Seq : -1), now);
 
-    public bool Raise(string name, object? payload, DateTimeOffset now, string actor = "test") =>
-        Apply(new Delivery.Raise(name, WorkflowJson.ToElement(payload), actor), now);
+    public bool Raise(string name, object? payload, DateTimeOffset now, string actor = "test", string? eventId = null) =>
+        Apply(new Delivery.Raise(name, WorkflowJson.ToElement(payload), actor, eventId), now);
 
     public bool Terminate(string reason, DateTimeOffset now, string actor = "test") =>
         Apply(new Delivery.Terminate(reason, actor), now);

@@ -118,6 +118,13 @@ public sealed class WorkflowAdminApiTests : IAsyncLifetime
         var id = start.GetProperty("id").GetString()!;
         await PollAsync(start.GetProperty("statusQueryGetUri").GetString()!, "Running");
 
+        for (var i = 0; i < 2; i++)
+        {
+            using var raise = new HttpRequestMessage(HttpMethod.Post, $"/admin/workflows/instances/{id}/raiseEvent/inc") { Headers = { { "Idempotency-Key", "retry-me" } } };
+            Assert.Equal(HttpStatusCode.Accepted, (await Http.SendAsync(raise)).StatusCode);
+        }
+
+        Assert.Equal(1, (await Http.GetFromJsonAsync<JsonElement>($"/admin/workflows/instances/{id}")).GetProperty("customStatus").GetInt32());
         var terminate = await Http.PostAsync(new Uri($"/admin/workflows/instances/{id}/terminate?reason=test", UriKind.Relative), null);
         Assert.Equal(HttpStatusCode.Accepted, terminate.StatusCode);
 

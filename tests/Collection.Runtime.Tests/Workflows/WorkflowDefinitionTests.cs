@@ -51,6 +51,19 @@ public class WorkflowDefinitionTests
     }
 
     [Fact]
+    public void Counter_SameEventIdRaisedTwice_CountsOnce()
+    {
+        var driver = new WorkflowTestDriver<CounterWorkflow, CounterWorkflow.State>(new CounterWorkflow());
+        driver.Start(null, Now);
+
+        Assert.True(driver.Raise("inc", null, Now, eventId: "req-1"));
+        Assert.False(driver.Raise("inc", null, Now, eventId: "req-1"));
+        Assert.True(driver.Raise("inc", null, Now, eventId: "req-2"));
+
+        Assert.Equal(2, driver.State.Count);
+    }
+
+    [Fact]
     public void Approval_NoEventByDeadline_TimerFiresAndCompletesTimedOut()
     {
         var driver = new WorkflowTestDriver<ApprovalWorkflow, ApprovalWorkflow.State>(new ApprovalWorkflow());

@@ -149,7 +149,8 @@ public class WorkflowGuaranteeTests
         await using (var clientOnly = await EngineHost.StartAsync(azurite.ConnectionString, hub, runWorkers: false))
         {
             id = await clientOnly.Client.StartAsync("Approval", new ApprovalWorkflow.Input(7));
-            Assert.Equal(WorkflowOperationResult.Accepted, await clientOnly.Client.RaiseEventAsync(id, "Approved", "ok by phone", "approver"));
+            Assert.Equal(WorkflowOperationResult.Accepted, await clientOnly.Client.RaiseEventAsync(id, "Approved", "ok by phone", "approver", eventId: "call-1"));
+            Assert.Equal(WorkflowOperationResult.Accepted, await clientOnly.Client.RaiseEventAsync(id, "Approved", "ok by phone", "approver", eventId: "call-1"));
             Assert.Equal(WorkflowRuntimeStatus.Pending, (await clientOnly.Client.GetStatusAsync(id))!.RuntimeStatus);
         }
 
@@ -157,6 +158,7 @@ public class WorkflowGuaranteeTests
         var status = await host.WaitForAsync(id, WorkflowRuntimeStatus.Completed, showHistory: true);
 
         Assert.Equal("ok by phone", status.Output!.Value.GetProperty("note").GetString());
+        Assert.Single(status.History!, h => h.Event == "EventBuffered");
         Assert.Equal("approver", status.Output!.Value.GetProperty("approvedBy").GetString());
         Assert.Equal(["Scheduled", "EventBuffered", "Started", "CustomStatusSet", "WaitingForEvent", "TimerCreated", "EventRaised", "Completed"], status.History!.Select(h => h.Event));
     }
