@@ -265,6 +265,14 @@ internal static class WorkflowMachine
             }
 
             DrainBuffered();
+            if (record.Status == WorkflowRuntimeStatus.Running && record.Activities.Count == 0 && record.Timers.Count == 0 && record.Waits.Count == 0)
+            {
+                // Nothing could ever wake this instance again: fail it (keeping a failure's error) rather than leave it stuck.
+                Fail(delivery is Delivery.ActivityResult { Succeeded: false } failed
+                    ? $"activity-failed: {failed.ActivityId}: {failed.Error}"
+                    : $"stalled: after {delivery.Describe()} the definition left nothing to wait for and did not complete.");
+            }
+
             return null;
         }
 

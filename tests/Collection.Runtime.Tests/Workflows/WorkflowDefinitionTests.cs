@@ -89,6 +89,18 @@ public class WorkflowDefinitionTests
     }
 
     [Fact]
+    public void DefinitionIgnoringAFailure_FailsWithTheActivityErrorInsteadOfStalling()
+    {
+        var driver = new WorkflowTestDriver<IgnoresFailures, IgnoresFailures.State>(new IgnoresFailures());
+        driver.Start(null, Now);
+
+        driver.FailActivity("only", "HttpRequestException: bank timeout", Now);
+
+        Assert.Equal(WorkflowRuntimeStatus.Failed, driver.Status);
+        Assert.Equal("activity-failed: only: HttpRequestException: bank timeout", driver.Error);
+    }
+
+    [Fact]
     public void Counter_Terminated_StopsAcceptingEvents()
     {
         var driver = new WorkflowTestDriver<CounterWorkflow, CounterWorkflow.State>(new CounterWorkflow());
@@ -111,5 +123,15 @@ public class WorkflowDefinitionTests
 
         Assert.Equal(WorkflowRuntimeStatus.Failed, driver.Status);
         Assert.StartsWith("unknown-activity", driver.Error, StringComparison.Ordinal);
+    }
+
+    private sealed class IgnoresFailures : IWorkflowDefinition<IgnoresFailures.State>
+    {
+        public WorkflowStep<State> Handle(State state, WorkflowEvent workflowEvent, DateTimeOffset now) =>
+            workflowEvent is WorkflowEvent.Started
+                ? WorkflowStep<State>.Of(state, WorkflowCommand.Activity("only", "Anything"))
+                : WorkflowStep<State>.Of(state);
+
+        public sealed class State;
     }
 }
