@@ -41,6 +41,9 @@ public sealed class BlobReceipt : ITableEntity
 
     public DateTimeOffset? CompletedAt { get; set; }
 
+    /// <summary>An ETag as stored: listings give it bare, response headers quoted; the row keeps it bare.</summary>
+    public static string ETagText(ETag etag) => etag.ToString().Trim('"');
+
     public static string PartitionKeyFor(string functionName) => Uri.EscapeDataString(functionName);
 
     public static string RowKeyFor(string container, string blobName) => Uri.EscapeDataString($"{container}/{blobName}");

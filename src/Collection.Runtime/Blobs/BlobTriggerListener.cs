@@ -168,7 +168,7 @@ public sealed partial class BlobTriggerListener : BackgroundService
                 {
                     if (blob.Properties.ETag is { } etag
                         && path.TryMatch(blob.Name, out var values)
-                        && !(_finished.TryGetValue(FinishedKey(function, path, blob.Name), out var done) && done == etag.ToString()))
+                        && !(_finished.TryGetValue(FinishedKey(function, path, blob.Name), out var done) && done == BlobReceipt.ETagText(etag)))
                     {
                         candidates.Add((blob, values));
                     }
@@ -187,7 +187,7 @@ public sealed partial class BlobTriggerListener : BackgroundService
 
     private async Task ProcessAsync(FunctionDescriptor function, BlobPath path, BlobItem blob, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken)
     {
-        var blobETag = blob.Properties.ETag!.Value.ToString();
+        var blobETag = BlobReceipt.ETagText(blob.Properties.ETag!.Value);
         var receipt = await ClaimAsync(function, path, blob.Name, blobETag, cancellationToken).ConfigureAwait(false);
         if (receipt is null)
         {
