@@ -209,3 +209,10 @@ internal sealed class TimerRecorder(RunLog log) : ITimerFunction
 {
     public Task RunAsync(TimerTrigger timer, CancellationToken cancellationToken) => log.RecordAsync(timer, cancellationToken);
 }
+
+internal static class TestClientExtensions
+{
+    /// <summary>A client that sends no function key.</summary>
+    public static HttpClient GetTestClientWithoutKey(this Microsoft.AspNetCore.Builder.WebApplication app) =>
+        Microsoft.AspNetCore.TestHost.HostBuilderTestServerExtensions.GetTestClient(app);
+}
