@@ -40,6 +40,15 @@ internal sealed class TestFunctionsHost : IAsyncDisposable
     /// <summary>Sends the admin key on every request.</summary>
     public HttpClient Client => _client.Value;
 
+    private bool _started;
+
+    /// <summary>Starts the host; a host that failed to start is only disposed, not stopped.</summary>
+    public async Task StartAsync()
+    {
+        await App.StartAsync();
+        _started = true;
+    }
+
     public T Service<T>()
         where T : notnull => App.Services.GetRequiredService<T>();
 
@@ -64,7 +73,7 @@ internal sealed class TestFunctionsHost : IAsyncDisposable
         TimeProvider? time = null)
     {
         var host = Build(register, settings, services, hostJson, time);
-        await host.App.StartAsync();
+        await host.StartAsync();
         return host;
     }
 
@@ -114,7 +123,10 @@ internal sealed class TestFunctionsHost : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
         {
-            await App.StopAsync(timeout.Token);
+            if (_started)
+            {
+                await App.StopAsync(timeout.Token);
+            }
         }
         finally
         {
