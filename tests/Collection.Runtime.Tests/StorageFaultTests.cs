@@ -47,8 +47,7 @@ public class StorageFaultTests
     [Fact]
     public async Task StorageUnreachableAtStartUp_HostStartsAndPicksUpWorkOnceStorageAppears()
     {
-        await using var azurite = await AzuriteInstance.StartAsync();
-        await azurite.StopAsync();
+        await using var azurite = AzuriteInstance.NotStartedOnFreePorts();
         var log = new RunLog();
         await using var host = await StartHostAsync(azurite, "late", "late-work", log);
         await Eventually.TrueAsync(() => host.Logs.Contains(LogLevel.Warning, "Blob trigger scan failed"), "the listener to log the outage");

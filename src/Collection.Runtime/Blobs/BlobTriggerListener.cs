@@ -113,10 +113,10 @@ public sealed partial class BlobTriggerListener : BackgroundService
                 ForgetReadiness();
             }
 
-            // Back off while storage is away, but never beyond the promised detection latency.
+            // Back off while storage is away (up to 8 polling intervals), never beyond the promised detection latency.
             var wait = failures == 0
                 ? _options.PollingInterval
-                : TimeSpan.FromTicks(Math.Min(_options.PollingInterval.Ticks << Math.Min(failures, 10), BlobTriggerOptions.MaxDetectionLatency.Ticks));
+                : TimeSpan.FromTicks(Math.Min(_options.PollingInterval.Ticks << Math.Min(failures, 3), BlobTriggerOptions.MaxDetectionLatency.Ticks));
             try
             {
                 // Polling runs on real time even when the host's clock is fake (tests driving timers).
