@@ -111,6 +111,28 @@ public class BlobTriggerTests
     }
 
     [Fact]
+    public async Task LongRunningBlob_DoesNotDelayOthers()
+    {
+        var azurite = await AzuriteInstance.SharedAsync();
+        var container = AzuriteInstance.UniqueName("slow");
+        var function = AzuriteInstance.UniqueName("fn");
+        var release = new TaskCompletionSource();
+        var log = new RunLog { Behaviour = (t, ct) => ((BlobTrigger)t).Name == "slow.csv" ? release.Task.WaitAsync(ct) : Task.CompletedTask };
+        var blobs = azurite.CreateBlobServiceClient().GetBlobContainerClient(container);
+        await blobs.CreateAsync();
+        await using var host = await StartHostAsync(azurite, function, $"{container}/{{name}}", log);
+
+        await blobs.UploadBlobAsync("slow.csv", BinaryData.FromString("x"));
+        await log.WaitForAsync<BlobTrigger>(runs => runs.Count == 1);
+        await blobs.UploadBlobAsync("quick.csv", BinaryData.FromString("x"));
+        await log.WaitForAsync<BlobTrigger>(runs => runs.Any(r => r.Name == "quick.csv"));
+        release.SetResult();
+        await Eventually.TrueAsync(async () => (await ReceiptAsync(azurite, function, container, "slow.csv"))?.Status == BlobReceipt.Succeeded, "the slow run to be recorded");
+
+        Assert.Equal(["slow.csv", "quick.csv"], log.Runs<BlobTrigger>().Select(r => r.Name));
+    }
+
+    [Fact]
     public async Task HostRestart_BlobUploadedWhileDown_RunsOnceAfterStartAndNotAgainAfterNextRestart()
     {
         var azurite = await AzuriteInstance.SharedAsync();
@@ -136,6 +158,8 @@ public class BlobTriggerTests
         await Eventually.TrueAsync(() => listener.ScansCompleted >= 3, "three scans after the last restart");
 
         Assert.Equal(["before.csv", "while-down.csv"], log.Runs<BlobTrigger>().Select(r => r.Name));
+        Assert.Equal(BlobReceipt.Succeeded, (await ReceiptAsync(azurite, function, container, "before.csv"))?.Status);
+        Assert.Equal(BlobReceipt.Succeeded, (await ReceiptAsync(azurite, function, container, "while-down.csv"))?.Status);
     }
 
     [Fact]

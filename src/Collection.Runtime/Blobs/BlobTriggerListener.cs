@@ -15,7 +15,9 @@ namespace Collection.Runtime.Blobs;
 /// Runs every blob function once per (blob name, ETag). One loop scans the watched containers page by
 /// page every <c>pollingInterval</c> (≤ 10 s); a blob whose version this host already saw finish is
 /// skipped without a storage call, the rest are claimed through a receipt row (see
-/// <see cref="StorageLayout"/>) so that only one host runs each version, across restarts. A failed
+/// <see cref="StorageLayout"/>) so that only one host runs each version, across restarts. Runs go on
+/// beside the scan (at most <c>maxDegreeOfParallelism</c> at once), so a long run does not hold up
+/// detection of other blobs. A failed
 /// version is tried again on later scans up to <c>maxDequeueCount</c>, then recorded as poison.
 /// Storage errors are logged and the scan retried; the host never stops for them.
 /// </summary>
@@ -37,6 +39,11 @@ public sealed partial class BlobTriggerListener : BackgroundService
     private readonly HashSet<string> _readyContainers = new(StringComparer.Ordinal);
     private bool _receiptsReady;
 
+    // Blobs this host is claiming or running now, and those runs (awaited at shutdown).
+    private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Task, byte> _running = new();
+    private readonly SemaphoreSlim _slots;
+
     public BlobTriggerListener(
         FunctionBindings bindings,
         BlobServiceClient blobs,
@@ -55,6 +62,13 @@ public sealed partial class BlobTriggerListener : BackgroundService
         _invoker = invoker;
         _time = time;
         _logger = logger;
+        _slots = new SemaphoreSlim(Math.Max(1, _options.MaxDegreeOfParallelism));
+    }
+
+    public override void Dispose()
+    {
+        _slots.Dispose();
+        base.Dispose();
     }
 
     /// <summary>Completed scans; tests wait on it instead of sleeping.</summary>
@@ -93,6 +107,19 @@ public sealed partial class BlobTriggerListener : BackgroundService
             return;
         }
 
+        try
+        {
+            await PollAsync(watches, stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Let runs cut short by the stop record their outcome or release their claim.
+            await Task.WhenAll(_running.Keys).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PollAsync(List<(FunctionDescriptor Function, BlobPath Path)> watches, CancellationToken stoppingToken)
+    {
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -174,12 +201,54 @@ public sealed partial class BlobTriggerListener : BackgroundService
                     }
                 }
 
-                await Parallel.ForEachAsync(
-                    candidates,
-                    new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.MaxDegreeOfParallelism), CancellationToken = cancellationToken },
-                    async (candidate, ct) => await ProcessAsync(function, path, candidate.Blob, candidate.Values, ct).ConfigureAwait(false))
-                    .ConfigureAwait(false);
+                foreach (var (blob, values) in candidates)
+                {
+                    var key = FinishedKey(function, path, blob.Name);
+                    if (!_inFlight.TryAdd(key, 0))
+                    {
+                        continue;
+                    }
+
+                    // A free slot first: the scan waits only when maxDegreeOfParallelism runs are busy.
+                    try
+                    {
+                        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        _inFlight.TryRemove(key, out _);
+                        throw;
+                    }
+
+                    var run = RunInBackgroundAsync(function, path, blob, values, key, cancellationToken);
+                    _running[run] = 0;
+                    _ = run.ContinueWith(t => _running.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
             }
+        }
+    }
+
+    /// <summary>One blob's claim, run and record, off the scan loop so a long run never delays detection of others.</summary>
+    private async Task RunInBackgroundAsync(FunctionDescriptor function, BlobPath path, BlobItem blob, IReadOnlyDictionary<string, string> values, string key, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Yield();
+            await ProcessAsync(function, path, blob, values, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Host stopping before the claim was taken or after it was released: nothing to record.
+        }
+        catch (Exception e)
+        {
+            // Storage away while claiming or recording: the scan retries the blob (a live claim expires after leaseTime).
+            LogRunFailed(e, function.Name, path.Container, blob.Name, e.Message);
+        }
+        finally
+        {
+            _inFlight.TryRemove(key, out _);
+            _slots.Release();
         }
     }
 
@@ -212,6 +281,11 @@ public sealed partial class BlobTriggerListener : BackgroundService
             {
                 outcome = await _invoker.InvokeAsync<IBlobFunction>(function, $"blob {path.Container}/{blob.Name}", (f, ct) => f.RunAsync(trigger, ct), cancellationToken).ConfigureAwait(false);
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Host stopping mid-run: the try counts, and the claim is released for the next host at once.
+                outcome = new FunctionOutcome(false, new OperationCanceledException("The host stopped during the run."), TimeSpan.Zero);
+            }
             finally
             {
                 await renewal.CancelAsync().ConfigureAwait(false);
@@ -219,7 +293,8 @@ public sealed partial class BlobTriggerListener : BackgroundService
             }
         }
 
-        await RecordAsync(function, path, blob.Name, receipt, outcome, cancellationToken).ConfigureAwait(false);
+        // Recorded even while the host stops: a run that finished must not run again.
+        await RecordAsync(function, path, blob.Name, receipt, outcome, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -420,6 +495,9 @@ public sealed partial class BlobTriggerListener : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Blob trigger scan failed ({Failures} in a row), retrying with backoff: {Error}")]
     private partial void LogScanFailed(Exception exception, int failures, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Blob function {Function} could not claim or record blob {Container}/{BlobName}; the scan will retry: {Error}")]
+    private partial void LogRunFailed(Exception exception, string function, string container, string blobName, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the claim on blob {Container}/{BlobName}: {Error}")]
     private partial void LogRenewFailed(string container, string blobName, string error);
