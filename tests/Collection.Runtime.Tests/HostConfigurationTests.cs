@@ -55,6 +55,26 @@ public class HostConfigurationTests
     }
 
     [Fact]
+    public async Task RepositoryHostJson_StartsAHostWithItsValues()
+    {
+        var azurite = await AzuriteInstance.SharedAsync();
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Collection.Functions.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        Assert.NotNull(directory);
+        var hostJson = await File.ReadAllTextAsync(Path.Combine(directory.FullName, HostJson.FileName));
+        await using var host = await TestFunctionsHost.StartAsync(_ => { }, MinimalSettings(azurite), hostJson: hostJson);
+
+        Assert.Equal(5, host.Service<IOptions<BlobTriggerOptions>>().Value.MaxDequeueCount);
+        Assert.Equal(5, host.Service<IOptions<QueueTriggerOptions>>().Value.MaxDequeueCount);
+        Assert.Equal("api", host.Service<IOptions<HttpHostOptions>>().Value.RoutePrefix);
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync(new Uri("/api/health", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
     public async Task HostJson_Absent_UsesFunctionsDefaults()
     {
         var azurite = await AzuriteInstance.SharedAsync();
