@@ -77,13 +77,13 @@ public class QueueTriggerTests
         var queue = await CreateQueueAsync(azurite, queueName);
         var release = new TaskCompletionSource();
         var log = new RunLog { Behaviour = (_, ct) => release.Task.WaitAsync(ct) };
-        await using var host = await StartHostAsync(azurite, function, queueName, log, s => s[HostJson.QueuesSection + ":visibilityTimeout"] = "00:00:02");
+        await using var host = await StartHostAsync(azurite, function, queueName, log, s => s[HostJson.QueuesSection + ":visibilityTimeout"] = "00:00:03");
 
         await queue.SendMessageAsync("slow");
         await log.WaitForAsync<QueueTrigger>(runs => runs.Count == 1);
-        // Three visibility timeouts: without renewal the message would come back to a competing receiver.
+        // Over two visibility timeouts: without renewal the message would come back to a competing receiver.
         var stolen = 0;
-        var until = DateTime.UtcNow.AddSeconds(6);
+        var until = DateTime.UtcNow.AddSeconds(7);
         while (DateTime.UtcNow < until)
         {
             stolen += (await queue.ReceiveMessagesAsync(1, TimeSpan.FromSeconds(1))).Value.Length;
@@ -95,6 +95,31 @@ public class QueueTriggerTests
 
         Assert.Equal(0, stolen);
         Assert.Single(log.Runs<QueueTrigger>());
+    }
+
+    [Fact]
+    public async Task SlowMessage_DoesNotHoldUpTheRestOfTheQueue()
+    {
+        var azurite = await AzuriteInstance.SharedAsync();
+        var queueName = AzuriteInstance.UniqueName("mixed");
+        var function = AzuriteInstance.UniqueName("fn");
+        var queue = await CreateQueueAsync(azurite, queueName);
+        var release = new TaskCompletionSource();
+        var log = new RunLog { Behaviour = (m, ct) => ((QueueTrigger)m).Body.ToString() == "slow" ? release.Task.WaitAsync(ct) : Task.CompletedTask };
+        await using var host = await StartHostAsync(azurite, function, queueName, log, s => s[HostJson.QueuesSection + ":batchSize"] = "2");
+
+        await queue.SendMessageAsync("slow");
+        await log.WaitForAsync<QueueTrigger>(runs => runs.Count == 1);
+        foreach (var body in new[] { "a", "b", "c" })
+        {
+            await queue.SendMessageAsync(body);
+        }
+
+        await log.WaitForAsync<QueueTrigger>(runs => runs.Count == 4);
+        release.SetResult();
+        await Eventually.TrueAsync(async () => (await queue.PeekMessagesAsync()).Value.Length == 0 && (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0, "the queue to empty");
+
+        Assert.Equal(["a", "b", "c", "slow"], log.Runs<QueueTrigger>().Select(r => r.Body.ToString()).Order(StringComparer.Ordinal));
     }
 
     [Fact]

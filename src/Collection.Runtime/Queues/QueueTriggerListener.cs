@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Azure;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
@@ -12,7 +13,7 @@ namespace Collection.Runtime.Queues;
 /// <summary>
 /// Runs every queue function as a competing consumer: each host receives up to <c>batchSize</c>
 /// messages at a time (hidden for <c>visibilityTimeout</c>, renewed at half of it while the function
-/// runs), deletes a message when its function succeeds and releases it at once when it fails; after
+/// runs; a new batch is fetched once half of the last one is done), deletes a message when its function succeeds and releases it at once when it fails; after
 /// <c>maxDequeueCount</c> tries it moves to <c>&lt;queue&gt;-poison</c>. An empty queue is polled with
 /// exponential backoff up to <c>maxPollingInterval</c>; storage errors back off the same way.
 /// </summary>
@@ -50,12 +51,36 @@ public sealed partial class QueueTriggerListener : BackgroundService
     private async Task ListenAsync(FunctionDescriptor function, string queueName, CancellationToken stoppingToken)
     {
         await Task.Yield();
+        var running = new ConcurrentDictionary<Task, byte>();
+        try
+        {
+            await PollAsync(function, queueName, running, stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Runs cut short by the stop settle (or leave their message to reappear) before the host exits.
+            await Task.WhenAll(running.Keys).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PollAsync(FunctionDescriptor function, string queueName, ConcurrentDictionary<Task, byte> running, CancellationToken stoppingToken)
+    {
         var queue = _queues.GetQueueClient(queueName);
         var poison = _queues.GetQueueClient(StorageLayout.PoisonQueueName(queueName));
+        var batchSize = Math.Clamp(_options.BatchSize, 1, 32);
+        // As Functions' newBatchThreshold: fetch more once half of the batch is done, so one slow
+        // message does not hold up the rest of the queue.
+        var newBatchThreshold = batchSize / 2;
         var ready = false;
         var idle = TimeSpan.Zero;
         while (!stoppingToken.IsCancellationRequested)
         {
+            if (running.Count > newBatchThreshold)
+            {
+                await Task.WhenAny(running.Keys).ConfigureAwait(false);
+                continue;
+            }
+
             try
             {
                 if (!ready)
@@ -65,11 +90,17 @@ public sealed partial class QueueTriggerListener : BackgroundService
                     ready = true;
                 }
 
-                var messages = (await queue.ReceiveMessagesAsync(Math.Clamp(_options.BatchSize, 1, 32), _options.VisibilityTimeout, stoppingToken).ConfigureAwait(false)).Value;
+                var messages = (await queue.ReceiveMessagesAsync(batchSize - running.Count, _options.VisibilityTimeout, stoppingToken).ConfigureAwait(false)).Value;
                 if (messages.Length > 0)
                 {
                     idle = TimeSpan.Zero;
-                    await Task.WhenAll(messages.Select(m => ProcessAsync(function, queue, poison, m, stoppingToken))).ConfigureAwait(false);
+                    foreach (var message in messages)
+                    {
+                        var run = ProcessAsync(function, queue, poison, message, stoppingToken);
+                        running[run] = 0;
+                        _ = run.ContinueWith(t => running.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    }
+
                     continue;
                 }
             }
@@ -99,6 +130,7 @@ public sealed partial class QueueTriggerListener : BackgroundService
 
     private async Task ProcessAsync(FunctionDescriptor function, QueueClient queue, QueueClient poison, QueueMessage message, CancellationToken stoppingToken)
     {
+        await Task.Yield();
         try
         {
             if (message.DequeueCount > _options.MaxDequeueCount)
@@ -143,7 +175,7 @@ public sealed partial class QueueTriggerListener : BackgroundService
         {
             // Host stopping: the message reappears when its visibility runs out.
         }
-        catch (RequestFailedException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             // Lost the message (visibility ran out, storage away): another try will come from the queue.
             LogSettleFailed(function.Name, message.MessageId, queue.Name, e.Message);
