@@ -23,21 +23,16 @@ namespace Collection.Runtime.Blobs;
 /// </summary>
 public sealed partial class BlobTriggerListener : BackgroundService
 {
-    private const int MaxErrorLength = 4000;
-
     private readonly FunctionBindings _bindings;
     private readonly BlobServiceClient _blobs;
-    private readonly TableClient _receipts;
+    private readonly BlobReceiptStore _receipts;
     private readonly BlobTriggerOptions _options;
     private readonly FunctionInvoker _invoker;
-    private readonly TimeProvider _time;
     private readonly ILogger<BlobTriggerListener> _logger;
-    private readonly string _owner = $"{Environment.MachineName}-{Guid.NewGuid():N}";
 
     // Versions known to be finished (succeeded or poison): skipped without reading their receipt.
     private readonly ConcurrentDictionary<string, string> _finished = new(StringComparer.Ordinal);
     private readonly HashSet<string> _readyContainers = new(StringComparer.Ordinal);
-    private bool _receiptsReady;
 
     // Blobs this host is claiming or running now, and those runs (awaited at shutdown).
     private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
@@ -57,10 +52,9 @@ public sealed partial class BlobTriggerListener : BackgroundService
         ArgumentNullException.ThrowIfNull(options);
         _bindings = bindings;
         _blobs = blobs;
-        _receipts = tables.GetTableClient(StorageLayout.BlobReceiptsTable);
         _options = options.Value;
+        _receipts = new BlobReceiptStore(tables.GetTableClient(StorageLayout.BlobReceiptsTable), _options, time, logger);
         _invoker = invoker;
-        _time = time;
         _logger = logger;
         _slots = new SemaphoreSlim(Math.Max(1, _options.MaxDegreeOfParallelism));
     }
@@ -77,24 +71,10 @@ public sealed partial class BlobTriggerListener : BackgroundService
     private long _scans;
 
     /// <summary>Poison receipts of <paramref name="function"/> (for <c>GET /admin/functions</c>).</summary>
-    public async Task<int> CountPoisonAsync(FunctionDescriptor function, CancellationToken cancellationToken)
+    public Task<int> CountPoisonAsync(FunctionDescriptor function, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(function);
-        var count = 0;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {BlobReceipt.PartitionKeyFor(function.Name)} and Status eq {BlobReceipt.Poison}");
-        try
-        {
-            await foreach (var _ in _receipts.QueryAsync<BlobReceipt>(filter, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
-            {
-                count++;
-            }
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            // No receipts table yet: nothing has run, nothing is poison.
-        }
-
-        return count;
+        return _receipts.CountPoisonAsync(function.Name, cancellationToken);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -159,20 +139,13 @@ public sealed partial class BlobTriggerListener : BackgroundService
     private void ForgetReadiness()
     {
         // Storage may have come back empty (an emulator restart): create the table and containers again.
-        lock (_readyContainers)
-        {
-            _readyContainers.Clear();
-            _receiptsReady = false;
-        }
+        _readyContainers.Clear();
+        _receipts.Forget();
     }
 
     private async Task ScanAsync(List<(FunctionDescriptor Function, BlobPath Path)> watches, CancellationToken cancellationToken)
     {
-        if (!_receiptsReady)
-        {
-            await _receipts.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
-            _receiptsReady = true;
-        }
+        await _receipts.EnsureTableAsync(cancellationToken).ConfigureAwait(false);
 
         foreach (var (function, path) in watches)
         {
@@ -180,10 +153,7 @@ public sealed partial class BlobTriggerListener : BackgroundService
             if (!_readyContainers.Contains(path.Container))
             {
                 await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-                lock (_readyContainers)
-                {
-                    _readyContainers.Add(path.Container);
-                }
+                _readyContainers.Add(path.Container);
             }
 
             // Page by page, so a large container is worked through without holding its whole listing.
@@ -257,10 +227,18 @@ public sealed partial class BlobTriggerListener : BackgroundService
     private async Task ProcessAsync(FunctionDescriptor function, BlobPath path, BlobItem blob, IReadOnlyDictionary<string, string> values, CancellationToken cancellationToken)
     {
         var blobETag = BlobReceipt.ETagText(blob.Properties.ETag!.Value);
-        var receipt = await ClaimAsync(function, path, blob.Name, blobETag, cancellationToken).ConfigureAwait(false);
-        if (receipt is null)
+        var (claim, receipt) = await _receipts.ClaimAsync(function.Name, path.Container, blob.Name, blobETag, cancellationToken).ConfigureAwait(false);
+        switch (claim)
         {
-            return;
+            case ClaimResult.Finished:
+                _finished[FinishedKey(function, path, blob.Name)] = blobETag;
+                return;
+            case ClaimResult.Poisoned:
+                _finished[FinishedKey(function, path, blob.Name)] = blobETag;
+                LogPoison(function.Name, path.Container, blob.Name, receipt.Attempts, receipt.LastError);
+                return;
+            case ClaimResult.Busy:
+                return;
         }
 
         var trigger = new BlobTrigger(
@@ -276,7 +254,7 @@ public sealed partial class BlobTriggerListener : BackgroundService
         FunctionOutcome outcome;
         using (var renewal = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
-            var renewing = RenewClaimAsync(receipt, renewal.Token);
+            var renewing = _receipts.RenewUntilCancelledAsync(receipt, renewal.Token);
             try
             {
                 outcome = await _invoker.InvokeAsync<IBlobFunction>(function, $"blob {path.Container}/{blob.Name}", (f, ct) => f.RunAsync(trigger, ct), cancellationToken).ConfigureAwait(false);
@@ -297,192 +275,29 @@ public sealed partial class BlobTriggerListener : BackgroundService
         await RecordAsync(function, path, blob.Name, receipt, outcome, CancellationToken.None).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Takes the right to run this version: insert the receipt, or replace it If-Match its ETag. Null
-    /// when the version is finished, or another host holds a live claim or won the race.
-    /// </summary>
-    private async Task<BlobReceipt?> ClaimAsync(FunctionDescriptor function, BlobPath path, string blobName, string blobETag, CancellationToken cancellationToken)
-    {
-        var partitionKey = BlobReceipt.PartitionKeyFor(function.Name);
-        var rowKey = BlobReceipt.RowKeyFor(path.Container, blobName);
-        var now = _time.GetUtcNow();
-        var existing = await _receipts.GetEntityIfExistsAsync<BlobReceipt>(partitionKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (!existing.HasValue || existing.Value is null)
-        {
-            var receipt = new BlobReceipt
-            {
-                PartitionKey = partitionKey, RowKey = rowKey, Container = path.Container, BlobName = blobName,
-                BlobETag = blobETag, Status = BlobReceipt.Running, Attempts = 1, Owner = _owner, LeaseExpiresAt = now + _options.LeaseTime,
-            };
-            try
-            {
-                var added = await _receipts.AddEntityAsync(receipt, cancellationToken).ConfigureAwait(false);
-                receipt.ETag = added.Headers.ETag ?? default;
-                return receipt;
-            }
-            catch (RequestFailedException e) when (e.Status == 409)
-            {
-                return null;
-            }
-        }
-
-        var current = existing.Value;
-        if (current.BlobETag == blobETag)
-        {
-            if (current.IsFinished)
-            {
-                _finished[FinishedKey(function, path, blobName)] = blobETag;
-                return null;
-            }
-
-            if (current.Status == BlobReceipt.Running && current.LeaseExpiresAt > now)
-            {
-                return null;
-            }
-
-            if (current.Attempts >= _options.MaxDequeueCount)
-            {
-                // The last try ended with its host (a crash mid-run): nothing left to try.
-                current.LastError ??= "The host running the last try stopped before it finished.";
-                await RecordPoisonAsync(function, path, blobName, current, cancellationToken).ConfigureAwait(false);
-                return null;
-            }
-
-            current.Attempts++;
-        }
-        else
-        {
-            // Overwritten: a new version starts again at its first try.
-            current.BlobETag = blobETag;
-            current.Attempts = 1;
-            current.LastError = null;
-            current.CompletedAt = null;
-        }
-
-        current.Status = BlobReceipt.Running;
-        current.Owner = _owner;
-        current.LeaseExpiresAt = now + _options.LeaseTime;
-        try
-        {
-            var replaced = await _receipts.UpdateEntityAsync(current, current.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            current.ETag = replaced.Headers.ETag ?? default;
-            return current;
-        }
-        catch (RequestFailedException e) when (e.Status is 412 or 404)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Keeps the claim alive while the function runs longer than a third of the lease.</summary>
-    private async Task RenewClaimAsync(BlobReceipt receipt, CancellationToken cancellationToken)
-    {
-        var every = _options.LeaseTime / 3;
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(every, _time, cancellationToken).ConfigureAwait(false);
-                var renewed = new BlobReceipt
-                {
-                    PartitionKey = receipt.PartitionKey, RowKey = receipt.RowKey,
-                    LeaseExpiresAt = _time.GetUtcNow() + _options.LeaseTime,
-                };
-                // Merge: only the lease moves; If-Match so a claim taken over is not silently renewed.
-                var response = await _receipts.UpdateEntityAsync(
-                    new TableEntity(receipt.PartitionKey, receipt.RowKey) { [nameof(BlobReceipt.LeaseExpiresAt)] = renewed.LeaseExpiresAt },
-                    receipt.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
-                lock (receipt)
-                {
-                    receipt.ETag = response.Headers.ETag ?? receipt.ETag;
-                    receipt.LeaseExpiresAt = renewed.LeaseExpiresAt;
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (RequestFailedException e)
-            {
-                LogRenewFailed(receipt.Container, receipt.BlobName, e.Message);
-                if (e.Status == 412)
-                {
-                    return;
-                }
-            }
-        }
-    }
-
     private async Task RecordAsync(FunctionDescriptor function, BlobPath path, string blobName, BlobReceipt receipt, FunctionOutcome outcome, CancellationToken cancellationToken)
     {
-        receipt.Owner = null;
-        receipt.LeaseExpiresAt = null;
+        var key = FinishedKey(function, path, blobName);
         if (outcome.Succeeded)
         {
-            receipt.Status = BlobReceipt.Succeeded;
-            receipt.LastError = null;
-            receipt.CompletedAt = _time.GetUtcNow();
-            await SaveFinishedAsync(function, path, blobName, receipt, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        receipt.LastError = Truncate(outcome.ErrorSummary);
-        if (receipt.Attempts >= _options.MaxDequeueCount)
-        {
-            await RecordPoisonAsync(function, path, blobName, receipt, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        receipt.Status = BlobReceipt.Failed;
-        LogWillRetry(function.Name, path.Container, blobName, receipt.Attempts, _options.MaxDequeueCount, receipt.LastError);
-        await SaveAsync(receipt, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task RecordPoisonAsync(FunctionDescriptor function, BlobPath path, string blobName, BlobReceipt receipt, CancellationToken cancellationToken)
-    {
-        receipt.Status = BlobReceipt.Poison;
-        receipt.CompletedAt = _time.GetUtcNow();
-        receipt.Owner = null;
-        receipt.LeaseExpiresAt = null;
-        if (await SaveFinishedAsync(function, path, blobName, receipt, cancellationToken).ConfigureAwait(false))
-        {
-            LogPoison(function.Name, path.Container, blobName, receipt.Attempts, receipt.LastError);
-        }
-    }
-
-    private async Task<bool> SaveFinishedAsync(FunctionDescriptor function, BlobPath path, string blobName, BlobReceipt receipt, CancellationToken cancellationToken)
-    {
-        if (!await SaveAsync(receipt, cancellationToken).ConfigureAwait(false))
-        {
-            return false;
-        }
-
-        _finished[FinishedKey(function, path, blobName)] = receipt.BlobETag;
-        return true;
-    }
-
-    private async Task<bool> SaveAsync(BlobReceipt receipt, CancellationToken cancellationToken)
-    {
-        try
-        {
-            ETag etag;
-            lock (receipt)
+            if (await _receipts.FinishAsync(receipt, BlobReceipt.Succeeded, null, cancellationToken).ConfigureAwait(false))
             {
-                etag = receipt.ETag;
+                _finished[key] = receipt.BlobETag;
             }
-
-            await _receipts.UpdateEntityAsync(receipt, etag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            return true;
         }
-        catch (RequestFailedException e) when (e.Status is 412 or 404)
+        else if (receipt.Attempts >= _options.MaxDequeueCount)
         {
-            // Our claim expired and another host took the blob over; its outcome is the one that counts.
-            LogClaimLost(receipt.Container, receipt.BlobName);
-            return false;
+            if (await _receipts.FinishAsync(receipt, BlobReceipt.Poison, outcome.ErrorSummary, cancellationToken).ConfigureAwait(false))
+            {
+                _finished[key] = receipt.BlobETag;
+                LogPoison(function.Name, path.Container, blobName, receipt.Attempts, receipt.LastError);
+            }
+        }
+        else if (await _receipts.FinishAsync(receipt, BlobReceipt.Failed, outcome.ErrorSummary, cancellationToken).ConfigureAwait(false))
+        {
+            LogWillRetry(function.Name, path.Container, blobName, receipt.Attempts, _options.MaxDequeueCount, receipt.LastError);
         }
     }
-
-    private static string? Truncate(string? text) => text is { Length: > MaxErrorLength } ? text[..MaxErrorLength] : text;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Blob function {Function} running for blob {Container}/{BlobName} (try {Attempt})")]
     private partial void LogRunning(string function, string container, string blobName, int attempt);
@@ -498,10 +313,4 @@ public sealed partial class BlobTriggerListener : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Blob function {Function} could not claim or record blob {Container}/{BlobName}; the scan will retry: {Error}")]
     private partial void LogRunFailed(Exception exception, string function, string container, string blobName, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew the claim on blob {Container}/{BlobName}: {Error}")]
-    private partial void LogRenewFailed(string container, string blobName, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The claim on blob {Container}/{BlobName} was taken over by another host before this run was recorded")]
-    private partial void LogClaimLost(string container, string blobName);
 }
