@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using Azure;
 using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Collection.Runtime.Functions;
 using Collection.Runtime.Hosting;
@@ -11,14 +9,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Collection.Runtime.Timers;
-
-/// <summary>The persisted schedule status of one timer function (metadata of its blob, see <see cref="StorageLayout"/>).</summary>
-public sealed record TimerStatus(
-    DateTimeOffset? Next,
-    DateTimeOffset? LastScheduled,
-    DateTimeOffset? LastRunAt,
-    string? LastOutcome,
-    DateTimeOffset? LastManualRunAt);
 
 /// <summary>How a run started through <see cref="TimerTriggerListener.RunNowAsync"/> ended.</summary>
 public sealed record TimerRunResult(string RunId, string Function, string Outcome, DateTimeOffset StartedAt, double DurationMs, string? Error)
@@ -38,25 +28,14 @@ public sealed record TimerRunResult(string RunId, string Function, string Outcom
 /// </summary>
 public sealed partial class TimerTriggerListener : BackgroundService
 {
-    private const string NextKey = "next";
-    private const string LastScheduledKey = "lastScheduled";
-    private const string LastRunAtKey = "lastRunAt";
-    private const string LastOutcomeKey = "lastOutcome";
-    private const string LastManualRunAtKey = "lastManualRunAt";
-
-    // Storage measures leases in real time, so they are renewed on the system clock.
-    private static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan LeaseRenewal = TimeSpan.FromSeconds(20);
-
     private readonly FunctionBindings _bindings;
     private readonly FunctionCatalog _catalog;
-    private readonly BlobContainerClient _container;
+    private readonly TimerStatusStore _store;
     private readonly TimerTriggerOptions _options;
     private readonly FunctionInvoker _invoker;
     private readonly TimeProvider _time;
     private readonly ILogger<TimerTriggerListener> _logger;
     private readonly ConcurrentDictionary<string, TimerState> _states = new(StringComparer.OrdinalIgnoreCase);
-    private volatile bool _containerReady;
 
     public TimerTriggerListener(
         FunctionBindings bindings,
@@ -71,8 +50,8 @@ public sealed partial class TimerTriggerListener : BackgroundService
         ArgumentNullException.ThrowIfNull(options);
         _bindings = bindings;
         _catalog = catalog;
-        _container = blobs.GetBlobContainerClient(StorageLayout.HostsContainer);
         _options = options.Value;
+        _store = new TimerStatusStore(blobs.GetBlobContainerClient(StorageLayout.HostsContainer), time, _options.LeaseRetryInterval, logger);
         _invoker = invoker;
         _time = time;
         _logger = logger;
@@ -102,11 +81,11 @@ public sealed partial class TimerTriggerListener : BackgroundService
     {
         try
         {
-            return await ReadStatusAsync(TimerBlob(functionName), cancellationToken).ConfigureAwait(false);
+            return await _store.ReadAsync(_store.Blob(functionName), cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
-            return new TimerStatus(null, null, null, null, null);
+            return TimerStatus.Empty;
         }
     }
 
@@ -123,11 +102,11 @@ public sealed partial class TimerTriggerListener : BackgroundService
         }
 
         var schedule = Schedule(function);
-        var blob = TimerBlob(function.Name);
-        await EnsureTimerBlobAsync(blob, cancellationToken).ConfigureAwait(false);
+        var blob = _store.Blob(function.Name);
+        await _store.EnsureAsync(blob, cancellationToken).ConfigureAwait(false);
         var runId = Guid.NewGuid().ToString("N");
         var startedAt = _time.GetUtcNow();
-        var lease = await AcquireLeaseAsync(blob, until: _time.GetUtcNow() + TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        var lease = await _store.AcquireLeaseAsync(blob, until: _time.GetUtcNow() + TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         if (lease is null)
         {
             return new TimerRunResult(runId, function.Name, TimerRunResult.BusyOutcome, startedAt, 0, "Another run of this function is in progress.");
@@ -135,19 +114,15 @@ public sealed partial class TimerTriggerListener : BackgroundService
 
         try
         {
-            var status = await ReadStatusAsync(blob, cancellationToken).ConfigureAwait(false);
+            var status = await _store.ReadAsync(blob, cancellationToken).ConfigureAwait(false);
             var trigger = new TimerTrigger(startedAt, false, status.LastRunAt, status.Next ?? schedule.NextAfter(startedAt), asOf, runId, IsManual: true);
             var outcome = await RunWithLeaseAsync(function, lease, trigger, cancellationToken).ConfigureAwait(false);
-            await WriteStatusAsync(blob, lease, new Dictionary<string, string?>
-            {
-                [LastManualRunAtKey] = Format(startedAt),
-                [LastOutcomeKey] = OutcomeName(outcome),
-            }, cancellationToken).ConfigureAwait(false);
+            await _store.WriteAsync(blob, lease, new() { [TimerStatusStore.LastManualRunAtKey] = startedAt }, OutcomeName(outcome), cancellationToken).ConfigureAwait(false);
             return new TimerRunResult(runId, function.Name, OutcomeName(outcome), startedAt, outcome.Duration.TotalMilliseconds, outcome.ErrorSummary);
         }
         finally
         {
-            await ReleaseQuietlyAsync(lease).ConfigureAwait(false);
+            await TimerStatusStore.ReleaseQuietlyAsync(lease).ConfigureAwait(false);
         }
     }
 
@@ -159,14 +134,14 @@ public sealed partial class TimerTriggerListener : BackgroundService
         await Task.Yield();
         var schedule = Schedule(function);
         var state = State(function.Name);
-        var blob = TimerBlob(function.Name);
+        var blob = _store.Blob(function.Name);
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await EnsureTimerBlobAsync(blob, stoppingToken).ConfigureAwait(false);
-                var status = await ReadStatusAsync(blob, stoppingToken).ConfigureAwait(false);
+                await _store.EnsureAsync(blob, stoppingToken).ConfigureAwait(false);
+                var status = await _store.ReadAsync(blob, stoppingToken).ConfigureAwait(false);
                 var now = _time.GetUtcNow();
                 var due = status.Next ?? await InitialiseAsync(blob, schedule.NextAfter(now), stoppingToken).ConfigureAwait(false);
                 var pastDue = due <= now;
@@ -189,7 +164,7 @@ public sealed partial class TimerTriggerListener : BackgroundService
             {
                 // Storage away or emptied: keep trying, with backoff, on real time.
                 state.Wake();
-                _containerReady = false;
+                _store.Forget();
                 failures++;
                 LogScheduleFailed(e, function.Name, failures, e.Message);
                 try
@@ -209,10 +184,10 @@ public sealed partial class TimerTriggerListener : BackgroundService
     {
         while (true)
         {
-            var lease = await AcquireLeaseAsync(blob, until: null, cancellationToken).ConfigureAwait(false);
+            var lease = await _store.AcquireLeaseAsync(blob, until: null, cancellationToken).ConfigureAwait(false);
             if (lease is null)
             {
-                if ((await ReadStatusAsync(blob, cancellationToken).ConfigureAwait(false)).LastScheduled >= due)
+                if ((await _store.ReadAsync(blob, cancellationToken).ConfigureAwait(false)).LastScheduled >= due)
                 {
                     return;
                 }
@@ -223,7 +198,7 @@ public sealed partial class TimerTriggerListener : BackgroundService
 
             try
             {
-                var status = await ReadStatusAsync(blob, cancellationToken).ConfigureAwait(false);
+                var status = await _store.ReadAsync(blob, cancellationToken).ConfigureAwait(false);
                 if (status.LastScheduled >= due)
                 {
                     return;
@@ -239,18 +214,22 @@ public sealed partial class TimerTriggerListener : BackgroundService
                 var trigger = new TimerTrigger(due, pastDue, status.LastRunAt, next, null, Guid.NewGuid().ToString("N"), IsManual: false);
                 var outcome = await RunWithLeaseAsync(function, lease, trigger, cancellationToken).ConfigureAwait(false);
                 var finished = _time.GetUtcNow();
-                await WriteStatusAsync(blob, lease, new Dictionary<string, string?>
-                {
-                    [LastScheduledKey] = Format(due),
-                    [LastRunAtKey] = Format(now),
-                    [LastOutcomeKey] = OutcomeName(outcome),
-                    [NextKey] = Format(schedule.NextAfter(finished > due ? finished : due)),
-                }, cancellationToken).ConfigureAwait(false);
+                await _store.WriteAsync(
+                    blob,
+                    lease,
+                    new()
+                    {
+                        [TimerStatusStore.LastScheduledKey] = due,
+                        [TimerStatusStore.LastRunAtKey] = now,
+                        [TimerStatusStore.NextKey] = schedule.NextAfter(finished > due ? finished : due),
+                    },
+                    OutcomeName(outcome),
+                    cancellationToken).ConfigureAwait(false);
                 return;
             }
             finally
             {
-                await ReleaseQuietlyAsync(lease).ConfigureAwait(false);
+                await TimerStatusStore.ReleaseQuietlyAsync(lease).ConfigureAwait(false);
             }
         }
     }
@@ -258,7 +237,7 @@ public sealed partial class TimerTriggerListener : BackgroundService
     private async Task<FunctionOutcome> RunWithLeaseAsync(FunctionDescriptor function, BlobLeaseClient lease, TimerTrigger trigger, CancellationToken cancellationToken)
     {
         using var renewal = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var renewing = RenewLeaseAsync(lease, renewal.Token);
+        var renewing = _store.RenewUntilCancelledAsync(lease, renewal.Token);
         try
         {
             return await _invoker.InvokeAsync<ITimerFunction>(
@@ -274,65 +253,10 @@ public sealed partial class TimerTriggerListener : BackgroundService
         }
     }
 
-    private async Task RenewLeaseAsync(BlobLeaseClient lease, CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(LeaseRenewal, TimeProvider.System, cancellationToken).ConfigureAwait(false);
-                await lease.RenewAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (RequestFailedException e)
-            {
-                LogLeaseRenewFailed(e.Message);
-            }
-        }
-    }
-
-    /// <summary>The lease on <paramref name="blob"/>, or null when another host holds it (after trying until <paramref name="until"/>).</summary>
-    private async Task<BlobLeaseClient?> AcquireLeaseAsync(BlobClient blob, DateTimeOffset? until, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var lease = blob.GetBlobLeaseClient();
-            try
-            {
-                await lease.AcquireAsync(LeaseDuration, cancellationToken: cancellationToken).ConfigureAwait(false);
-                return lease;
-            }
-            catch (RequestFailedException e) when (e.Status == 409)
-            {
-                if (until is null || _time.GetUtcNow() >= until)
-                {
-                    return null;
-                }
-
-                await Task.Delay(_options.LeaseRetryInterval, TimeProvider.System, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private static async Task ReleaseQuietlyAsync(BlobLeaseClient lease)
-    {
-        try
-        {
-            await lease.ReleaseAsync().ConfigureAwait(false);
-        }
-        catch (RequestFailedException)
-        {
-            // Expired or storage away: the lease runs out on its own within a minute.
-        }
-    }
-
     /// <summary>Persists the first next occurrence (under the lease, so concurrent first starts agree), and returns it.</summary>
     private async Task<DateTimeOffset> InitialiseAsync(BlobClient blob, DateTimeOffset next, CancellationToken cancellationToken)
     {
-        var lease = await AcquireLeaseAsync(blob, until: null, cancellationToken).ConfigureAwait(false);
+        var lease = await _store.AcquireLeaseAsync(blob, until: null, cancellationToken).ConfigureAwait(false);
         if (lease is null)
         {
             return next;
@@ -340,78 +264,22 @@ public sealed partial class TimerTriggerListener : BackgroundService
 
         try
         {
-            var status = await ReadStatusAsync(blob, cancellationToken).ConfigureAwait(false);
+            var status = await _store.ReadAsync(blob, cancellationToken).ConfigureAwait(false);
             if (status.Next is { } already)
             {
                 return already;
             }
 
-            await WriteStatusAsync(blob, lease, new Dictionary<string, string?> { [NextKey] = Format(next) }, cancellationToken).ConfigureAwait(false);
+            await _store.WriteAsync(blob, lease, new() { [TimerStatusStore.NextKey] = next }, null, cancellationToken).ConfigureAwait(false);
             return next;
         }
         finally
         {
-            await ReleaseQuietlyAsync(lease).ConfigureAwait(false);
+            await TimerStatusStore.ReleaseQuietlyAsync(lease).ConfigureAwait(false);
         }
     }
-
-    private async Task EnsureTimerBlobAsync(BlobClient blob, CancellationToken cancellationToken)
-    {
-        if (!_containerReady)
-        {
-            await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            _containerReady = true;
-        }
-
-        try
-        {
-            await blob.UploadAsync(BinaryData.Empty, new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException e) when (e.Status is 409 or 412)
-        {
-            // Already there (possibly leased by another host): that is all we need.
-        }
-    }
-
-    private static async Task<TimerStatus> ReadStatusAsync(BlobClient blob, CancellationToken cancellationToken)
-    {
-        var metadata = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.Metadata;
-        return new TimerStatus(
-            Parse(metadata, NextKey),
-            Parse(metadata, LastScheduledKey),
-            Parse(metadata, LastRunAtKey),
-            metadata.TryGetValue(LastOutcomeKey, out var outcome) ? outcome : null,
-            Parse(metadata, LastManualRunAtKey));
-    }
-
-    private static async Task WriteStatusAsync(BlobClient blob, BlobLeaseClient lease, Dictionary<string, string?> changes, CancellationToken cancellationToken)
-    {
-        var metadata = new Dictionary<string, string>((await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.Metadata, StringComparer.OrdinalIgnoreCase);
-        foreach (var (key, value) in changes)
-        {
-            if (value is null)
-            {
-                metadata.Remove(key);
-            }
-            else
-            {
-                metadata[key] = value;
-            }
-        }
-
-        await blob.SetMetadataAsync(metadata, new BlobRequestConditions { LeaseId = lease.LeaseId }, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static DateTimeOffset? Parse(IDictionary<string, string> metadata, string key) =>
-        metadata.TryGetValue(key, out var text) && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var value)
-            ? value
-            : null;
-
-    private static string Format(DateTimeOffset time) => time.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 
     private static string OutcomeName(FunctionOutcome outcome) => outcome.Succeeded ? TimerRunResult.SucceededOutcome : TimerRunResult.FailedOutcome;
-
-    private BlobClient TimerBlob(string functionName) => _container.GetBlobClient(StorageLayout.TimerBlobName(functionName));
 
     private TimerSchedule Schedule(FunctionDescriptor function) => TimerSchedule.Parse(function.Name, _bindings.Resolve(function), _options.TimeZone);
 
@@ -453,7 +321,4 @@ public sealed partial class TimerTriggerListener : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Timer {Function} could not read or run its schedule ({Failures} in a row), retrying with backoff: {Error}")]
     private partial void LogScheduleFailed(Exception exception, string function, int failures, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not renew a timer lease: {Error}")]
-    private partial void LogLeaseRenewFailed(string error);
 }
