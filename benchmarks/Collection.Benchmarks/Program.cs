@@ -5,6 +5,7 @@ using Collection.Benchmarks;
 var benchmarks = new Dictionary<string, Func<string[], Task>>(StringComparer.OrdinalIgnoreCase)
 {
     ["assessment"] = AssessmentBenchmark.RunAsync,
+    ["files"] = FileReadingBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

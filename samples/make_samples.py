@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Writes the sample upload files in this folder (fake people, valid-looking ID numbers).
+
+Run from the repository root: python3 samples/make_samples.py
+The test FileSamplesTests reads every file written here, so the samples stay readable.
+"""
+import os
+import zipfile
+from datetime import date, timedelta
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+
+
+def id_number(region, birth, sequence, male):
+    """GB 11643-1999: 6-digit region, birth date, 3-digit sequence (odd = male), ISO 7064 MOD 11-2 check digit."""
+    seq = sequence * 2 + (1 if male else 0)
+    body = f"{region}{birth:%Y%m%d}{seq % 1000:03d}"
+    total = sum(int(d) * w for d, w in zip(body, WEIGHTS))
+    return body + "10X98765432"[total % 11]
+
+
+NAMES = ["王小明", "李小红", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "黄丽", "周强", "吴芳", "徐杰", "孙悦"]
+
+
+def school_roster():
+    """庐阳区 primary school roster, GB18030 as Excel on Chinese Windows saves CSV, title-less, with typical slips."""
+    rows = [["序号", "姓名", "性别", "公民身份号码", "学号", "年级", "班级", "资助身份"]]
+    for i, name in enumerate(NAMES[:10]):
+        male = i % 2 == 0
+        birth = date(2013, 3, 1) + timedelta(days=97 * i)
+        rows.append([str(i + 1), name, "男" if male else "女", id_number("340103", birth, 10 + i, male),
+                     f"G3401032013{i + 1:04d}", f"{3 + i % 3}年级", f"{1 + i % 2}班",
+                     "低保对象" if i == 3 else ("特困人员" if i == 7 else "")])
+    rows[5][3] = rows[5][3][:-1] + ("0" if rows[5][3][-1] != "0" else "1")   # wrong check digit: rejected
+    rows[6][3] = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in rows[6][3])  # full-width digits: normalised
+    rows[2][3] = rows[2][3].replace("X", "x")  # lower-case check digit: normalised
+    text = "\r\n".join(",".join(r) for r in rows[:6]) + "\r\n\r\n" + "\r\n".join(",".join(r) for r in rows[6:]) + "\r\n"
+    with open(os.path.join(HERE, "school-roster-gb18030.csv"), "wb") as f:
+        f.write(text.encode("gb18030"))
+
+
+def tax_return():
+    """T+1 payment return from the tax bureau, UTF-8 without BOM, English headers in its own order."""
+    rows = [["transactionId", "idNumber", "name", "amount", "paidOn", "channel", "inTreasury"]]
+    channels = ["wechat-scan", "online", "微信扫码", "银行柜台", "tax-client"]
+    for i in range(6):
+        male = i % 2 == 1
+        birth = date(1975, 5, 20) + timedelta(days=1500 * i)
+        amount = "350.00" if i != 4 else "35.00"
+        rows.append([f"3401032022{1101 + i:06d}", id_number("340103", birth, 40 + i, male), NAMES[i + 4], amount,
+                     f"2022-11-{10 + i:02d}", channels[i % len(channels)], "是" if i % 3 else "否"])
+    text = "\n".join(",".join(r) for r in rows) + "\n"
+    with open(os.path.join(HERE, "tax-return-20221116-utf8.csv"), "wb") as f:
+        f.write(text.encode("utf-8"))
+
+
+def xml_text(s):
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def university_roster():
+    """New-student list of a university (luyang-2023: due 09-30), XLSX with a title row, shared strings and a date column."""
+    title = "某某大学2022级新生城乡居民医保名单"
+    header = ["学号", "姓名", "性别", "身份证号", "出生日期", "缴费方式", "是否新生"]
+    people = []
+    for i in range(8):
+        male = i % 2 == 0
+        birth = date(2004, 1, 15) + timedelta(days=41 * i)
+        people.append([f"2022{i + 1:05d}", NAMES[(i + 2) % len(NAMES)], "男" if male else "女",
+                       id_number("340103", birth, 70 + i, male), birth, "统一代收" if i % 3 else "微信", "是"])
+    strings, index = [], {}
+
+    def sst(s):
+        if s not in index:
+            index[s] = len(strings)
+            strings.append(s)
+        return index[s]
+
+    def col(c):
+        return "ABCDEFGHIJ"[c]
+
+    rows_xml = [f'<row r="1"><c r="A1" t="s"><v>{sst(title)}</v></c></row>',
+                '<row r="2">' + "".join(f'<c r="{col(c)}2" t="s"><v>{sst(h)}</v></c>' for c, h in enumerate(header)) + "</row>"]
+    for r, person in enumerate(people, start=3):
+        cells = []
+        for c, value in enumerate(person):
+            ref = f"{col(c)}{r}"
+            if isinstance(value, date):
+                serial = (value - date(1899, 12, 30)).days
+                cells.append(f'<c r="{ref}" s="1"><v>{serial}</v></c>')
+            else:
+                cells.append(f'<c r="{ref}" t="s"><v>{sst(value)}</v></c>')
+        rows_xml.append(f'<row r="{r}">' + "".join(cells) + "</row>")
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+    files = {
+        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+        '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        "</Types>",
+        "_rels/.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+        "</Relationships>",
+        "xl/workbook.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook {ns} {rel}>'
+        '<sheets><sheet name="新生名单" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+        '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+        "</Relationships>",
+        "xl/styles.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet {ns}>'
+        '<fonts count="1"><font/></fonts><fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+        '<borders count="1"><border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs>'
+        '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs></styleSheet>',
+        "xl/sharedStrings.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst {ns} count="{len(strings)}" uniqueCount="{len(strings)}">'
+        + "".join(f"<si><t>{xml_text(s)}</t></si>" for s in strings) + "</sst>",
+        "xl/worksheets/sheet1.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet {ns}><sheetData>'
+        + "".join(rows_xml) + "</sheetData></worksheet>",
+    }
+    with zipfile.ZipFile(os.path.join(HERE, "university-roster.xlsx"), "w", zipfile.ZIP_DEFLATED) as z:
+        for name, content in files.items():
+            info = zipfile.ZipInfo(name, date_time=(2022, 9, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, content.encode("utf-8"))
+
+
+if __name__ == "__main__":
+    school_roster()
+    tax_return()
+    university_roster()
