@@ -1,4 +1,5 @@
 using Collection.Functions.Assessments;
+using Collection.Functions.Ledger;
 using Collection.Functions.Policies;
 using Collection.Runtime.Functions;
 
@@ -15,5 +16,7 @@ public static class AppFunctions
         ArgumentNullException.ThrowIfNull(functions);
         functions.Http<PoliciesApi>("Policies", "/policies");
         functions.Http<AssessmentsApi>("Assessments", "/assessments");
+        functions.Http<EnrolmentsApi>("Enrolments", "/enrolments");
+        functions.Http<PaymentsApi>("Payments", "/payments");
     }
 }
