@@ -1,6 +1,7 @@
 using Collection.Functions.Assessments;
 using Collection.Functions.Ledger;
 using Collection.Functions.Policies;
+using Collection.Functions.Reports;
 using Collection.Runtime.Functions;
 
 namespace Collection.Functions;
@@ -18,5 +19,6 @@ public static class AppFunctions
         functions.Http<AssessmentsApi>("Assessments", "/assessments");
         functions.Http<EnrolmentsApi>("Enrolments", "/enrolments");
         functions.Http<PaymentsApi>("Payments", "/payments");
+        functions.Http<ReconciliationApi>("Reconciliation", "/reports/reconciliation");
     }
 }
