@@ -94,6 +94,7 @@ public static class FunctionsHostExtensions
         var admin = app.MapGroup("/admin").RequireRoles(FunctionRoles.Admin).WithTags("Admin");
         admin.MapGet("/functions", (FunctionCatalog functions) =>
             functions.Functions.Select(f => new { name = f.Name, trigger = f.Trigger.ToString().ToLowerInvariant(), binding = f.Binding, implementation = f.Implementation.FullName }));
+        Workflows.WorkflowAdminApi.MapWorkflowAdmin(admin);
 
         app.MapOpenApi();
         app.MapScalarApiReference();
