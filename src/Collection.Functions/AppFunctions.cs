@@ -2,6 +2,7 @@ using Collection.Functions.Assessments;
 using Collection.Functions.Ledger;
 using Collection.Functions.Policies;
 using Collection.Functions.Reports;
+using Collection.Functions.TaxReturns;
 using Collection.Runtime.Functions;
 
 namespace Collection.Functions;
@@ -20,5 +21,6 @@ public static class AppFunctions
         functions.Http<EnrolmentsApi>("Enrolments", "/enrolments");
         functions.Http<PaymentsApi>("Payments", "/payments");
         functions.Http<ReconciliationApi>("Reconciliation", "/reports/reconciliation");
+        functions.Blob<TaxReturnsFunction>("TaxReturns", TaxReturnsFunction.Container + "/{name}");
     }
 }

@@ -725,7 +725,7 @@ public sealed class EnrolmentLedger
         new PersonDetails(entity.Name, entity.Phone, entity.Address, entity.Town),
         JsonSerializer.Deserialize<AssessmentRequestBody>(entity.Request, EnrolmentState.Json) ?? new AssessmentRequestBody());
 
-    private static EnrolmentEntity ToEntity(Enrolment enrolment, PersonDetails person, AssessmentRequestBody request) => new()
+    internal static EnrolmentEntity ToEntity(Enrolment enrolment, PersonDetails person, AssessmentRequestBody request) => new()
     {
         PartitionKey = LedgerKeys.Partition(enrolment.Policy, enrolment.IdNumber),
         RowKey = LedgerKeys.EnrolmentRow(enrolment.IdNumber),
