@@ -27,10 +27,19 @@ public sealed class TaxReturnsTests : IAsyncLifetime
         var container = blobs.GetBlobContainerClient(TaxReturnsFunction.Container);
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         var blob = container.GetBlobClient(name);
-        var uploaded = await blob.UploadAsync(new BinaryData(content), overwrite: true, cancellationToken);
+        await blob.UploadAsync(new BinaryData(content), overwrite: true, cancellationToken);
+        return await TriggerAsync(host, name, cancellationToken);
+    }
+
+    /// <summary>Runs the function on a blob already there, as the runtime does after a restart (same name and ETag).</summary>
+    internal static async Task<JsonElement> TriggerAsync(LedgerTestHost host, string name, CancellationToken cancellationToken = default)
+    {
+        var blobs = host.Factory.Services.GetRequiredService<BlobServiceClient>();
+        var blob = blobs.GetBlobContainerClient(TaxReturnsFunction.Container).GetBlobClient(name);
+        var properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
         using var scope = host.Factory.Services.CreateScope();
         var function = scope.ServiceProvider.GetRequiredService<TaxReturnsFunction>();
-        await function.RunAsync(new BlobTrigger(TaxReturnsFunction.Container, name, uploaded.Value.ETag, content.Length, 1, blob, new Dictionary<string, string> { ["name"] = name }), cancellationToken);
+        await function.RunAsync(new BlobTrigger(TaxReturnsFunction.Container, name, properties.ETag, properties.ContentLength, 1, blob, new Dictionary<string, string> { ["name"] = name }), cancellationToken);
         var result = await blobs.GetBlobContainerClient(TaxReturnsFunction.ResultsContainer).GetBlobClient(name + ".json").DownloadContentAsync(cancellationToken);
         return JsonSerializer.Deserialize<JsonElement>(result.Value.Content);
     }
