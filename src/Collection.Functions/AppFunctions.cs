@@ -1,5 +1,8 @@
 using Collection.Functions.Assessments;
+using Collection.Functions.Ledger;
 using Collection.Functions.Policies;
+using Collection.Functions.Reports;
+using Collection.Functions.TaxReturns;
 using Collection.Runtime.Functions;
 
 namespace Collection.Functions;
@@ -15,5 +18,9 @@ public static class AppFunctions
         ArgumentNullException.ThrowIfNull(functions);
         functions.Http<PoliciesApi>("Policies", "/policies");
         functions.Http<AssessmentsApi>("Assessments", "/assessments");
+        functions.Http<EnrolmentsApi>("Enrolments", "/enrolments");
+        functions.Http<PaymentsApi>("Payments", "/payments");
+        functions.Http<ReconciliationApi>("Reconciliation", "/reports/reconciliation");
+        functions.Blob<TaxReturnsFunction>("TaxReturns", TaxReturnsFunction.Container + "/{name}");
     }
 }
