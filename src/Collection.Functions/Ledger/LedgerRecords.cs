@@ -63,6 +63,13 @@ public static class LedgerKeys
     public static string Partition(string policy, string idNumber) =>
         string.Create(CultureInfo.InvariantCulture, $"{policy}|{Bucket(idNumber):D2}");
 
+    /// <summary>
+    /// Claims spread over <see cref="Buckets"/> partitions by a hash of the transaction id, so a tax return's
+    /// claims go in as batched entity-group inserts (one partition per transaction id would cost a round trip each).
+    /// </summary>
+    public static string ClaimPartition(string transactionId) =>
+        string.Create(CultureInfo.InvariantCulture, $"t{Bucket(transactionId):D2}");
+
     public static string EnrolmentRow(string idNumber) => "e|" + idNumber;
 
     public static string PaymentRow(string idNumber, string transactionId) => $"p|{idNumber}|{transactionId}";

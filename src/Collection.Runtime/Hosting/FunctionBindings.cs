@@ -17,12 +17,14 @@ public sealed partial class FunctionBindings
 {
     private readonly Lazy<IReadOnlyDictionary<string, string>> _resolved;
     private readonly FunctionCatalog _catalog;
+    private readonly IConfiguration _configuration;
 
     public FunctionBindings(FunctionCatalog catalog, IConfiguration configuration, IOptions<TimerTriggerOptions> timerOptions)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(timerOptions);
         _catalog = catalog;
+        _configuration = configuration;
         _resolved = new Lazy<IReadOnlyDictionary<string, string>>(() => ResolveAll(catalog, configuration, timerOptions.Value));
     }
 
@@ -33,9 +35,19 @@ public sealed partial class FunctionBindings
         return _resolved.Value.TryGetValue(function.Name, out var binding) ? binding : function.Binding;
     }
 
-    /// <summary>Functions of one trigger kind, each with its resolved binding.</summary>
+    /// <summary>Functions of one trigger kind that are not disabled, each with its resolved binding.</summary>
     public IEnumerable<(FunctionDescriptor Function, string Binding)> OfKind(TriggerKind kind) =>
-        _catalog.Functions.Where(f => f.Trigger == kind).Select(f => (f, Resolve(f)));
+        _catalog.Functions.Where(f => f.Trigger == kind && !IsDisabled(f)).Select(f => (f, Resolve(f)));
+
+    /// <summary>
+    /// <c>AzureWebJobs.&lt;name&gt;.Disabled</c> = true stops a function's listener, as in Azure Functions
+    /// (a manual run through the admin endpoint still works).
+    /// </summary>
+    public bool IsDisabled(FunctionDescriptor function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return bool.TryParse(_configuration[$"AzureWebJobs.{function.Name}.Disabled"], out var disabled) && disabled;
+    }
 
     /// <summary>Resolves <c>%Name%</c> in <paramref name="binding"/>; throws naming the function and the setting.</summary>
     public static string ResolvePlaceholders(string functionName, string binding, IConfiguration configuration)
