@@ -77,7 +77,7 @@ public static class RefundCodes
 /// The refund rules of bagongshan-2022 §六(九), applied to every policy: the check per reason, the amount,
 /// who gets the money back, and the channel the hand-offs follow.
 /// </summary>
-public static class RefundRules
+public static class RefundChecks
 {
     /// <summary>Reasons that only hold when the event came on or before the end of the collection period.</summary>
     public static bool NeedsEventBeforeCollectionEnd(RefundReason reason) =>

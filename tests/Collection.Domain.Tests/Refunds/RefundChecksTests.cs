@@ -5,13 +5,13 @@ using static Collection.Domain.Tests.TestPolicies;
 
 namespace Collection.Domain.Tests.Refunds;
 
-public class RefundRulesTests
+public class RefundChecksTests
 {
     private static RefundPayment Pay(string id, decimal amount, string paidOn, PaymentChannel channel = PaymentChannel.Online, bool inTreasury = false) =>
         new(id, amount, D(paidOn), channel, inTreasury);
 
     private static RefundCheck Check(string policy, RefundReason reason, decimal payable, string? eventDate = null, params RefundPayment[] payments) =>
-        RefundRules.Check(Get(policy), new RefundFacts
+        RefundChecks.Check(Get(policy), new RefundFacts
         {
             Reason = reason,
             EventDate = eventDate is null ? null : D(eventDate),
@@ -58,7 +58,7 @@ public class RefundRulesTests
     [Fact]
     public void Example4_LuyangMinimumLivingAllowancePaid350ByWeChat_Refunds315AndKeepsEnrolment()
     {
-        var check = RefundRules.Check(Get("luyang-2023"), new RefundFacts
+        var check = RefundChecks.Check(Get("luyang-2023"), new RefundFacts
         {
             Reason = RefundReason.SubsidisedPaidFull,
             Payments = [Pay("W1", 350, "2022-10-10", PaymentChannel.WeChatScan)],
@@ -143,7 +143,7 @@ public class RefundRulesTests
     [Fact]
     public void Check_DuplicatePaymentAlreadyRefunded_IsNothingToRefund()
     {
-        var check = RefundRules.Check(Get("bagongshan-2022"), new RefundFacts
+        var check = RefundChecks.Check(Get("bagongshan-2022"), new RefundFacts
         {
             Reason = RefundReason.DuplicatePayment,
             Payments = [Pay("T1", 320, "2021-10-01"), Pay("T2", 320, "2021-10-02")],
@@ -157,7 +157,7 @@ public class RefundRulesTests
     [Fact]
     public void Check_CancelAfterDuplicateRefunded_RefundsOnlyWhatIsLeft()
     {
-        var check = RefundRules.Check(Get("bagongshan-2022"), new RefundFacts
+        var check = RefundChecks.Check(Get("bagongshan-2022"), new RefundFacts
         {
             Reason = RefundReason.Deceased,
             EventDate = D("2021-12-01"),
@@ -175,7 +175,7 @@ public class RefundRulesTests
     [Fact]
     public void Check_SubsidisedPaidFullUnderRebatePolicy_IsNothingToRefund()
     {
-        var check = RefundRules.Check(Get("dalate-2022"), new RefundFacts
+        var check = RefundChecks.Check(Get("dalate-2022"), new RefundFacts
         {
             Reason = RefundReason.SubsidisedPaidFull,
             Payments = [Pay("T1", 360, "2021-10-01")],
@@ -189,7 +189,7 @@ public class RefundRulesTests
     [Fact]
     public void Check_SubsidisedPaidFullWithoutIdentity_IsNoSubsidyIdentity()
     {
-        var check = RefundRules.Check(Get("luyang-2023"), new RefundFacts
+        var check = RefundChecks.Check(Get("luyang-2023"), new RefundFacts
         {
             Reason = RefundReason.SubsidisedPaidFull,
             Payments = [Pay("T1", 350, "2022-10-01")],
@@ -203,7 +203,7 @@ public class RefundRulesTests
     [Fact]
     public void Check_BagongshanPovertyLiftedPaidFull_RefundsTheSubsidy288()
     {
-        var check = RefundRules.Check(Get("bagongshan-2022"), new RefundFacts
+        var check = RefundChecks.Check(Get("bagongshan-2022"), new RefundFacts
         {
             Reason = RefundReason.SubsidisedPaidFull,
             Payments = [Pay("T1", 320, "2021-10-01", PaymentChannel.Cash, inTreasury: true)],
@@ -240,7 +240,7 @@ public class RefundRulesTests
     [Fact]
     public void Check_UnknownTransactionId_IsUnknownTransaction()
     {
-        var check = RefundRules.Check(Get("bagongshan-2022"), new RefundFacts
+        var check = RefundChecks.Check(Get("bagongshan-2022"), new RefundFacts
         {
             Reason = RefundReason.Deceased,
             EventDate = D("2021-11-01"),
@@ -255,7 +255,7 @@ public class RefundRulesTests
     [Fact]
     public void Check_TransactionIdsGiven_RefundsOnlyThosePayments()
     {
-        var check = RefundRules.Check(Get("bagongshan-2022"), new RefundFacts
+        var check = RefundChecks.Check(Get("bagongshan-2022"), new RefundFacts
         {
             Reason = RefundReason.DuplicatePayment,
             Payments = [Pay("T1", 320, "2021-10-01", PaymentChannel.WeChatScan), Pay("T2", 320, "2021-10-02", PaymentChannel.Cash)],
@@ -277,6 +277,6 @@ public class RefundRulesTests
     [InlineData(PaymentChannel.Cash, true, RefundChannel.CashInTreasury)]
     public void ChannelFor_PaymentChannel_GivesRefundChannel(PaymentChannel channel, bool inTreasury, RefundChannel expected)
     {
-        Assert.Equal(expected, RefundRules.ChannelFor([new RefundAllocation("T", 1, channel, inTreasury)]));
+        Assert.Equal(expected, RefundChecks.ChannelFor([new RefundAllocation("T", 1, channel, inTreasury)]));
     }
 }
