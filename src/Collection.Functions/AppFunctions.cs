@@ -1,5 +1,6 @@
 using Collection.Functions.Assessments;
 using Collection.Functions.Policies;
+using Collection.Functions.Refunds;
 using Collection.Runtime.Functions;
 
 namespace Collection.Functions;
@@ -15,5 +16,6 @@ public static class AppFunctions
         ArgumentNullException.ThrowIfNull(functions);
         functions.Http<PoliciesApi>("Policies", "/policies");
         functions.Http<AssessmentsApi>("Assessments", "/assessments");
+        functions.RefundFunctions();
     }
 }

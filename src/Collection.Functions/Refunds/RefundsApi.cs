@@ -11,6 +11,7 @@ using Collection.Functions.Policies;
 using Collection.Runtime.Functions;
 using Collection.Runtime.Http;
 using Collection.Runtime.Workflows;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Collection.Functions.Refunds;
 
@@ -92,7 +93,7 @@ public sealed class RefundsApi : IHttpFunction
     }
 
     internal static async Task<IResult> OpenAsync(
-        HttpRequest http, ClaimsPrincipal user, PolicyCatalog catalog, IRefundLedger ledger, RefundClaims claims, IWorkflowClient workflows, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest http, ClaimsPrincipal user, PolicyCatalog catalog, [FromServices] IRefundLedger ledger, [FromServices] RefundClaims claims, IWorkflowClient workflows, TimeProvider time, CancellationToken cancellationToken)
     {
         RefundRequestBody? body;
         try

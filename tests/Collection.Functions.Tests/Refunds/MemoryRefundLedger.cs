@@ -26,8 +26,8 @@ internal sealed class MemoryRefundLedger : IRefundLedger
         _entries[(policy, idNumber)] = new RefundLedgerEntry(enrolment, new AssessmentRequest { BirthDate = new DateOnly(1990, 1, 1), Identities = SubsidyIdentitySet.Empty });
     }
 
-    public static PostedPayment Payment(string id, decimal amount, string channel = "online", bool inTreasury = false) =>
-        new(id, amount, new DateOnly(2021, 10, 1), channel, inTreasury, At, "test");
+    public static PostedPayment Payment(string id, decimal amount, string channel = "online", bool inTreasury = false, string paidOn = "2021-10-01") =>
+        new(id, amount, DateOnly.Parse(paidOn, System.Globalization.CultureInfo.InvariantCulture), channel, inTreasury, At, "test");
 
     public Enrolment? Find(string policy, string idNumber) => _entries.TryGetValue((policy, idNumber), out var e) ? e.Enrolment : null;
 
