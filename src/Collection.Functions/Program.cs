@@ -1,5 +1,6 @@
 using Collection.Functions;
 using Collection.Functions.Assessments;
+using Collection.Functions.Ledger;
 using Collection.Functions.Refunds;
 using Collection.Runtime.Hosting;
 
@@ -7,6 +8,7 @@ using Collection.Runtime.Hosting;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddFunctionsHost(AppFunctions.Register);
 builder.Services.AddAssessments();
+builder.Services.AddLedger();
 builder.Services.AddRefunds();
 
 var app = builder.Build();

@@ -345,22 +345,14 @@ public sealed class RefundsApi : IHttpFunction
     }
 }
 
-/// <summary>Refund services: the refund book on the host's table storage (<c>Refunds:TablePrefix</c> isolates tables).</summary>
+/// <summary>Refund services (need the ledger: AddLedger): the refund book on the host's table storage (<c>Refunds:TablePrefix</c> isolates tables).</summary>
 public static class RefundServices
 {
     public static IServiceCollection AddRefunds(this IServiceCollection services)
     {
         services.AddSingleton(sp => new RefundTables(sp.GetRequiredService<IConfiguration>()[RefundTables.PrefixSetting] ?? ""));
         services.AddSingleton<RefundClaims>();
+        services.AddSingleton<IRefundLedger, LedgerRefundAdapter>();
         return services;
     }
-
-    /// <summary>The refund workflow and its activities, for the function table.</summary>
-    public static FunctionCatalog RefundFunctions(this FunctionCatalog functions) =>
-        functions
-            .Http<RefundsApi>("Refunds", "/refunds")
-            .Workflow<RefundCaseWorkflow>(RefundCaseWorkflow.Name)
-            .Activity<CheckRefund>(RefundCaseWorkflow.CheckActivity)
-            .Activity<IssueRefund>(RefundCaseWorkflow.IssueActivity)
-            .Activity<CorrectEnrolment>(RefundCaseWorkflow.CorrectActivity);
 }
