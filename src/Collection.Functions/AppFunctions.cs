@@ -1,9 +1,11 @@
 using Collection.Functions.Assessments;
 using Collection.Functions.Ledger;
 using Collection.Functions.Policies;
+using Collection.Functions.Refunds;
 using Collection.Functions.Reports;
 using Collection.Functions.TaxReturns;
 using Collection.Runtime.Functions;
+using Collection.Runtime.Workflows;
 
 namespace Collection.Functions;
 
@@ -22,5 +24,10 @@ public static class AppFunctions
         functions.Http<PaymentsApi>("Payments", "/payments");
         functions.Http<ReconciliationApi>("Reconciliation", "/reports/reconciliation");
         functions.Blob<TaxReturnsFunction>("TaxReturns", TaxReturnsFunction.Container + "/{name}");
+        functions.Http<RefundsApi>("Refunds", "/refunds");
+        functions.Workflow<RefundCaseWorkflow>(RefundCaseWorkflow.Name)
+            .Activity<CheckRefund>(RefundCaseWorkflow.CheckActivity)
+            .Activity<IssueRefund>(RefundCaseWorkflow.IssueActivity)
+            .Activity<CorrectEnrolment>(RefundCaseWorkflow.CorrectActivity);
     }
 }

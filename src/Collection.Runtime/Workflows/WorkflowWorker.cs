@@ -27,7 +27,25 @@ internal sealed class WorkflowWorker : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await _store.EnsureCreatedAsync().ConfigureAwait(false);
+        // Storage may be down when the host starts: keep trying instead of faulting (which stops the whole host).
+        for (var delay = TimeSpan.FromSeconds(1); ; delay = TimeSpan.FromSeconds(Math.Min(30, delay.TotalSeconds * 2)))
+        {
+            try
+            {
+                await _store.EnsureCreatedAsync().ConfigureAwait(false);
+                break;
+            }
+            catch (Exception e) when (e is not OperationCanceledException && !stoppingToken.IsCancellationRequested)
+            {
+                _logger.LogWarning(e, "Workflow storage not reachable at start-up; retrying in {Delay}", delay);
+                await Delay(delay, stoppingToken).ConfigureAwait(false);
+                if (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
+        }
+
         _engine.EnableLocalExecution();
         await Guard("outbox sweep", () => _engine.SweepOutboxAsync(stoppingToken), stoppingToken).ConfigureAwait(false);
 

@@ -1,0 +1,19 @@
+using Collection.Domain.Assessments;
+using Collection.Domain.Enrolments;
+
+namespace Collection.Functions.Refunds;
+
+/// <summary>A person's enrolment as refunds need it: the payments on file and the facts it was assessed from.</summary>
+public sealed record RefundLedgerEntry(Enrolment Enrolment, AssessmentRequest Person);
+
+/// <summary>
+/// What refunds need from the enrolment ledger (the book of record): read an enrolment with its payments,
+/// and cancel it. Refunds keep no enrolments of their own.
+/// </summary>
+public interface IRefundLedger
+{
+    Task<RefundLedgerEntry?> GetAsync(string policy, string idNumber, CancellationToken cancellationToken);
+
+    /// <summary>Cancels the enrolment with the reason; cancelling a cancelled enrolment changes nothing.</summary>
+    Task CancelAsync(string policy, string idNumber, string reason, string actor, CancellationToken cancellationToken);
+}

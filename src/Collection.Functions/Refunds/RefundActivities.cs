@@ -1,0 +1,106 @@
+using Collection.Domain.Codes;
+using Collection.Domain.Policies;
+using Collection.Domain.Refunds;
+using Collection.Runtime.Workflows;
+
+namespace Collection.Functions.Refunds;
+
+/// <summary>Runs the reason's checks against the enrolment and payments on file and what was refunded before.</summary>
+public sealed class CheckRefund(IRefundLedger ledger, RefundClaims claims, PolicyCatalog catalog) : IActivity<RefundCaseInput, RefundCheckResult>
+{
+    public async Task<RefundCheckResult> RunAsync(RefundCaseInput input, WorkflowActivityContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var application = input.Application;
+        if (!catalog.TryGet(application.Policy, out var policy))
+        {
+            return new RefundCheckResult(RefundCheck.Rejected("unknown-policy"), 5);
+        }
+
+        var entry = await ledger.GetAsync(application.Policy, application.IdNumber, cancellationToken).ConfigureAwait(false);
+        if (entry is null)
+        {
+            return new RefundCheckResult(RefundCheck.Rejected(RefundCodes.NoPayment), policy.RefundReminderDays);
+        }
+
+        var person = entry.Person;
+        if (application.Identities.Count > 0)
+        {
+            // Identities named on the application (checked by staff against the department's list) replace those on file.
+            var identities = SubsidyIdentitySet.Empty;
+            foreach (var code in application.Identities)
+            {
+                if (Glossary.SubsidyIdentities.TryParse(code, out var identity))
+                {
+                    identities = identities.With(identity);
+                }
+            }
+
+            person = person with { Identities = identities };
+        }
+
+        var refunded = await claims.RefundedAsync(application.Policy, application.IdNumber, cancellationToken).ConfigureAwait(false);
+        var facts = new RefundFacts
+        {
+            Reason = application.Reason,
+            EventDate = application.EventDate,
+            Payments = [.. entry.Enrolment.Payments.Select(ToRefundPayment)],
+            Payable = entry.Enrolment.Terms.Payable,
+            AlreadyRefunded = refunded,
+            Person = person,
+            TransactionIds = application.TransactionIds,
+        };
+        return new RefundCheckResult(RefundChecks.Check(policy, facts), policy.RefundReminderDays);
+    }
+
+    internal static RefundPayment ToRefundPayment(Domain.Enrolments.PostedPayment payment) =>
+        new(payment.TransactionId, payment.Amount, payment.PaidOn,
+            Glossary.PaymentChannels.TryParse(payment.Channel, out var channel) ? channel : PaymentChannel.Online,
+            payment.InTreasury);
+}
+
+/// <summary>
+/// Pays the money back by the original channel: written once per case in the refund book (idempotent by
+/// case id, refused beyond what was paid). The reference is what the collection point or bureau quotes.
+/// </summary>
+public sealed class IssueRefund(IRefundLedger ledger, RefundClaims claims) : IActivity<RefundWorkInput, string>
+{
+    public async Task<string> RunAsync(RefundWorkInput input, WorkflowActivityContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var settlement = await RefundBook.SettleAsync(ledger, claims, input, "issued", cancellationToken).ConfigureAwait(false);
+        return $"{settlement.Reference}: {settlement.Amount:0.00}";
+    }
+}
+
+/// <summary>
+/// Makes the enrolment agree with the refund: the refund is in the book (for cash handed back by the
+/// community, it is recorded here), and the enrolment is cancelled where the reason says so. Both idempotent.
+/// </summary>
+public sealed class CorrectEnrolment(IRefundLedger ledger, RefundClaims claims) : IActivity<RefundWorkInput, string>
+{
+    public async Task<string> RunAsync(RefundWorkInput input, WorkflowActivityContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var settlement = await RefundBook.SettleAsync(ledger, claims, input, "cash-returned", cancellationToken).ConfigureAwait(false);
+        if (!input.Check.CancelsEnrolment)
+        {
+            return $"{settlement.Amount:0.00} refunded; enrolment stays";
+        }
+
+        var reason = $"refund {input.CaseId}: {Glossary.RefundReasons.Code(input.Application.Reason)}";
+        await ledger.CancelAsync(input.Application.Policy, input.Application.IdNumber, reason, "refund:" + input.CaseId, cancellationToken).ConfigureAwait(false);
+        return $"{settlement.Amount:0.00} refunded; enrolment cancelled";
+    }
+}
+
+internal static class RefundBook
+{
+    public static async Task<RefundSettlement> SettleAsync(IRefundLedger ledger, RefundClaims claims, RefundWorkInput input, string kind, CancellationToken cancellationToken)
+    {
+        var application = input.Application;
+        var entry = await ledger.GetAsync(application.Policy, application.IdNumber, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"The enrolment of case {input.CaseId} is gone from the ledger.");
+        return await claims.SettleAsync(application.Policy, application.IdNumber, input.CaseId, input.Check.Amount, entry.Enrolment.Paid, kind, cancellationToken).ConfigureAwait(false);
+    }
+}

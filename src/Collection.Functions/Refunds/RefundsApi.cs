@@ -1,0 +1,358 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Collection.Domain;
+using Collection.Domain.Codes;
+using Collection.Domain.Policies;
+using Collection.Domain.Refunds;
+using Collection.Functions.Policies;
+using Collection.Runtime.Functions;
+using Collection.Runtime.Http;
+using Collection.Runtime.Workflows;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Collection.Functions.Refunds;
+
+/// <summary>Who applies for a refund on the person's behalf.</summary>
+public sealed record RefundApplicantBody(string? Name, string? Relation, string? Phone);
+
+/// <summary>The body of <c>POST /api/refunds</c>.</summary>
+public sealed record RefundRequestBody(
+    string? Policy,
+    string? IdNumber,
+    string? Reason,
+    string? EventDate,
+    IReadOnlyList<string>? TransactionIds,
+    IReadOnlyList<string>? Identities,
+    RefundApplicantBody? Applicant,
+    string? Note);
+
+/// <summary>The body of an event sent to a case.</summary>
+public sealed record RefundEventBody(string? Comment);
+
+/// <summary>One page of cases.</summary>
+public sealed record RefundCasePage(IReadOnlyList<RefundCaseListItem> Items, string? ContinuationToken);
+
+/// <summary>A case in a list: its view plus the runtime status.</summary>
+public sealed record RefundCaseListItem(string RuntimeStatus, RefundCaseView Case);
+
+/// <summary>A case as <c>GET /api/refunds/{id}</c> shows it.</summary>
+public sealed record RefundCaseResponse(string RuntimeStatus, DateTimeOffset CreatedTime, DateTimeOffset LastUpdatedTime, string? Error, RefundCaseView Case);
+
+/// <summary>
+/// Refund cases over HTTP: open (202 in the durable shape), see one, list, and send the hand-off events.
+/// Cases open with staff, tax or community keys; each event needs the role named in <see cref="RefundEvents.RoleFor"/>.
+/// </summary>
+public sealed class RefundsApi : IHttpFunction
+{
+    private const string Route = "/api/refunds";
+
+    private static readonly TimeSpan ChinaOffset = TimeSpan.FromHours(8);
+
+    private static readonly JsonSerializerOptions RequestJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        PropertyNameCaseInsensitive = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        var group = api.MapGroup("/refunds").WithTags("Refunds");
+        group.MapPost("", OpenAsync)
+            .RequireRoles(FunctionRoles.Staff, FunctionRoles.Tax, FunctionRoles.Community)
+            .WithName("OpenRefund")
+            .WithSummary("Open a refund case; 202 with the durable links, or a coded problem when it cannot succeed.")
+            .Accepts<RefundRequestBody>("application/json")
+            .Produces<WorkflowStartResponse>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapGet("/{id}", GetAsync)
+            .RequireRoles(FunctionRoles.Staff, FunctionRoles.Tax, FunctionRoles.Community, FunctionRoles.Approver)
+            .WithName("GetRefund")
+            .WithSummary("A refund case: runtime status, stage, channel, amount, what it waits for, outcome and history.")
+            .Produces<RefundCaseResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("", ListAsync)
+            .RequireRoles(FunctionRoles.Staff, FunctionRoles.Tax, FunctionRoles.Community, FunctionRoles.Approver)
+            .WithName("ListRefunds")
+            .WithSummary("Refund cases filtered by policy, stage, reason and overdue; paged with continuationToken.")
+            .Produces<RefundCasePage>();
+        group.MapPost("/{id}/events/{eventName}", RaiseAsync)
+            .RequireRoles(FunctionRoles.Approver, FunctionRoles.Tax, FunctionRoles.Community)
+            .WithName("SendRefundEvent")
+            .WithSummary("approve or reject (approver), tax-accepted (tax), cash-returned (community), with a comment.")
+            .Accepts<RefundEventBody>("application/json")
+            .Produces(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+    }
+
+    internal static async Task<IResult> OpenAsync(
+        HttpRequest http, ClaimsPrincipal user, PolicyCatalog catalog, [FromServices] IRefundLedger ledger, [FromServices] RefundClaims claims, IWorkflowClient workflows, TimeProvider time, CancellationToken cancellationToken)
+    {
+        RefundRequestBody? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync<RefundRequestBody>(http.Body, RequestJson, cancellationToken).ConfigureAwait(false);
+        }
+        catch (JsonException e)
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "malformed-request", "The body is not a valid refund request.", e.Message, e.Path?.TrimStart('$', '.'));
+        }
+
+        if (body is null)
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "malformed-request", "The body is not a valid refund request.", "The body must be a JSON object.");
+        }
+
+        var (application, problem) = Parse(body, catalog, DateOnly.FromDateTime(time.GetUtcNow().ToOffset(ChinaOffset).DateTime));
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var entry = await ledger.GetAsync(application!.Policy, application.IdNumber, cancellationToken).ConfigureAwait(false);
+        if (entry is null || entry.Enrolment.Payments.IsEmpty)
+        {
+            return Problems.Problem(StatusCodes.Status422UnprocessableEntity, RefundCodes.NoPayment, "No payment to refund.",
+                $"The ledger holds no payment of {RefundCaseView.Mask(application.IdNumber)} under {application.Policy}.", "idNumber");
+        }
+
+        var caseId = "refund-" + Guid.NewGuid().ToString("N");
+        var open = await claims.TryOpenAsync(application.Policy, application.IdNumber, caseId, (id, ct) => IsRunningAsync(workflows, id, ct), cancellationToken).ConfigureAwait(false);
+        if (open is not null)
+        {
+            var result = Problems.Problem(StatusCodes.Status409Conflict, "refund-in-progress", "A refund case is already open for this person.",
+                $"Case {open} is still open for {RefundCaseView.Mask(application.IdNumber)} under {application.Policy}; finish it first.");
+            return WithExtension(result, "openCase", open);
+        }
+
+        await workflows.StartAsync(RefundCaseWorkflow.Name, new RefundCaseInput(caseId, application, user.Actor()), caseId, user.Actor(), cancellationToken).ConfigureAwait(false);
+        return WorkflowLinks.Accepted(http, caseId);
+    }
+
+    internal static async Task<IResult> GetAsync(string id, IWorkflowClient workflows, CancellationToken cancellationToken)
+    {
+        var status = await FindAsync(workflows, id, cancellationToken).ConfigureAwait(false);
+        if (status is null || View(status) is not { } view)
+        {
+            return NotFound(id);
+        }
+
+        return Results.Ok(new RefundCaseResponse(status.RuntimeStatus.ToString(), status.CreatedTime, status.LastUpdatedTime,
+            status.RuntimeStatus == WorkflowRuntimeStatus.Failed && status.Output is { } output ? output.ToString() : null, view));
+    }
+
+    internal static async Task<IResult> ListAsync(
+        string? policy, string? stage, string? reason, bool? overdue, int? top, string? continuationToken, IWorkflowClient workflows, CancellationToken cancellationToken)
+    {
+        if (stage is not null && !RefundProcess.TryParseStage(stage, out _))
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "unknown-stage", "Unknown stage.",
+                $"'{stage}' is not a stage ({string.Join(", ", Enum.GetValues<RefundStage>().Select(RefundProcess.StageCode))}).", "stage");
+        }
+
+        if (reason is not null && !Glossary.RefundReasons.TryParse(reason, out _))
+        {
+            return UnknownReason(reason);
+        }
+
+        var reasonCode = reason is null ? null : Glossary.RefundReasons.Code(Glossary.RefundReasons.Parse(reason));
+        var pageSize = Math.Clamp(top ?? 50, 1, 500);
+        var items = new List<RefundCaseListItem>();
+        var token = continuationToken;
+
+        // Filters apply to the custom status, so keep reading runtime pages until this page is full.
+        do
+        {
+            var page = await workflows.ListAsync(new WorkflowQuery(Name: RefundCaseWorkflow.Name, PageSize: pageSize, ContinuationToken: token), cancellationToken).ConfigureAwait(false);
+            foreach (var status in page.Instances)
+            {
+                if (View(status) is { } view
+                    && (policy is null || string.Equals(view.Policy, policy, StringComparison.OrdinalIgnoreCase))
+                    && (stage is null || string.Equals(view.Stage, stage, StringComparison.OrdinalIgnoreCase))
+                    && (reasonCode is null || view.Reason == reasonCode)
+                    && (overdue is null || view.Overdue == overdue))
+                {
+                    items.Add(new RefundCaseListItem(status.RuntimeStatus.ToString(), view));
+                }
+            }
+
+            token = page.ContinuationToken;
+        }
+        while (token is not null && items.Count < pageSize);
+
+        return Results.Ok(new RefundCasePage(items, token));
+    }
+
+    internal static async Task<IResult> RaiseAsync(string id, string eventName, HttpRequest http, ClaimsPrincipal user, IWorkflowClient workflows, CancellationToken cancellationToken)
+    {
+        var role = RefundEvents.RoleFor(eventName);
+        if (role is null)
+        {
+            return Problems.Problem(StatusCodes.Status404NotFound, "unknown-event", "Unknown event.",
+                $"'{eventName}' is not a refund event ({string.Join(", ", RefundEvents.All)}).", "eventName");
+        }
+
+        if (!user.IsInRole(role) && !user.IsInRole(FunctionRoles.Admin))
+        {
+            return Problems.Problem(StatusCodes.Status403Forbidden, "wrong-role", "This key may not send that event.",
+                $"'{eventName}' needs the {role} key.");
+        }
+
+        RefundEventBody? body = null;
+        if (http.ContentLength is > 0 || http.Headers.TransferEncoding.Count > 0)
+        {
+            try
+            {
+                body = await JsonSerializer.DeserializeAsync<RefundEventBody>(http.Body, RequestJson, cancellationToken).ConfigureAwait(false);
+            }
+            catch (JsonException e)
+            {
+                return Problems.Problem(StatusCodes.Status400BadRequest, "malformed-request", "The body is not a valid event.", e.Message, e.Path?.TrimStart('$', '.'));
+            }
+        }
+
+        var status = await FindAsync(workflows, id, cancellationToken).ConfigureAwait(false);
+        if (status is null || View(status) is not { } view)
+        {
+            return NotFound(id);
+        }
+
+        if (!view.WaitingFor.Contains(eventName))
+        {
+            var waiting = view.WaitingFor.Count == 0 ? "nothing" : string.Join(" or ", view.WaitingFor);
+            var result = Problems.Problem(StatusCodes.Status409Conflict, "event-not-awaited", "The case is not waiting for that event.",
+                $"Case {id} is {view.Stage} and waits for {waiting}.");
+            return WithExtension(result, "waitingFor", view.WaitingFor);
+        }
+
+        var eventId = http.Headers["Idempotency-Key"].FirstOrDefault();
+        var outcome = await workflows.RaiseEventAsync(id, eventName, new RefundEventPayload(body?.Comment), user.Actor(), eventId, cancellationToken).ConfigureAwait(false);
+        return outcome switch
+        {
+            WorkflowOperationResult.NotFound => NotFound(id),
+            WorkflowOperationResult.Finished => Problems.Problem(StatusCodes.Status409Conflict, "event-not-awaited", "The case is over.", $"Case {id} has finished."),
+            _ => Results.Accepted($"{Route}/{Uri.EscapeDataString(id)}", new { id, @event = eventName }),
+        };
+    }
+
+    /// <summary>Checks a request and turns it into an application; the problem says what is wrong.</summary>
+    internal static (RefundApplication? Application, IResult? Problem) Parse(RefundRequestBody body, PolicyCatalog catalog, DateOnly today)
+    {
+        if (string.IsNullOrWhiteSpace(body.Policy) || !catalog.TryGet(body.Policy, out var policy))
+        {
+            return (null, Problems.UnknownPolicy(body.Policy, StatusCodes.Status400BadRequest));
+        }
+
+        if (string.IsNullOrWhiteSpace(body.IdNumber))
+        {
+            return (null, Problems.Problem(StatusCodes.Status400BadRequest, ResidentId.ErrorCode, "Invalid resident ID number.", "idNumber is required.", "idNumber"));
+        }
+
+        if (!ResidentId.TryParse(body.IdNumber.Trim(), today, out var id, out var error))
+        {
+            return (null, Problems.Problem(StatusCodes.Status400BadRequest, ResidentId.ErrorCode, "Invalid resident ID number.",
+                $"idNumber: {ResidentId.Describe(error)} ({ResidentId.ReasonCode(error)}).", "idNumber"));
+        }
+
+        if (!Glossary.RefundReasons.TryParse(body.Reason, out var reason))
+        {
+            return (null, UnknownReason(body.Reason));
+        }
+
+        DateOnly? eventDate = null;
+        if (!string.IsNullOrWhiteSpace(body.EventDate))
+        {
+            if (!DateOnly.TryParseExact(body.EventDate, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+            {
+                return (null, Problems.Problem(StatusCodes.Status400BadRequest, "invalid-date", "Invalid date.", $"eventDate '{body.EventDate}' is not yyyy-MM-dd.", "eventDate"));
+            }
+
+            eventDate = parsed;
+        }
+
+        if (eventDate is null && RefundChecks.NeedsEventDate(reason))
+        {
+            return (null, Problems.Problem(StatusCodes.Status400BadRequest, RefundCodes.EventDateRequired, "Event date required.",
+                $"Reason {Glossary.RefundReasons.Code(reason)} needs eventDate: when the event happened.", "eventDate"));
+        }
+
+        for (var i = 0; i < (body.Identities?.Count ?? 0); i++)
+        {
+            if (!Glossary.SubsidyIdentities.TryParse(body.Identities![i], out _))
+            {
+                return (null, Problems.Problem(StatusCodes.Status400BadRequest, "unknown-identity", "Unknown subsidy identity.",
+                    $"'{body.Identities[i]}' is not a subsidy identity code or label.", $"identities[{i}]"));
+            }
+        }
+
+        return (new RefundApplication
+        {
+            Policy = policy.Code,
+            IdNumber = id.ToString(),
+            Reason = reason,
+            EventDate = eventDate,
+            TransactionIds = [.. body.TransactionIds ?? []],
+            Identities = [.. body.Identities ?? []],
+            ApplicantName = body.Applicant?.Name,
+            ApplicantRelation = body.Applicant?.Relation,
+            ApplicantPhone = body.Applicant?.Phone,
+            Note = body.Note,
+        }, null);
+    }
+
+    private static IResult UnknownReason(string? reason) =>
+        Problems.Problem(StatusCodes.Status400BadRequest, "unknown-reason", "Unknown refund reason.",
+            $"'{reason}' is not a refund reason ({string.Join(", ", Glossary.RefundReasons.Codes)}).", "reason");
+
+    private static IResult NotFound(string id) =>
+        Problems.Problem(StatusCodes.Status404NotFound, "refund-not-found", "No such refund case.", $"There is no refund case '{id}'.");
+
+    private static async Task<WorkflowStatus?> FindAsync(IWorkflowClient workflows, string id, CancellationToken cancellationToken)
+    {
+        if (!id.StartsWith("refund-", StringComparison.Ordinal) || id.Length > 100 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+        {
+            return null;
+        }
+
+        var status = await workflows.GetStatusAsync(id, showHistory: false, cancellationToken).ConfigureAwait(false);
+        return status?.Name == RefundCaseWorkflow.Name ? status : null;
+    }
+
+    private static async Task<bool> IsRunningAsync(IWorkflowClient workflows, string id, CancellationToken cancellationToken)
+    {
+        var status = await workflows.GetStatusAsync(id, showHistory: false, cancellationToken).ConfigureAwait(false);
+        return status is { RuntimeStatus: WorkflowRuntimeStatus.Pending or WorkflowRuntimeStatus.Running };
+    }
+
+    private static RefundCaseView? View(WorkflowStatus status) =>
+        status.CustomStatus is { } custom && !WorkflowJson.IsNull(custom) ? custom.Deserialize<RefundCaseView>(WorkflowJson.Options) : null;
+
+    private static IResult WithExtension(IResult result, string name, object value)
+    {
+        if (result is Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult problem)
+        {
+            problem.ProblemDetails.Extensions[name] = value;
+        }
+
+        return result;
+    }
+}
+
+/// <summary>Refund services (need the ledger: AddLedger): the refund book on the host's table storage (<c>Refunds:TablePrefix</c> isolates tables).</summary>
+public static class RefundServices
+{
+    public static IServiceCollection AddRefunds(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => new RefundTables(sp.GetRequiredService<IConfiguration>()[RefundTables.PrefixSetting] ?? ""));
+        services.AddSingleton<RefundClaims>();
+        services.AddSingleton<IRefundLedger, LedgerRefundAdapter>();
+        return services;
+    }
+}
