@@ -1,6 +1,13 @@
 using Collection.Functions;
 using Collection.Functions.Assessments;
+using Collection.Functions.Rosters;
 using Collection.Runtime.Hosting;
+
+// Offline roster check (no storage, no host): see RosterCheckCommand.
+if (RosterCheckCommand.Handles(args))
+{
+    return await RosterCheckCommand.RunAsync(args, Console.Out, Console.Error, TimeProvider.System);
+}
 
 // The one composition root: the runtime, the app's services, and the function table.
 var builder = WebApplication.CreateBuilder(args);
@@ -10,6 +17,7 @@ builder.Services.AddAssessments();
 var app = builder.Build();
 app.MapFunctionsHost();
 await app.RunAsync();
+return 0;
 
 /// <summary>Entry point, visible to integration tests (WebApplicationFactory).</summary>
 public partial class Program;
