@@ -112,6 +112,24 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
         return result;
     }
 
+    /// <summary>Records a roster that cannot even be started (a blob name that is not policy/school/file).</summary>
+    public async Task<RosterResult> FailAsync(RosterUpload upload, string code, string message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(upload);
+        var result = new RosterResult
+        {
+            Container = upload.Container,
+            BlobName = upload.BlobName,
+            ETag = upload.ETag.ToString(),
+            Policy = upload.Policy,
+            School = upload.School,
+            FileName = upload.FileName,
+            Kind = RosterBlobs.KindName(upload.Kind),
+            StartedAt = time.GetUtcNow(),
+        };
+        return await FailAsync(result, code, message, cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task<RosterResult> FailAsync(RosterResult result, string code, string message, CancellationToken cancellationToken, int? line = null)
     {
         result.Status = RosterStatus.Failed;
