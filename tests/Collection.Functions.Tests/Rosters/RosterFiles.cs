@@ -9,12 +9,15 @@ internal static class RosterFiles
     public static readonly string[] ChineseHeader = ["序号", "姓名", "性别", "公民身份号码", "年级", "班级", "资助身份"];
     public static readonly string[] EnglishHeader = ["name", "idNumber", "gender", "grade", "className", "subsidyIdentity"];
 
-    /// <summary>The <paramref name="index"/>-th pupil: a distinct valid ID number per index (and per <paramref name="salt"/>), born 2010–2016.</summary>
+    /// <summary>
+    /// The <paramref name="index"/>-th pupil, born 2010–2016: distinct valid ID numbers for indexes below
+    /// 250,000 and for each <paramref name="salt"/> (0–9).
+    /// </summary>
     public static (string Name, string IdNumber, string Gender) Pupil(int index, int salt = 0)
     {
-        var birth = new DateOnly(2010, 1, 1).AddDays((index * 7) % 2500);
-        var sequence = (index / 357 * 10) + (salt * 3) + (index % 2);
-        var id = TestFiles.IdNumber("340103", birth, sequence % 1000);
+        var birth = new DateOnly(2010, 1, 1).AddDays(index % 2500);
+        var sequence = (salt * 100) + (index / 2500);
+        var id = TestFiles.IdNumber("340103", birth, sequence);
         return ($"学生{index}", id, (id[16] - '0') % 2 == 1 ? "男" : "女");
     }
 
