@@ -6,6 +6,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task>>(StringComparer.Ord
 {
     ["assessment"] = AssessmentBenchmark.RunAsync,
     ["files"] = FileReadingBenchmark.RunAsync,
+    ["workflows"] = WorkflowBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

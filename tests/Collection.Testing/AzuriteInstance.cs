@@ -56,6 +56,12 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
         return instance;
     }
 
+    /// <summary>
+    /// An Azurite not started yet, on free ports: storage that is unreachable until <see cref="RestartAsync"/>
+    /// (for tests of a host started before its storage).
+    /// </summary>
+    public static AzuriteInstance NotStartedOnFreePorts() => new(FreePort(), FreePort(), FreePort());
+
     public BlobServiceClient CreateBlobServiceClient() => new(ConnectionString);
 
     public QueueServiceClient CreateQueueServiceClient() => new(ConnectionString);
@@ -91,7 +97,7 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
         _process = null;
     }
 
-    /// <summary>Starts Azurite again on the same ports after <see cref="StopAsync"/>.</summary>
+    /// <summary>Starts Azurite again on the same ports after <see cref="StopAsync"/> (or first after <see cref="NotStartedOnFreePorts"/>).</summary>
     public Task RestartAsync() => IsRunning ? Task.CompletedTask : LaunchAsync();
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
@@ -176,6 +182,13 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
         BlobPort = ports["Blob"];
         QueuePort = ports["Queue"];
         TablePort = ports["Table"];
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static void KillQuietly(Process process)

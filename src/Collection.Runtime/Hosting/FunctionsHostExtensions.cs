@@ -2,15 +2,20 @@ using System.Text.Json;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using Collection.Runtime.Blobs;
 using Collection.Runtime.Functions;
 using Collection.Runtime.Http;
+using Collection.Runtime.Queues;
+using Collection.Runtime.Timers;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
 
 namespace Collection.Runtime.Hosting;
@@ -31,6 +36,7 @@ public static class FunctionsHostExtensions
         ArgumentNullException.ThrowIfNull(register);
 
         AddLocalSettings(builder.Configuration, builder.Environment.ContentRootPath);
+        HostJson.AddHostJson(builder.Configuration, builder.Environment.ContentRootPath);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
         {
             builder.WebHost.UseUrls(DefaultUrl);
@@ -45,7 +51,8 @@ public static class FunctionsHostExtensions
         }
 
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddProblemDetails();
+        HttpErrors.AddHttpErrors(builder.Services);
+        AddTriggerRuntime(builder.Services, builder.Configuration);
         builder.Services.AddSingleton<FunctionKeyStore>();
         builder.Services.AddAuthentication(FunctionKeyDefaults.Scheme)
             .AddScheme<AuthenticationSchemeOptions, FunctionKeyHandler>(FunctionKeyDefaults.Scheme, null);
@@ -54,23 +61,70 @@ public static class FunctionsHostExtensions
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
 
         // Read when first needed, so hosts built by tests can point the app at their own Azurite.
-        builder.Services.TryAddSingleton(sp => new BlobServiceClient(StorageConnection(sp)));
-        builder.Services.TryAddSingleton(sp => new QueueServiceClient(StorageConnection(sp)));
-        builder.Services.TryAddSingleton(sp => new TableServiceClient(StorageConnection(sp)));
+        // Few SDK retries: the listeners retry with their own backoff when storage is away.
+        builder.Services.TryAddSingleton(sp => new BlobServiceClient(StorageConnection(sp), WithRetries(new BlobClientOptions())));
+        builder.Services.TryAddSingleton(sp => new QueueServiceClient(StorageConnection(sp), WithRetries(new QueueClientOptions())));
+        builder.Services.TryAddSingleton(sp => new TableServiceClient(StorageConnection(sp), WithRetries(new TableClientOptions())));
         return catalog;
     }
 
-    /// <summary>Maps the HTTP functions under <c>/api</c>, the admin endpoints and the OpenAPI document and UI.</summary>
+    /// <summary>host.json options, <c>%Name%</c> resolution at start-up, and one listener per trigger kind.</summary>
+    private static void AddTriggerRuntime(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<FunctionHostOptions>().Bind(configuration.GetSection(HostJson.Section))
+            .Validate(o => o.FunctionTimeout > TimeSpan.Zero, "host.json functionTimeout must be positive.").ValidateOnStart();
+        services.AddOptions<QueueTriggerOptions>().Bind(configuration.GetSection(HostJson.QueuesSection))
+            .Validate(o => o.MaxDequeueCount >= 1, "host.json extensions.queues.maxDequeueCount must be at least 1.")
+            .Validate(o => o.BatchSize is >= 1 and <= 32, "host.json extensions.queues.batchSize must be 1–32.")
+            .Validate(o => o.MinPollingInterval > TimeSpan.Zero && o.MaxPollingInterval >= o.MinPollingInterval, "host.json extensions.queues.maxPollingInterval must be positive.")
+            .Validate(o => o.VisibilityTimeout >= TimeSpan.FromSeconds(1) && o.VisibilityTimeout <= TimeSpan.FromDays(7), "host.json extensions.queues.visibilityTimeout must be 1 s – 7 days.")
+            .ValidateOnStart();
+        services.AddOptions<BlobTriggerOptions>().Bind(configuration.GetSection(HostJson.BlobsSection))
+            .Validate(o => o.MaxDequeueCount >= 1, "host.json extensions.blobs.maxDequeueCount must be at least 1.")
+            .Validate(o => o.PollingInterval > TimeSpan.Zero && o.PollingInterval <= BlobTriggerOptions.MaxDetectionLatency, "host.json extensions.blobs.pollingInterval must be positive and at most 10 s (the detection latency promised).")
+            .Validate(o => o.LeaseTime >= TimeSpan.FromSeconds(1), "host.json extensions.blobs.leaseTime must be at least 1 s.")
+            .ValidateOnStart();
+        services.AddOptions<HttpHostOptions>().Bind(configuration.GetSection(HostJson.HttpSection))
+            .Validate(o => o.MaxRequestBodySize > 0, "host.json extensions.http.maxRequestBodySize must be positive.").ValidateOnStart();
+        services.AddOptions<TimerTriggerOptions>().Bind(configuration.GetSection(HostJson.Section + ":extensions:timers"))
+            .Configure(o => o.TimeZone = configuration[TimerTriggerOptions.TimeZoneSetting] is { Length: > 0 } zone ? zone : o.TimeZone);
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<HttpHostOptions>>((kestrel, http) => kestrel.Limits.MaxRequestBodySize = http.Value.MaxRequestBodySize);
+
+        services.TryAddSingleton<FunctionBindings>();
+        services.TryAddSingleton<FunctionInvoker>();
+        services.TryAddSingleton<BlobTriggerListener>();
+        services.TryAddSingleton<QueueTriggerListener>();
+        services.TryAddSingleton<TimerTriggerListener>();
+        // The validator first: a missing %Setting% stops start-up before any listener polls.
+        services.AddHostedService<FunctionBindingsValidator>();
+        services.AddHostedService(sp => sp.GetRequiredService<BlobTriggerListener>());
+        services.AddHostedService(sp => sp.GetRequiredService<QueueTriggerListener>());
+        services.AddHostedService(sp => sp.GetRequiredService<TimerTriggerListener>());
+    }
+
+    private static T WithRetries<T>(T options)
+        where T : Azure.Core.ClientOptions
+    {
+        options.Retry.MaxRetries = 2;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(200);
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(2);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
+        return options;
+    }
+
+    /// <summary>Maps the HTTP functions under <c>/api</c> (host.json <c>extensions.http.routePrefix</c>), the admin endpoints and the OpenAPI document and UI.</summary>
     public static WebApplication MapFunctionsHost(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();
 
         var catalog = app.Services.GetRequiredService<FunctionCatalog>();
-        var api = app.MapGroup("/api");
+        var routePrefix = app.Services.GetRequiredService<IOptions<HttpHostOptions>>().Value.RoutePrefix.Trim('/');
+        var api = app.MapGroup("/" + routePrefix);
         api.MapGet("/health", async (BlobServiceClient blobs, CancellationToken ct) =>
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -92,8 +146,8 @@ public static class FunctionsHostExtensions
         }
 
         var admin = app.MapGroup("/admin").RequireRoles(FunctionRoles.Admin).WithTags("Admin");
-        admin.MapGet("/functions", (FunctionCatalog functions) =>
-            functions.Functions.Select(f => new { name = f.Name, trigger = f.Trigger.ToString().ToLowerInvariant(), binding = f.Binding, implementation = f.Implementation.FullName }));
+        AdminEndpoints.MapAdminFunctions(admin);
+        Workflows.WorkflowAdminApi.MapWorkflowAdmin(admin);
 
         app.MapOpenApi();
         app.MapScalarApiReference();

@@ -1,0 +1,112 @@
+using System.Text.Json;
+using Collection.Runtime.Hosting;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Collection.Runtime.Http;
+
+/// <summary>
+/// Every HTTP error is RFC 9457 problem details with a stable <c>code</c>: unknown routes (404),
+/// malformed JSON (400 <c>malformed-json</c>), bodies over host.json's <c>maxRequestBodySize</c>
+/// (413 <c>request-too-large</c>) and unhandled errors (500, no internals shown).
+/// </summary>
+public static class HttpErrors
+{
+    public const string MalformedJson = "malformed-json";
+    public const string BadRequest = "bad-request";
+    public const string RequestTooLarge = "request-too-large";
+    public const string NotFound = "not-found";
+    public const string MethodNotAllowed = "method-not-allowed";
+    public const string UnsupportedMediaType = "unsupported-media-type";
+    public const string InternalError = "internal-error";
+
+    public static string CodeFor(int status) => status switch
+    {
+        StatusCodes.Status400BadRequest => BadRequest,
+        StatusCodes.Status404NotFound => NotFound,
+        StatusCodes.Status405MethodNotAllowed => MethodNotAllowed,
+        StatusCodes.Status413PayloadTooLarge => RequestTooLarge,
+        StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType,
+        StatusCodes.Status500InternalServerError => InternalError,
+        _ => $"http-{status}",
+    };
+
+    /// <summary>Writes a problem with <paramref name="code"/> (the one way endpoints of the runtime answer errors).</summary>
+    public static IResult Problem(int status, string code, string title, string? detail = null)
+    {
+        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail, Type = $"https://collection.local/problems/{code}" };
+        problem.Extensions["code"] = code;
+        return TypedResults.Problem(problem);
+    }
+
+    internal static void AddHttpErrors(IServiceCollection services)
+    {
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
+            if (!context.ProblemDetails.Extensions.ContainsKey("code"))
+            {
+                context.ProblemDetails.Extensions["code"] = CodeFor(status);
+            }
+        });
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // Binding failures throw, so the handler below can say what was wrong with the body.
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+    }
+}
+
+/// <summary>Bad request bodies (malformed JSON, too large) become 400/413 problems, not 500s.</summary>
+internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not BadHttpRequestException bad)
+        {
+            return false;
+        }
+
+        var malformedJson = bad.InnerException is JsonException;
+        var code = malformedJson ? HttpErrors.MalformedJson : HttpErrors.CodeFor(bad.StatusCode);
+        var title = malformedJson ? "The request body is not valid JSON." : bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request is not valid.";
+        var detail = malformedJson ? $"{bad.Message} {bad.InnerException!.Message}" : bad.Message;
+        httpContext.Response.StatusCode = bad.StatusCode;
+        var problem = new ProblemDetails { Status = bad.StatusCode, Title = title, Detail = detail, Type = $"https://collection.local/problems/{code}" };
+        problem.Extensions["code"] = code;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception }).ConfigureAwait(false);
+    }
+}
+
+/// <summary>
+/// Refuses bodies larger than host.json's <c>extensions.http.maxRequestBodySize</c>: at once from
+/// Content-Length, and through the server's own limit for bodies sent without one.
+/// </summary>
+internal sealed class RequestBodyLimitMiddleware(RequestDelegate next, IOptions<HttpHostOptions> options)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var limit = options.Value.MaxRequestBodySize;
+        if (context.Request.ContentLength > limit)
+        {
+            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            await HttpErrors.Problem(
+                    StatusCodes.Status413PayloadTooLarge,
+                    HttpErrors.RequestTooLarge,
+                    "The request body is too large.",
+                    $"The body has {context.Request.ContentLength} bytes; the limit (host.json extensions.http.maxRequestBodySize) is {limit}.")
+                .ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = limit;
+        }
+
+        await next(context).ConfigureAwait(false);
+    }
+}
