@@ -87,7 +87,7 @@ internal static class RosterBenchmark
         {
             Metadata = new Dictionary<string, string> { [RosterBlobs.AssessOnMetadata] = "2022-10-10" },
         });
-        var etag = uploaded.Value.ETag.ToString();
+        var etag = RosterBlobs.ETagText(uploaded.Value.ETag);
         while (true)
         {
             var result = await results.ReadAsync(RosterBlobs.SchoolContainer, blobName, CancellationToken.None);

@@ -25,6 +25,9 @@ public static class RosterBlobs
     /// <summary>Blob metadata key: who uploaded through the API.</summary>
     public const string UploadedByMetadata = "uploadedby";
 
+    /// <summary>An ETag as results keep it: without quotes, as the runtime's receipts do (listings and properties quote differently).</summary>
+    public static string ETagText(ETag etag) => etag.ToString().Trim('"');
+
     public static string ContainerOf(RosterKind kind) => kind == RosterKind.University ? UniversityContainer : SchoolContainer;
 
     public static string KindName(RosterKind kind) => kind == RosterKind.University ? "university" : "school";

@@ -48,7 +48,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
         {
             Container = upload.Container,
             BlobName = upload.BlobName,
-            ETag = upload.ETag.ToString(),
+            ETag = RosterBlobs.ETagText(upload.ETag),
             Policy = upload.Policy,
             School = upload.School,
             FileName = upload.FileName,
@@ -120,7 +120,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
         {
             Container = upload.Container,
             BlobName = upload.BlobName,
-            ETag = upload.ETag.ToString(),
+            ETag = RosterBlobs.ETagText(upload.ETag),
             Policy = upload.Policy,
             School = upload.School,
             FileName = upload.FileName,

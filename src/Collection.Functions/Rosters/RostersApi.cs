@@ -89,7 +89,7 @@ public sealed class RostersApi : IHttpFunction
         }, cancellationToken).ConfigureAwait(false);
 
         var statusUri = $"{http.Scheme}://{http.Host}{http.PathBase}{http.Path}";
-        return TypedResults.Accepted(statusUri, new RosterAccepted(container.Name, blobName, uploaded.Value.ETag.ToString(), statusUri, statusUri + "/rejected"));
+        return TypedResults.Accepted(statusUri, new RosterAccepted(container.Name, blobName, RosterBlobs.ETagText(uploaded.Value.ETag), statusUri, statusUri + "/rejected"));
     }
 
     internal static async Task<IResult> StatusAsync(
@@ -121,14 +121,14 @@ public sealed class RostersApi : IHttpFunction
             return NotFound(containerName, blobName);
         }
 
-        if (current is { } etag && (result is null || result.ETag != etag.ToString()))
+        if (current is { } etag && (result is null || result.ETag != RosterBlobs.ETagText(etag)))
         {
             // Uploaded, not picked up yet (the trigger sees new blobs within seconds).
             result = new RosterResult
             {
                 Container = containerName,
                 BlobName = blobName,
-                ETag = etag.ToString(),
+                ETag = RosterBlobs.ETagText(etag),
                 Policy = policy,
                 School = school,
                 FileName = fileName,

@@ -59,7 +59,7 @@ internal static class RosterHost
     {
         var results = new RosterResultStore(azurite.CreateBlobServiceClient());
         var blob = new BlobContainerClient(azurite.ConnectionString, container).GetBlobClient(blobName);
-        var etag = (await blob.GetPropertiesAsync()).Value.ETag.ToString();
+        var etag = RosterBlobs.ETagText((await blob.GetPropertiesAsync()).Value.ETag);
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
         until ??= r => r.Status != RosterStatus.Processing;
         while (true)
