@@ -174,9 +174,9 @@ public sealed class RosterIngestionTests(RosterStorage storage) : IClassFixture<
         await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, $"{Policy}/SCH007/first.csv", RosterFiles.Utf8(RosterFiles.ToCsv(RosterFiles.ChineseRows(0, 5, salt: 5)), bom: true));
         await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, $"{Policy}/SCH007/first.csv");
         var rows = RosterFiles.ChineseRows(3, 4, salt: 5);
-        await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, $"{Policy}/SCH001/transfer.csv", RosterFiles.Utf8(RosterFiles.ToCsv(rows), bom: true));
+        await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, $"{Policy}/SCH008/transfer.csv", RosterFiles.Utf8(RosterFiles.ToCsv(rows), bom: true));
 
-        var result = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, $"{Policy}/SCH001/transfer.csv");
+        var result = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, $"{Policy}/SCH008/transfer.csv");
 
         Assert.Equal((4, 2, 2), (result.Counts.Total, result.Counts.Accepted, result.Counts.Rejected));
         Assert.All(result.Rejected, r =>
