@@ -8,6 +8,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task>>(StringComparer.Ord
     ["files"] = FileReadingBenchmark.RunAsync,
     ["rosters"] = RosterBenchmark.RunAsync,
     ["workflows"] = WorkflowBenchmark.RunAsync,
+    ["ledger"] = LedgerBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

@@ -1,5 +1,9 @@
 using Collection.Functions.Assessments;
+using Collection.Functions.Ledger;
 using Collection.Functions.Policies;
+using Collection.Functions.Reports;
+using Collection.Functions.Rosters;
+using Collection.Functions.TaxReturns;
 using Collection.Runtime.Functions;
 
 namespace Collection.Functions;
@@ -15,5 +19,12 @@ public static class AppFunctions
         ArgumentNullException.ThrowIfNull(functions);
         functions.Http<PoliciesApi>("Policies", "/policies");
         functions.Http<AssessmentsApi>("Assessments", "/assessments");
+        functions.Http<EnrolmentsApi>("Enrolments", "/enrolments");
+        functions.Http<PaymentsApi>("Payments", "/payments");
+        functions.Http<ReconciliationApi>("Reconciliation", "/reports/reconciliation");
+        functions.Http<RostersApi>("Rosters", "/rosters");
+        functions.Blob<SchoolRosterFunction>("SchoolRosters", RosterBlobs.SchoolContainer + "/{policy}/{school}/{name}");
+        functions.Blob<UniversityRosterFunction>("UniversityRosters", RosterBlobs.UniversityContainer + "/{policy}/{school}/{name}");
+        functions.Blob<TaxReturnsFunction>("TaxReturns", TaxReturnsFunction.Container + "/{name}");
     }
 }

@@ -1,5 +1,6 @@
 using Collection.Functions;
 using Collection.Functions.Assessments;
+using Collection.Functions.Ledger;
 using Collection.Functions.Rosters;
 using Collection.Runtime.Hosting;
 
@@ -13,6 +14,8 @@ if (RosterCheckCommand.Handles(args))
 var builder = WebApplication.CreateBuilder(args);
 builder.AddFunctionsHost(AppFunctions.Register);
 builder.Services.AddAssessments();
+builder.Services.AddLedger();
+builder.Services.AddRosters();
 
 var app = builder.Build();
 app.MapFunctionsHost();

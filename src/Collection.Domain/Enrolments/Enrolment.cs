@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Collection.Domain.Codes;
 
 namespace Collection.Domain.Enrolments;
 
@@ -21,14 +22,19 @@ public enum EnrolmentStatus
     Cancelled,
 }
 
-/// <summary>What the assessment fixed when the person enrolled.</summary>
+/// <summary>What the assessment fixed when the person enrolled. <see cref="Subsidy"/> is the government's share.</summary>
 public sealed record EnrolmentTerms(
     decimal StandardContribution,
     decimal Subsidy,
     decimal Payable,
     decimal Rebate,
     DateOnly CoverageStart,
-    DateOnly CoverageEnd);
+    DateOnly CoverageEnd,
+    SubsidyMode SubsidyMode = SubsidyMode.None)
+{
+    /// <summary>Government pays the whole personal share (政府全额代缴): nothing to collect.</summary>
+    public bool Waived => SubsidyMode == SubsidyMode.Waived;
+}
 
 /// <summary>One payment posted against an enrolment (到账划账).</summary>
 public sealed record PostedPayment(
@@ -54,12 +60,13 @@ public sealed record EnrolmentChange(
 /// </summary>
 public sealed record Enrolment
 {
-    private Enrolment(string policy, string idNumber, string source, EnrolmentTerms terms)
+    private Enrolment(string policy, string idNumber, string source, EnrolmentTerms terms, DateOnly enrolledOn)
     {
         Policy = policy;
         IdNumber = idNumber;
         Source = source;
         Terms = terms;
+        EnrolledOn = enrolledOn;
         CoverageStart = terms.CoverageStart;
     }
 
@@ -71,6 +78,9 @@ public sealed record Enrolment
     public string Source { get; init; }
 
     public EnrolmentTerms Terms { get; init; }
+
+    /// <summary>The day of enrolment (what a second enrolment's 409 names).</summary>
+    public DateOnly EnrolledOn { get; }
 
     /// <summary>Coverage start in force: the assessment's, or as re-assessed on the day the balance was paid.</summary>
     public DateOnly CoverageStart { get; private init; }
@@ -91,7 +101,8 @@ public sealed record Enrolment
     /// <summary>Paid beyond the payable: what refund reason <c>duplicate-payment</c> pays back.</summary>
     public decimal Overpayment => Math.Max(0m, Paid - Terms.Payable);
 
-    public static Enrolment Register(string policy, string idNumber, string source, EnrolmentTerms terms, DateOnly today, DateTimeOffset at, string actor)
+    /// <summary>Registers a person; <paramref name="enrolledOn"/> is the enrolment day, <paramref name="today"/> the day the status is for.</summary>
+    public static Enrolment Register(string policy, string idNumber, string source, EnrolmentTerms terms, DateOnly today, DateTimeOffset at, string actor, DateOnly? enrolledOn = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(policy);
         ArgumentException.ThrowIfNullOrWhiteSpace(idNumber);
@@ -101,7 +112,7 @@ public sealed record Enrolment
             throw new ArgumentException("Terms must have a non-negative payable and a coverage window.", nameof(terms));
         }
 
-        var enrolment = new Enrolment(policy, idNumber, source, terms);
+        var enrolment = new Enrolment(policy, idNumber, source, terms, enrolledOn ?? today);
         var status = enrolment.StatusOn(today);
         return enrolment with
         {
@@ -109,6 +120,40 @@ public sealed record Enrolment
             History = [new EnrolmentChange(at, actor, "enrolled", status, $"source {source}; payable {terms.Payable:0.00}")],
         };
     }
+
+    /// <summary>
+    /// Rebuilds a stored enrolment exactly as it was saved (no rule runs): storage keeps the state the
+    /// operations above produced, so a restore must not re-derive it.
+    /// </summary>
+    public static Enrolment Restore(
+        string policy,
+        string idNumber,
+        string source,
+        EnrolmentTerms terms,
+        DateOnly enrolledOn,
+        DateOnly coverageStart,
+        EnrolmentStatus status,
+        string? cancellationReason,
+        IEnumerable<PostedPayment> payments,
+        IEnumerable<EnrolmentChange> history)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(policy);
+        ArgumentException.ThrowIfNullOrWhiteSpace(idNumber);
+        ArgumentNullException.ThrowIfNull(terms);
+        ArgumentNullException.ThrowIfNull(payments);
+        ArgumentNullException.ThrowIfNull(history);
+        return new Enrolment(policy, idNumber, source, terms, enrolledOn)
+        {
+            CoverageStart = coverageStart,
+            Status = status,
+            CancellationReason = cancellationReason,
+            Payments = [.. payments],
+            History = [.. history],
+        };
+    }
+
+    public PostedPayment? FindPayment(string transactionId) =>
+        Payments.Find(p => string.Equals(p.TransactionId, transactionId, StringComparison.Ordinal));
 
     public bool HasPayment(string transactionId) =>
         Payments.Exists(p => string.Equals(p.TransactionId, transactionId, StringComparison.Ordinal));

@@ -1,7 +1,7 @@
 namespace Collection.Functions.Assessments;
 
 /// <summary>The body of <c>POST /api/assessments</c>. Codes may be given as codes or Chinese labels.</summary>
-public sealed record AssessmentRequestBody
+public record AssessmentRequestBody
 {
     public string? Policy { get; init; }
 

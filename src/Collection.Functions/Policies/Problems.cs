@@ -5,12 +5,17 @@ namespace Collection.Functions.Policies;
 /// <summary>RFC 9457 problem details with a stable <c>code</c> (and the request <c>field</c> when there is one).</summary>
 internal static class Problems
 {
-    public static IResult Problem(int status, string code, string title, string detail, string? field = null)
+    public static IResult Problem(int status, string code, string title, string detail, string? field = null, IReadOnlyDictionary<string, object?>? more = null)
     {
         var extensions = new Dictionary<string, object?> { ["code"] = code };
         if (field is not null)
         {
             extensions["field"] = field;
+        }
+
+        foreach (var (name, value) in more ?? new Dictionary<string, object?>())
+        {
+            extensions[name] = value;
         }
 
         return Results.Problem(detail: detail, statusCode: status, title: title, type: $"https://collection.local/problems/{code}", extensions: extensions);

@@ -125,4 +125,38 @@ public class EnrolmentTests
 
         Assert.Throws<ArgumentException>(() => enrolment.Post(Payment("T1", 0m, new(2021, 12, 1)), new(2022, 1, 1), new(2021, 12, 1)));
     }
+
+    [Fact]
+    public void Register_WithEnrolmentDay_KeepsItApartFromTheStatusDay()
+    {
+        var enrolment = Enrolment.Register("wuhai-2022", "150302198506010012", "window", Resident2022, new(2022, 3, 1), At, "staff", new DateOnly(2021, 12, 1));
+
+        Assert.Equal(new DateOnly(2021, 12, 1), enrolment.EnrolledOn);
+    }
+
+    [Fact]
+    public void Restore_GivesBackTheSavedStateWithoutRerunningRules()
+    {
+        var original = Enrol(Resident2022 with { SubsidyMode = Collection.Domain.Codes.SubsidyMode.Deducted }, new(2021, 12, 1))
+            .Post(Payment("T1", 500m, new(2021, 12, 1)), new(2022, 1, 1), new(2021, 12, 1))
+            .Cancel("refund:duplicate-payment", At, "workflow:refund");
+
+        var restored = Enrolment.Restore(original.Policy, original.IdNumber, original.Source, original.Terms, original.EnrolledOn, original.CoverageStart,
+            original.Status, original.CancellationReason, original.Payments, original.History);
+
+        Assert.Equal(EnrolmentStatus.Cancelled, restored.Status);
+        Assert.Equal(40m, restored.Overpayment);
+        Assert.Equal(original.History, restored.History);
+        Assert.Equal(original.Payments, restored.Payments);
+        Assert.Equal(Collection.Domain.Codes.SubsidyMode.Deducted, restored.Terms.SubsidyMode);
+        Assert.NotNull(restored.FindPayment("T1"));
+        Assert.Null(restored.FindPayment("T2"));
+    }
+
+    [Fact]
+    public void Terms_WaivedMode_IsWaived()
+    {
+        Assert.True((Resident2022 with { SubsidyMode = Collection.Domain.Codes.SubsidyMode.Waived }).Waived);
+        Assert.False(Resident2022.Waived);
+    }
 }

@@ -1,0 +1,242 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using Collection.Domain;
+using Collection.Domain.Assessments;
+using Collection.Domain.Codes;
+using Collection.Domain.Policies;
+using Collection.Functions.Policies;
+
+namespace Collection.Functions.Assessments;
+
+/// <summary>
+/// Why a request (or a file row) cannot be used: an HTTP status, a stable <c>code</c>, and the field.
+/// HTTP answers it as problem details; file reports list it per row.
+/// </summary>
+public sealed record RequestError(int Status, string Code, string Title, string Detail, string? Field = null)
+{
+    /// <summary>Further members of the problem details (e.g. the first enrolment of a 409).</summary>
+    public IReadOnlyDictionary<string, object?>? Extensions { get; init; }
+
+    public IResult ToResult() => Problems.Problem(Status, Code, Title, Detail, Field, Extensions);
+}
+
+/// <summary>
+/// Turns an <see cref="AssessmentRequestBody"/> (codes or Chinese labels, text dates) into the domain's
+/// <see cref="AssessmentRequest"/>, with coded errors. Shared by assessments, enrolments and the ledger,
+/// which stores the body beside an enrolment so a payment can be re-assessed as of its day.
+/// </summary>
+public static class AssessmentRequestParser
+{
+    public static bool TryParse(
+        AssessmentRequestBody body,
+        PolicyCatalog catalog,
+        DateOnly today,
+        [NotNullWhen(true)] out Policy? policy,
+        [NotNullWhen(true)] out AssessmentRequest? request,
+        [NotNullWhen(false)] out RequestError? error)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(catalog);
+        request = null;
+        if (string.IsNullOrWhiteSpace(body.Policy) || !catalog.TryGet(body.Policy, out policy))
+        {
+            policy = null;
+            error = UnknownPolicy(body.Policy);
+            return false;
+        }
+
+        if (!TryDate(body.Date, "date", out var date, out error))
+        {
+            return false;
+        }
+
+        var day = date ?? today;
+        ResidentId? id = null;
+        if (!string.IsNullOrWhiteSpace(body.IdNumber))
+        {
+            if (!TryIdNumber(body.IdNumber, day, out var parsed, out error))
+            {
+                return false;
+            }
+
+            id = parsed;
+        }
+
+        if (!TryDate(body.BirthDate, "birthDate", out var birthDate, out error)
+            || !TryCode(Glossary.Populations, body.Population, "population", "unknown-population", out var population, out error)
+            || !TryCode(Glossary.AllowanceClasses, body.AllowanceClass, "allowanceClass", "unknown-allowance-class", out var allowanceClass, out error)
+            || !TryCode(Glossary.UniversityPaymentModes, body.PaymentMode, "paymentMode", "unknown-payment-mode", out var paymentMode, out error)
+            || !TryDate(body.Newborn?.RegistrationDate, "newborn.registrationDate", out var registrationDate, out error))
+        {
+            return false;
+        }
+
+        var identities = SubsidyIdentitySet.Empty;
+        for (var i = 0; i < (body.Identities?.Count ?? 0); i++)
+        {
+            if (!Glossary.SubsidyIdentities.TryParse(body.Identities![i], out var identity))
+            {
+                error = new RequestError(StatusCodes.Status400BadRequest, "unknown-identity", "Unknown subsidy identity.",
+                    $"'{body.Identities[i]}' is not a subsidy identity code or label ({string.Join(", ", Glossary.SubsidyIdentities.Codes)}).", $"identities[{i}]");
+                return false;
+            }
+
+            identities = identities.With(identity);
+        }
+
+        request = new AssessmentRequest
+        {
+            Id = id,
+            BirthDate = birthDate,
+            Population = population ?? Population.Resident,
+            Identities = identities,
+            AllowanceClass = allowanceClass,
+            LocalHukou = body.LocalHukou ?? true,
+            ResidencePermit = body.ResidencePermit ?? false,
+            InEmployeeInsurance = body.InEmployeeInsurance ?? false,
+            Newborn = body.Newborn is { } newborn
+                ? new NewbornFacts(newborn.RegisteredBeforeBirth, newborn.ParentInsured ?? false, registrationDate)
+                : null,
+            MigrantWorkerWithProof = body.MigrantWorkerWithProof ?? false,
+            PaymentMode = paymentMode,
+            Date = day,
+        };
+        error = null;
+        return true;
+    }
+
+    /// <summary>The body that parses back into <paramref name="request"/> (codes, ISO dates): what the ledger stores.</summary>
+    public static AssessmentRequestBody ToBody(string policy, AssessmentRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new AssessmentRequestBody
+        {
+            Policy = policy,
+            IdNumber = request.Id?.ToString(),
+            BirthDate = request.BirthDate is { } birth ? Problems.Date(birth) : null,
+            Population = Glossary.Populations.Code(request.Population),
+            Identities = [.. request.Identities.Identities().Select(Glossary.SubsidyIdentities.Code)],
+            AllowanceClass = request.AllowanceClass is { } allowance ? Glossary.AllowanceClasses.Code(allowance) : null,
+            LocalHukou = request.LocalHukou,
+            ResidencePermit = request.ResidencePermit,
+            InEmployeeInsurance = request.InEmployeeInsurance,
+            Newborn = request.Newborn is { } newborn
+                ? new NewbornBody
+                {
+                    RegisteredBeforeBirth = newborn.RegisteredBeforeBirth,
+                    ParentInsured = newborn.ParentInsured,
+                    RegistrationDate = newborn.RegistrationDate is { } registered ? Problems.Date(registered) : null,
+                }
+                : null,
+            MigrantWorkerWithProof = request.MigrantWorkerWithProof,
+            PaymentMode = request.PaymentMode is { } mode ? Glossary.UniversityPaymentModes.Code(mode) : null,
+            Date = request.Date is { } date ? Problems.Date(date) : null,
+        };
+    }
+
+    /// <summary>Why an assessment failed: 422 for a missing fact, 400 for a contradiction; null when it did not fail.</summary>
+    public static RequestError? Failure(Policy policy, Assessment assessment)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        if (!assessment.Failed)
+        {
+            return null;
+        }
+
+        var error = assessment.Error;
+        return error.IsMissingFact()
+            ? new RequestError(StatusCodes.Status422UnprocessableEntity, error.Code(), "A fact the policy needs is missing.",
+                $"Policy {policy.Code} needs '{error.Field()}' to assess this person.", error.Field())
+            : new RequestError(StatusCodes.Status400BadRequest, error.Code(), "The request contradicts itself.",
+                error == AssessmentError.BirthDateMismatch
+                    ? "birthDate differs from the birth date in idNumber."
+                    : "The birth date is after the assessment day (only a newborn registered before birth may be).", error.Field());
+    }
+
+    public static RequestError UnknownPolicy(string? code) =>
+        new(StatusCodes.Status400BadRequest, "unknown-policy", "Unknown policy.", $"There is no policy '{code}'. GET /api/policies lists them.", "policy");
+
+    public static bool TryIdNumber(string? text, DateOnly? notAfter, out ResidentId id, [NotNullWhen(false)] out RequestError? error, string field = "idNumber")
+    {
+        if (ResidentId.TryParse(text, notAfter, out id, out var reason))
+        {
+            error = null;
+            return true;
+        }
+
+        error = new RequestError(StatusCodes.Status400BadRequest, ResidentId.ErrorCode, "Invalid resident ID number.",
+            $"{field}: {ResidentId.Describe(reason)} ({ResidentId.ReasonCode(reason)}).", field);
+        return false;
+    }
+
+    public static bool TryDate(string? text, string field, out DateOnly? date, [NotNullWhen(false)] out RequestError? error)
+    {
+        date = null;
+        error = null;
+        if (text is null)
+        {
+            return true;
+        }
+
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+        {
+            date = parsed;
+            return true;
+        }
+
+        error = new RequestError(StatusCodes.Status400BadRequest, "invalid-date", "Invalid date.", $"{field}: '{text}' is not a date (yyyy-MM-dd).", field);
+        return false;
+    }
+
+    public static bool TryCode<T>(CodeBook<T> book, string? text, string field, string code, out T? value, [NotNullWhen(false)] out RequestError? error)
+        where T : struct, Enum
+    {
+        ArgumentNullException.ThrowIfNull(book);
+        value = null;
+        error = null;
+        if (text is null)
+        {
+            return true;
+        }
+
+        if (book.TryParse(text, out var parsed))
+        {
+            value = parsed;
+            return true;
+        }
+
+        error = new RequestError(StatusCodes.Status400BadRequest, code, $"Unknown {book.Name}.", $"'{text}' is not a {book.Name} code or label ({string.Join(", ", book.Codes)}).", field);
+        return false;
+    }
+}
+
+/// <summary>Reads a JSON request body strictly (unknown members refused) into a coded 400 when it does not fit.</summary>
+public static class JsonRequests
+{
+    public static readonly System.Text.Json.JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
+        PropertyNameCaseInsensitive = true,
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+    };
+
+    public static async Task<(T? Body, RequestError? Error)> ReadAsync<T>(HttpRequest http, string what, CancellationToken cancellationToken)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        try
+        {
+            var body = await System.Text.Json.JsonSerializer.DeserializeAsync<T>(http.Body, Options, cancellationToken).ConfigureAwait(false);
+            return body is null
+                ? (null, Malformed(what, "The body must be a JSON object.", null))
+                : (body, null);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            return (null, Malformed(what, e.Message, e.Path?.TrimStart('$', '.')));
+        }
+    }
+
+    private static RequestError Malformed(string what, string detail, string? field) =>
+        new(StatusCodes.Status400BadRequest, "malformed-request", $"The body is not a valid {what}.", detail, string.IsNullOrEmpty(field) ? null : field);
+}

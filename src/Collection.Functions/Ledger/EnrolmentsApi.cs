@@ -1,0 +1,135 @@
+using System.Buffers.Text;
+using System.Text;
+using Collection.Domain;
+using Collection.Domain.Policies;
+using Collection.Functions.Assessments;
+using Collection.Functions.Policies;
+using Collection.Runtime.Functions;
+using Collection.Runtime.Http;
+
+namespace Collection.Functions.Ledger;
+
+/// <summary>
+/// <c>POST /api/enrolments</c> (staff, admin) registers a person; <c>GET /api/enrolments/{policy}/{idNumber}</c>
+/// shows one with its assessment, payments, status and history; <c>GET /api/enrolments?policy=…</c> lists, paged.
+/// </summary>
+public sealed class EnrolmentsApi : IHttpFunction
+{
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        var group = api.MapGroup("/enrolments").WithTags("Enrolments").RequireRoles(FunctionRoles.Staff);
+        group.MapPost("/", EnrolAsync)
+            .WithName("Enrol")
+            .WithSummary("Enrol a person under a policy (assessment request + name, phone, address, town, source).")
+            .Accepts<EnrolmentRequestBody>("application/json")
+            .Produces<EnrolmentBody>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        group.MapGet("/{policy}/{idNumber}", GetAsync)
+            .WithName("GetEnrolment")
+            .WithSummary("One enrolment: assessment, payments, status and history.")
+            .Produces<EnrolmentBody>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/", ListAsync)
+            .WithName("ListEnrolments")
+            .WithSummary("A policy's enrolments, filtered by status, town and source; pass continuation back for the next page.")
+            .Produces<EnrolmentPage>()
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+    }
+
+    internal static async Task<IResult> EnrolAsync(HttpRequest http, EnrolmentLedger ledger, CancellationToken cancellationToken)
+    {
+        var (body, error) = await JsonRequests.ReadAsync<EnrolmentRequestBody>(http, "enrolment request", cancellationToken).ConfigureAwait(false);
+        if (body is null)
+        {
+            return error!.ToResult();
+        }
+
+        if (!AssessmentRequestParser.TryParse(body, ledger.Policies, ledger.Today, out var policy, out var request, out error))
+        {
+            return error.ToResult();
+        }
+
+        var person = new PersonDetails(Clean(body.Name), Clean(body.Phone), Clean(body.Address), Clean(body.Town));
+        var result = await ledger.EnrolAsync(new EnrolmentApplication(policy, request, person, Clean(body.Source) ?? "window"), http.HttpContext.User.Actor(), cancellationToken).ConfigureAwait(false);
+        return result.Entry is { } entry
+            ? TypedResults.Created($"/api/enrolments/{entry.Policy}/{entry.IdNumber}", EnrolmentBody.From(entry))
+            : result.Error!.ToResult();
+    }
+
+    internal static async Task<IResult> GetAsync(string policy, string idNumber, EnrolmentLedger ledger, CancellationToken cancellationToken)
+    {
+        if (!ledger.Policies.TryGet(policy, out var known))
+        {
+            return Problems.UnknownPolicy(policy, StatusCodes.Status404NotFound);
+        }
+
+        if (!AssessmentRequestParser.TryIdNumber(idNumber, null, out var id, out var error))
+        {
+            return error.ToResult();
+        }
+
+        return await ledger.GetAsync(known.Code, id, cancellationToken).ConfigureAwait(false) is { } entry
+            ? TypedResults.Ok(EnrolmentBody.From(entry))
+            : Problems.Problem(StatusCodes.Status404NotFound, "not-enrolled", "Not enrolled.", $"{id.Masked} has no enrolment under {known.Code}.", "idNumber");
+    }
+
+    internal static async Task<IResult> ListAsync(string? policy, string? status, string? town, string? source, int? pageSize, string? continuation, EnrolmentLedger ledger, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(policy) || !ledger.Policies.TryGet(policy, out Policy? known))
+        {
+            return Problems.UnknownPolicy(policy, StatusCodes.Status400BadRequest);
+        }
+
+        Domain.Enrolments.EnrolmentStatus? wanted = null;
+        if (!string.IsNullOrEmpty(status))
+        {
+            if (!LedgerCodes.TryParseStatus(status, out var parsed))
+            {
+                return Problems.Problem(StatusCodes.Status400BadRequest, "unknown-status", "Unknown status.",
+                    $"'{status}' is not a status (assessed, paid, active, expired, cancelled).", "status");
+            }
+
+            wanted = parsed;
+        }
+
+        if (pageSize is < 1 or > 1000)
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "invalid-page-size", "Invalid page size.", "pageSize: 1 to 1000 (default 100).", "pageSize");
+        }
+
+        if (!TryDecode(continuation, out var token))
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "invalid-continuation", "Invalid continuation token.",
+                "continuation: pass back the value of a previous page as given.", "continuation");
+        }
+
+        var page = await ledger.ListAsync(new ListQuery(known.Code, wanted, Clean(town), Clean(source), pageSize ?? 100, token), cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new EnrolmentPage([.. page.Items.Select(EnrolmentSummary.From)], page.Continuation is null ? null : Encode(page.Continuation)));
+    }
+
+    private static string? Clean(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+    // The storage continuation is "next-partition next-row": base64url keeps it one URL-safe, opaque value.
+    private static string Encode(string token) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(token));
+
+    private static bool TryDecode(string? text, out string? token)
+    {
+        token = null;
+        if (string.IsNullOrEmpty(text))
+        {
+            return true;
+        }
+
+        try
+        {
+            token = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(text));
+            return token.Contains(' ', StringComparison.Ordinal);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+}

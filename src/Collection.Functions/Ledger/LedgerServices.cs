@@ -1,0 +1,12 @@
+namespace Collection.Functions.Ledger;
+
+public static class LedgerServices
+{
+    /// <summary>The ledger (needs the policy catalog: AddAssessments/AddPolicies) (one per host) on the host's table storage; <c>Ledger:TablePrefix</c> isolates tables.</summary>
+    public static IServiceCollection AddLedger(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => new LedgerTables(sp.GetRequiredService<IConfiguration>()[LedgerTables.PrefixSetting] ?? ""));
+        services.AddSingleton<EnrolmentLedger>();
+        return services;
+    }
+}

@@ -1,0 +1,87 @@
+using Collection.Domain.Codes;
+using Collection.Functions.Assessments;
+using Collection.Functions.Policies;
+using Collection.Runtime.Functions;
+using Collection.Runtime.Http;
+
+namespace Collection.Functions.Ledger;
+
+/// <summary><c>POST /api/payments</c> (tax, staff, admin): posts one payment against an enrolment, idempotent by transaction id.</summary>
+public sealed class PaymentsApi : IHttpFunction
+{
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        api.MapPost("/payments", PostAsync)
+            .RequireRoles(FunctionRoles.Tax, FunctionRoles.Staff)
+            .WithTags("Payments")
+            .WithName("PostPayment")
+            .WithSummary("Post a payment (到账划账). The same transactionId again changes nothing and answers the first posting.")
+            .Accepts<PaymentRequestBody>("application/json")
+            .Produces<PaymentResponse>(StatusCodes.Status201Created)
+            .Produces<PaymentResponse>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+    }
+
+    internal static async Task<IResult> PostAsync(HttpRequest http, EnrolmentLedger ledger, CancellationToken cancellationToken)
+    {
+        var (body, error) = await JsonRequests.ReadAsync<PaymentRequestBody>(http, "payment", cancellationToken).ConfigureAwait(false);
+        if (body is null)
+        {
+            return error!.ToResult();
+        }
+
+        if (!TryPosting(body, ledger, out var posting, out error))
+        {
+            return error.ToResult();
+        }
+
+        var result = await ledger.PostPaymentAsync(posting, http.HttpContext.User.Actor(), cancellationToken).ConfigureAwait(false);
+        if (result.Outcome == PostingOutcome.Rejected)
+        {
+            return result.Error!.ToResult();
+        }
+
+        var enrolment = result.Entry!.Enrolment;
+        var response = new PaymentResponse(result.Outcome == PostingOutcome.Posted ? "posted" : "duplicate", EnrolmentBody.Payment(result.Payment!),
+            LedgerCodes.Status(enrolment.Status), enrolment.Paid, enrolment.Balance, enrolment.Overpayment, Problems.Date(enrolment.CoverageStart));
+        return result.Outcome == PostingOutcome.Posted
+            ? TypedResults.Created($"/api/enrolments/{enrolment.Policy}/{enrolment.IdNumber}", response)
+            : TypedResults.Ok(response);
+    }
+
+    private static bool TryPosting(PaymentRequestBody body, EnrolmentLedger ledger, out PaymentPosting posting, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out RequestError? error)
+    {
+        posting = null!;
+        if (string.IsNullOrWhiteSpace(body.Policy) || !ledger.Policies.TryGet(body.Policy, out var policy))
+        {
+            error = AssessmentRequestParser.UnknownPolicy(body.Policy);
+            return false;
+        }
+
+        if (Missing(body.IdNumber, "idNumber", out error) || Missing(body.PaidOn, "paidOn", out error) || Missing(body.Channel, "channel", out error)
+            || Missing(body.TransactionId, "transactionId", out error) || Missing(body.Amount, "amount", out error) || Missing(body.InTreasury, "inTreasury", out error))
+        {
+            return false;
+        }
+
+        if (!AssessmentRequestParser.TryDate(body.PaidOn, "paidOn", out var paidOn, out error)
+            || !AssessmentRequestParser.TryIdNumber(body.IdNumber, paidOn, out var id, out error)
+            || !AssessmentRequestParser.TryCode(Glossary.PaymentChannels, body.Channel, "channel", "unknown-payment-channel", out var channel, out error))
+        {
+            return false;
+        }
+
+        posting = new PaymentPosting(policy.Code, id, body.Amount!.Value, paidOn!.Value, channel!.Value, body.TransactionId!, body.InTreasury!.Value);
+        return true;
+    }
+
+    private static bool Missing(object? value, string field, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out RequestError? error)
+    {
+        error = value is null || (value is string text && string.IsNullOrWhiteSpace(text))
+            ? new RequestError(StatusCodes.Status400BadRequest, "missing-field", "A required field is missing.", $"{field} is required.", field)
+            : null;
+        return error is not null;
+    }
+}

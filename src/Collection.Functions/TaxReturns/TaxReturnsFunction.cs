@@ -1,0 +1,379 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Collection.Domain;
+using Collection.Domain.Codes;
+using Collection.Functions.Files;
+using Collection.Functions.Ledger;
+using Collection.Functions.Policies;
+using Collection.Runtime.Functions;
+
+namespace Collection.Functions.TaxReturns;
+
+/// <summary>
+/// 税务回传 (daily, T+1): a file dropped in <c>tax-returns</c> as <c>{policy}/{yyyyMMdd}-{anything}.csv|.xlsx</c>
+/// is read as a stream, its rows posted in chunks through the ledger (idempotent by transaction id, so a
+/// re-dropped file or a run cut short by a restart posts nothing twice), and a result written to
+/// <c>tax-returns-results/{same name}.json</c> plus <c>.rejected.csv</c>. Memory stays bounded: one chunk of
+/// rows at a time; rejections go to temporary files, not lists.
+/// </summary>
+public sealed partial class TaxReturnsFunction(EnrolmentLedger ledger, BlobServiceClient blobs, ILogger<TaxReturnsFunction> logger) : IBlobFunction
+{
+    public const string Container = "tax-returns";
+    public const string ResultsContainer = "tax-returns-results";
+    public const int ChunkRows = 2000;
+
+    public async Task RunAsync(BlobTrigger blob, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        var report = new TaxReturnReport(blob.Name);
+        var stopwatch = Stopwatch.StartNew();
+        var scratch = Path.Combine(Path.GetTempPath(), "tax-returns-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(scratch);
+        try
+        {
+            await using var rejections = new RejectionLog(scratch);
+            var match = BlobName().Match(blob.Name);
+            if (!match.Success)
+            {
+                report.Fail("invalid-file-name", "文件名应为 {政策}/{yyyyMMdd}-{名称}.csv 或 .xlsx，例如 wuhai-2022/20211205-回传.csv");
+            }
+            else if (!ledger.Policies.TryGet(match.Groups["policy"].Value, out _))
+            {
+                report.Fail("unknown-policy", $"政策（年度）“{match.Groups["policy"].Value}”不存在");
+            }
+            else
+            {
+                report.Policy = match.Groups["policy"].Value;
+                await PostFileAsync(blob, report, rejections, cancellationToken).ConfigureAwait(false);
+            }
+
+            report.Seconds = Math.Round(stopwatch.Elapsed.TotalSeconds, 3);
+            await WriteResultsAsync(blob.Name, report, rejections, cancellationToken).ConfigureAwait(false);
+            logger.LogInformation("Tax return {Name}: {Rows} rows, {Posted} posted, {Duplicates} already posted, {Rejected} rejected{Error}",
+                blob.Name, report.Rows, report.Posted, report.AlreadyPosted, report.Rejected, report.Error is null ? "" : $" (file: {report.Error})");
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
+            catch (IOException e)
+            {
+                logger.LogWarning(e, "Could not delete scratch folder {Folder}", scratch);
+            }
+        }
+    }
+
+    private async Task PostFileAsync(BlobTrigger blob, TaxReturnReport report, RejectionLog rejections, CancellationToken cancellationToken)
+    {
+        TabularFile file;
+        try
+        {
+            var stream = await blob.Client.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), cancellationToken).ConfigureAwait(false);
+            file = await TabularFile.OpenAsync(stream, blob.Name, FileLayout.TaxPaymentReturn, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TabularFileException e)
+        {
+            report.Fail(e.Code, e.ChineseMessage);
+            return;
+        }
+
+        await using (file.ConfigureAwait(false))
+        {
+            rejections.Start(file.Header.Header);
+            var chunk = new List<(TabularRow Row, PaymentPosting Posting)>(ChunkRows);
+            try
+            {
+                await foreach (var row in file.ReadRowsAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    report.Rows++;
+                    if (TryPosting(row, report.Policy!, out var posting, out var code, out var message))
+                    {
+                        chunk.Add((row, posting));
+                        if (chunk.Count == ChunkRows)
+                        {
+                            await PostChunkAsync(blob.Name, chunk, report, rejections, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+                    else
+                    {
+                        await rejections.AddAsync(row, MaskRaw(row.IdNumber()), code, message, report, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (TabularFileException e)
+            {
+                // The file broke part-way (corrupt XLSX, bad bytes): what was read is posted and reported with the error.
+                report.Fail(e.Code, e.LineNumber is { } line ? $"第 {line} 行附近：{e.ChineseMessage}" : e.ChineseMessage);
+            }
+
+            await PostChunkAsync(blob.Name, chunk, report, rejections, cancellationToken).ConfigureAwait(false);
+            report.Warnings = [.. file.Warnings.Select(w => w.Message)];
+            if (report.Rows == 0 && report.Error is null)
+            {
+                report.Fail(FileErrorCodes.EmptyFile, "文件只有表头，没有数据行");
+            }
+        }
+    }
+
+    private async Task PostChunkAsync(string name, List<(TabularRow Row, PaymentPosting Posting)> chunk, TaxReturnReport report, RejectionLog rejections, CancellationToken cancellationToken)
+    {
+        if (chunk.Count == 0)
+        {
+            return;
+        }
+
+        var results = await ledger.PostPaymentsAsync([.. chunk.Select(c => c.Posting)], $"tax-returns:{name}", cancellationToken: cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < chunk.Count; i++)
+        {
+            var result = results[i];
+            switch (result.Outcome)
+            {
+                case PostingOutcome.Posted:
+                    report.Posted++;
+                    report.PostedAmount += chunk[i].Posting.Amount;
+                    break;
+                case PostingOutcome.Duplicate:
+                    report.AlreadyPosted++;
+                    break;
+                default:
+                    var code = result.Error!.Code;
+                    await rejections.AddAsync(chunk[i].Row, chunk[i].Posting.Id.Masked, code, LedgerCodes.Message(code), report, cancellationToken).ConfigureAwait(false);
+                    break;
+            }
+        }
+
+        chunk.Clear();
+    }
+
+    private static bool TryPosting(TabularRow row, string policy, out PaymentPosting posting, out string code, out string message)
+    {
+        posting = null!;
+        string? Missing(FileField field) => row.IsBlank(field) ? $"“{field.Label}”为空" : null;
+        if ((Missing(FileFields.IdNumber) ?? Missing(FileFields.Amount) ?? Missing(FileFields.PaidOn) ?? Missing(FileFields.Channel)
+            ?? Missing(FileFields.TransactionId) ?? Missing(FileFields.InTreasury)) is { } blank)
+        {
+            (code, message) = ("missing-value", blank);
+            return false;
+        }
+
+        if (row.IdNumberProblem() is { } idProblem)
+        {
+            (code, message) = (idProblem.Code, idProblem.Message);
+            return false;
+        }
+
+        var paidOn = row.Date(FileFields.PaidOn);
+        var amount = row.Amount(FileFields.Amount);
+        var inTreasury = row.YesNo(FileFields.InTreasury);
+        if (!ResidentId.TryParse(row.IdNumber(), paidOn.IsValid ? paidOn.Value : null, out var id, out var idError))
+        {
+            (code, message) = (ResidentId.ErrorCode, $"{LedgerCodes.Message(ResidentId.ErrorCode)}（{ResidentId.ReasonCode(idError)}）");
+            return false;
+        }
+
+        if (!amount.IsValid || amount.Value <= 0)
+        {
+            (code, message) = ("invalid-amount", amount.ErrorMessage ?? LedgerCodes.Message("invalid-amount"));
+            return false;
+        }
+
+        if (!paidOn.IsValid)
+        {
+            (code, message) = ("invalid-date", paidOn.ErrorMessage ?? LedgerCodes.Message("invalid-date"));
+            return false;
+        }
+
+        if (!Glossary.PaymentChannels.TryParse(row.Text(FileFields.Channel), out var channel))
+        {
+            (code, message) = ("unknown-payment-channel", $"缴费渠道“{row.Text(FileFields.Channel)}”无法识别");
+            return false;
+        }
+
+        if (!inTreasury.IsValid)
+        {
+            (code, message) = ("invalid-in-treasury", inTreasury.ErrorMessage ?? LedgerCodes.Message("invalid-in-treasury"));
+            return false;
+        }
+
+        var transactionId = row.Text(FileFields.TransactionId);
+        if (!LedgerKeys.IsValidTransactionId(transactionId))
+        {
+            (code, message) = ("invalid-transaction-id", LedgerCodes.Message("invalid-transaction-id"));
+            return false;
+        }
+
+        posting = new PaymentPosting(policy, id, amount.Value, paidOn.Value, channel, transactionId, inTreasury.Value);
+        (code, message) = ("", "");
+        return true;
+    }
+
+    /// <summary>Masks what could be an ID number even when it does not parse (the report goes back to the sender's desk).</summary>
+    internal static string MaskRaw(string text) =>
+        text.Length >= 10 ? string.Concat(text.AsSpan(0, 6), new string('*', text.Length - 10), text.AsSpan(text.Length - 4)) : new string('*', text.Length);
+
+    private async Task WriteResultsAsync(string name, TaxReturnReport report, RejectionLog rejections, CancellationToken cancellationToken)
+    {
+        var results = blobs.GetBlobContainerClient(ResultsContainer);
+        await results.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var (json, csv) = await rejections.FinishAsync(report, cancellationToken).ConfigureAwait(false);
+        await using (csv.ConfigureAwait(false))
+        {
+            await results.GetBlobClient(name + ".rejected.csv").UploadAsync(csv, new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "text/csv; charset=utf-8" } }, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The JSON last: its presence says the run finished and the .rejected.csv beside it belongs to it.
+        await using (json.ConfigureAwait(false))
+        {
+            await results.GetBlobClient(name + ".json").UploadAsync(json, new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    [GeneratedRegex(@"^(?<policy>[a-z0-9-]+)/(?<date>\d{8})-[^/]+\.(csv|xlsx)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex BlobName();
+}
+
+/// <summary>The counts of a tax return result (the rejected rows are streamed beside them).</summary>
+public sealed class TaxReturnReport(string file)
+{
+    public string File { get; } = file;
+
+    public string? Policy { get; set; }
+
+    /// <summary>A file-level error code (<c>unknown-policy</c>, <c>duplicate-columns</c>, <c>empty-file</c>, …), if any.</summary>
+    public string? Error { get; private set; }
+
+    public string? ErrorMessage { get; private set; }
+
+    public int Rows { get; set; }
+
+    public int Posted { get; set; }
+
+    public decimal PostedAmount { get; set; }
+
+    /// <summary>Rows whose transaction was posted before (a re-dropped file, or a run cut short and run again).</summary>
+    public int AlreadyPosted { get; set; }
+
+    public int Rejected { get; set; }
+
+    public IReadOnlyList<string> Warnings { get; set; } = [];
+
+    public double Seconds { get; set; }
+
+    public void Fail(string code, string message)
+    {
+        Error = code;
+        ErrorMessage = message;
+    }
+}
+
+/// <summary>Rejected rows, written as they come to two temporary files: the JSON array and the .rejected.csv.</summary>
+internal sealed class RejectionLog(string folder) : IAsyncDisposable
+{
+    private readonly FileStream _jsonItems = new(Path.Combine(folder, "rejected.json"), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 65536, FileOptions.DeleteOnClose);
+    private readonly FileStream _csv = new(Path.Combine(folder, "rejected.csv"), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 65536, FileOptions.DeleteOnClose);
+    private Utf8JsonWriter? _items;
+    private RejectedRowsCsvWriter? _rows;
+
+    public void Start(IReadOnlyList<string> header)
+    {
+        _rows = RejectedRowsCsvWriter.Create(_csv, header, leaveOpen: true);
+    }
+
+    public async ValueTask AddAsync(TabularRow row, string maskedId, string code, string message, TaxReturnReport report, CancellationToken cancellationToken)
+    {
+        report.Rejected++;
+        _items ??= StartItems();
+        _items.WriteStartObject();
+        _items.WriteNumber("line", row.LineNumber);
+        _items.WriteString("idNumber", maskedId);
+        _items.WriteString("code", code);
+        _items.WriteString("message", message);
+        _items.WriteEndObject();
+        if (_items.BytesPending > 32768)
+        {
+            await _items.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await _rows!.WriteAsync(row, code, message, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The result JSON and the .rejected.csv as readable streams (owned by the caller).</summary>
+    public async Task<(Stream Json, Stream Csv)> FinishAsync(TaxReturnReport report, CancellationToken cancellationToken)
+    {
+        _items ??= StartItems();
+        _items.WriteEndArray();
+        await _items.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+        var json = new FileStream(Path.Combine(folder, "result.json"), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 65536, FileOptions.DeleteOnClose);
+        await using (var writer = new Utf8JsonWriter(json, new JsonWriterOptions { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("file", report.File);
+            writer.WriteString("policy", report.Policy);
+            writer.WriteString("status", report.Error is null ? "completed" : "failed");
+            writer.WriteString("error", report.Error);
+            writer.WriteString("errorMessage", report.ErrorMessage);
+            writer.WriteNumber("rows", report.Rows);
+            writer.WriteNumber("posted", report.Posted);
+            writer.WriteNumber("postedAmount", report.PostedAmount);
+            writer.WriteNumber("alreadyPosted", report.AlreadyPosted);
+            writer.WriteNumber("rejected", report.Rejected);
+            writer.WriteNumber("seconds", report.Seconds);
+            writer.WriteStartArray("warnings");
+            foreach (var warning in report.Warnings)
+            {
+                writer.WriteStringValue(warning);
+            }
+
+            writer.WriteEndArray();
+            writer.WritePropertyName("rejectedRows");
+            writer.WriteRawValue("null", skipInputValidation: true);
+            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // Replace the placeholder with the streamed array, then close the object.
+        json.Seek(-"null".Length, SeekOrigin.End);
+        _jsonItems.Position = 0;
+        await _jsonItems.CopyToAsync(json, cancellationToken).ConfigureAwait(false);
+        json.WriteByte((byte)'}');
+        json.SetLength(json.Position);
+        json.Position = 0;
+
+        _rows ??= RejectedRowsCsvWriter.Create(_csv, [], leaveOpen: true);
+        await _rows.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await _rows.DisposeAsync().ConfigureAwait(false);
+        _rows = null;
+        _csv.Position = 0;
+
+        // The caller disposes both; disposing _csv again in DisposeAsync is harmless.
+        return (json, _csv);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_items is not null)
+        {
+            await _items.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_rows is not null)
+        {
+            await _rows.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _jsonItems.DisposeAsync().ConfigureAwait(false);
+        await _csv.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private Utf8JsonWriter StartItems()
+    {
+        var writer = new Utf8JsonWriter(_jsonItems, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        writer.WriteStartArray();
+        return writer;
+    }
+}
