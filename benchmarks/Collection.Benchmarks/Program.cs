@@ -6,6 +6,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task>>(StringComparer.Ord
 {
     ["assessment"] = AssessmentBenchmark.RunAsync,
     ["files"] = FileReadingBenchmark.RunAsync,
+    ["rosters"] = RosterBenchmark.RunAsync,
     ["workflows"] = WorkflowBenchmark.RunAsync,
     ["ledger"] = LedgerBenchmark.RunAsync,
 };

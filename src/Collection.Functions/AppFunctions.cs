@@ -3,6 +3,7 @@ using Collection.Functions.Ledger;
 using Collection.Functions.Policies;
 using Collection.Functions.Refunds;
 using Collection.Functions.Reports;
+using Collection.Functions.Rosters;
 using Collection.Functions.TaxReturns;
 using Collection.Runtime.Functions;
 using Collection.Runtime.Workflows;
@@ -23,6 +24,9 @@ public static class AppFunctions
         functions.Http<EnrolmentsApi>("Enrolments", "/enrolments");
         functions.Http<PaymentsApi>("Payments", "/payments");
         functions.Http<ReconciliationApi>("Reconciliation", "/reports/reconciliation");
+        functions.Http<RostersApi>("Rosters", "/rosters");
+        functions.Blob<SchoolRosterFunction>("SchoolRosters", RosterBlobs.SchoolContainer + "/{policy}/{school}/{name}");
+        functions.Blob<UniversityRosterFunction>("UniversityRosters", RosterBlobs.UniversityContainer + "/{policy}/{school}/{name}");
         functions.Blob<TaxReturnsFunction>("TaxReturns", TaxReturnsFunction.Container + "/{name}");
         functions.Http<RefundsApi>("Refunds", "/refunds");
         functions.Workflow<RefundCaseWorkflow>(RefundCaseWorkflow.Name)

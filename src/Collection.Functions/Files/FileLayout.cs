@@ -74,14 +74,14 @@ public sealed class FileLayout
         "school-roster",
         "学校人员名册",
         [FileFields.Name, FileFields.IdNumber],
-        [FileFields.Gender, FileFields.BirthDate, FileFields.StudentNumber, FileFields.Grade, FileFields.ClassName, FileFields.SubsidyIdentity, FileFields.SchoolName, FileFields.Phone, FileFields.Address, FileFields.Remarks]);
+        [FileFields.Gender, FileFields.BirthDate, FileFields.StudentNumber, FileFields.Grade, FileFields.ClassName, FileFields.SubsidyIdentity, FileFields.AllowanceClass, FileFields.SchoolName, FileFields.Phone, FileFields.Address, FileFields.Remarks]);
 
     /// <summary>New-student list of a university (luyang-2023 §五(四)): unified collection or WeChat.</summary>
     public static FileLayout UniversityRoster { get; } = new(
         "university-roster",
         "高校新生名册",
         [FileFields.Name, FileFields.IdNumber],
-        [FileFields.Gender, FileFields.BirthDate, FileFields.StudentNumber, FileFields.Grade, FileFields.ClassName, FileFields.SubsidyIdentity, FileFields.PaymentMethod, FileFields.IsNewStudent, FileFields.SchoolName, FileFields.Phone, FileFields.Address, FileFields.Remarks]);
+        [FileFields.Gender, FileFields.BirthDate, FileFields.StudentNumber, FileFields.Grade, FileFields.ClassName, FileFields.SubsidyIdentity, FileFields.AllowanceClass, FileFields.PaymentMethod, FileFields.IsNewStudent, FileFields.SchoolName, FileFields.Phone, FileFields.Address, FileFields.Remarks]);
 
     /// <summary>税务回传: every column a payment posting needs is required; the name is only for people reading it.</summary>
     public static FileLayout TaxPaymentReturn { get; } = new(

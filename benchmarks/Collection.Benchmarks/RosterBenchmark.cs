@@ -1,0 +1,294 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Collection.Functions.Rosters;
+using Collection.Testing;
+using DocumentFormat.OpenXml;
+using DocumentFormat.OpenXml.Packaging;
+using DocumentFormat.OpenXml.Spreadsheet;
+
+namespace Collection.Benchmarks;
+
+/// <summary>
+/// <c>rosters [rows]</c>: generates a roster of 100,000 pupils (CSV in UTF-8, and XLSX), runs the app as
+/// a real host process on a dedicated Azurite and measures end to end — blob upload → result JSON
+/// <c>completed</c> — then, on the same Azurite in the same run, the baseline: raw batched inserts
+/// (100 per entity-group transaction, as many in flight as the ingestion uses) of the very rows the
+/// ingestion wrote. Prints rows/s, the ratio, and the host's peak working set (VmHWM).
+/// </summary>
+internal static class RosterBenchmark
+{
+    private const string Policy = "luyang-2023";
+    private const string LedgerPrefix = "bench";
+    private const int BatchesInFlight = 8;
+    private static readonly int[] Weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    private static readonly string[] Header = ["序号", "姓名", "性别", "公民身份号码", "年级", "班级", "资助身份"];
+
+    public static async Task RunAsync(string[] args)
+    {
+        var rows = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
+        var root = RepositoryRoot();
+        var hostDll = Path.Combine(root, "src", "Collection.Functions", "bin", "Release", "net10.0", "Collection.Functions.dll");
+        if (!File.Exists(hostDll))
+        {
+            throw new InvalidOperationException($"Build the app first (dotnet build -c Release): {hostDll} is missing.");
+        }
+
+        await using var azurite = await AzuriteInstance.StartAsync();
+        using var host = await StartHostAsync(hostDll, root, azurite);
+        try
+        {
+            var csv = Encoding.UTF8.GetBytes(Csv(rows, salt: 0));
+            var xlsx = Xlsx(rows, salt: 1);
+            Console.WriteLine($"rosters: {rows:N0} rows, CSV UTF-8 {csv.Length / 1048576.0:N1} MiB, XLSX {xlsx.Length / 1048576.0:N1} MiB; host process on a dedicated Azurite");
+
+            // Warm-up: JIT, tables and containers, on a small file of other people.
+            await IngestAsync(azurite, "WARMUP", "warm.csv", Encoding.UTF8.GetBytes(Csv(2_000, salt: 2)));
+
+            await CompareAsync("csv utf-8", azurite, "BENCHCSV", "roster.csv", csv, rows);
+            await CompareAsync("xlsx", azurite, "BENCHXLSX", "roster.xlsx", xlsx, rows);
+            BenchmarkReport.Line("host peak working set (VmHWM)", PeakWorkingSetMiB(host), "MiB");
+        }
+        finally
+        {
+            host.Kill(entireProcessTree: true);
+            await host.WaitForExitAsync();
+        }
+    }
+
+    private static async Task CompareAsync(string name, AzuriteInstance azurite, string school, string fileName, byte[] content, int rows)
+    {
+        var (seconds, result) = await IngestAsync(azurite, school, fileName, content);
+        if (result.Counts.Accepted != rows)
+        {
+            throw new InvalidOperationException($"{name}: {result.Counts.Accepted} of {rows} rows accepted ({string.Join(", ", result.Counts.ByReason)})");
+        }
+
+        var baseline = await RawInsertSecondsAsync(azurite, "roster:" + school, rows);
+        var processing = (result.CompletedAt!.Value - result.StartedAt).TotalSeconds;
+        BenchmarkReport.Line($"{name}: raw batched table inserts (baseline)", rows / baseline, "rows/s");
+        BenchmarkReport.Line($"{name}: upload → result written", rows / seconds, "rows/s");
+        BenchmarkReport.Line($"{name}: of which ingestion (result start → end)", processing, "s");
+        BenchmarkReport.Ratio($"{name}: end to end / baseline", rows / seconds, rows / baseline);
+    }
+
+    private static async Task<(double Seconds, RosterResult Result)> IngestAsync(AzuriteInstance azurite, string school, string fileName, byte[] content)
+    {
+        var container = new BlobContainerClient(azurite.ConnectionString, RosterBlobs.SchoolContainer);
+        await container.CreateIfNotExistsAsync();
+        var blobName = RosterBlobs.BlobName(Policy, school, fileName);
+        var results = new RosterResultStore(azurite.CreateBlobServiceClient());
+        var watch = Stopwatch.StartNew();
+        var uploaded = await container.GetBlobClient(blobName).UploadAsync(new BinaryData(content), new BlobUploadOptions
+        {
+            Metadata = new Dictionary<string, string> { [RosterBlobs.AssessOnMetadata] = "2022-10-10" },
+        });
+        var etag = RosterBlobs.ETagText(uploaded.Value.ETag);
+        while (true)
+        {
+            var result = await results.ReadAsync(RosterBlobs.SchoolContainer, blobName, CancellationToken.None);
+            if (result is { } done && done.ETag == etag && done.Status != RosterStatus.Processing)
+            {
+                watch.Stop();
+                return done.Status == RosterStatus.Completed
+                    ? (watch.Elapsed.TotalSeconds, done)
+                    : throw new InvalidOperationException($"{blobName}: {done.Error}");
+            }
+
+            if (watch.Elapsed > TimeSpan.FromMinutes(15))
+            {
+                throw new TimeoutException($"{blobName}: no result after 15 minutes");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Reads back what the ingestion wrote (not timed), then inserts the same entities into a fresh table, timed.</summary>
+    private static async Task<double> RawInsertSecondsAsync(AzuriteInstance azurite, string source, int rows)
+    {
+        var tables = azurite.CreateTableServiceClient();
+        var written = new List<TableEntity>(rows);
+        await foreach (var entity in tables.GetTableClient(LedgerPrefix + "enrolments").QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Source eq {source}")))
+        {
+            entity.ETag = default;
+            entity.Timestamp = null;
+            written.Add(entity);
+        }
+
+        if (written.Count != rows)
+        {
+            throw new InvalidOperationException($"{source}: {written.Count} rows in the ledger, expected {rows}");
+        }
+
+        var raw = tables.GetTableClient(AzuriteInstance.UniqueName("raw"));
+        await raw.CreateIfNotExistsAsync();
+        var batches = written.GroupBy(e => e.PartitionKey).SelectMany(g => g.Chunk(100)).ToList();
+        var watch = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = BatchesInFlight }, async (batch, ct) =>
+            await raw.SubmitTransactionAsync(batch.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)), ct));
+        return watch.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<Process> StartHostAsync(string hostDll, string root, AzuriteInstance azurite)
+    {
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet", [hostDll])
+        {
+            WorkingDirectory = root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["AzureWebJobsStorage"] = azurite.ConnectionString;
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        start.Environment["AzureFunctionsJobHost__extensions__blobs__pollingInterval"] = "00:00:00.250";
+        start.Environment["Ledger__TablePrefix"] = LedgerPrefix;
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        var process = Process.Start(start) ?? throw new InvalidOperationException("The host did not start.");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                Console.Error.WriteLine($"host: {e.Data}");
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var http = new HttpClient();
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                if ((await http.GetAsync(new Uri($"http://127.0.0.1:{port}/api/health"))).IsSuccessStatusCode)
+                {
+                    return process;
+                }
+            }
+            catch (HttpRequestException) when (attempt < 300 && !process.HasExited)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private static double PeakWorkingSetMiB(Process process)
+    {
+        var status = File.ReadAllLines($"/proc/{process.Id}/status");
+        var line = status.First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024.0;
+    }
+
+    private static (string Name, string Id, string Gender) Pupil(int index, int salt)
+    {
+        var birth = new DateOnly(2010, 1, 1).AddDays(index % 2500);
+        var body = string.Create(CultureInfo.InvariantCulture, $"340103{birth:yyyyMMdd}{(salt * 100) + (index / 2500):D3}");
+        var sum = 0;
+        for (var i = 0; i < 17; i++)
+        {
+            sum += (body[i] - '0') * Weights[i];
+        }
+
+        var id = body + "10X98765432"[sum % 11];
+        return ($"学生{index}", id, (id[16] - '0') % 2 == 1 ? "男" : "女");
+    }
+
+    private static IEnumerable<string[]> Rows(int rows, int salt)
+    {
+        for (var i = 0; i < rows; i++)
+        {
+            var (name, id, gender) = Pupil(i, salt);
+            yield return [(i + 1).ToString(CultureInfo.InvariantCulture), name, gender, id, $"{1 + (i % 6)}年级", $"{1 + (i % 8)}班", i % 40 == 3 ? "低保对象" : string.Empty];
+        }
+    }
+
+    private static string Csv(int rows, int salt)
+    {
+        var text = new StringBuilder(rows * 64);
+        text.Append(string.Join(',', Header)).Append("\r\n");
+        foreach (var row in Rows(rows, salt))
+        {
+            text.Append(string.Join(',', row)).Append("\r\n");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>An XLSX as Excel writes it: shared strings for text cells.</summary>
+    private static byte[] Xlsx(int rows, int salt)
+    {
+        using var stream = new MemoryStream();
+        using (var document = SpreadsheetDocument.Create(stream, SpreadsheetDocumentType.Workbook))
+        {
+            var workbook = document.AddWorkbookPart();
+            workbook.Workbook = new Workbook();
+            var shared = workbook.AddNewPart<SharedStringTablePart>();
+            var strings = new Dictionary<string, int>(StringComparer.Ordinal);
+            var sheet = workbook.AddNewPart<WorksheetPart>();
+            using (var writer = OpenXmlWriter.Create(sheet))
+            {
+                writer.WriteStartElement(new Worksheet());
+                writer.WriteStartElement(new SheetData());
+                var index = 1u;
+                foreach (var row in Rows(rows, salt).Prepend(Header))
+                {
+                    writer.WriteStartElement(new Row { RowIndex = index++ });
+                    foreach (var cell in row)
+                    {
+                        if (!strings.TryGetValue(cell, out var at))
+                        {
+                            at = strings[cell] = strings.Count;
+                        }
+
+                        writer.WriteElement(new Cell { DataType = CellValues.SharedString, CellValue = new CellValue(at.ToString(CultureInfo.InvariantCulture)) });
+                    }
+
+                    writer.WriteEndElement();
+                }
+
+                writer.WriteEndElement();
+                writer.WriteEndElement();
+            }
+
+            using (var writer = OpenXmlWriter.Create(shared))
+            {
+                writer.WriteStartElement(new SharedStringTable());
+                foreach (var text in strings.OrderBy(p => p.Value).Select(p => p.Key))
+                {
+                    writer.WriteElement(new SharedStringItem(new Text(text)));
+                }
+
+                writer.WriteEndElement();
+            }
+
+            workbook.Workbook.AppendChild(new Sheets(new Sheet { Id = workbook.GetIdOfPart(sheet), SheetId = 1, Name = "名册" }));
+        }
+
+        return stream.ToArray();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Collection.Functions.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Run from inside the repository.");
+    }
+}

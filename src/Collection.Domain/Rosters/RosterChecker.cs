@@ -1,0 +1,292 @@
+using System.Globalization;
+using Collection.Domain.Assessments;
+using Collection.Domain.Codes;
+using Collection.Domain.Policies;
+
+namespace Collection.Domain.Rosters;
+
+/// <summary>A row that passed every check: who the person is and what the policy assesses.</summary>
+public sealed record RosterPerson(
+    int LineNumber,
+    ResidentId Id,
+    string Name,
+    Population Population,
+    SubsidyIdentitySet Identities,
+    AllowanceClass? AllowanceClass,
+    UniversityPaymentMode? PaymentMode,
+    Assessment Assessment,
+    string StudentNumber,
+    string Grade,
+    string ClassName);
+
+/// <summary>The outcome of one row: a person to enrol, or a rejection.</summary>
+public readonly record struct RosterRowResult(RosterPerson? Person, RosterRejection? Rejection)
+{
+    public bool Accepted => Person is not null;
+
+    public static RosterRowResult Accept(RosterPerson person) => new(person, null);
+
+    public static RosterRowResult Reject(RosterRejection rejection) => new(null, rejection);
+
+    public static RosterRowResult Reject(string code, string message) => new(null, new RosterRejection(code, message));
+}
+
+/// <summary>
+/// Checks the rows of one roster file in file order, pure and in memory: ID number, name, gender and
+/// birth date against the ID number, duplicates within the file, identities, payment mode, and the
+/// assessment under the policy on <c>assessOn</c> (the day of enrolment). What needs the ledger —
+/// whether the person is enrolled elsewhere — is the caller's, with <see cref="RosterReasons.Enrolled"/>.
+/// One instance per file: it remembers the ID numbers seen (a few bytes each; 100,000 rows fit easily).
+/// </summary>
+public sealed class RosterChecker
+{
+    /// <summary>Children below this age on the first day of cover are preschool when the grade does not say.</summary>
+    private const int SchoolStartAge = 6;
+
+    private static readonly char[] IdentitySeparators = ['、', ',', '，', ';', '；', '/', '|', ' ', '\t', '\u3000', '+'];
+    private static readonly string[] NoIdentityWords = ["无", "否", "-", "—", "普通", "一般", "非资助", "非资助对象", "none"];
+    private static readonly string[] DateFormats = ["yyyy-M-d", "yyyy/M/d", "yyyy.M.d", "yyyyMMdd", "yyyy年M月d日"];
+
+    private readonly Dictionary<ResidentId, int> firstLineById = [];
+
+    public RosterChecker(Policy policy, RosterKind kind, DateOnly assessOn)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        Policy = policy;
+        Kind = kind;
+        AssessOn = assessOn;
+    }
+
+    public Policy Policy { get; }
+
+    public RosterKind Kind { get; }
+
+    public DateOnly AssessOn { get; }
+
+    /// <summary>Checks a row; rows must come in file order (the first of two equal ID numbers is the one kept).</summary>
+    public RosterRowResult Check(RosterRowFacts row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        if (!ResidentId.TryParse(row.IdNumber, AssessOn, out var id, out var idError))
+        {
+            return RosterRowResult.Reject(RosterReasons.InvalidIdNumber, IdNumberMessage(row.IdNumber, idError));
+        }
+
+        if (firstLineById.TryGetValue(id, out var firstLine))
+        {
+            return RosterRowResult.Reject(RosterReasons.Duplicate(row.LineNumber, firstLine));
+        }
+
+        firstLineById.Add(id, row.LineNumber);
+        if (string.IsNullOrWhiteSpace(row.Name))
+        {
+            return RosterRowResult.Reject(RosterReasons.MissingName, "姓名为空，请填写学生姓名");
+        }
+
+        if (!string.IsNullOrWhiteSpace(row.Gender))
+        {
+            if (ParseSex(row.Gender) is not { } sex)
+            {
+                return RosterRowResult.Reject(RosterReasons.GenderMismatch, $"性别“{row.Gender.Trim()}”无法识别，请填写“男”或“女”");
+            }
+
+            if (sex != id.Sex)
+            {
+                return RosterRowResult.Reject(RosterReasons.GenderMismatch,
+                    $"性别填写为“{SexLabel(sex)}”，但公民身份号码第 17 位表示“{SexLabel(id.Sex)}”，请核对性别或身份证号");
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(row.BirthDate))
+        {
+            if (ParseDate(row.BirthDate) is not { } birthDate)
+            {
+                return RosterRowResult.Reject(RosterReasons.InvalidDate, $"出生日期“{row.BirthDate.Trim()}”无法识别，请按 2015-04-10 的格式填写");
+            }
+
+            if (birthDate != id.BirthDate)
+            {
+                return RosterRowResult.Reject(RosterReasons.BirthDateMismatch, string.Create(CultureInfo.InvariantCulture,
+                    $"出生日期填写为 {birthDate:yyyy-MM-dd}，但公民身份号码中的出生日期是 {id.BirthDate:yyyy-MM-dd}，请核对"));
+            }
+        }
+
+        if (!TryParseIdentities(row.Identities, out var identities, out var unknown))
+        {
+            return RosterRowResult.Reject(RosterReasons.UnknownIdentity,
+                $"资助身份“{unknown}”无法识别，请填写规定的资助身份（如 特困人员、孤儿、低保对象、低保边缘、脱贫人口、防止返贫监测对象）或留空");
+        }
+
+        AllowanceClass? allowanceClass = null;
+        if (!string.IsNullOrWhiteSpace(row.AllowanceClass))
+        {
+            if (!Glossary.AllowanceClasses.TryParse(row.AllowanceClass, out var parsedClass))
+            {
+                return RosterRowResult.Reject(RosterReasons.MissingAllowanceClass, $"低保类别“{row.AllowanceClass.Trim()}”无法识别，请填写如“农村一类低保”或“城市低保全额保障对象”");
+            }
+
+            allowanceClass = parsedClass;
+        }
+
+        UniversityPaymentMode? paymentMode = null;
+        if (!string.IsNullOrWhiteSpace(row.PaymentMode))
+        {
+            if (!Glossary.UniversityPaymentModes.TryParse(row.PaymentMode, out var parsedMode))
+            {
+                return RosterRowResult.Reject(RosterReasons.UnknownPaymentMode, $"缴费方式“{row.PaymentMode.Trim()}”无法识别，请填写“统一代收”或“微信”");
+            }
+
+            paymentMode = parsedMode;
+        }
+
+        var population = PopulationOf(Kind, row.Grade, id.BirthDate, Policy.CoverageStart);
+        var assessment = AssessmentEngine.Assess(Policy, new AssessmentRequest
+        {
+            Id = id,
+            Population = population,
+            Identities = identities,
+            AllowanceClass = allowanceClass,
+            PaymentMode = paymentMode,
+            Date = AssessOn,
+        }, AssessOn);
+
+        if (assessment.Failed)
+        {
+            return assessment.Error switch
+            {
+                AssessmentError.MissingPaymentMode => RosterRowResult.Reject(RosterReasons.MissingPaymentMode,
+                    $"{Policy.Code} 的大学生须填写缴费方式：请在“缴费方式”列填写“统一代收”或“微信”"),
+                AssessmentError.MissingAllowanceClass => RosterRowResult.Reject(RosterReasons.MissingAllowanceClass,
+                    $"{Policy.Code} 按低保类别确定资助金额：请在“低保类别”列填写（如“农村一类低保”）"),
+                _ => RosterRowResult.Reject(RosterReasons.InvalidIdNumber, $"无法按公民身份号码核定（{assessment.Error.Code()}）"),
+            };
+        }
+
+        if (!assessment.Eligible)
+        {
+            var codes = assessment.Reasons.Codes();
+            var labels = assessment.Reasons.Labels();
+            var why = string.Join("；", labels.Select((label, i) => $"{label}（{codes[i]}）"));
+            return RosterRowResult.Reject(RosterReasons.NotEligible, string.Create(CultureInfo.InvariantCulture,
+                $"不符合 {Policy.Code} 的参保条件（按 {AssessOn:yyyy-MM-dd} 核定）：{why}"));
+        }
+
+        return RosterRowResult.Accept(new RosterPerson(
+            row.LineNumber, id, row.Name.Trim(), population, identities, allowanceClass, paymentMode, assessment,
+            row.StudentNumber, row.Grade, row.ClassName));
+    }
+
+    /// <summary>
+    /// School rosters: a grade that names a kindergarten class (小班, 中班, 大班, 托班, 学前, 幼儿园…) is
+    /// preschool, any other grade is student; without a grade, a child under six on the first day of
+    /// cover is preschool. University rosters: university-student.
+    /// </summary>
+    public static Population PopulationOf(RosterKind kind, string grade, DateOnly birthDate, DateOnly coverageStart)
+    {
+        if (kind == RosterKind.University)
+        {
+            return Population.UniversityStudent;
+        }
+
+        var text = (grade ?? string.Empty).Trim();
+        if (text.Length > 0)
+        {
+            var kindergarten = text.Contains('幼', StringComparison.Ordinal)
+                || text.Contains("学前", StringComparison.Ordinal)
+                || text.Contains("托班", StringComparison.Ordinal)
+                || text.StartsWith("小班", StringComparison.Ordinal)
+                || text.StartsWith("中班", StringComparison.Ordinal)
+                || text.StartsWith("大班", StringComparison.Ordinal);
+            return kindergarten ? Population.Preschool : Population.Student;
+        }
+
+        return birthDate.AddYears(SchoolStartAge) > coverageStart ? Population.Preschool : Population.Student;
+    }
+
+    /// <summary>男/女, M/F, male/female, 1/2 (the national standard GB/T 2261.1).</summary>
+    public static Sex? ParseSex(string text) => (text ?? string.Empty).Trim().ToUpperInvariant() switch
+    {
+        "男" or "男性" or "M" or "MALE" or "1" => Sex.Male,
+        "女" or "女性" or "F" or "FEMALE" or "2" => Sex.Female,
+        _ => null,
+    };
+
+    /// <summary>A date as people write it; a time after it (from a date-time cell) is ignored.</summary>
+    public static DateOnly? ParseDate(string text)
+    {
+        var value = (text ?? string.Empty).Trim();
+        var cut = value.IndexOfAny([' ', 'T']);
+        if (cut > 0)
+        {
+            value = value[..cut];
+        }
+
+        return DateOnly.TryParseExact(value, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) ? date : null;
+    }
+
+    /// <summary>Parses 资助身份: blank or 无 is none; several identities may be listed; the first unknown one is named.</summary>
+    public static bool TryParseIdentities(string text, out SubsidyIdentitySet identities, out string unknown)
+    {
+        identities = SubsidyIdentitySet.Empty;
+        unknown = string.Empty;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return true;
+        }
+
+        if (Glossary.SubsidyIdentities.TryParse(text, out var whole))
+        {
+            identities = identities.With(whole);
+            return true;
+        }
+
+        foreach (var part in text.Split(IdentitySeparators, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (Array.Exists(NoIdentityWords, w => string.Equals(w, part, StringComparison.OrdinalIgnoreCase)))
+            {
+                continue;
+            }
+
+            if (!Glossary.SubsidyIdentities.TryParse(part, out var identity))
+            {
+                unknown = part;
+                return false;
+            }
+
+            identities = identities.With(identity);
+        }
+
+        return true;
+    }
+
+    /// <summary>An ID number for a result or a log: <c>340103********0219</c>; never the birth date or sequence.</summary>
+    public static string Mask(string? idNumber)
+    {
+        var text = (idNumber ?? string.Empty).Trim();
+        if (text.Length == 0)
+        {
+            return string.Empty;
+        }
+
+        if (text.Length < 10)
+        {
+            return new string('*', text.Length);
+        }
+
+        return string.Concat(text.AsSpan(0, 6), new string('*', text.Length - 10), text.AsSpan(text.Length - 4));
+    }
+
+    private static string SexLabel(Sex sex) => sex == Sex.Male ? "男" : "女";
+
+    private static string IdNumberMessage(string text, ResidentIdError error) => error switch
+    {
+        ResidentIdError.Empty => "公民身份号码为空",
+        ResidentIdError.WrongLength => string.Create(CultureInfo.InvariantCulture, $"公民身份号码应为 18 位，填写的是 {text.Trim().Length} 位"),
+        ResidentIdError.InvalidCharacter => "公民身份号码只能由数字组成，最后一位可以是 X",
+        ResidentIdError.UnknownProvince => "公民身份号码前两位不是有效的省级行政区划代码",
+        ResidentIdError.InvalidBirthDate => "公民身份号码中的出生日期不是有效日期",
+        ResidentIdError.BirthDateInFuture => "公民身份号码中的出生日期晚于核定日期",
+        ResidentIdError.WrongCheckDigit => "公民身份号码校验位（最后一位）不正确，请核对是否抄错",
+        _ => "公民身份号码无效",
+    };
+}

@@ -1,0 +1,203 @@
+using System.Collections.Concurrent;
+using Azure;
+using Azure.Data.Tables;
+using Collection.Domain.Assessments;
+using Collection.Domain.Enrolments;
+using Collection.Domain.Policies;
+using Collection.Domain.Rosters;
+using Collection.Functions.Assessments;
+using Collection.Functions.Rosters;
+
+namespace Collection.Functions.Ledger;
+
+/// <summary>
+/// The ledger operation rosters need and <see cref="EnrolmentLedger"/> does not have: "enrol or update
+/// the rows of this source", in batches. Same table, keys and row shape as the ledger
+/// (<see cref="EnrolmentLedger.ToEntity"/>). A batch holds people of one ledger partition and goes in
+/// as one entity-group transaction of inserts (the common case: nobody enrolled yet). When the
+/// transaction finds rows already there, the batch is read back and sorted out: a row of the same
+/// source (a re-upload, or a rerun after a crash) is updated in place keeping its payments and history;
+/// a row of another source is refused as already-enrolled, naming that source and its day.
+/// </summary>
+public sealed class RosterLedgerWriter(TableServiceClient tables, LedgerTables names, TimeProvider time) : IRosterLedger
+{
+    private const int MaxAttempts = 10;
+    private static readonly TimeSpan ChinaOffset = TimeSpan.FromHours(8);
+
+    private readonly TimeProvider time = time;
+    private readonly TableClient enrolments = tables.GetTableClient(names.Enrolments);
+    private readonly TableClient employeeInsurance = tables.GetTableClient(names.EmployeeInsurance);
+
+    public int MaxBatch => 100;
+
+    public async Task<IRosterLedgerBatches> BeginAsync(Policy policy, string source, DateOnly enrolledOn, string actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        await enrolments.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        await employeeInsurance.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+
+        // People marked in employee insurance are few: one scan per file instead of a read per row.
+        var marked = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var mark in employeeInsurance.QueryAsync<TableEntity>(select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            marked.Add(mark.RowKey);
+        }
+
+        return new Batches(this, policy, source, enrolledOn, actor, marked);
+    }
+
+    private sealed class Batches(RosterLedgerWriter owner, Policy policy, string source, DateOnly enrolledOn, string actor, HashSet<string> marked) : IRosterLedgerBatches
+    {
+        public string BatchKey(RosterPerson person)
+        {
+            ArgumentNullException.ThrowIfNull(person);
+            return LedgerKeys.Partition(policy.Code, person.Id.ToString());
+        }
+
+        public async Task<IReadOnlyList<RosterEnrolOutcome>> EnrolAsync(IReadOnlyList<RosterEnrolment> batch, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(batch);
+            var outcomes = new RosterEnrolOutcome?[batch.Count];
+            var now = owner.time.GetUtcNow().ToOffset(ChinaOffset);
+            var today = DateOnly.FromDateTime(now.DateTime);
+            var fresh = new List<(int Index, EnrolmentEntity Entity)>(batch.Count);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var person = batch[i].Person;
+                if (marked.Contains(person.Id.ToString()))
+                {
+                    outcomes[i] = new RosterEnrolOutcome(RosterEnrolOutcomeKind.InEmployeeInsurance);
+                    continue;
+                }
+
+                fresh.Add((i, NewEntity(batch[i], today, now)));
+            }
+
+            if (fresh.Count > 0 && await TryInsertAllAsync(fresh, cancellationToken).ConfigureAwait(false))
+            {
+                foreach (var (index, _) in fresh)
+                {
+                    outcomes[index] = new RosterEnrolOutcome(RosterEnrolOutcomeKind.Enrolled);
+                }
+            }
+            else if (fresh.Count > 0)
+            {
+                await SortOutAsync(batch, fresh, outcomes, today, now, cancellationToken).ConfigureAwait(false);
+            }
+
+            return [.. outcomes.Select(o => o!)];
+        }
+
+        private async Task<bool> TryInsertAllAsync(List<(int Index, EnrolmentEntity Entity)> rows, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await owner.enrolments.SubmitTransactionAsync(rows.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r.Entity)), cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 409)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>Some rows exist: read the batch back, then insert, update or refuse each, in one transaction (retried on a race).</summary>
+        private async Task SortOutAsync(IReadOnlyList<RosterEnrolment> batch, List<(int Index, EnrolmentEntity Entity)> rows, RosterEnrolOutcome?[] outcomes, DateOnly today, DateTimeOffset now, CancellationToken cancellationToken)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                var existing = new ConcurrentDictionary<int, EnrolmentEntity>();
+                await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (row, ct) =>
+                {
+                    var found = await owner.enrolments.GetEntityIfExistsAsync<EnrolmentEntity>(row.Entity.PartitionKey, row.Entity.RowKey, cancellationToken: ct).ConfigureAwait(false);
+                    if (found.HasValue)
+                    {
+                        existing[row.Index] = found.Value!;
+                    }
+                }).ConfigureAwait(false);
+
+                var actions = new List<TableTransactionAction>(rows.Count);
+                var decided = new Dictionary<int, RosterEnrolOutcome>();
+                foreach (var (index, entity) in rows)
+                {
+                    if (!existing.TryGetValue(index, out var stored))
+                    {
+                        actions.Add(new TableTransactionAction(TableTransactionActionType.Add, entity));
+                        decided[index] = new RosterEnrolOutcome(RosterEnrolOutcomeKind.Enrolled);
+                    }
+                    else if (!string.Equals(stored.Source, source, StringComparison.Ordinal))
+                    {
+                        var first = EnrolmentState.Deserialize(stored);
+                        decided[index] = new RosterEnrolOutcome(RosterEnrolOutcomeKind.AlreadyEnrolled, stored.Source, first.EnrolledOn);
+                    }
+                    else
+                    {
+                        if (Updated(stored, batch[index], today, now) is { } replacement)
+                        {
+                            actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, replacement, stored.ETag));
+                        }
+
+                        decided[index] = new RosterEnrolOutcome(RosterEnrolOutcomeKind.Updated);
+                    }
+                }
+
+                try
+                {
+                    if (actions.Count > 0)
+                    {
+                        await owner.enrolments.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    foreach (var (index, outcome) in decided)
+                    {
+                        outcomes[index] = outcome;
+                    }
+
+                    return;
+                }
+                catch (TableTransactionFailedException e) when (e.Status is 409 or 412 && attempt < MaxAttempts)
+                {
+                    // Another writer (a window enrolment, another host) got there in between: look again.
+                    await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 50 * attempt)), cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        /// <summary>The stored row with this upload's terms and name, or null when nothing changed.</summary>
+        private EnrolmentEntity? Updated(EnrolmentEntity stored, RosterEnrolment row, DateOnly today, DateTimeOffset now)
+        {
+            var enrolment = EnrolmentState.Deserialize(stored);
+            var terms = Terms(row.Person.Assessment);
+            var request = AssessmentRequestParser.ToBody(policy.Code, Request(row.Person));
+            if (enrolment.Terms == terms && string.Equals(stored.Name, row.Person.Name, StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            var next = (enrolment with { Terms = terms }).AdvanceTo(today, now, actor, "roster-updated");
+            var person = new PersonDetails(row.Person.Name, stored.Phone, stored.Address, stored.Town);
+            return EnrolmentLedger.ToEntity(next, person, request);
+        }
+
+        private EnrolmentEntity NewEntity(RosterEnrolment row, DateOnly today, DateTimeOffset now)
+        {
+            var person = row.Person;
+            var enrolment = Enrolment.Register(policy.Code, person.Id.ToString(), source, Terms(person.Assessment), today, now, actor, enrolledOn);
+            return EnrolmentLedger.ToEntity(enrolment, new PersonDetails(person.Name), AssessmentRequestParser.ToBody(policy.Code, Request(person)));
+        }
+
+        private AssessmentRequest Request(RosterPerson person) => new()
+        {
+            Id = person.Id,
+            Population = person.Population,
+            Identities = person.Identities,
+            AllowanceClass = person.AllowanceClass,
+            PaymentMode = person.PaymentMode,
+            Date = enrolledOn,
+        };
+
+        private static EnrolmentTerms Terms(Assessment assessment) => new(
+            assessment.StandardContribution, assessment.Subsidy, assessment.Payable, assessment.Rebate,
+            assessment.CoverageStart!.Value, assessment.CoverageEnd!.Value, assessment.SubsidyMode);
+    }
+}

@@ -1,0 +1,151 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Collection.Domain.Rosters;
+
+namespace Collection.Functions.Rosters;
+
+/// <summary>
+/// Where rosters and their results live. Uploads: <c>school-rosters</c> and <c>university-rosters</c>,
+/// blob <c>{policy}/{schoolCode}/{fileName}</c>. Results: <c>roster-results/{container}/{blob name}.json</c>,
+/// <c>.rejected.csv</c> beside it, and <c>.people.csv</c>, the people the last completed version
+/// enrolled (what the next version's vanished rows are found from).
+/// </summary>
+public static class RosterBlobs
+{
+    public const string SchoolContainer = "school-rosters";
+    public const string UniversityContainer = "university-rosters";
+    public const string ResultsContainer = "roster-results";
+
+    /// <summary>Blob metadata key: the day to assess rows on (yyyy-MM-dd); absent = the day of ingestion in China.</summary>
+    public const string AssessOnMetadata = "assesson";
+
+    /// <summary>Blob metadata key: who uploaded through the API.</summary>
+    public const string UploadedByMetadata = "uploadedby";
+
+    /// <summary>An ETag as results keep it: without quotes, as the runtime's receipts do (listings and properties quote differently).</summary>
+    public static string ETagText(ETag etag) => etag.ToString().Trim('"');
+
+    public static string ContainerOf(RosterKind kind) => kind == RosterKind.University ? UniversityContainer : SchoolContainer;
+
+    public static string KindName(RosterKind kind) => kind == RosterKind.University ? "university" : "school";
+
+    public static bool TryParseKind(string? text, out RosterKind kind)
+    {
+        kind = text == "university" ? RosterKind.University : RosterKind.School;
+        return text is "school" or "university";
+    }
+
+    public static bool TryKindOfContainer(string container, out RosterKind kind)
+    {
+        kind = container == UniversityContainer ? RosterKind.University : RosterKind.School;
+        return container is SchoolContainer or UniversityContainer;
+    }
+
+    public static string BlobName(string policy, string school, string fileName) => $"{policy}/{school}/{fileName}";
+
+    public static string ResultName(string container, string blobName) => $"{container}/{blobName}.json";
+
+    public static string RejectedName(string container, string blobName) => $"{container}/{blobName}.rejected.csv";
+
+    public static string PeopleName(string container, string blobName) => $"{container}/{blobName}.people.csv";
+
+    /// <summary>A school code or file name usable as one path segment: no slashes, no dot-only names, no control characters.</summary>
+    public static bool IsSegment([NotNullWhen(true)] string? text, int maxLength = 200) =>
+        !string.IsNullOrWhiteSpace(text) && text.Length <= maxLength && text.Trim() == text && text is not ("." or "..")
+        && !text.Any(c => c is '/' or '\\' || char.IsControl(c));
+}
+
+/// <summary>Reads and writes the result blobs of rosters.</summary>
+public sealed class RosterResultStore(BlobServiceClient blobs)
+{
+    private readonly BlobContainerClient results = blobs.GetBlobContainerClient(RosterBlobs.ResultsContainer);
+    private int created;
+
+    public BlobContainerClient Container => results;
+
+    public async Task EnsureContainerAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref created) == 0)
+        {
+            await results.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref created, 1);
+        }
+    }
+
+    public async Task WriteAsync(RosterResult result, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
+        var blob = results.GetBlobClient(RosterBlobs.ResultName(result.Container, result.BlobName));
+        await blob.UploadAsync(new BinaryData(result.ToJson()), new BlobUploadOptions
+        {
+            HttpHeaders = new BlobHttpHeaders { ContentType = "application/json; charset=utf-8" },
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<RosterResult?> ReadAsync(string container, string blobName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var content = await results.GetBlobClient(RosterBlobs.ResultName(container, blobName)).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            return RosterResult.Parse(content.Value.Content.ToMemory().Span);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    public BlobClient RejectedCsv(string container, string blobName) => results.GetBlobClient(RosterBlobs.RejectedName(container, blobName));
+
+    /// <summary>The people (ID number, name, line) the last completed version of a roster enrolled; empty when none.</summary>
+    public async Task<List<RosterManifestEntry>> ReadPeopleAsync(string container, string blobName, CancellationToken cancellationToken)
+    {
+        var list = new List<RosterManifestEntry>();
+        try
+        {
+            var response = await results.GetBlobClient(RosterBlobs.PeopleName(container, blobName)).OpenReadAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            using var reader = new StreamReader(response, Encoding.UTF8);
+            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            {
+                var parts = line.Split('\t');
+                if (parts.Length == 3 && int.TryParse(parts[2], System.Globalization.CultureInfo.InvariantCulture, out var lineNumber))
+                {
+                    list.Add(new RosterManifestEntry(parts[0], parts[1], lineNumber));
+                }
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            // First version of this roster: nobody can have vanished.
+        }
+
+        return list;
+    }
+
+    public async Task WritePeopleAsync(string container, string blobName, IEnumerable<RosterManifestEntry> people, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(people);
+        await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
+        var blob = results.GetBlobClient(RosterBlobs.PeopleName(container, blobName));
+        var stream = await blob.OpenWriteAsync(overwrite: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var writer = new StreamWriter(stream, new UTF8Encoding(false), 64 * 1024);
+            await using (writer.ConfigureAwait(false))
+            {
+                foreach (var person in people)
+                {
+                    // Tabs and line breaks cannot be in a cleaned name or an ID number; replaced to be sure.
+                    await writer.WriteLineAsync($"{person.IdNumber}\t{person.Name.Replace('\t', ' ').Replace('\n', ' ').Replace('\r', ' ')}\t{person.Line}").ConfigureAwait(false);
+                }
+            }
+        }
+    }
+}
+
+/// <summary>One person a roster version enrolled.</summary>
+public sealed record RosterManifestEntry(string IdNumber, string Name, int Line);

@@ -1,0 +1,346 @@
+using System.Diagnostics;
+using Azure;
+using Collection.Domain;
+using Collection.Domain.Policies;
+using Collection.Domain.Rosters;
+using Collection.Functions.Assessments;
+using Collection.Functions.Files;
+
+namespace Collection.Functions.Rosters;
+
+/// <summary>One uploaded roster version to ingest.</summary>
+public sealed record RosterUpload(
+    string Container,
+    string BlobName,
+    ETag ETag,
+    RosterKind Kind,
+    string Policy,
+    string School,
+    string FileName,
+    DateOnly? AssessOn,
+    string Actor);
+
+/// <summary>
+/// Ingests one roster version: streams the file, checks every row (<see cref="RosterChecker"/>), writes
+/// accepted people to the ledger in batches while the file is still being read, and keeps the result
+/// blob up to date (every <see cref="ProgressInterval"/>, and at the end). Idempotent: a rerun of the same
+/// version (after a crash) finds its own rows and updates them, so every row ends up once. A file that
+/// cannot be read ends as a <c>failed</c> result, not as an exception (retrying would not help).
+/// </summary>
+public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledger, PolicyCatalog catalog, TimeProvider time, ILogger<RosterIngestion> logger)
+{
+    private readonly RosterResultStore store = store;
+    private readonly IRosterLedger ledger = ledger;
+    private readonly TimeProvider time = time;
+
+    public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Ledger batches written concurrently while the file is read on.</summary>
+    public int BatchesInFlight { get; init; } = 8;
+
+    public static string SourceOf(string school) => "roster:" + school;
+
+    public async Task<RosterResult> RunAsync(RosterUpload upload, Func<CancellationToken, Task<Stream>> open, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(upload);
+        ArgumentNullException.ThrowIfNull(open);
+        var result = new RosterResult
+        {
+            Container = upload.Container,
+            BlobName = upload.BlobName,
+            ETag = RosterBlobs.ETagText(upload.ETag),
+            Policy = upload.Policy,
+            School = upload.School,
+            FileName = upload.FileName,
+            Kind = RosterBlobs.KindName(upload.Kind),
+            Status = RosterStatus.Processing,
+            StartedAt = time.GetUtcNow(),
+            UpdatedAt = time.GetUtcNow(),
+        };
+        var today = AssessmentsApi.TodayInChina(time);
+        var assessOn = upload.AssessOn ?? today;
+        result.AssessedOn = assessOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        await store.WriteAsync(result, cancellationToken).ConfigureAwait(false);
+
+        if (!catalog.TryGet(upload.Policy, out var policy))
+        {
+            return await FailAsync(result, "unknown-policy", $"没有政策“{upload.Policy}”，请把文件放在正确的政策目录下（{{policy}}/{{学校代码}}/{{文件名}}）", cancellationToken).ConfigureAwait(false);
+        }
+
+        if (assessOn > today)
+        {
+            return await FailAsync(result, "date-in-future", $"核定日期 {result.AssessedOn} 晚于今天", cancellationToken).ConfigureAwait(false);
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        var run = new Run(this, upload, result, new RosterChecker(policy, upload.Kind, assessOn), new RosterTally(upload.School));
+        TabularFile file;
+        try
+        {
+            file = await TabularFile.OpenAsync(await open(cancellationToken).ConfigureAwait(false), upload.FileName, RosterRows.LayoutOf(upload.Kind), cancellationToken).ConfigureAwait(false);
+        }
+        catch (TabularFileException e)
+        {
+            return await FailAsync(result, e.Code, e.ChineseMessage, cancellationToken, e.LineNumber).ConfigureAwait(false);
+        }
+
+        await using (file.ConfigureAwait(false))
+        {
+            result.Format = file.Format.ToString().ToLowerInvariant();
+            var batches = await ledger.BeginAsync(policy, SourceOf(upload.School), assessOn, upload.Actor, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await run.ReadAsync(file, batches, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TabularFileException e)
+            {
+                // Rows before the bad spot are enrolled; a corrected file re-uploaded updates them.
+                await run.DrainAsync().ConfigureAwait(false);
+                result.Encoding = file.EncodingName;
+                result.Warnings = [.. file.Warnings];
+                run.Tally.Snapshot(result);
+                return await FailAsync(result, e.Code, e.ChineseMessage, cancellationToken, e.LineNumber).ConfigureAwait(false);
+            }
+
+            result.Encoding = file.EncodingName;
+            result.Warnings = [.. file.Warnings];
+            await run.FinishAsync(file.Header.Header, cancellationToken).ConfigureAwait(false);
+        }
+
+        logger.LogInformation("Roster {Container}/{Blob} ({ETag}): {Total} rows, {Accepted} accepted, {Rejected} rejected, {Vanished} vanished in {Seconds:0.0} s",
+            upload.Container, upload.BlobName, upload.ETag, result.Counts.Total, result.Counts.Accepted, result.Counts.Rejected, result.Counts.Vanished, stopwatch.Elapsed.TotalSeconds);
+        return result;
+    }
+
+    /// <summary>Records a roster that cannot even be started (a blob name that is not policy/school/file).</summary>
+    public async Task<RosterResult> FailAsync(RosterUpload upload, string code, string message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(upload);
+        var result = new RosterResult
+        {
+            Container = upload.Container,
+            BlobName = upload.BlobName,
+            ETag = RosterBlobs.ETagText(upload.ETag),
+            Policy = upload.Policy,
+            School = upload.School,
+            FileName = upload.FileName,
+            Kind = RosterBlobs.KindName(upload.Kind),
+            StartedAt = time.GetUtcNow(),
+        };
+        return await FailAsync(result, code, message, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<RosterResult> FailAsync(RosterResult result, string code, string message, CancellationToken cancellationToken, int? line = null)
+    {
+        result.Status = RosterStatus.Failed;
+        result.Error = new RosterError(code, message, line);
+        result.CompletedAt = time.GetUtcNow();
+        result.UpdatedAt = result.CompletedAt.Value;
+        await store.WriteAsync(result, cancellationToken).ConfigureAwait(false);
+        logger.LogWarning("Roster {Container}/{Blob} failed: {Code} {Message}", result.Container, result.BlobName, code, message);
+        return result;
+    }
+
+    private sealed record Pending(RosterPerson Person, string? SchoolName, IReadOnlyList<string> Cells);
+
+    private sealed record RejectedLine(int Line, IReadOnlyList<string> Cells, string Code, string Message);
+
+    /// <summary>The state of one run; the read loop and the ledger writes in flight share it under <see cref="gate"/>.</summary>
+    private sealed class Run(RosterIngestion owner, RosterUpload upload, RosterResult result, RosterChecker checker, RosterTally tally)
+    {
+        private readonly Lock gate = new();
+        private readonly Dictionary<string, List<Pending>> buffers = new(StringComparer.Ordinal);
+        private readonly List<Task> inFlight = [];
+        private readonly List<RejectedLine> rejectedLines = [];
+        private readonly List<RosterManifestEntry> enrolled = [];
+        private readonly HashSet<string> seenIds = new(StringComparer.Ordinal);
+        private SemaphoreSlim? throttle;
+        private IRosterLedgerBatches? batches;
+        private long lastProgress;
+
+        public RosterTally Tally => tally;
+
+        public async Task ReadAsync(TabularFile file, IRosterLedgerBatches ledgerBatches, CancellationToken cancellationToken)
+        {
+            batches = ledgerBatches;
+            throttle = new SemaphoreSlim(owner.BatchesInFlight);
+            lastProgress = Stopwatch.GetTimestamp();
+            await foreach (var row in file.ReadRowsAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var facts = RosterRows.Facts(row, out var cellProblem);
+                seenIds.Add(ResidentId.TryParse(facts.IdNumber, out var parsed) ? parsed.ToString() : facts.IdNumber);
+                var outcome = cellProblem is null ? checker.Check(facts) : RosterRowResult.Reject(cellProblem);
+                lock (gate)
+                {
+                    tally.Read();
+                    if (outcome.Rejection is { } rejection)
+                    {
+                        Reject(row.LineNumber, row.Cells, facts.IdNumber, rejection);
+                    }
+                }
+
+                if (outcome.Person is { } person)
+                {
+                    var key = batches.BatchKey(person);
+                    if (!buffers.TryGetValue(key, out var buffer))
+                    {
+                        buffer = buffers[key] = new List<Pending>(owner.ledger.MaxBatch);
+                    }
+
+                    buffer.Add(new Pending(person, RosterRows.SchoolName(row), row.Cells));
+                    if (buffer.Count >= owner.ledger.MaxBatch)
+                    {
+                        buffers.Remove(key);
+                        await DispatchAsync(buffer, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                if (Stopwatch.GetElapsedTime(lastProgress) >= owner.ProgressInterval)
+                {
+                    lastProgress = Stopwatch.GetTimestamp();
+                    await WriteProgressAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            foreach (var buffer in buffers.Values)
+            {
+                await DispatchAsync(buffer, cancellationToken).ConfigureAwait(false);
+            }
+
+            buffers.Clear();
+            await DrainAsync().ConfigureAwait(false);
+        }
+
+        public async Task DrainAsync()
+        {
+            Task[] pending;
+            lock (gate)
+            {
+                pending = [.. inFlight];
+            }
+
+            await Task.WhenAll(pending).ConfigureAwait(false);
+        }
+
+        public async Task FinishAsync(IReadOnlyList<string> header, CancellationToken cancellationToken)
+        {
+            var store = owner.store;
+            var previous = await store.ReadPeopleAsync(upload.Container, upload.BlobName, cancellationToken).ConfigureAwait(false);
+            foreach (var person in previous)
+            {
+                if (!seenIds.Contains(person.IdNumber))
+                {
+                    tally.Vanished.Add(new RosterVanishedRow(RosterChecker.Mask(person.IdNumber), person.Name, person.Line));
+                }
+            }
+
+            // People of the previous version still enrolled: carried in the list so they stay findable next time.
+            var carried = previous.Where(p => !seenIds.Contains(p.IdNumber));
+            await store.WritePeopleAsync(upload.Container, upload.BlobName, enrolled.OrderBy(e => e.Line).Concat(carried), cancellationToken).ConfigureAwait(false);
+
+            var csv = store.RejectedCsv(upload.Container, upload.BlobName);
+            if (rejectedLines.Count > 0)
+            {
+                var stream = await csv.OpenWriteAsync(overwrite: true, new Azure.Storage.Blobs.Models.BlobOpenWriteOptions
+                {
+                    HttpHeaders = new Azure.Storage.Blobs.Models.BlobHttpHeaders { ContentType = "text/csv; charset=utf-8" },
+                }, cancellationToken).ConfigureAwait(false);
+                await using (stream.ConfigureAwait(false))
+                {
+                    var writer = RejectedRowsCsvWriter.Create(stream, header, leaveOpen: true);
+                    await using (writer.ConfigureAwait(false))
+                    {
+                        foreach (var line in rejectedLines.OrderBy(l => l.Line))
+                        {
+                            await writer.WriteAsync(line.Line, line.Cells, line.Code, line.Message, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+                }
+
+                result.RejectedCsv = $"{RosterBlobs.ResultsContainer}/{RosterBlobs.RejectedName(upload.Container, upload.BlobName)}";
+            }
+            else
+            {
+                await csv.DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
+            tally.Snapshot(result);
+            result.Status = RosterStatus.Completed;
+            result.CompletedAt = owner.time.GetUtcNow();
+            result.UpdatedAt = result.CompletedAt.Value;
+            await store.WriteAsync(result, cancellationToken).ConfigureAwait(false);
+        }
+
+        private void Reject(int line, IReadOnlyList<string> cells, string idNumber, RosterRejection rejection)
+        {
+            tally.Reject(line, idNumber, rejection);
+            rejectedLines.Add(new RejectedLine(line, cells, rejection.Code, rejection.Message));
+        }
+
+        private async Task DispatchAsync(List<Pending> batch, CancellationToken cancellationToken)
+        {
+            await throttle!.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var task = Task.Run(async () =>
+            {
+                try
+                {
+                    var outcomes = await batches!.EnrolAsync([.. batch.Select(p => new RosterEnrolment(p.Person, p.SchoolName))], cancellationToken).ConfigureAwait(false);
+                    lock (gate)
+                    {
+                        for (var i = 0; i < batch.Count; i++)
+                        {
+                            Apply(batch[i], outcomes[i]);
+                        }
+                    }
+                }
+                finally
+                {
+                    throttle.Release();
+                }
+            }, cancellationToken);
+            lock (gate)
+            {
+                inFlight.RemoveAll(t => t.IsCompletedSuccessfully);
+                inFlight.Add(task);
+            }
+
+            // A failed write stops the run (the runtime retries the blob): surface it at once.
+            foreach (var done in inFlight.Where(t => t.IsFaulted || t.IsCanceled).ToArray())
+            {
+                await done.ConfigureAwait(false);
+            }
+        }
+
+        private void Apply(Pending pending, RosterEnrolOutcome outcome)
+        {
+            var person = pending.Person;
+            var idNumber = person.Id.ToString();
+            switch (outcome.Kind)
+            {
+                case RosterEnrolOutcomeKind.Enrolled or RosterEnrolOutcomeKind.Updated:
+                    tally.Accept(person, pending.SchoolName, outcome.Kind == RosterEnrolOutcomeKind.Updated);
+                    enrolled.Add(new RosterManifestEntry(idNumber, person.Name, person.LineNumber));
+                    break;
+                case RosterEnrolOutcomeKind.AlreadyEnrolled:
+                    Reject(person.LineNumber, pending.Cells, idNumber,
+                        RosterReasons.Enrolled(checker.Policy.Code, RosterReasons.DescribeSource(outcome.Source ?? "?"), outcome.Since));
+                    break;
+                default:
+                    Reject(person.LineNumber, pending.Cells, idNumber, new RosterRejection(RosterReasons.NotEligible,
+                        $"不符合 {checker.Policy.Code} 的参保条件：已参加职工基本医疗保险（in-employee-insurance）"));
+                    break;
+            }
+        }
+
+        private async Task WriteProgressAsync(CancellationToken cancellationToken)
+        {
+            lock (gate)
+            {
+                tally.Snapshot(result);
+            }
+
+            result.UpdatedAt = owner.time.GetUtcNow();
+            await owner.store.WriteAsync(result, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

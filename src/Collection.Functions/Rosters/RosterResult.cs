@@ -1,0 +1,207 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Collection.Domain.Rosters;
+using Collection.Functions.Files;
+
+namespace Collection.Functions.Rosters;
+
+/// <summary>The states of a roster's result, as the JSON says them.</summary>
+public static class RosterStatus
+{
+    public const string Processing = "processing";
+    public const string Completed = "completed";
+    public const string Failed = "failed";
+}
+
+/// <summary>
+/// The result of one uploaded roster version: <c>roster-results/{container}/{blob name}.json</c>, and
+/// what <c>GET</c> on the status URL answers. Written when ingestion starts, every few seconds while it
+/// runs (counts so far) and when it ends. ID numbers are masked: the result goes back to the school.
+/// </summary>
+public sealed class RosterResult
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        WriteIndented = true,
+    };
+
+    public string Container { get; set; } = string.Empty;
+
+    public string BlobName { get; set; } = string.Empty;
+
+    /// <summary>The version (blob ETag) this result is about.</summary>
+    public string? ETag { get; set; }
+
+    public string Policy { get; set; } = string.Empty;
+
+    public string School { get; set; } = string.Empty;
+
+    public string FileName { get; set; } = string.Empty;
+
+    /// <summary><c>school</c> or <c>university</c>.</summary>
+    public string Kind { get; set; } = string.Empty;
+
+    public string Status { get; set; } = RosterStatus.Processing;
+
+    /// <summary>The day rows were assessed on (the day of enrolment), yyyy-MM-dd.</summary>
+    public string? AssessedOn { get; set; }
+
+    public DateTimeOffset StartedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    /// <summary>csv or xlsx, once the file is open.</summary>
+    public string? Format { get; set; }
+
+    /// <summary>utf-8, utf-8-bom, gb18030, ascii (CSV) or xlsx.</summary>
+    public string? Encoding { get; set; }
+
+    /// <summary>Why a file could not be read at all (status failed).</summary>
+    public RosterError? Error { get; set; }
+
+    public RosterCounts Counts { get; set; } = new();
+
+    /// <summary>What each school owes for its accepted rows (the blob's school; per 学校名称 when the file has that column).</summary>
+    public List<RosterSchoolTotal> Schools { get; set; } = [];
+
+    public List<RosterRejectedRow> Rejected { get; set; } = [];
+
+    /// <summary>People enrolled through an earlier version of this file who are not in this one. They stay enrolled.</summary>
+    public List<RosterVanishedRow> Vanished { get; set; } = [];
+
+    /// <summary>Unknown columns, cells under no header, title rows skipped.</summary>
+    public List<FileWarning> Warnings { get; set; } = [];
+
+    /// <summary>The blob (in <c>roster-results</c>) or file holding the rejected rows as CSV, when there are any.</summary>
+    public string? RejectedCsv { get; set; }
+
+    public static RosterResult? Parse(ReadOnlySpan<byte> json) => JsonSerializer.Deserialize<RosterResult>(json, Json);
+
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
+}
+
+public sealed record RosterError(string Code, string Message, int? Line = null);
+
+public sealed class RosterCounts
+{
+    /// <summary>Data rows read so far (blank lines not counted).</summary>
+    public int Total { get; set; }
+
+    public int Accepted { get; set; }
+
+    /// <summary>Of the accepted: people not enrolled before.</summary>
+    public int Enrolled { get; set; }
+
+    /// <summary>Of the accepted: people this school had enrolled already (a re-upload), updated in place.</summary>
+    public int Updated { get; set; }
+
+    public int Rejected { get; set; }
+
+    public int Vanished { get; set; }
+
+    public SortedDictionary<string, int> ByReason { get; set; } = new(StringComparer.Ordinal);
+}
+
+public sealed class RosterSchoolTotal
+{
+    public string School { get; set; } = string.Empty;
+
+    public string? SchoolName { get; set; }
+
+    public int Accepted { get; set; }
+
+    /// <summary>Sum of what the accepted people pay at collection (yuan).</summary>
+    public decimal AmountDue { get; set; }
+
+    /// <summary>Sum of the government subsidies of the accepted people (yuan).</summary>
+    public decimal Subsidy { get; set; }
+}
+
+public sealed record RosterRejectedRow(int Line, string IdNumber, string Code, string Message);
+
+public sealed record RosterVanishedRow(string IdNumber, string Name, int? PreviousLine);
+
+/// <summary>
+/// Counts and lists for one run, built row by row; <see cref="Snapshot"/> copies them into a result.
+/// Not thread-safe: one ingestion loop owns it.
+/// </summary>
+public sealed class RosterTally
+{
+    private readonly Dictionary<string, RosterSchoolTotal> schools = new(StringComparer.Ordinal);
+    private readonly List<RosterRejectedRow> rejected = [];
+    private readonly SortedDictionary<string, int> byReason = new(StringComparer.Ordinal);
+
+    public RosterTally(string school) => School = school;
+
+    public string School { get; }
+
+    public int Total { get; private set; }
+
+    public int Accepted { get; private set; }
+
+    public int Enrolled { get; private set; }
+
+    public int Updated { get; private set; }
+
+    public int Rejected => rejected.Count;
+
+    public IReadOnlyList<RosterRejectedRow> RejectedRows => rejected;
+
+    public List<RosterVanishedRow> Vanished { get; } = [];
+
+    public void Read() => Total++;
+
+    public void Accept(RosterPerson person, string? schoolName, bool updated)
+    {
+        ArgumentNullException.ThrowIfNull(person);
+        var key = schoolName ?? string.Empty;
+        if (!schools.TryGetValue(key, out var total))
+        {
+            total = schools[key] = new RosterSchoolTotal { School = School, SchoolName = string.IsNullOrEmpty(schoolName) ? null : schoolName };
+        }
+
+        total.Accepted++;
+        total.AmountDue += person.Assessment.Payable;
+        total.Subsidy += person.Assessment.Subsidy;
+        Accepted++;
+        if (updated)
+        {
+            Updated++;
+        }
+        else
+        {
+            Enrolled++;
+        }
+    }
+
+    public void Reject(int line, string idNumber, RosterRejection rejection)
+    {
+        ArgumentNullException.ThrowIfNull(rejection);
+        rejected.Add(new RosterRejectedRow(line, RosterChecker.Mask(idNumber), rejection.Code, rejection.Message));
+        byReason[rejection.Code] = byReason.GetValueOrDefault(rejection.Code) + 1;
+    }
+
+    /// <summary>Copies counts and lists into <paramref name="result"/> (rejected rows sorted by line).</summary>
+    public void Snapshot(RosterResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        result.Counts = new RosterCounts
+        {
+            Total = Total,
+            Accepted = Accepted,
+            Enrolled = Enrolled,
+            Updated = Updated,
+            Rejected = Rejected,
+            Vanished = Vanished.Count,
+            ByReason = new SortedDictionary<string, int>(byReason, StringComparer.Ordinal),
+        };
+        result.Schools = [.. schools.Values.OrderBy(s => s.SchoolName, StringComparer.Ordinal)];
+        result.Schools = schools.Count == 0 ? [new RosterSchoolTotal { School = School }] : result.Schools;
+        result.Rejected = [.. rejected.OrderBy(r => r.Line)];
+        result.Vanished = [.. Vanished];
+    }
+}

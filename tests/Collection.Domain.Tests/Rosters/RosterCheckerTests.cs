@@ -1,0 +1,231 @@
+using Collection.Domain.Codes;
+using Collection.Domain.Rosters;
+using static Collection.Domain.Tests.TestPolicies;
+
+namespace Collection.Domain.Tests.Rosters;
+
+public class RosterCheckerTests
+{
+    private static readonly DateOnly InCollection = D("2022-10-10");
+
+    /// <summary>A valid 18-digit number of 庐阳区 (340103) for a birth date and sequence (odd = male).</summary>
+    internal static string Id(string birth, int sequence, string region = "340103")
+    {
+        var body = $"{region}{birth.Replace("-", string.Empty, StringComparison.Ordinal)}{sequence:000}";
+        return body + ResidentId.ComputeCheckCharacter(body);
+    }
+
+    private static RosterChecker School(string policy = "luyang-2023") => new(Get(policy), RosterKind.School, InCollection);
+
+    private static RosterRowFacts Row(int line, string id, string name = "王小明") => new() { LineNumber = line, IdNumber = id, Name = name };
+
+    [Fact]
+    public void Check_ValidPupil_AcceptedAsStudentWithPayable()
+    {
+        var result = School().Check(Row(2, Id("2013-03-01", 21)) with { Gender = "男", Grade = "3年级" });
+
+        Assert.True(result.Accepted);
+        Assert.Equal(Population.Student, result.Person!.Population);
+        Assert.Equal(350m, result.Person.Assessment.Payable);
+        Assert.Equal(2, result.Person.LineNumber);
+    }
+
+    [Fact]
+    public void Check_WrongCheckDigit_InvalidIdNumber()
+    {
+        var id = Id("2013-03-01", 21);
+        var wrong = id[..17] + (id[17] == '0' ? '1' : '0');
+
+        var result = School().Check(Row(6, wrong));
+
+        Assert.Equal(RosterReasons.InvalidIdNumber, result.Rejection!.Code);
+        Assert.Contains("校验位", result.Rejection.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Check_ShortIdNumber_InvalidIdNumberSaysLength()
+    {
+        var result = School().Check(Row(2, "34010320130301"));
+
+        Assert.Equal(RosterReasons.InvalidIdNumber, result.Rejection!.Code);
+        Assert.Contains("14 位", result.Rejection.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Check_BlankName_MissingName()
+    {
+        var result = School().Check(Row(4, Id("2013-03-01", 21), name: "  "));
+
+        Assert.Equal(RosterReasons.MissingName, result.Rejection!.Code);
+    }
+
+    [Fact]
+    public void Check_FemaleWithOddSequence_GenderMismatch()
+    {
+        var result = School().Check(Row(2, Id("2013-03-01", 21)) with { Gender = "女" });
+
+        Assert.Equal(RosterReasons.GenderMismatch, result.Rejection!.Code);
+        Assert.Contains("“女”", result.Rejection.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("M")]
+    [InlineData("男性")]
+    [InlineData("1")]
+    public void Check_MaleSpelledOtherwise_Accepted(string gender)
+    {
+        Assert.True(School().Check(Row(2, Id("2013-03-01", 21)) with { Gender = gender }).Accepted);
+    }
+
+    [Fact]
+    public void Check_BirthDateDiffersFromIdNumber_BirthDateMismatch()
+    {
+        var result = School().Check(Row(2, Id("2013-03-01", 21)) with { BirthDate = "2013-03-02" });
+
+        Assert.Equal(RosterReasons.BirthDateMismatch, result.Rejection!.Code);
+        Assert.Contains("2013-03-01", result.Rejection.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("2013/3/1")]
+    [InlineData("20130301")]
+    [InlineData("2013年3月1日")]
+    [InlineData("2013-03-01 00:00:00")]
+    public void Check_BirthDateAgreesInAnyFormat_Accepted(string birthDate)
+    {
+        Assert.True(School().Check(Row(2, Id("2013-03-01", 21)) with { BirthDate = birthDate }).Accepted);
+    }
+
+    [Fact]
+    public void Check_UnreadableBirthDate_InvalidDate()
+    {
+        Assert.Equal(RosterReasons.InvalidDate, School().Check(Row(2, Id("2013-03-01", 21)) with { BirthDate = "三月一日" }).Rejection!.Code);
+    }
+
+    [Fact]
+    public void Check_SameIdTwice_SecondIsDuplicateNamingBothLines()
+    {
+        var checker = School();
+        var id = Id("2013-03-01", 21);
+
+        var first = checker.Check(Row(3, id));
+        var second = checker.Check(Row(9, id, "王晓明"));
+
+        Assert.True(first.Accepted);
+        Assert.Equal(RosterReasons.DuplicateInFile, second.Rejection!.Code);
+        Assert.Contains("第 9 行", second.Rejection.Message, StringComparison.Ordinal);
+        Assert.Contains("第 3 行", second.Rejection.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Check_LowerCaseXAndLegacyNumberOfSamePerson_Duplicate()
+    {
+        var checker = School();
+        var id18 = Id("1970-05-01", 12);
+        var legacy = id18[..6] + id18[8..17];
+
+        Assert.True(checker.Check(Row(2, id18) with { Grade = "初一" }).Accepted);
+        Assert.Equal(RosterReasons.DuplicateInFile, checker.Check(Row(3, legacy)).Rejection!.Code);
+    }
+
+    [Fact]
+    public void Check_UnknownIdentity_UnknownIdentityNamingIt()
+    {
+        var result = School().Check(Row(2, Id("2013-03-01", 21)) with { Identities = "低保对象、贫困生" });
+
+        Assert.Equal(RosterReasons.UnknownIdentity, result.Rejection!.Code);
+        Assert.Contains("贫困生", result.Rejection.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("特困人员", 0)]
+    [InlineData("低保对象", 35)]
+    [InlineData("低保对象、特困人员", 0)]
+    [InlineData("无", 350)]
+    public void Check_Identities_AssessedWithHighestSubsidy(string identities, decimal payable)
+    {
+        var result = School().Check(Row(2, Id("2013-03-01", 21)) with { Identities = identities });
+
+        Assert.Equal(payable, result.Person!.Assessment.Payable);
+    }
+
+    [Fact]
+    public void Check_BeforeCollectionOpens_NotEligibleWithAssessmentReason()
+    {
+        var checker = new RosterChecker(Get("luyang-2023"), RosterKind.School, D("2022-08-01"));
+
+        var result = checker.Check(Row(2, Id("2013-03-01", 21)));
+
+        Assert.Equal(RosterReasons.NotEligible, result.Rejection!.Code);
+        Assert.Contains("collection-not-open", result.Rejection.Message, StringComparison.Ordinal);
+        Assert.Contains("征缴期尚未开始", result.Rejection.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Check_UniversityRowWithoutPaymentModeUnderLuyang_MissingPaymentMode()
+    {
+        var checker = new RosterChecker(Get("luyang-2023"), RosterKind.University, InCollection);
+
+        Assert.Equal(RosterReasons.MissingPaymentMode, checker.Check(Row(3, Id("2004-01-15", 71))).Rejection!.Code);
+    }
+
+    [Fact]
+    public void Check_UniversityRowByWeChat_UniversityStudentCoveredFromPaymentDay()
+    {
+        var checker = new RosterChecker(Get("luyang-2023"), RosterKind.University, InCollection);
+
+        var person = checker.Check(Row(3, Id("2004-01-15", 71)) with { PaymentMode = "微信" }).Person!;
+
+        Assert.Equal(Population.UniversityStudent, person.Population);
+        Assert.Equal(UniversityPaymentMode.WeChat, person.PaymentMode);
+        Assert.Equal(InCollection, person.Assessment.CoverageStart);
+    }
+
+    [Fact]
+    public void Check_UnknownPaymentMode_UnknownPaymentMode()
+    {
+        var checker = new RosterChecker(Get("luyang-2023"), RosterKind.University, InCollection);
+
+        Assert.Equal(RosterReasons.UnknownPaymentMode, checker.Check(Row(3, Id("2004-01-15", 71)) with { PaymentMode = "支付宝" }).Rejection!.Code);
+    }
+
+    [Theory]
+    [InlineData("大班", "2017-05-01", Population.Preschool)]
+    [InlineData("幼儿园中班", "2018-05-01", Population.Preschool)]
+    [InlineData("3年级", "2013-05-01", Population.Student)]
+    [InlineData("", "2019-05-01", Population.Preschool)]
+    [InlineData("", "2012-05-01", Population.Student)]
+    public void PopulationOf_SchoolRows_ByGradeOrAge(string grade, string birth, Population expected)
+    {
+        Assert.Equal(expected, RosterChecker.PopulationOf(RosterKind.School, grade, D(birth), D("2023-01-01")));
+    }
+
+    [Fact]
+    public void Check_WuhaiKindergartenChild_PreschoolRate()
+    {
+        var checker = new RosterChecker(Get("wuhai-2022"), RosterKind.School, D("2021-10-10"));
+
+        var person = checker.Check(Row(2, Id("2017-05-01", 22, "150302")) with { Grade = "大班" }).Person!;
+
+        Assert.Equal(Population.Preschool, person.Population);
+        Assert.Equal(340m, person.Assessment.StandardContribution);
+    }
+
+    [Fact]
+    public void Mask_ValidAndInvalidNumbers_KeepOnlyRegionAndLastFour()
+    {
+        Assert.Equal("340103********0219", RosterChecker.Mask("340103201303010219"));
+        Assert.Equal("340103****0301", RosterChecker.Mask("34010320130301"));
+        Assert.Equal("*****", RosterChecker.Mask("12345"));
+    }
+
+    [Fact]
+    public void Enrolled_NamesOtherSchoolAndDate()
+    {
+        var rejection = RosterReasons.Enrolled("luyang-2023", RosterReasons.DescribeSource("roster:SCH002"), D("2022-09-15"));
+
+        Assert.Equal(RosterReasons.AlreadyEnrolled, rejection.Code);
+        Assert.Contains("学校 SCH002 的名册", rejection.Message, StringComparison.Ordinal);
+        Assert.Contains("2022-09-15", rejection.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,106 @@
+using System.Text;
+using Collection.Functions.Rosters;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Collection.Functions.Tests.Rosters;
+
+public sealed class RosterCheckCommandTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("roster-check-").FullName;
+    private readonly FakeTimeProvider time = new(new DateTimeOffset(2022, 10, 10, 2, 0, 0, TimeSpan.Zero));
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    private async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = await RosterCheckCommand.RunAsync(["roster", "check", .. args], output, error, time);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    private string Write(string name, byte[] bytes)
+    {
+        var path = Path.Combine(folder, name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    [Fact]
+    public async Task Check_SampleGb18030Roster_RejectsLineSixAndWritesRejectedCsv()
+    {
+        var path = Path.Combine(folder, "school-roster-gb18030.csv");
+        File.Copy(Path.Combine(Readme.ReadmeCommands.RepositoryRoot(), "samples", "school-roster-gb18030.csv"), path);
+
+        var (exit, output, _) = await RunAsync(path, "--policy", "luyang-2023");
+
+        Assert.Equal(RosterCheckCommand.RowsRejected, exit);
+        Assert.Contains("rows 10, accepted 9, rejected 1", output, StringComparison.Ordinal);
+        Assert.Contains("line 6  340103********0290  invalid-id-number", output, StringComparison.Ordinal);
+        var rejected = await File.ReadAllTextAsync(Path.Combine(folder, "school-roster-gb18030.rejected.csv"), Encoding.UTF8);
+        Assert.StartsWith("序号,姓名,性别,公民身份号码,学号,年级,班级,资助身份,行号,原因代码,原因说明", rejected.TrimStart('\uFEFF'), StringComparison.Ordinal);
+        Assert.Contains("陈静", rejected, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_CleanUtf8FileWithBom_ExitZeroAndNoRejectedCsv()
+    {
+        var path = Write("clean.csv", RosterFiles.Utf8(RosterFiles.ToCsv(RosterFiles.ChineseRows(0, 30)), bom: true));
+
+        var (exit, output, _) = await RunAsync(path, "--policy", "luyang-2023");
+
+        Assert.Equal(RosterCheckCommand.AllRowsPass, exit);
+        Assert.Contains("rows 30, accepted 30, rejected 0", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(folder, "clean.rejected.csv")));
+    }
+
+    [Fact]
+    public async Task Check_DuplicateAndGenderSlipsInUtf8WithoutBom_EachRowItsReason()
+    {
+        var rows = RosterFiles.ChineseRows(0, 5);
+        rows.Add([.. rows[2]]);
+        rows[4][2] = rows[4][2] == "男" ? "女" : "男";
+        rows[1][1] = string.Empty;
+        var path = Write("slips.csv", RosterFiles.Utf8(RosterFiles.ToCsv(rows, "\n"), bom: false));
+
+        var (exit, output, _) = await RunAsync(path, "--policy", "luyang-2023", "--date", "2022-10-01");
+
+        Assert.Equal(RosterCheckCommand.RowsRejected, exit);
+        Assert.Contains("duplicate-in-file: 1", output, StringComparison.Ordinal);
+        Assert.Contains("gender-mismatch: 1", output, StringComparison.Ordinal);
+        Assert.Contains("missing-name: 1", output, StringComparison.Ordinal);
+        Assert.Contains("第 7 行与第 3 行", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_CorruptWorkbook_ExitTwoWithCode()
+    {
+        var path = Write("broken.xlsx", [0x50, 0x4B, 0x03, 0x04, 1, 2, 3, 4, 5, 6, 7, 8]);
+
+        var (exit, _, error) = await RunAsync(path, "--policy", "luyang-2023");
+
+        Assert.Equal(RosterCheckCommand.CannotCheck, exit);
+        Assert.Contains("corrupt-file", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_UnknownPolicyOrMissingOption_ExitTwo()
+    {
+        var path = Write("x.csv", RosterFiles.Utf8(RosterFiles.ToCsv(RosterFiles.ChineseRows(0, 2)), bom: false));
+
+        Assert.Equal(RosterCheckCommand.CannotCheck, (await RunAsync(path, "--policy", "atlantis-2022")).Exit);
+        Assert.Contains("--policy is missing", (await RunAsync(path)).Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_UniversityXlsxWithoutPaymentMode_RejectsEveryRowAsMissingPaymentMode()
+    {
+        var rows = RosterFiles.ChineseRows(0, 3);
+        var path = Write("uni.xlsx", RosterFiles.Xlsx(rows));
+
+        var (exit, output, _) = await RunAsync(path, "--policy", "luyang-2023", "--kind", "university");
+
+        Assert.Equal(RosterCheckCommand.RowsRejected, exit);
+        Assert.Contains("missing-payment-mode: 3", output, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,115 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Collection.Functions.Rosters;
+using Collection.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Collection.Functions.Tests.Rosters;
+
+/// <summary>One dedicated Azurite for the roster tests: the roster containers have fixed names, so no other test's host may see them.</summary>
+public sealed class RosterStorage : IAsyncLifetime
+{
+    public const string LedgerPrefix = "rostertest";
+
+    public AzuriteInstance Azurite { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Azurite = await AzuriteInstance.StartAsync();
+
+    public async Task DisposeAsync() => await Azurite.DisposeAsync();
+}
+
+/// <summary>A real host (the app's Program) on the roster Azurite, polling blobs every 250 ms, with test keys.</summary>
+internal static class RosterHost
+{
+    public const string StaffKey = "test-staff-key";
+
+    public static string SchoolKey(string school) => $"test-{school}-key";
+
+    public static WebApplicationFactory<Program> Start(AzuriteInstance azurite, TimeSpan? leaseTime = null) =>
+        new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        {
+            host.UseSetting("AzureWebJobsStorage", azurite.ConnectionString);
+            host.UseSetting("Ledger:TablePrefix", RosterStorage.LedgerPrefix);
+            host.UseSetting("AzureFunctionsJobHost:extensions:blobs:pollingInterval", "00:00:00.250");
+            host.UseSetting("AzureFunctionsJobHost:extensions:blobs:leaseTime", (leaseTime ?? TimeSpan.FromMinutes(1)).ToString("c"));
+            host.UseSetting("Keys:staff", StaffKey);
+            foreach (var school in new[] { "SCH001", "SCH002", "SCH003", "SCH004", "SCH005", "SCH006", "SCH007", "UNI001" })
+            {
+                host.UseSetting($"Keys:school:{school}", SchoolKey(school));
+            }
+        });
+
+    /// <summary>Uploads straight to storage (as Azure Storage Explorer does), assessed on a day of the collection period.</summary>
+    public static async Task UploadBlobAsync(AzuriteInstance azurite, string container, string blobName, byte[] content, string assessOn = "2022-10-10")
+    {
+        var blobs = new BlobContainerClient(azurite.ConnectionString, container);
+        await blobs.CreateIfNotExistsAsync();
+        await blobs.GetBlobClient(blobName).UploadAsync(new BinaryData(content), new BlobUploadOptions
+        {
+            Metadata = new Dictionary<string, string> { [RosterBlobs.AssessOnMetadata] = assessOn },
+        });
+    }
+
+    /// <summary>Waits for the result of the current version of a roster to be completed or failed, reading it from storage.</summary>
+    public static async Task<RosterResult> WaitForResultAsync(AzuriteInstance azurite, string container, string blobName, TimeSpan? timeout = null, Func<RosterResult, bool>? until = null)
+    {
+        var results = new RosterResultStore(azurite.CreateBlobServiceClient());
+        var blob = new BlobContainerClient(azurite.ConnectionString, container).GetBlobClient(blobName);
+        var etag = RosterBlobs.ETagText((await blob.GetPropertiesAsync()).Value.ETag);
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
+        until ??= r => r.Status != RosterStatus.Processing;
+        while (true)
+        {
+            var result = await results.ReadAsync(container, blobName, CancellationToken.None);
+            if (result is not null && result.ETag == etag && until(result))
+            {
+                return result;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"No result for {container}/{blobName} in time (last: {result?.Status}, {result?.Counts.Total} rows).");
+            await Task.Delay(100);
+        }
+    }
+
+    public static async Task<RosterResult> PollStatusAsync(HttpClient client, string statusUri)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (true)
+        {
+            var result = await client.GetFromJsonAsync<RosterResult>(new Uri(statusUri), RosterResult.Json);
+            if (result!.Status != RosterStatus.Processing)
+            {
+                return result;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Roster at {statusUri} still processing.");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The ledger's enrolment rows of a source under a policy, as stored.</summary>
+    public static async Task<List<TableEntity>> EnrolmentsAsync(AzuriteInstance azurite, string policy, string source)
+    {
+        var table = azurite.CreateTableServiceClient().GetTableClient(RosterStorage.LedgerPrefix + "enrolments");
+        var rows = new List<TableEntity>();
+        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Policy eq {policy} and Source eq {source}")))
+        {
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    public static HttpClient Client(WebApplicationFactory<Program> host, string key)
+    {
+        var client = host.CreateClient();
+        client.DefaultRequestHeaders.Add("x-functions-key", key);
+        return client;
+    }
+
+    public static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement.Clone();
+}

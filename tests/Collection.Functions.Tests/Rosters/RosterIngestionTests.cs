@@ -1,0 +1,190 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using Collection.Functions.Rosters;
+using static Collection.Functions.Tests.Rosters.RosterHost;
+
+namespace Collection.Functions.Tests.Rosters;
+
+/// <summary>Roster ingestion end to end: a real host, real files, a dedicated Azurite.</summary>
+public sealed class RosterIngestionTests(RosterStorage storage) : IClassFixture<RosterStorage>
+{
+    private const string Policy = "luyang-2023";
+
+    [Fact]
+    public async Task Put_SampleGb18030WithSchoolKey_202ThenCompletedWithLineSixRejected()
+    {
+        await using var host = Start(storage.Azurite);
+        using var client = Client(host, SchoolKey("SCH001"));
+        var file = await File.ReadAllBytesAsync(Path.Combine(Readme.ReadmeCommands.RepositoryRoot(), "samples", "school-roster-gb18030.csv"));
+
+        var response = await client.PutAsync(new Uri("/api/rosters/school/luyang-2023/SCH001/school-roster-gb18030.csv?date=2022-10-10", UriKind.Relative), new ByteArrayContent(file));
+        var accepted = await response.Content.ReadFromJsonAsync<RosterAccepted>(RosterResult.Json);
+        var result = await PollStatusAsync(client, accepted!.StatusQueryGetUri);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(accepted.StatusQueryGetUri, response.Headers.Location!.ToString());
+        Assert.Equal(RosterStatus.Completed, result.Status);
+        Assert.Equal("gb18030", result.Encoding);
+        Assert.Equal((10, 9, 1), (result.Counts.Total, result.Counts.Accepted, result.Counts.Rejected));
+        var rejected = Assert.Single(result.Rejected);
+        Assert.Equal((6, "invalid-id-number", "340103********0290"), (rejected.Line, rejected.Code, rejected.IdNumber));
+        Assert.Equal(9 * 350m - 315m - 350m, Assert.Single(result.Schools).AmountDue);
+        Assert.Equal(9, (await EnrolmentsAsync(storage.Azurite, Policy, "roster:SCH001")).Count);
+
+        var csv = await client.GetByteArrayAsync(new Uri(accepted.RejectedCsvUri));
+        Assert.Equal([0xEF, 0xBB, 0xBF], csv[..3]);
+        var text = Encoding.UTF8.GetString(csv, 3, csv.Length - 3);
+        Assert.StartsWith("序号,姓名,性别,公民身份号码,学号,年级,班级,资助身份,行号,原因代码,原因说明\r\n5,陈静,男,", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Put_OtherSchoolsCode_403AndStaffMayUpload()
+    {
+        await using var host = Start(storage.Azurite);
+        using var school = Client(host, SchoolKey("SCH001"));
+        using var staff = Client(host, StaffKey);
+        var content = RosterFiles.Utf8(RosterFiles.ToCsv(RosterFiles.ChineseRows(0, 2, salt: 9)), bom: true);
+
+        var forbidden = await school.PutAsync(new Uri("/api/rosters/school/luyang-2023/SCH002/a.csv", UriKind.Relative), new ByteArrayContent(content));
+        var readOther = await school.GetAsync(new Uri("/api/rosters/school/luyang-2023/SCH002/a.csv", UriKind.Relative));
+        var byStaff = await staff.PutAsync(new Uri("/api/rosters/school/luyang-2023/SCH002/a.csv?date=2022-10-10", UriKind.Relative), new ByteArrayContent(content));
+        var unknownKind = await staff.PutAsync(new Uri("/api/rosters/college/luyang-2023/SCH002/a.csv", UriKind.Relative), new ByteArrayContent(content));
+        var badType = await staff.PutAsync(new Uri("/api/rosters/school/luyang-2023/SCH002/a.pdf", UriKind.Relative), new ByteArrayContent(content));
+
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        Assert.Contains("forbidden-school", await forbidden.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, readOther.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, byStaff.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknownKind.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, badType.StatusCode);
+        Assert.Equal(RosterStatus.Completed, (await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, "luyang-2023/SCH002/a.csv")).Status);
+    }
+
+    [Theory]
+    [InlineData("utf8-bom.csv", true)]
+    [InlineData("utf8-plain.csv", false)]
+    public async Task Blob_Utf8WithEnglishHeadersStraightToStorage_EveryRowEnrolled(string fileName, bool bom)
+    {
+        await using var host = Start(storage.Azurite);
+        _ = host.Server;
+        var rows = new List<string[]> { RosterFiles.EnglishHeader };
+        for (var i = 0; i < 40; i++)
+        {
+            var (name, id, gender) = RosterFiles.Pupil(i, salt: bom ? 1 : 2);
+            rows.Add([name, id.Replace("X", "x", StringComparison.Ordinal) + "  ", gender, "初一", "2班", string.Empty]);
+        }
+
+        var school = bom ? "SCH003" : "SCH004";
+        await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, $"{Policy}/{school}/{fileName}", RosterFiles.Utf8(RosterFiles.ToCsv(rows, "\n"), bom));
+        var result = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, $"{Policy}/{school}/{fileName}");
+
+        Assert.Equal(RosterStatus.Completed, result.Status);
+        Assert.Equal(bom ? "utf-8-bom" : "utf-8", result.Encoding);
+        Assert.Equal((40, 40, 0), (result.Counts.Total, result.Counts.Accepted, result.Counts.Rejected));
+        Assert.Equal(40 * 350m, Assert.Single(result.Schools).AmountDue);
+        Assert.Null(result.RejectedCsv);
+        Assert.Equal(40, (await EnrolmentsAsync(storage.Azurite, Policy, "roster:" + school)).Count);
+    }
+
+    [Fact]
+    public async Task Blob_UniversityXlsx_UniversityStudentsByPaymentMode()
+    {
+        await using var host = Start(storage.Azurite);
+        _ = host.Server;
+        var rows = new List<string[]> { new[] { "学号", "姓名", "性别", "身份证号", "缴费方式", "是否新生" } };
+        for (var i = 0; i < 12; i++)
+        {
+            var (name, id, gender) = RosterFiles.Pupil(i, salt: 3);
+            rows.Add([$"2022{i:00000}", name, gender, id, i % 3 == 0 ? "微信" : "统一代收", "是"]);
+        }
+
+        rows[5][4] = "支付宝";
+        await UploadBlobAsync(storage.Azurite, RosterBlobs.UniversityContainer, $"{Policy}/UNI001/新生名单.xlsx", RosterFiles.Xlsx(rows), "2022-09-20");
+        var result = await WaitForResultAsync(storage.Azurite, RosterBlobs.UniversityContainer, $"{Policy}/UNI001/新生名单.xlsx");
+
+        Assert.Equal(RosterStatus.Completed, result.Status);
+        Assert.Equal(("xlsx", "university"), (result.Format, result.Kind));
+        Assert.Equal((12, 11, 1), (result.Counts.Total, result.Counts.Accepted, result.Counts.Rejected));
+        Assert.Equal(("unknown-payment-mode", 6), (result.Rejected[0].Code, result.Rejected[0].Line));
+        var stored = await EnrolmentsAsync(storage.Azurite, Policy, "roster:UNI001");
+        Assert.Equal(11, stored.Count);
+        Assert.All(stored, row => Assert.Contains("\"population\":\"university-student\"", row.GetString("Request"), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Blob_CorruptWorkbookAndEmptyFile_FailedSayingWhyAndNotRetried()
+    {
+        await using var host = Start(storage.Azurite);
+        _ = host.Server;
+        await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, $"{Policy}/SCH005/broken.xlsx", [0x50, 0x4B, 0x03, 0x04, 9, 9, 9, 9, 9, 9]);
+        await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, $"{Policy}/SCH005/empty.csv", []);
+        await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, $"{Policy}/SCH005/no-id.csv", RosterFiles.Utf8("姓名,性别\n张三,男\n", bom: false));
+
+        var broken = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, $"{Policy}/SCH005/broken.xlsx");
+        var empty = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, $"{Policy}/SCH005/empty.csv");
+        var noId = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, $"{Policy}/SCH005/no-id.csv");
+        await Task.Delay(1500);
+        var again = await new RosterResultStore(storage.Azurite.CreateBlobServiceClient()).ReadAsync(RosterBlobs.SchoolContainer, $"{Policy}/SCH005/broken.xlsx", CancellationToken.None);
+
+        Assert.Equal((RosterStatus.Failed, "corrupt-file"), (broken.Status, broken.Error!.Code));
+        Assert.Equal((RosterStatus.Failed, "empty-file"), (empty.Status, empty.Error!.Code));
+        Assert.Equal((RosterStatus.Failed, "missing-columns"), (noId.Status, noId.Error!.Code));
+        Assert.Contains("公民身份号码", noId.Error.Message, StringComparison.Ordinal);
+        Assert.Equal(broken.StartedAt, again!.StartedAt);
+    }
+
+    [Fact]
+    public async Task Reupload_CorrectedFileBySameSchool_UpdatesOwnRowsListsVanishedNoDuplicates()
+    {
+        await using var host = Start(storage.Azurite);
+        _ = host.Server;
+        const string name = $"{Policy}/SCH006/roster.csv";
+        var first = RosterFiles.ChineseRows(0, 10, salt: 4);
+        first[3][6] = "特困人员、孤儿、贫困生";
+        await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, name, RosterFiles.Gb18030(RosterFiles.ToCsv(first)));
+        var v1 = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, name);
+
+        var second = RosterFiles.ChineseRows(0, 12, salt: 4);
+        second.RemoveAt(9);
+        second.RemoveAt(8);
+        second[3][6] = "特困人员";
+        second[2][6] = "低保对象";
+        await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, name, RosterFiles.Gb18030(RosterFiles.ToCsv(second)));
+        var v2 = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, name);
+
+        Assert.Equal((10, 9, 1), (v1.Counts.Total, v1.Counts.Accepted, v1.Counts.Rejected));
+        Assert.Equal("unknown-identity", v1.Rejected[0].Code);
+        Assert.Equal((10, 10, 0), (v2.Counts.Total, v2.Counts.Accepted, v2.Counts.Rejected));
+        Assert.Equal((7, 3), (v2.Counts.Updated, v2.Counts.Enrolled));
+        Assert.Empty(v2.Counts.ByReason);
+        Assert.Equal(["学生7", "学生8"], v2.Vanished.Select(v => v.Name).Order());
+        var stored = await EnrolmentsAsync(storage.Azurite, Policy, "roster:SCH006");
+        Assert.Equal(12, stored.Count);
+        var (_, thirdId, _) = RosterFiles.Pupil(1, salt: 4);
+        Assert.Equal("35.00", stored.Single(r => r.GetString("IdNumber") == thirdId).GetString("Payable"));
+    }
+
+    [Fact]
+    public async Task Blob_SamePeopleFromAnotherSchool_AlreadyEnrolledNamingTheFirstSchool()
+    {
+        await using var host = Start(storage.Azurite);
+        _ = host.Server;
+        await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, $"{Policy}/SCH007/first.csv", RosterFiles.Utf8(RosterFiles.ToCsv(RosterFiles.ChineseRows(0, 5, salt: 5)), bom: true));
+        await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, $"{Policy}/SCH007/first.csv");
+        var rows = RosterFiles.ChineseRows(3, 4, salt: 5);
+        await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, $"{Policy}/SCH008/transfer.csv", RosterFiles.Utf8(RosterFiles.ToCsv(rows), bom: true));
+
+        var result = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, $"{Policy}/SCH008/transfer.csv");
+
+        Assert.Equal((4, 2, 2), (result.Counts.Total, result.Counts.Accepted, result.Counts.Rejected));
+        Assert.All(result.Rejected, r =>
+        {
+            Assert.Equal("already-enrolled", r.Code);
+            Assert.Contains("学校 SCH007 的名册", r.Message, StringComparison.Ordinal);
+            Assert.Contains("2022-10-10", r.Message, StringComparison.Ordinal);
+        });
+        Assert.Equal([2, 3], result.Rejected.Select(r => r.Line));
+    }
+}
