@@ -15,7 +15,8 @@ public sealed class ReadmeTests
         var commands = ReadmeCommands.Commands(await File.ReadAllTextAsync(Path.Combine(root, "README.md")), "curl");
         Assert.NotEmpty(commands);
 
-        var azurite = await AzuriteInstance.SharedAsync();
+        // A dedicated Azurite with every listener on: the README's uploads are processed as on a real host.
+        await using var azurite = await AzuriteInstance.StartAsync();
         var port = ReadmeCommands.FreePort();
         await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
         {
@@ -25,6 +26,11 @@ public sealed class ReadmeTests
             }
 
             host.UseSetting("AzureWebJobsStorage", azurite.ConnectionString);
+            foreach (var function in TestHostDefaults.ListenedFunctions)
+            {
+                host.UseSetting($"AzureWebJobs.{function}.Disabled", "false");
+            }
+
             host.UseSetting("urls", $"http://127.0.0.1:{port}");
         });
         factory.UseKestrel();

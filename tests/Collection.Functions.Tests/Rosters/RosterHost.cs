@@ -33,6 +33,11 @@ internal static class RosterHost
         new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
         {
             host.UseSetting("AzureWebJobsStorage", azurite.ConnectionString);
+            foreach (var function in TestHostDefaults.ListenedFunctions)
+            {
+                host.UseSetting($"AzureWebJobs.{function}.Disabled", "false");
+            }
+
             host.UseSetting("Ledger:TablePrefix", RosterStorage.LedgerPrefix);
             host.UseSetting("AzureFunctionsJobHost:extensions:blobs:pollingInterval", "00:00:00.250");
             host.UseSetting("AzureFunctionsJobHost:extensions:blobs:leaseTime", (leaseTime ?? TimeSpan.FromMinutes(1)).ToString("c"));
