@@ -29,6 +29,8 @@ public sealed class RefundLimitException(string message) : Exception(message);
 public sealed class RefundClaims
 {
     private const string OpenCase = "OpenCaseId";
+    private const string OpenedAt = "OpenedAt";
+    private static readonly TimeSpan StartGrace = TimeSpan.FromMinutes(2);
     private const string Refunded = "Refunded";
     private readonly TableClient _table;
     private readonly TimeProvider _time;
@@ -46,7 +48,7 @@ public sealed class RefundClaims
     /// Makes <paramref name="caseId"/> the person's open case. Answers the id of another case still open
     /// (<paramref name="isStillOpen"/> decides, so a finished or never-started case does not block), or null when taken.
     /// </summary>
-    public async Task<string?> TryOpenAsync(string policy, string idNumber, string caseId, Func<string, CancellationToken, Task<bool>> isStillOpen, CancellationToken cancellationToken)
+    public async Task<string?> TryOpenAsync(string policy, string idNumber, string caseId, Func<string, CancellationToken, Task<bool?>> isStillOpen, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(isStillOpen);
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
@@ -54,7 +56,8 @@ public sealed class RefundClaims
         {
             var claim = await ReadClaimAsync(policy, idNumber, cancellationToken).ConfigureAwait(false);
             var open = claim?.GetString(OpenCase);
-            if (!string.IsNullOrEmpty(open) && open != caseId && await isStillOpen(open, cancellationToken).ConfigureAwait(false))
+            if (!string.IsNullOrEmpty(open) && open != caseId
+                && (await isStillOpen(open, cancellationToken).ConfigureAwait(false) ?? IsStarting(claim!)))
             {
                 return open;
             }
@@ -63,11 +66,12 @@ public sealed class RefundClaims
             {
                 if (claim is null)
                 {
-                    await _table.AddEntityAsync(new TableEntity(policy, idNumber) { [OpenCase] = caseId, [Refunded] = "0" }, cancellationToken).ConfigureAwait(false);
+                    await _table.AddEntityAsync(new TableEntity(policy, idNumber) { [OpenCase] = caseId, [OpenedAt] = _time.GetUtcNow(), [Refunded] = "0" }, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
                     claim[OpenCase] = caseId;
+                    claim[OpenedAt] = _time.GetUtcNow();
                     await _table.UpdateEntityAsync(claim, claim.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
                 }
 
@@ -79,6 +83,13 @@ public sealed class RefundClaims
             }
         }
     }
+
+    /// <summary>
+    /// A case whose workflow does not exist yet is still being opened (claim taken, start not yet sent):
+    /// it blocks others for <see cref="StartGrace"/>, after which a start that never happened frees the person.
+    /// </summary>
+    private bool IsStarting(TableEntity claim) =>
+        claim.GetDateTimeOffset(OpenedAt) is not { } openedAt || _time.GetUtcNow() - openedAt < StartGrace;
 
     /// <summary>The total already refunded to the person under the policy.</summary>
     public async Task<decimal> RefundedAsync(string policy, string idNumber, CancellationToken cancellationToken)

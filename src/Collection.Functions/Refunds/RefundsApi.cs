@@ -325,10 +325,11 @@ public sealed class RefundsApi : IHttpFunction
         return status?.Name == RefundCaseWorkflow.Name ? status : null;
     }
 
-    private static async Task<bool> IsRunningAsync(IWorkflowClient workflows, string id, CancellationToken cancellationToken)
+    /// <summary>Whether a case's workflow still runs; null when it does not exist (yet).</summary>
+    private static async Task<bool?> IsRunningAsync(IWorkflowClient workflows, string id, CancellationToken cancellationToken)
     {
         var status = await workflows.GetStatusAsync(id, showHistory: false, cancellationToken).ConfigureAwait(false);
-        return status is { RuntimeStatus: WorkflowRuntimeStatus.Pending or WorkflowRuntimeStatus.Running };
+        return status is null ? null : status.RuntimeStatus is WorkflowRuntimeStatus.Pending or WorkflowRuntimeStatus.Running;
     }
 
     private static RefundCaseView? View(WorkflowStatus status) =>

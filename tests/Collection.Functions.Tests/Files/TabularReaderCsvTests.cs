@@ -4,6 +4,7 @@ using Xunit.Abstractions;
 
 namespace Collection.Functions.Tests.Files;
 
+[Collection(MemoryMeasuredCollection.Name)]
 public class TabularReaderCsvTests(ITestOutputHelper output)
 {
     private const string Roster = "姓名,身份证号,性别\r\n张三,110101201501010018,男\r\n李四,11010120150202002X,女\r\n";

@@ -24,9 +24,9 @@ public sealed class RefundBookTests : IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private static Task<bool> Open(string id, CancellationToken ct) => Task.FromResult(true);
+    private static Task<bool?> Open(string id, CancellationToken ct) => Task.FromResult<bool?>(true);
 
-    private static Task<bool> Finished(string id, CancellationToken ct) => Task.FromResult(false);
+    private static Task<bool?> Finished(string id, CancellationToken ct) => Task.FromResult<bool?>(false);
 
     private static WorkflowActivityContext Context(string caseId, string activity) => new(caseId, RefundCaseWorkflow.Name, activity, 1);
 
