@@ -7,6 +7,7 @@ namespace Collection.Functions.Tests.Readme;
 /// ./run.sh as a newcomer runs it: builds, starts the host, prints where things are, and stops cleanly
 /// on Ctrl-C. Storage points at the test's Azurite so it never touches a developer's on 10000-10002.
 /// </summary>
+[Collection(DebugBuildCollection.Name)]
 public sealed class RunScriptTests
 {
     [Fact]

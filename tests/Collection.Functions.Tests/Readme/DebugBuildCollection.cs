@@ -1,0 +1,8 @@
+namespace Collection.Functions.Tests.Readme;
+
+/// <summary>Tests that run README commands which build the app in Debug: one at a time, or their builds collide.</summary>
+[CollectionDefinition(Name)]
+public sealed class DebugBuildCollection
+{
+    public const string Name = "Debug build of the app";
+}
