@@ -475,7 +475,7 @@ public sealed class EnrolmentLedger
                     continue;
                 }
 
-                // Claimed by an earlier row of this chunk: the same payment shares the claim, another conflicts.
+                // Known from here on: a later row of this chunk with the same id shares this claim or conflicts with it.
                 existing[claim.RowKey] = claim;
                 claims[i] = claim;
                 fresh.Add((i, claim));

@@ -44,19 +44,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
     {
         ArgumentNullException.ThrowIfNull(upload);
         ArgumentNullException.ThrowIfNull(open);
-        var result = new RosterResult
-        {
-            Container = upload.Container,
-            BlobName = upload.BlobName,
-            ETag = RosterBlobs.ETagText(upload.ETag),
-            Policy = upload.Policy,
-            School = upload.School,
-            FileName = upload.FileName,
-            Kind = RosterBlobs.KindName(upload.Kind),
-            Status = RosterStatus.Processing,
-            StartedAt = time.GetUtcNow(),
-            UpdatedAt = time.GetUtcNow(),
-        };
+        var result = NewResult(upload);
         var today = AssessmentsApi.TodayInChina(time);
         var assessOn = upload.AssessOn ?? today;
         result.AssessedOn = assessOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
@@ -116,19 +104,22 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
     public async Task<RosterResult> FailAsync(RosterUpload upload, string code, string message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(upload);
-        var result = new RosterResult
-        {
-            Container = upload.Container,
-            BlobName = upload.BlobName,
-            ETag = RosterBlobs.ETagText(upload.ETag),
-            Policy = upload.Policy,
-            School = upload.School,
-            FileName = upload.FileName,
-            Kind = RosterBlobs.KindName(upload.Kind),
-            StartedAt = time.GetUtcNow(),
-        };
-        return await FailAsync(result, code, message, cancellationToken).ConfigureAwait(false);
+        return await FailAsync(NewResult(upload), code, message, cancellationToken).ConfigureAwait(false);
     }
+
+    private RosterResult NewResult(RosterUpload upload) => new()
+    {
+        Container = upload.Container,
+        BlobName = upload.BlobName,
+        ETag = RosterBlobs.ETagText(upload.ETag),
+        Policy = upload.Policy,
+        School = upload.School,
+        FileName = upload.FileName,
+        Kind = RosterBlobs.KindName(upload.Kind),
+        Status = RosterStatus.Processing,
+        StartedAt = time.GetUtcNow(),
+        UpdatedAt = time.GetUtcNow(),
+    };
 
     private async Task<RosterResult> FailAsync(RosterResult result, string code, string message, CancellationToken cancellationToken, int? line = null)
     {
