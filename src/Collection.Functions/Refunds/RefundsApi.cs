@@ -332,8 +332,19 @@ public sealed class RefundsApi : IHttpFunction
         return status is null ? null : status.RuntimeStatus is WorkflowRuntimeStatus.Pending or WorkflowRuntimeStatus.Running;
     }
 
-    private static RefundCaseView? View(WorkflowStatus status) =>
-        status.CustomStatus is { } custom && !WorkflowJson.IsNull(custom) ? custom.Deserialize<RefundCaseView>(WorkflowJson.Options) : null;
+    /// <summary>The case's view: the workflow's custom status, or — before the workflow has first run
+    /// (still Pending) — the case as opened, built from its input, so a case is visible as soon as it is accepted.</summary>
+    private static RefundCaseView? View(WorkflowStatus status)
+    {
+        if (status.CustomStatus is { } custom && !WorkflowJson.IsNull(custom))
+        {
+            return custom.Deserialize<RefundCaseView>(WorkflowJson.Options);
+        }
+
+        return !WorkflowJson.IsNull(status.Input) && status.Input.Deserialize<RefundCaseInput>(WorkflowJson.Options) is { } input
+            ? RefundCaseView.From(RefundProcess.Open(input.CaseId, input.Application, status.CreatedTime, input.OpenedBy))
+            : null;
+    }
 
     private static IResult WithExtension(IResult result, string name, object value)
     {

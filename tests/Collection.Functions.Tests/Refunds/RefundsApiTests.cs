@@ -34,6 +34,34 @@ public sealed class RefundsApiTests : IAsyncLifetime
         _host.WaitForAsync(id, b => b.GetProperty("runtimeStatus").GetString() is "Completed" or "Failed");
 
     [Fact]
+    public async Task Get_CaseWhoseWorkflowHasNotRunYet_ShowsItAsOpenedAndChecking()
+    {
+        // No workflow worker on this host: the accepted case stays Pending, as it is for the moment
+        // between the 202 and the worker's first turn on a busy host.
+        var ledger = new MemoryRefundLedger();
+        await using var host = await RefundTestHost.StartAsync(s =>
+        {
+            s.AddSingleton<IRefundLedger>(ledger);
+            var worker = s.Single(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService) && d.ImplementationType?.Name == "WorkflowWorker");
+            s.Remove(worker);
+        });
+        var person = NewId();
+        ledger.Enrol(Bagongshan, person, 320, Payment("T1", 320), Payment("T2", 320));
+
+        var id = await host.OpenAsync(new { policy = Bagongshan, idNumber = person, reason = "duplicate-payment", note = "paid twice" });
+        var (status, body) = await host.GetAsync($"/api/refunds/{id}");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("Pending", body.GetProperty("runtimeStatus").GetString());
+        Assert.Equal(("checking", "duplicate-payment", id), (Stage(body), Case(body).GetProperty("reason").GetString(), Case(body).GetProperty("id").GetString()));
+        Assert.Equal("opened", Case(body).GetProperty("history")[0].GetProperty("event").GetString());
+        Assert.DoesNotContain(person, body.GetRawText(), StringComparison.Ordinal);
+        var (listed, list) = await host.GetAsync($"/api/refunds?policy={Bagongshan}&stage=checking");
+        Assert.Equal(HttpStatusCode.OK, listed);
+        Assert.Contains(id, list.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Example1_DuplicateOnlinePayment_ApproveRefunds320AndEnrolmentStays()
     {
         var person = NewId();
