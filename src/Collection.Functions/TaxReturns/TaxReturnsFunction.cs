@@ -28,7 +28,7 @@ public sealed partial class TaxReturnsFunction(EnrolmentLedger ledger, BlobServi
     public async Task RunAsync(BlobTrigger blob, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
-        var report = new TaxReturnReport(blob.Name);
+        var report = new TaxReturnReport(blob.Name) { ETag = blob.ETag.ToString() };
         var stopwatch = Stopwatch.StartNew();
         var scratch = Path.Combine(Path.GetTempPath(), "tax-returns-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(scratch);
@@ -242,6 +242,9 @@ public sealed class TaxReturnReport(string file)
 {
     public string File { get; } = file;
 
+    /// <summary>The version (blob ETag) this result is about: a re-dropped file gets a result of its own.</summary>
+    public string? ETag { get; init; }
+
     public string? Policy { get; set; }
 
     /// <summary>A file-level error code (<c>unknown-policy</c>, <c>duplicate-columns</c>, <c>empty-file</c>, …), if any.</summary>
@@ -314,6 +317,7 @@ internal sealed class RejectionLog(string folder) : IAsyncDisposable
         {
             writer.WriteStartObject();
             writer.WriteString("file", report.File);
+            writer.WriteString("etag", report.ETag);
             writer.WriteString("policy", report.Policy);
             writer.WriteString("status", report.Error is null ? "completed" : "failed");
             writer.WriteString("error", report.Error);
