@@ -246,4 +246,34 @@ public sealed class SubsidyListsTests : IAsyncLifetime
         var spell = Assert.Single(body.GetProperty("identities").EnumerateArray());
         Assert.Equal(("extreme-poverty", "2021-11-01"), (spell.GetProperty("identity").GetString(), spell.GetProperty("from").GetString()));
     }
+
+    [Fact]
+    public async Task ReadmeSamples_DroppedInOrder_DoWhatTheReadmeSays()
+    {
+        // The names the README gives; the host's own tables (a fresh prefix) keep runs of this test apart.
+        var august = await DropAsync(_host, "luyang-2023/civil-affairs/20220831-资助对象名单.csv", await SampleAsync("subsidy-list-20220831-gb18030.csv"));
+        var december = await DropAsync(_host, "luyang-2023/civil-affairs/20221231-动态调整.csv", await SampleAsync("subsidy-list-20221231-utf8.csv"));
+
+        Assert.Equal((8, 7, 1), (Count(august, "total"), Count(august, "opened"), Count(august, "rejected")));
+        Assert.Equal((8, "invalid-id-number"), (august.GetProperty("rejected")[0].GetProperty("line").GetInt32(), august.GetProperty("rejected")[0].GetProperty("code").GetString()));
+        Assert.Equal((1, 1, 1, 1), (Count(december, "ended"), Count(december, "updated"), Count(december, "opened"), Count(december, "rejected")));
+        Assert.Equal("not-in-list", december.GetProperty("rejected")[0].GetProperty("code").GetString());
+        var (_, body) = await _host.GetAsync("/api/people/340103196412172467/identities");
+        var spell = Assert.Single(body.GetProperty("identities").EnumerateArray());
+        Assert.Equal(("刘淑珍", "2022-08-31", "2022-12-30"), (spell.GetProperty("name").GetString(), spell.GetProperty("from").GetString(), spell.GetProperty("to").GetString()));
+    }
+
+    private static async Task<byte[]> SampleAsync(string name)
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var path = Path.Combine(directory.FullName, "samples", name);
+            if (File.Exists(path))
+            {
+                return await File.ReadAllBytesAsync(path);
+            }
+        }
+
+        throw new FileNotFoundException($"samples/{name} not found above {AppContext.BaseDirectory}");
+    }
 }
