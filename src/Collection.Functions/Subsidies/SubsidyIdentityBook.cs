@@ -43,11 +43,14 @@ public sealed class SubsidyIdentityBook
 {
     private const int MaxAttempts = 20;
     private const int TransactionLimit = 100;
-    private const int ParallelReads = 16;
+    private const int ParallelPartitions = 16;
 
     private readonly TableClient _table;
     private readonly PolicyCatalog _catalog;
     private readonly Lock _gate = new();
+
+    // Point reads in flight across all batches: enough to keep storage busy, few enough not to queue sockets.
+    private readonly SemaphoreSlim _reads = new(64);
     private Task? _created;
 
     public SubsidyIdentityBook(TableServiceClient tables, SubsidyTables names, PolicyCatalog catalog)
@@ -161,7 +164,7 @@ public sealed class SubsidyIdentityBook
         var partitions = rows.Select((row, index) => (Row: row, Index: index))
             .GroupBy(x => SubsidyKeys.Partition(x.Row.Policy, x.Row.Id), StringComparer.Ordinal)
             .ToList();
-        await Parallel.ForEachAsync(partitions, new ParallelOptions { MaxDegreeOfParallelism = ParallelReads, CancellationToken = ct }, async (partition, token) =>
+        await Parallel.ForEachAsync(partitions, new ParallelOptions { MaxDegreeOfParallelism = ParallelPartitions, CancellationToken = ct }, async (partition, token) =>
         {
             foreach (var batch in partition.Chunk(TransactionLimit))
             {
@@ -177,16 +180,11 @@ public sealed class SubsidyIdentityBook
         {
             var actions = new List<TableTransactionAction>(batch.Length);
             var pending = new List<(int Index, ListEntryOutcome Outcome)>(batch.Length);
-            var touched = new Dictionary<string, (IdentityEntity Entity, bool Exists)>(StringComparer.Ordinal);
+            var touched = await ReadAsync(partition, batch, ct).ConfigureAwait(false);
             foreach (var (row, index) in batch)
             {
                 var key = SubsidyKeys.Row(row.Id, row.Identity, row.Department);
-                if (!touched.TryGetValue(key, out var current))
-                {
-                    var stored = await _table.GetEntityIfExistsAsync<IdentityEntity>(partition, key, cancellationToken: ct).ConfigureAwait(false);
-                    current = stored.HasValue ? (stored.Value!, true) : (NewEntity(partition, key, row), false);
-                }
-
+                var current = touched[key];
                 var update = IdentitySpells.Apply(IdentityRowJson.ReadEntries(current.Entity.Entries), row.Entry);
                 pending.Add((index, update.Outcome));
                 if (update.Store)
@@ -195,14 +193,11 @@ public sealed class SubsidyIdentityBook
                     current.Entity.Spells = IdentityRowJson.Spells(update.Spells);
                     current.Entity.Name = update.Spells.Count > 0 ? update.Spells[^1].Name : row.Entry.Name;
                     current.Entity.OpenFrom = update.Spells.FirstOrDefault(s => s.To is null) is { } open ? open.From.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : null;
-                    touched[key] = current;
-                }
-                else
-                {
-                    touched.TryAdd(key, current);
                 }
             }
 
+            // Rows that changed nothing have the entity unchanged: writing it again (ETag-checked) costs little
+            // and proves that what was read is still current, so each outcome is true at commit.
             foreach (var (_, (entity, exists)) in touched)
             {
                 if (entity.Entries != "[]")
@@ -213,8 +208,6 @@ public sealed class SubsidyIdentityBook
                 }
             }
 
-            // Rows that changed nothing have the entity unchanged: writing it again (ETag-checked) costs little
-            // and proves that what was read is still current, so each outcome is true at commit.
             try
             {
                 if (actions.Count > 0)
@@ -234,6 +227,26 @@ public sealed class SubsidyIdentityBook
                 // Another list changed one of these people since the read: read again and re-apply.
             }
         }
+    }
+
+    /// <summary>The current row of every person and identity in the batch (a new, unsaved one where there is none), read together.</summary>
+    private async Task<Dictionary<string, (IdentityEntity Entity, bool Exists)>> ReadAsync(string partition, (SubsidyListRow Row, int Index)[] batch, CancellationToken ct)
+    {
+        var keys = batch.Select(b => (Key: SubsidyKeys.Row(b.Row.Id, b.Row.Identity, b.Row.Department), b.Row)).DistinctBy(k => k.Key, StringComparer.Ordinal).ToList();
+        var read = await Task.WhenAll(keys.Select(async k =>
+        {
+            await _reads.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                var stored = await _table.GetEntityIfExistsAsync<IdentityEntity>(partition, k.Key, cancellationToken: ct).ConfigureAwait(false);
+                return (k.Key, Current: stored.HasValue ? (stored.Value!, true) : (NewEntity(partition, k.Key, k.Row), false));
+            }
+            finally
+            {
+                _reads.Release();
+            }
+        })).ConfigureAwait(false);
+        return read.ToDictionary(r => r.Key, r => r.Current, StringComparer.Ordinal);
     }
 
     private static IdentityEntity NewEntity(string partition, string key, SubsidyListRow row) => new()
