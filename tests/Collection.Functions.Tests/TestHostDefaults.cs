@@ -10,7 +10,7 @@ namespace Collection.Functions.Tests;
 /// </summary>
 internal static class TestHostDefaults
 {
-    public static readonly string[] ListenedFunctions = ["TaxReturns", "SchoolRosters", "UniversityRosters"];
+    public static readonly string[] ListenedFunctions = ["TaxReturns", "SchoolRosters", "UniversityRosters", "SubsidyLists"];
 
     [ModuleInitializer]
     internal static void DisableAppListeners()
