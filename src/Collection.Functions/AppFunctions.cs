@@ -5,6 +5,7 @@ using Collection.Functions.Refunds;
 using Collection.Functions.Reports;
 using Collection.Functions.Rosters;
 using Collection.Functions.TaxReturns;
+using Collection.Functions.Timers;
 using Collection.Runtime.Functions;
 using Collection.Runtime.Workflows;
 
@@ -28,6 +29,7 @@ public static class AppFunctions
         functions.Blob<SchoolRosterFunction>("SchoolRosters", RosterBlobs.SchoolContainer + "/{policy}/{school}/{name}");
         functions.Blob<UniversityRosterFunction>("UniversityRosters", RosterBlobs.UniversityContainer + "/{policy}/{school}/{name}");
         functions.Blob<TaxReturnsFunction>("TaxReturns", TaxReturnsFunction.Container + "/{name}");
+        functions.Timer<ActivateCoverageFunction>(ActivateCoverageFunction.Name, ActivateCoverageFunction.Schedule);
         functions.Http<RefundsApi>("Refunds", "/refunds");
         functions.Workflow<RefundCaseWorkflow>(RefundCaseWorkflow.Name)
             .Activity<CheckRefund>(RefundCaseWorkflow.CheckActivity)
