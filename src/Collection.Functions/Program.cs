@@ -3,6 +3,7 @@ using Collection.Functions.Assessments;
 using Collection.Functions.Ledger;
 using Collection.Functions.Refunds;
 using Collection.Functions.Rosters;
+using Collection.Functions.Subsidies;
 using Collection.Runtime.Hosting;
 
 // Offline roster check (no storage, no host): see RosterCheckCommand.
@@ -18,6 +19,7 @@ builder.Services.AddAssessments();
 builder.Services.AddLedger();
 builder.Services.AddRefunds();
 builder.Services.AddRosters();
+builder.Services.AddSubsidies();
 
 var app = builder.Build();
 app.MapFunctionsHost();

@@ -189,6 +189,15 @@ public static class Glossary
         Entry(UniversityPaymentMode.Unified, "unified", "统一代收代缴", "统一代收", "高校统一代收"),
         Entry(UniversityPaymentMode.WeChat, "wechat", "微信缴费", "微信", "微信参保缴费"));
 
+    // Not in glossary.md: codes chosen for issue 8's blob path {policy}/{department}/…; labels as the notices write them.
+    public static readonly CodeBook<Department> Departments = new(
+        "department",
+        Entry(Department.CivilAffairs, "civil-affairs", "民政", "民政局", "民政部门", "旗民政局", "区民政局"),
+        Entry(Department.DisabledFederation, "disabled-federation", "残联", "残疾人联合会", "旗残联", "市残联"),
+        Entry(Department.RuralRevitalisation, "rural-revitalisation", "乡村振兴", "乡村振兴局", "乡村振兴部门", "区乡村振兴局", "乡村振兴统筹发展中心", "rural-revitalization"),
+        Entry(Department.EthnicAffairs, "ethnic-affairs", "民委", "民族事务委员会", "旗民族事务委员会", "民宗局"),
+        Entry(Department.Health, "health", "卫健", "卫生健康部门", "卫健委", "卫生健康委员会"));
+
     private static CodeEntry<T> Entry<T>(T value, string code, string label, params string[] aliases)
         where T : struct, Enum => new(value, code, label, aliases);
 }

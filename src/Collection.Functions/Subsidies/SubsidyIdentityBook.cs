@@ -1,0 +1,301 @@
+using System.Runtime.CompilerServices;
+using Azure;
+using Azure.Data.Tables;
+using Collection.Domain;
+using Collection.Domain.Assessments;
+using Collection.Domain.Codes;
+using Collection.Domain.Policies;
+using Collection.Domain.Subsidies;
+
+namespace Collection.Functions.Subsidies;
+
+/// <summary>
+/// A stretch of days a person holds a subsidy identity under a policy, as a department's lists say.
+/// <paramref name="To"/> is null while the spell is open. <paramref name="Department"/> is the glossary code
+/// (civil-affairs, …), <paramref name="AllowanceCategory"/> the 低保类别 code (rural-1, …) or null,
+/// <paramref name="Town"/> the 乡镇街道 ("" when no list gave one), <paramref name="Source"/> the list that opened it.
+/// </summary>
+public sealed record IdentitySpell(string Policy, ResidentId Id, string Name, SubsidyIdentity Identity,
+    DateOnly From, DateOnly? To, string Department, string Town, string? AllowanceCategory, string Source)
+{
+    public bool Covers(DateOnly day) => From <= day && (To is null || day <= To);
+
+    public AllowanceClass? AllowanceClass =>
+        AllowanceCategory is null ? null : Glossary.AllowanceClasses.Parse(AllowanceCategory);
+}
+
+/// <summary>One list row that changed a person's identities (the history): 新增 (add) or 减少 (remove) on a list's date.</summary>
+public sealed record IdentityChange(string Policy, ResidentId Id, SubsidyIdentity Identity, string Department,
+    DateOnly Date, ListChange Change, string Name, string? Town, string? AllowanceCategory, string Source);
+
+/// <summary>Everything the book knows about one person: spells ordered by From, changes ordered by date.</summary>
+public sealed record PersonIdentities(IReadOnlyList<IdentitySpell> Spells, IReadOnlyList<IdentityChange> Changes);
+
+/// <summary>A list row to apply: the person, the identity, the department that sent it, and what the list says.</summary>
+public sealed record SubsidyListRow(string Policy, ResidentId Id, SubsidyIdentity Identity, Department Department, ListEntry Entry);
+
+/// <summary>
+/// The person identity book (资助身份台账) on Azure Tables: who holds which subsidy identity under a policy,
+/// from when to when, and the list rows that said so. Subsidy lists write it; the timers, the enrolment
+/// view and <c>GET /api/people/{idNumber}/identities</c> read it. Layout: see SubsidyRecords.cs.
+/// </summary>
+public sealed class SubsidyIdentityBook
+{
+    private const int MaxAttempts = 20;
+    private const int TransactionLimit = 100;
+    private const int ParallelReads = 16;
+
+    private readonly TableClient _table;
+    private readonly PolicyCatalog _catalog;
+    private readonly Lock _gate = new();
+    private Task? _created;
+
+    public SubsidyIdentityBook(TableServiceClient tables, SubsidyTables names, PolicyCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        ArgumentNullException.ThrowIfNull(names);
+        _table = tables.GetTableClient(names.Identities);
+        _catalog = catalog;
+    }
+
+    public PolicyCatalog Policies => _catalog;
+
+    /// <summary>All spells (current and ended) of one person under every policy, ordered by From.</summary>
+    public async Task<IReadOnlyList<IdentitySpell>> ForPersonAsync(ResidentId id, CancellationToken ct = default) =>
+        (await PersonAsync(id, ct).ConfigureAwait(false)).Spells;
+
+    /// <summary>A person's spells (ordered by From) and the list rows that made them (ordered by date), under every policy.</summary>
+    public async Task<PersonIdentities> PersonAsync(ResidentId id, CancellationToken ct = default)
+    {
+        await EnsureTableAsync(ct).ConfigureAwait(false);
+        var perPolicy = await Task.WhenAll(_catalog.Policies.Select(p => RowsAsync(p.Code, id, ct))).ConfigureAwait(false);
+        var rows = perPolicy.SelectMany(r => r).ToList();
+        var spells = rows.SelectMany(Spells)
+            .OrderBy(s => s.From).ThenBy(s => s.Policy, StringComparer.Ordinal).ThenBy(s => s.Identity).ThenBy(s => s.Department, StringComparer.Ordinal)
+            .ToList();
+        var changes = rows.SelectMany(Changes)
+            .OrderBy(c => c.Date).ThenBy(c => c.Policy, StringComparer.Ordinal).ThenBy(c => c.Identity).ThenBy(c => c.Department, StringComparer.Ordinal)
+            .ToList();
+        return new PersonIdentities(spells, changes);
+    }
+
+    /// <summary>
+    /// The identity in force for a person under a policy on a day, or null. With several (就高不重复), the one
+    /// that gives the largest subsidy under the policy on that day; ties go to the earliest spell.
+    /// </summary>
+    public async Task<IdentitySpell?> InForceAsync(string policy, ResidentId id, DateOnly on, CancellationToken ct = default) =>
+        (await AllInForceAsync(policy, id, on, ct).ConfigureAwait(false)) is [var best, ..] ? best : null;
+
+    /// <summary>Every spell in force for a person under a policy on a day, largest subsidy first.</summary>
+    public async Task<IReadOnlyList<IdentitySpell>> AllInForceAsync(string policy, ResidentId id, DateOnly on, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        if (!_catalog.TryGet(policy, out var known))
+        {
+            return [];
+        }
+
+        await EnsureTableAsync(ct).ConfigureAwait(false);
+        var rows = await RowsAsync(known.Code, id, ct).ConfigureAwait(false);
+        return [.. rows.SelectMany(Spells).Where(s => s.Covers(on))
+            .Select(s => (Spell: s, Subsidy: Subsidy(known, s, on)))
+            .OrderByDescending(x => x.Subsidy).ThenBy(x => x.Spell.From).ThenBy(x => x.Spell.Identity).ThenBy(x => x.Spell.Department, StringComparer.Ordinal)
+            .Select(x => x.Spell)];
+    }
+
+    /// <summary>
+    /// What the spell's identity is worth to the person under the policy on a day (the assessment engine,
+    /// as a resident of their age): 0 when the policy does not subsidise that identity or class.
+    /// </summary>
+    public static decimal Subsidy(Policy policy, IdentitySpell spell, DateOnly on)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(spell);
+        var assessment = AssessmentEngine.Assess(policy, new AssessmentRequest
+        {
+            Id = spell.Id,
+            Population = Population.Resident,
+            Identities = SubsidyIdentitySet.Of(spell.Identity),
+            AllowanceClass = spell.AllowanceClass,
+            Date = on,
+        }, on);
+        return assessment.Failed ? 0m : assessment.Subsidy;
+    }
+
+    /// <summary>
+    /// Every spell of a policy (current and ended), streamed page by page in key order: memory holds one
+    /// page, never the table. For the monthly supplementary run over the whole list.
+    /// </summary>
+    public async IAsyncEnumerable<IdentitySpell> ScanAsync(string policy, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        if (!_catalog.TryGet(policy, out var known))
+        {
+            yield break;
+        }
+
+        await EnsureTableAsync(ct).ConfigureAwait(false);
+        await foreach (var page in _table.QueryAsync<IdentityEntity>(SubsidyKeys.PolicyFilter(known.Code), maxPerPage: 1000, cancellationToken: ct).AsPages().ConfigureAwait(false))
+        {
+            foreach (var row in page.Values)
+            {
+                foreach (var spell in Spells(row))
+                {
+                    yield return spell;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Applies list rows (at most one per person, identity and department; the caller rejects duplicates)
+    /// and says what each did, in order. Idempotent: applying the same rows again gives Unchanged.
+    /// Rows are written in entity-group transactions per partition, each retried from a fresh read when a
+    /// concurrent list changed the same person first.
+    /// </summary>
+    public async Task<IReadOnlyList<ListEntryOutcome>> ApplyAsync(IReadOnlyList<SubsidyListRow> rows, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        await EnsureTableAsync(ct).ConfigureAwait(false);
+        var outcomes = new ListEntryOutcome[rows.Count];
+        var partitions = rows.Select((row, index) => (Row: row, Index: index))
+            .GroupBy(x => SubsidyKeys.Partition(x.Row.Policy, x.Row.Id), StringComparer.Ordinal)
+            .ToList();
+        await Parallel.ForEachAsync(partitions, new ParallelOptions { MaxDegreeOfParallelism = ParallelReads, CancellationToken = ct }, async (partition, token) =>
+        {
+            foreach (var batch in partition.Chunk(TransactionLimit))
+            {
+                await ApplyBatchAsync(partition.Key, batch, outcomes, token).ConfigureAwait(false);
+            }
+        }).ConfigureAwait(false);
+        return outcomes;
+    }
+
+    private async Task ApplyBatchAsync(string partition, (SubsidyListRow Row, int Index)[] batch, ListEntryOutcome[] outcomes, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var actions = new List<TableTransactionAction>(batch.Length);
+            var pending = new List<(int Index, ListEntryOutcome Outcome)>(batch.Length);
+            var touched = new Dictionary<string, (IdentityEntity Entity, bool Exists)>(StringComparer.Ordinal);
+            foreach (var (row, index) in batch)
+            {
+                var key = SubsidyKeys.Row(row.Id, row.Identity, row.Department);
+                if (!touched.TryGetValue(key, out var current))
+                {
+                    var stored = await _table.GetEntityIfExistsAsync<IdentityEntity>(partition, key, cancellationToken: ct).ConfigureAwait(false);
+                    current = stored.HasValue ? (stored.Value!, true) : (NewEntity(partition, key, row), false);
+                }
+
+                var update = IdentitySpells.Apply(IdentityRowJson.ReadEntries(current.Entity.Entries), row.Entry);
+                pending.Add((index, update.Outcome));
+                if (update.Changed)
+                {
+                    current.Entity.Entries = IdentityRowJson.Entries(update.Entries);
+                    current.Entity.Spells = IdentityRowJson.Spells(update.Spells);
+                    current.Entity.Name = update.Spells.Count > 0 ? update.Spells[^1].Name : row.Entry.Name;
+                    current.Entity.OpenFrom = update.Spells.FirstOrDefault(s => s.To is null) is { } open ? open.From.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : null;
+                    touched[key] = current;
+                }
+                else
+                {
+                    touched.TryAdd(key, current);
+                }
+            }
+
+            foreach (var (_, (entity, exists)) in touched)
+            {
+                if (entity.Entries != "[]")
+                {
+                    actions.Add(exists
+                        ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, entity.ETag)
+                        : new TableTransactionAction(TableTransactionActionType.Add, entity));
+                }
+            }
+
+            // Rows that changed nothing have the entity unchanged: writing it again (ETag-checked) costs little
+            // and proves that what was read is still current, so each outcome is true at commit.
+            try
+            {
+                if (actions.Count > 0)
+                {
+                    await _table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+                }
+
+                foreach (var (index, outcome) in pending)
+                {
+                    outcomes[index] = outcome;
+                }
+
+                return;
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 412 && attempt < MaxAttempts)
+            {
+                // Another list changed one of these people since the read: read again and re-apply.
+            }
+        }
+    }
+
+    private static IdentityEntity NewEntity(string partition, string key, SubsidyListRow row) => new()
+    {
+        PartitionKey = partition,
+        RowKey = key,
+        Policy = row.Policy,
+        IdNumber = row.Id.ToString(),
+        Identity = Glossary.SubsidyIdentities.Code(row.Identity),
+        Department = Glossary.Departments.Code(row.Department),
+        Name = row.Entry.Name,
+    };
+
+    private async Task<List<IdentityEntity>> RowsAsync(string policy, ResidentId id, CancellationToken ct)
+    {
+        var rows = new List<IdentityEntity>();
+        await foreach (var row in _table.QueryAsync<IdentityEntity>(SubsidyKeys.PersonFilter(policy, id), cancellationToken: ct).ConfigureAwait(false))
+        {
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    private static IEnumerable<IdentitySpell> Spells(IdentityEntity row)
+    {
+        var id = ResidentId.Parse(row.IdNumber);
+        var identity = Glossary.SubsidyIdentities.Parse(row.Identity);
+        return IdentityRowJson.ReadSpells(row.Spells).Select(s => new IdentitySpell(row.Policy, id, s.Name, identity, s.From, s.To, row.Department,
+            s.Town ?? "", s.AllowanceClass is { } c ? Glossary.AllowanceClasses.Code(c) : null, s.Source));
+    }
+
+    private static IEnumerable<IdentityChange> Changes(IdentityEntity row)
+    {
+        var id = ResidentId.Parse(row.IdNumber);
+        var identity = Glossary.SubsidyIdentities.Parse(row.Identity);
+        return IdentityRowJson.ReadEntries(row.Entries).Select(e => new IdentityChange(row.Policy, id, identity, row.Department, e.Date, e.Change,
+            e.Name, e.Town, e.AllowanceClass is { } c ? Glossary.AllowanceClasses.Code(c) : null, e.Source));
+    }
+
+    private Task EnsureTableAsync(CancellationToken ct)
+    {
+        lock (_gate)
+        {
+            if (_created is null || _created.IsFaulted || _created.IsCanceled)
+            {
+                _created = CreateAsync();
+            }
+
+            return _created.WaitAsync(ct);
+        }
+    }
+
+    private async Task CreateAsync()
+    {
+        try
+        {
+            await _table.CreateIfNotExistsAsync().ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            // Created by another host at the same moment.
+        }
+    }
+}
