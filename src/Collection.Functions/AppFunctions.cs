@@ -4,6 +4,7 @@ using Collection.Functions.Policies;
 using Collection.Functions.Refunds;
 using Collection.Functions.Reports;
 using Collection.Functions.Rosters;
+using Collection.Functions.Supplementary;
 using Collection.Functions.TaxReturns;
 using Collection.Functions.Timers;
 using Collection.Runtime.Functions;
@@ -30,6 +31,8 @@ public static class AppFunctions
         functions.Blob<UniversityRosterFunction>("UniversityRosters", RosterBlobs.UniversityContainer + "/{policy}/{school}/{name}");
         functions.Blob<TaxReturnsFunction>("TaxReturns", TaxReturnsFunction.Container + "/{name}");
         functions.Timer<ActivateCoverageFunction>(ActivateCoverageFunction.Name, ActivateCoverageFunction.Schedule);
+        functions.Timer<SupplementaryEnrolmentFunction>(SupplementaryEnrolmentFunction.Name, SupplementaryEnrolmentFunction.Schedule);
+        functions.Http<SubsidySettlementsApi>("SubsidySettlements", "/reports/subsidy-settlements");
         functions.Http<RefundsApi>("Refunds", "/refunds");
         functions.Workflow<RefundCaseWorkflow>(RefundCaseWorkflow.Name)
             .Activity<CheckRefund>(RefundCaseWorkflow.CheckActivity)
