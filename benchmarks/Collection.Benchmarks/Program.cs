@@ -9,6 +9,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task>>(StringComparer.Ord
     ["rosters"] = RosterBenchmark.RunAsync,
     ["workflows"] = WorkflowBenchmark.RunAsync,
     ["ledger"] = LedgerBenchmark.RunAsync,
+    ["supplementary"] = SupplementaryBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
