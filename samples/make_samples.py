@@ -132,7 +132,46 @@ def university_roster():
             z.writestr(info, content.encode("utf-8"))
 
 
+SUBSIDY_PEOPLE = [  # name, identity (as civil affairs writes it), 低保类别, 乡镇街道
+    ("王秀英", "特困供养人员", "", "亳州路街道"),
+    ("李桂兰", "社会散居孤儿", "", "逍遥津街道"),
+    ("张建国", "低保对象", "城市低保全额保障对象", "杏林街道"),
+    ("刘淑珍", "低保边缘家庭老年人", "", "双岗街道"),
+    ("陈志强", "计划生育特殊家庭父母", "", "三孝口街道"),
+    ("杨丽", "低保对象", "城市低保差额保障对象", "林店街道"),
+    ("黄海", "特困人员", "", "海棠街道"),
+    ("赵敏", "低保对象", "农村一类低保", "三十岗乡"),
+]
+
+
+def subsidy_person_id(i):
+    male = i % 2 == 0
+    return id_number("340103", date(1950, 2, 1) + timedelta(days=1811 * i), 120 + i, male)
+
+
+def subsidy_lists():
+    """庐阳区 civil affairs: the August register (GB18030, 序号 column) and the December changes (UTF-8, English headers)."""
+    rows = [["序号", "姓名", "身份证号", "资助身份", "低保类别", "乡镇街道", "变动"]]
+    for i, (name, identity, allowance, town) in enumerate(SUBSIDY_PEOPLE):
+        rows.append([str(i + 1), name, subsidy_person_id(i), identity, allowance, town, "新增" if i % 3 else ""])
+    bad = rows[7][2]
+    rows[7][2] = bad[:-1] + ("0" if bad[-1] != "0" else "1")  # 黄海: wrong check digit, rejected
+    text = "\r\n".join(",".join(r) for r in rows) + "\r\n"
+    with open(os.path.join(HERE, "subsidy-list-20220831-gb18030.csv"), "wb") as f:
+        f.write(text.encode("gb18030"))
+
+    changes = [["name", "idNumber", "subsidyIdentity", "allowanceClass", "town", "change"],
+               ["刘淑珍", subsidy_person_id(3), "low-income-margin-elderly", "", "双岗街道", "减少"],
+               ["张建国", subsidy_person_id(2), "minimum-living-allowance", "urban-full", "亳州路街道", "新增"],
+               ["孙浩", id_number("340103", date(2015, 6, 1), 130, True), "orphan", "", "杏林街道", "新增"],
+               ["周平", id_number("340103", date(1948, 9, 9), 131, True), "extreme-poverty", "", "海棠街道", "减少"]]
+    text = "\r\n".join(",".join(r) for r in changes) + "\r\n"
+    with open(os.path.join(HERE, "subsidy-list-20221231-utf8.csv"), "wb") as f:
+        f.write(b"\xef\xbb\xbf" + text.encode("utf-8"))
+
+
 if __name__ == "__main__":
     school_roster()
     tax_return()
     university_roster()
+    subsidy_lists()

@@ -4,6 +4,7 @@ using Collection.Functions.Policies;
 using Collection.Functions.Refunds;
 using Collection.Functions.Reports;
 using Collection.Functions.Rosters;
+using Collection.Functions.Subsidies;
 using Collection.Functions.Supplementary;
 using Collection.Functions.TaxReturns;
 using Collection.Functions.Timers;
@@ -30,6 +31,8 @@ public static class AppFunctions
         functions.Blob<SchoolRosterFunction>("SchoolRosters", RosterBlobs.SchoolContainer + "/{policy}/{school}/{name}");
         functions.Blob<UniversityRosterFunction>("UniversityRosters", RosterBlobs.UniversityContainer + "/{policy}/{school}/{name}");
         functions.Blob<TaxReturnsFunction>("TaxReturns", TaxReturnsFunction.Container + "/{name}");
+        functions.Blob<SubsidyListsFunction>("SubsidyLists", SubsidyListsFunction.Container + "/{name}");
+        functions.Http<PeopleApi>("People", "/people");
         functions.Timer<ActivateCoverageFunction>(ActivateCoverageFunction.Name, ActivateCoverageFunction.Schedule);
         functions.Timer<SupplementaryEnrolmentFunction>(SupplementaryEnrolmentFunction.Name, SupplementaryEnrolmentFunction.Schedule);
         functions.Http<SubsidySettlementsApi>("SubsidySettlements", "/reports/subsidy-settlements");

@@ -28,7 +28,7 @@ public sealed record Spell(DateOnly From, DateOnly? To, string Name, string? Tow
 /// <summary>What one list row did to a person's spells of one identity.</summary>
 public enum ListEntryOutcome
 {
-    /// <summary>A new spell starts on the list's date.</summary>
+    /// <summary>The person holds the identity on the list's date and did not before the row.</summary>
     Opened,
 
     /// <summary>An open spell's name, town or allowance class changed (a class change splits the spell).</summary>
@@ -44,12 +44,13 @@ public enum ListEntryOutcome
     NotInList,
 }
 
-/// <summary>The entries to keep after a row is applied, the spells they give, and what the row did.</summary>
-public sealed record SpellUpdate(IReadOnlyList<ListEntry> Entries, IReadOnlyList<Spell> Spells, ListEntryOutcome Outcome)
-{
-    /// <summary>Whether anything must be stored (false for <see cref="ListEntryOutcome.Unchanged"/> and <see cref="ListEntryOutcome.NotInList"/>).</summary>
-    public bool Changed => Outcome is ListEntryOutcome.Opened or ListEntryOutcome.Updated or ListEntryOutcome.Ended;
-}
+/// <summary>
+/// The entries to keep after a row is applied, the spells they give, and what the row did.
+/// <see cref="Store"/>: the entries changed and must be written — also for a row that changes no spell
+/// yet (the monthly register repeating a person), because a list of an earlier date may still arrive and
+/// the spells must then be what all the lists say, whatever order they came in.
+/// </summary>
+public sealed record SpellUpdate(IReadOnlyList<ListEntry> Entries, IReadOnlyList<Spell> Spells, ListEntryOutcome Outcome, bool Store);
 
 /// <summary>
 /// The spells of one (person, policy, identity, department) are derived from that department's list
@@ -103,7 +104,10 @@ public static class IdentitySpells
         return spells;
     }
 
-    /// <summary>Applies one list row to the entries known so far.</summary>
+    /// <summary>
+    /// Applies one list row to the entries known so far. A 减少 that ends nothing is refused
+    /// (<see cref="ListEntryOutcome.NotInList"/>) and not kept: the department is told at once.
+    /// </summary>
     public static SpellUpdate Apply(IReadOnlyList<ListEntry> known, ListEntry entry)
     {
         ArgumentNullException.ThrowIfNull(known);
@@ -112,21 +116,22 @@ public static class IdentitySpells
         var same = known.FirstOrDefault(e => e.Date == entry.Date);
         if (same is not null && SaysTheSame(same, entry))
         {
-            return new SpellUpdate(known, before, ListEntryOutcome.Unchanged);
+            return new SpellUpdate(known, before, ListEntryOutcome.Unchanged, Store: false);
         }
 
         var entries = known.Where(e => e.Date != entry.Date).Append(entry).OrderBy(e => e.Date).ToList();
         var after = Fold(entries);
         if (after.SequenceEqual(before))
         {
-            // Nothing follows from the row: keep the entries as they were, so repeats never pile up.
-            return new SpellUpdate(known, before, entry.Change == ListChange.Remove ? ListEntryOutcome.NotInList : ListEntryOutcome.Unchanged);
+            return entry.Change == ListChange.Remove
+                ? new SpellUpdate(known, before, ListEntryOutcome.NotInList, Store: false)
+                : new SpellUpdate(entries, after, ListEntryOutcome.Unchanged, Store: true);
         }
 
         var outcome = entry.Change == ListChange.Remove
             ? ListEntryOutcome.Ended
             : before.Any(s => s.Covers(entry.Date)) ? ListEntryOutcome.Updated : ListEntryOutcome.Opened;
-        return new SpellUpdate(entries, after, outcome);
+        return new SpellUpdate(entries, after, outcome, Store: true);
     }
 
     private static bool SaysTheSame(ListEntry a, ListEntry b) =>

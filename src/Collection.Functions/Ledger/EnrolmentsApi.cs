@@ -4,6 +4,7 @@ using Collection.Domain;
 using Collection.Domain.Policies;
 using Collection.Functions.Assessments;
 using Collection.Functions.Policies;
+using Collection.Functions.Subsidies;
 using Collection.Runtime.Functions;
 using Collection.Runtime.Http;
 
@@ -58,7 +59,7 @@ public sealed class EnrolmentsApi : IHttpFunction
             : result.Error!.ToResult();
     }
 
-    internal static async Task<IResult> GetAsync(string policy, string idNumber, EnrolmentLedger ledger, CancellationToken cancellationToken)
+    internal static async Task<IResult> GetAsync(string policy, string idNumber, EnrolmentLedger ledger, SubsidyIdentityBook identities, CancellationToken cancellationToken)
     {
         if (!ledger.Policies.TryGet(policy, out var known))
         {
@@ -70,9 +71,16 @@ public sealed class EnrolmentsApi : IHttpFunction
             return error.ToResult();
         }
 
-        return await ledger.GetAsync(known.Code, id, cancellationToken).ConfigureAwait(false) is { } entry
-            ? TypedResults.Ok(EnrolmentBody.From(entry))
-            : Problems.Problem(StatusCodes.Status404NotFound, "not-enrolled", "Not enrolled.", $"{id.Masked} has no enrolment under {known.Code}.", "idNumber");
+        if (await ledger.GetAsync(known.Code, id, cancellationToken).ConfigureAwait(false) is not { } entry)
+        {
+            return Problems.Problem(StatusCodes.Status404NotFound, "not-enrolled", "Not enrolled.", $"{id.Masked} has no enrolment under {known.Code}.", "idNumber");
+        }
+
+        var spells = await identities.ForPersonAsync(id, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(EnrolmentBody.From(entry) with
+        {
+            Identities = [.. spells.Where(s => s.Policy == known.Code).Select(IdentitySpellBody.Of)],
+        });
     }
 
     internal static async Task<IResult> ListAsync(string? policy, string? status, string? town, string? source, int? pageSize, string? continuation, EnrolmentLedger ledger, CancellationToken cancellationToken)

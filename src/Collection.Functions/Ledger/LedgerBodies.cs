@@ -69,6 +69,10 @@ public sealed record EnrolmentBody(
     IReadOnlyList<PaymentBody> Payments,
     IReadOnlyList<ChangeBody> History)
 {
+    /// <summary>The person's subsidy identities under the policy (from the subsidy lists), on <c>GET</c> of one enrolment.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Subsidies.IdentitySpellBody>? Identities { get; init; }
+
     public static EnrolmentBody From(LedgerEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);

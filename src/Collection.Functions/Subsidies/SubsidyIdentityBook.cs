@@ -189,7 +189,7 @@ public sealed class SubsidyIdentityBook
 
                 var update = IdentitySpells.Apply(IdentityRowJson.ReadEntries(current.Entity.Entries), row.Entry);
                 pending.Add((index, update.Outcome));
-                if (update.Changed)
+                if (update.Store)
                 {
                     current.Entity.Entries = IdentityRowJson.Entries(update.Entries);
                     current.Entity.Spells = IdentityRowJson.Spells(update.Spells);

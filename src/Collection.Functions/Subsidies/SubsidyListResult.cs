@@ -1,0 +1,117 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Collection.Functions.Files;
+
+namespace Collection.Functions.Subsidies;
+
+/// <summary>
+/// The result of one subsidy list version: <c>subsidy-lists-results/{blob name}.json</c>, the same shape as a
+/// roster's (status, counts with counts by reason, rejected rows with line, masked ID number, code and
+/// Chinese message, warnings). ID numbers are masked: the result goes back to the department.
+/// </summary>
+public sealed class SubsidyListResult
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        WriteIndented = true,
+    };
+
+    public string Container { get; set; } = SubsidyListsFunction.Container;
+
+    public string BlobName { get; set; } = string.Empty;
+
+    /// <summary>The version (blob ETag, unquoted) this result is about.</summary>
+    public string? ETag { get; set; }
+
+    public string? Policy { get; set; }
+
+    /// <summary>Glossary code of the department (civil-affairs, …).</summary>
+    public string? Department { get; set; }
+
+    /// <summary>The list's date from the file name (yyyy-MM-dd): 新增 starts from it, 减少 ends the day before.</summary>
+    public string? ListDate { get; set; }
+
+    /// <summary><c>completed</c> or <c>failed</c> (the file could not be read, or only partly).</summary>
+    public string Status { get; set; } = "completed";
+
+    public DateTimeOffset StartedAt { get; set; }
+
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    /// <summary>csv or xlsx, once the file is open.</summary>
+    public string? Format { get; set; }
+
+    /// <summary>utf-8, utf-8-bom, gb18030, ascii (CSV) or xlsx.</summary>
+    public string? Encoding { get; set; }
+
+    public SubsidyListError? Error { get; set; }
+
+    public SubsidyListCounts Counts { get; set; } = new();
+
+    public List<SubsidyListRejectedRow> Rejected { get; set; } = [];
+
+    public List<FileWarning> Warnings { get; set; } = [];
+
+    /// <summary>The blob holding the rejected rows as CSV (UTF-8 with BOM, the file's own columns plus 行号, 原因代码, 原因说明).</summary>
+    public string? RejectedCsv { get; set; }
+
+    public static SubsidyListResult? Parse(ReadOnlySpan<byte> json) => JsonSerializer.Deserialize<SubsidyListResult>(json, Json);
+
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
+
+    internal void Fail(string code, string message, int? line = null)
+    {
+        Status = "failed";
+        Error = new SubsidyListError(code, message, line);
+    }
+
+    internal void Reject(int line, string maskedId, string code, string message)
+    {
+        Rejected.Add(new SubsidyListRejectedRow(line, maskedId, code, message));
+        Counts.Rejected++;
+        Counts.ByReason[code] = Counts.ByReason.GetValueOrDefault(code) + 1;
+    }
+}
+
+public sealed record SubsidyListError(string Code, string Message, int? Line = null);
+
+public sealed class SubsidyListCounts
+{
+    /// <summary>Data rows read (blank lines not counted).</summary>
+    public int Total { get; set; }
+
+    /// <summary>Rows applied to the identity book: opened + updated + ended + unchanged.</summary>
+    public int Accepted { get; set; }
+
+    /// <summary>新增 rows that put a person on the register from the list's date.</summary>
+    public int Opened { get; set; }
+
+    /// <summary>新增 rows that changed an open spell's town, name or 低保类别.</summary>
+    public int Updated { get; set; }
+
+    /// <summary>减少 rows that ended a spell (the day before the list's date).</summary>
+    public int Ended { get; set; }
+
+    /// <summary>Rows that said what was already known (a re-dropped file, a person listed again).</summary>
+    public int Unchanged { get; set; }
+
+    public int Rejected { get; set; }
+
+    public SortedDictionary<string, int> ByReason { get; set; } = new(StringComparer.Ordinal);
+}
+
+public sealed record SubsidyListRejectedRow(int Line, string IdNumber, string Code, string Message);
+
+/// <summary>The reason codes a list row can be rejected with (Chinese messages are built where the row is checked).</summary>
+public static class SubsidyListReasons
+{
+    public const string InvalidIdNumber = "invalid-id-number";
+    public const string MissingName = "missing-name";
+    public const string UnknownIdentity = "unknown-identity";
+    public const string UnknownAllowanceClass = "unknown-allowance-class";
+    public const string UnknownChange = "unknown-change";
+    public const string DuplicateInFile = "duplicate-in-file";
+    public const string NotInList = "not-in-list";
+}

@@ -1,0 +1,331 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Collection.Domain;
+using Collection.Domain.Codes;
+using Collection.Domain.Rosters;
+using Collection.Domain.Subsidies;
+using Collection.Functions.Files;
+using Collection.Runtime.Functions;
+
+namespace Collection.Functions.Subsidies;
+
+/// <summary>
+/// 资助对象名单: a department drops <c>subsidy-lists/{policy}/{department}/{yyyyMMdd}-{anything}.csv|.xlsx</c>;
+/// each row sets (新增) or ends (减少) a person's subsidy identity from the list's date in the identity book.
+/// The file is streamed and applied in chunks; the result goes to <c>subsidy-lists-results/{same name}.json</c>
+/// with <c>.rejected.csv</c> beside it. A file that cannot be read ends as a failed result (retrying would not
+/// help); a re-dropped file changes nothing (every row comes back unchanged).
+/// </summary>
+public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobServiceClient blobs, TimeProvider time, ILogger<SubsidyListsFunction> logger) : IBlobFunction
+{
+    public const string Container = "subsidy-lists";
+    public const string ResultsContainer = "subsidy-lists-results";
+    public const int ChunkRows = 2000;
+
+    public async Task RunAsync(BlobTrigger blob, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        var stopwatch = Stopwatch.StartNew();
+        var result = new SubsidyListResult { BlobName = blob.Name, ETag = blob.ETag.ToString().Trim('"'), StartedAt = time.GetUtcNow() };
+        var scratch = Path.Combine(Path.GetTempPath(), "subsidy-list-" + Guid.NewGuid().ToString("N") + ".csv");
+        var rejectedCsv = new FileStream(scratch, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 65536, FileOptions.DeleteOnClose);
+        await using (rejectedCsv.ConfigureAwait(false))
+        {
+            RejectedRowsCsvWriter? rejectedRows = null;
+            try
+            {
+                if (Target(blob.Name, result) is { } target)
+                {
+                    rejectedRows = await ReadAsync(blob, target, result, rejectedCsv, cancellationToken).ConfigureAwait(false);
+                    if (rejectedRows is null && result.Error is null)
+                    {
+                        return;
+                    }
+                }
+
+                rejectedRows ??= RejectedRowsCsvWriter.Create(rejectedCsv, [], leaveOpen: true);
+                await rejectedRows.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (rejectedRows is not null)
+                {
+                    await rejectedRows.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+
+            result.CompletedAt = time.GetUtcNow();
+            await WriteResultsAsync(result, rejectedCsv, cancellationToken).ConfigureAwait(false);
+        }
+
+        logger.LogInformation("Subsidy list {Name}: {Status}, {Total} rows, {Opened} opened, {Updated} updated, {Ended} ended, {Unchanged} unchanged, {Rejected} rejected in {Seconds:0.0} s{Error}",
+            blob.Name, result.Status, result.Counts.Total, result.Counts.Opened, result.Counts.Updated, result.Counts.Ended, result.Counts.Unchanged, result.Counts.Rejected,
+            stopwatch.Elapsed.TotalSeconds, result.Error is { } error ? $" ({error.Code})" : "");
+    }
+
+    /// <summary>The policy, department and date the blob name gives, or null with the result failed.</summary>
+    private ListTarget? Target(string name, SubsidyListResult result)
+    {
+        var match = BlobName().Match(name);
+        if (!match.Success)
+        {
+            result.Fail("invalid-file-name", "名单应放在 {政策}/{部门}/{yyyyMMdd}-{名称}.csv 或 .xlsx 下，例如 luyang-2023/civil-affairs/20220831-低保对象.csv");
+            return null;
+        }
+
+        var (policyText, departmentText, dateText) = (match.Groups["policy"].Value, match.Groups["department"].Value, match.Groups["date"].Value);
+        if (!book.Policies.TryGet(policyText, out var policy))
+        {
+            result.Fail("unknown-policy", $"政策（年度）“{policyText}”不存在");
+            return null;
+        }
+
+        result.Policy = policy.Code;
+        if (!Glossary.Departments.TryParse(departmentText, out var department))
+        {
+            result.Fail("unknown-department", $"部门“{departmentText}”无法识别，应为 {string.Join("、", Glossary.Departments.Codes)}（民政、残联、乡村振兴、民委、卫健）");
+            return null;
+        }
+
+        result.Department = Glossary.Departments.Code(department);
+        if (!DateOnly.TryParseExact(dateText, "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            result.Fail("invalid-file-name", $"文件名开头的名单日期“{dateText}”不是有效日期（yyyyMMdd）");
+            return null;
+        }
+
+        result.ListDate = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        return new ListTarget(policy.Code, department, date);
+    }
+
+    /// <summary>Reads and applies the file; null when the blob is gone or replaced (the newer version has a run of its own).</summary>
+    private async Task<RejectedRowsCsvWriter?> ReadAsync(BlobTrigger blob, ListTarget target, SubsidyListResult result, Stream rejectedCsv, CancellationToken cancellationToken)
+    {
+        TabularFile file;
+        try
+        {
+            var options = new BlobOpenReadOptions(allowModifications: false) { Conditions = new BlobRequestConditions { IfMatch = blob.ETag }, BufferSize = 1024 * 1024 };
+            var stream = await blob.Client.OpenReadAsync(options, cancellationToken).ConfigureAwait(false);
+            file = await TabularFile.OpenAsync(stream, blob.Name, FileLayout.SubsidyList, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            logger.LogInformation("Subsidy list {Name} {ETag} is gone or replaced; skipped", blob.Name, blob.ETag);
+            return null;
+        }
+        catch (TabularFileException e)
+        {
+            result.Fail(e.Code, e.ChineseMessage, e.LineNumber);
+            return RejectedRowsCsvWriter.Create(rejectedCsv, [], leaveOpen: true);
+        }
+
+        await using (file.ConfigureAwait(false))
+        {
+            result.Format = file.Format.ToString().ToLowerInvariant();
+            var rejected = RejectedRowsCsvWriter.Create(rejectedCsv, file.Header.Header, leaveOpen: true);
+            var run = new Run(book, target, result, rejected);
+            try
+            {
+                await foreach (var row in file.ReadRowsAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    await run.AddAsync(row, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (TabularFileException e)
+            {
+                // The file broke part-way (corrupt XLSX, bad bytes): the rows read are applied and reported with the error.
+                result.Fail(e.Code, e.LineNumber is { } line ? $"第 {line} 行附近：{e.ChineseMessage}" : e.ChineseMessage, e.LineNumber);
+            }
+
+            await run.FlushAsync(cancellationToken).ConfigureAwait(false);
+            result.Encoding = file.EncodingName;
+            result.Warnings = [.. file.Warnings];
+            if (result.Counts.Total == 0 && result.Error is null)
+            {
+                result.Fail(FileErrorCodes.EmptyFile, "文件只有表头，没有数据行");
+            }
+
+            return rejected;
+        }
+    }
+
+    private async Task WriteResultsAsync(SubsidyListResult result, Stream rejectedCsv, CancellationToken cancellationToken)
+    {
+        var results = blobs.GetBlobContainerClient(ResultsContainer);
+        await results.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        rejectedCsv.Position = 0;
+        var csvName = result.BlobName + ".rejected.csv";
+        await results.GetBlobClient(csvName).UploadAsync(rejectedCsv, new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "text/csv; charset=utf-8" } }, cancellationToken).ConfigureAwait(false);
+        result.RejectedCsv = $"{ResultsContainer}/{csvName}";
+
+        // The JSON last: its presence says the run finished and the .rejected.csv beside it belongs to it.
+        await results.GetBlobClient(result.BlobName + ".json").UploadAsync(new BinaryData(result.ToJson()),
+            new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json; charset=utf-8" } }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>新增 (also blank) or 减少, as departments write them.</summary>
+    internal static bool TryParseChange(string text, out ListChange change)
+    {
+        change = ListChange.Add;
+        switch (CodeText(text))
+        {
+            case "" or "新增" or "增加" or "增" or "新增人员" or "纳入" or "add" or "added" or "new" or "+":
+                return true;
+            case "减少" or "减" or "删除" or "减员" or "退出" or "取消" or "remove" or "removed" or "delete" or "-":
+                change = ListChange.Remove;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static string CodeText(string text) => CellText.Clean(text).ToLowerInvariant();
+
+    private static string IdNumberMessage(string text, ResidentIdError error) => error switch
+    {
+        ResidentIdError.Empty => "身份证号为空",
+        ResidentIdError.WrongLength => string.Create(CultureInfo.InvariantCulture, $"身份证号应为 18 位，填写的是 {text.Length} 位"),
+        ResidentIdError.InvalidCharacter => "身份证号只能由数字组成，最后一位可以是 X",
+        ResidentIdError.UnknownProvince => "身份证号前两位不是有效的省级行政区划代码",
+        ResidentIdError.InvalidBirthDate => "身份证号中的出生日期不是有效日期",
+        ResidentIdError.BirthDateInFuture => "身份证号中的出生日期晚于名单日期",
+        ResidentIdError.WrongCheckDigit => "身份证号校验位（最后一位）不正确，请核对是否抄错",
+        _ => "身份证号无效",
+    };
+
+    [GeneratedRegex(@"^(?<policy>[^/]+)/(?<department>[^/]+)/(?<date>\d{8})-[^/]*\.(csv|xlsx)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex BlobName();
+
+    private sealed record ListTarget(string Policy, Department Department, DateOnly Date);
+
+    private sealed record Accepted(SubsidyListRow Row, TabularRow Line);
+
+    /// <summary>One run: checks rows, applies them a chunk at a time, tallies outcomes, streams rejected rows.</summary>
+    private sealed class Run(SubsidyIdentityBook book, ListTarget target, SubsidyListResult result, RejectedRowsCsvWriter rejected)
+    {
+        private readonly Dictionary<(ResidentId, SubsidyIdentity), int> firstLine = [];
+        private readonly List<Accepted> chunk = new(ChunkRows);
+
+        public async Task AddAsync(TabularRow row, CancellationToken cancellationToken)
+        {
+            result.Counts.Total++;
+            if (Check(row, out var listRow, out var code, out var message))
+            {
+                chunk.Add(new Accepted(listRow, row));
+                if (chunk.Count == ChunkRows)
+                {
+                    await FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                await RejectAsync(row, code, message, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public async Task FlushAsync(CancellationToken cancellationToken)
+        {
+            if (chunk.Count == 0)
+            {
+                return;
+            }
+
+            var outcomes = await book.ApplyAsync([.. chunk.Select(c => c.Row)], cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < chunk.Count; i++)
+            {
+                var counts = result.Counts;
+                switch (outcomes[i])
+                {
+                    case ListEntryOutcome.Opened: counts.Opened++; counts.Accepted++; break;
+                    case ListEntryOutcome.Updated: counts.Updated++; counts.Accepted++; break;
+                    case ListEntryOutcome.Ended: counts.Ended++; counts.Accepted++; break;
+                    case ListEntryOutcome.Unchanged: counts.Unchanged++; counts.Accepted++; break;
+                    default:
+                        var identity = Glossary.SubsidyIdentities.Label(chunk[i].Row.Identity);
+                        await RejectAsync(chunk[i].Line, SubsidyListReasons.NotInList,
+                            $"此人在{target.Date:yyyy-MM-dd}前不在{Glossary.Departments.Label(target.Department)}的“{identity}”名单中，无法减少", cancellationToken).ConfigureAwait(false);
+                        break;
+                }
+            }
+
+            chunk.Clear();
+        }
+
+        private async Task RejectAsync(TabularRow row, string code, string message, CancellationToken cancellationToken)
+        {
+            result.Reject(row.LineNumber, RosterChecker.Mask(row.IdNumber()), code, message);
+            await rejected.WriteAsync(row, code, message, cancellationToken).ConfigureAwait(false);
+        }
+
+        private bool Check(TabularRow row, out SubsidyListRow listRow, out string code, out string message)
+        {
+            listRow = null!;
+            (code, message) = ("", "");
+            if (row.IdNumberProblem() is { } problem)
+            {
+                (code, message) = (SubsidyListReasons.InvalidIdNumber, problem.Message);
+                return false;
+            }
+
+            var idText = row.IdNumber();
+            if (!ResidentId.TryParse(idText, target.Date, out var id, out var idError))
+            {
+                (code, message) = (SubsidyListReasons.InvalidIdNumber, IdNumberMessage(idText, idError));
+                return false;
+            }
+
+            var name = row.Text(FileFields.Name);
+            if (name.Length == 0)
+            {
+                (code, message) = (SubsidyListReasons.MissingName, "姓名为空，请填写姓名");
+                return false;
+            }
+
+            var identityText = row.Text(FileFields.SubsidyIdentity);
+            if (!Glossary.SubsidyIdentities.TryParse(identityText, out var identity))
+            {
+                (code, message) = (SubsidyListReasons.UnknownIdentity, identityText.Length == 0
+                    ? "资助身份为空，请填写资助身份（如 特困人员、孤儿、低保对象、返贫致贫人口、防止返贫监测对象）"
+                    : $"资助身份“{identityText}”无法识别，请填写规定的资助身份（如 特困人员、孤儿、低保对象、返贫致贫人口、防止返贫监测对象）");
+                return false;
+            }
+
+            AllowanceClass? allowanceClass = null;
+            var classText = row.Text(FileFields.AllowanceClass);
+            if (identity == SubsidyIdentity.MinimumLivingAllowance && classText.Length > 0)
+            {
+                if (!Glossary.AllowanceClasses.TryParse(classText, out var parsed))
+                {
+                    (code, message) = (SubsidyListReasons.UnknownAllowanceClass, $"低保类别“{classText}”无法识别，请填写如“农村一类低保”或“城市低保全额保障对象”");
+                    return false;
+                }
+
+                allowanceClass = parsed;
+            }
+
+            var changeText = row.Text(FileFields.Change);
+            if (!TryParseChange(changeText, out var change))
+            {
+                (code, message) = (SubsidyListReasons.UnknownChange, $"变动“{changeText}”无法识别，请填写“新增”或“减少”（留空即新增）");
+                return false;
+            }
+
+            if (firstLine.TryGetValue((id, identity), out var first))
+            {
+                (code, message) = (SubsidyListReasons.DuplicateInFile,
+                    string.Create(CultureInfo.InvariantCulture, $"第 {row.LineNumber} 行与第 {first} 行是同一人的同一资助身份，只能填写一次"));
+                return false;
+            }
+
+            firstLine[(id, identity)] = row.LineNumber;
+            var town = row.Text(FileFields.Town);
+            listRow = new SubsidyListRow(target.Policy, id, identity, target.Department,
+                new ListEntry(target.Date, change, name, town.Length == 0 ? null : town, allowanceClass, $"{Container}/{result.BlobName}"));
+            return true;
+        }
+    }
+}

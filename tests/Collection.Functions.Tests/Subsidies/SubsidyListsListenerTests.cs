@@ -1,0 +1,115 @@
+using System.Text;
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs;
+using Collection.Functions.Subsidies;
+using Collection.Functions.Tests.Ledger;
+using Collection.Runtime.Blobs;
+using Collection.Runtime.Hosting;
+using Collection.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Collection.Functions.Tests.Subsidies;
+
+/// <summary>
+/// The real blob listener path: a list dropped into <c>subsidy-lists</c> on an Azurite of its own (the containers
+/// have fixed names, so no other test's host may watch them) is picked up by the running app and applied.
+/// </summary>
+public sealed class SubsidyListsListenerTests : IAsyncLifetime
+{
+    private AzuriteInstance _azurite = null!;
+
+    public async Task InitializeAsync() => _azurite = await AzuriteInstance.StartAsync();
+
+    public async Task DisposeAsync() => await _azurite.DisposeAsync();
+
+    private WebApplicationFactory<Program> StartHost() =>
+        new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        {
+            host.UseSetting("AzureWebJobsStorage", _azurite.ConnectionString);
+            host.UseSetting("AzureWebJobs.SubsidyLists.Disabled", "false");
+            host.UseSetting("AzureFunctionsJobHost:extensions:blobs:pollingInterval", "00:00:00.250");
+            host.UseSetting("Keys:staff", "test-staff");
+        });
+
+    private async Task<JsonElement> WaitForResultAsync(string name, string etag)
+    {
+        var results = new BlobContainerClient(_azurite.ConnectionString, SubsidyListsFunction.ResultsContainer);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                var content = (await results.GetBlobClient(name + ".json").DownloadContentAsync()).Value.Content;
+                var result = JsonSerializer.Deserialize<JsonElement>(content);
+                if (result.GetProperty("eTag").GetString() == etag)
+                {
+                    return result;
+                }
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                // Not written yet.
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"No result for {name} in time.");
+            await Task.Delay(100);
+        }
+    }
+
+    private async Task<string> UploadAsync(string name, byte[] content)
+    {
+        var container = new BlobContainerClient(_azurite.ConnectionString, SubsidyListsFunction.Container);
+        await container.CreateIfNotExistsAsync();
+        var info = await container.GetBlobClient(name).UploadAsync(new BinaryData(content), overwrite: true);
+        return info.Value.ETag.ToString().Trim('"');
+    }
+
+    [Fact]
+    public async Task DroppedList_PickedUpByTheRunningHost_AndACorruptOneFailsOnce()
+    {
+        await using var host = StartHost();
+        using var client = host.CreateClient();
+        client.DefaultRequestHeaders.Add("x-functions-key", "test-staff");
+        var id = LedgerTestHost.NewId("19580301", "620402");
+        var name = "baiyin-2023/civil-affairs/20220901-特困人员名单.csv";
+
+        var etag = await UploadAsync(name, Encoding.UTF8.GetBytes($"姓名,身份证号,资助身份,乡镇街道\r\n冯一,{id},特困人员,水川镇"));
+        var result = await WaitForResultAsync(name, etag);
+        var corruptName = "baiyin-2023/civil-affairs/20220901-坏文件.xlsx";
+        var corrupt = await WaitForResultAsync(corruptName, await UploadAsync(corruptName, Encoding.UTF8.GetBytes("not a workbook")));
+
+        Assert.Equal(("completed", 1), (result.GetProperty("status").GetString(), result.GetProperty("counts").GetProperty("opened").GetInt32()));
+        Assert.Equal(("failed", "corrupt-file"), (corrupt.GetProperty("status").GetString(), corrupt.GetProperty("error").GetProperty("code").GetString()));
+        var body = JsonSerializer.Deserialize<JsonElement>(await client.GetStringAsync(new Uri($"/api/people/{id}/identities", UriKind.Relative)));
+        var spell = Assert.Single(body.GetProperty("identities").EnumerateArray());
+        Assert.Equal(("baiyin-2023", "2022-09-01", "水川镇"), (spell.GetProperty("policy").GetString(), spell.GetProperty("from").GetString(), spell.GetProperty("town").GetString()));
+
+        // A file that cannot be read is a failed result, not an error: the run succeeds once and is never tried again.
+        var receipt = await FinishedReceiptAsync(corruptName);
+        Assert.Equal((BlobReceipt.Succeeded, 1), (receipt.Status, receipt.Attempts));
+        var book = host.Services.GetRequiredService<SubsidyIdentityBook>();
+        Assert.NotNull(await book.InForceAsync("baiyin-2023", Domain.ResidentId.Parse(id), new DateOnly(2022, 9, 1)));
+    }
+
+    private async Task<BlobReceipt> FinishedReceiptAsync(string name)
+    {
+        var receipts = _azurite.CreateTableServiceClient().GetTableClient(StorageLayout.BlobReceiptsTable);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            await foreach (var receipt in receipts.QueryAsync<BlobReceipt>(r => r.PartitionKey == BlobReceipt.PartitionKeyFor("SubsidyLists")))
+            {
+                if (receipt.BlobName == name && receipt.Status != BlobReceipt.Running)
+                {
+                    return receipt;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"No finished receipt for {name}.");
+            await Task.Delay(100);
+        }
+    }
+}
