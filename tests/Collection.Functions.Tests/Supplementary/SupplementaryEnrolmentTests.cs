@@ -14,6 +14,9 @@ public sealed class SupplementaryEnrolmentTests(SupplementaryStorage storage) : 
 
     private static JsonElement[] Items(JsonElement report) => [.. report.GetProperty("items").EnumerateArray()];
 
+    /// <summary>An ID number as a CSV cell: all digits are written as ="…" for Excel (then CSV-quoted); one ending in X as is.</summary>
+    private static string IdCell(string id) => id.EndsWith('X') ? id : $"\"=\"\"{id}\"\"\"";
+
     [Fact]
     public async Task Luyang_NotEnrolled_FullySubsidisedEnrolledDirectlyAndPartlySubsidisedMobilised()
     {
@@ -50,7 +53,7 @@ public sealed class SupplementaryEnrolmentTests(SupplementaryStorage storage) : 
         var lines = linDian!.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("姓名,身份证号,资助身份,低保类别,乡镇街道,报送部门,个人缴费标准,资助金额,资助方式,应缴金额,先缴后补返还,名单来源", lines[0]);
         var row = Assert.Single(lines[1..]);
-        Assert.StartsWith($"钱二,\"=\"\"{partial}\"\"\",低保对象,,林店街道,民政,350.00,315.00,", row, StringComparison.Ordinal);
+        Assert.StartsWith($"钱二,{IdCell(partial)},低保对象,,林店街道,民政,350.00,315.00,", row, StringComparison.Ordinal);
         Assert.Contains(",35.00,0.00,", row, StringComparison.Ordinal);
         Assert.Contains("孙三", boZhou, StringComparison.Ordinal);
         Assert.Contains(",70.00,", boZhou, StringComparison.Ordinal);
@@ -123,6 +126,21 @@ public sealed class SupplementaryEnrolmentTests(SupplementaryStorage storage) : 
         Assert.Equal(1, SupplementaryHost.Count(may, "baiyin-2023", "toppedUp"));
         Assert.Equal(0, SupplementaryHost.Count(june, "baiyin-2023", "toppedUp"));
         Assert.Empty(Items(await run.SettlementsAsync("baiyin-2023", "2023-06")));
+    }
+
+    [Fact]
+    public async Task Luyang_RaisedSubsidy_NoTopUpBecauseOnlyBaiyinSaysSo()
+    {
+        await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2023-03-05"));
+        var person = LedgerTestHost.NewId("19650101", "340103");
+        await run.EnrolAsync("luyang-2023", person, "2022-10-10", ["returned-to-poverty"], pay: 70m);
+        await run.ListAsync("luyang-2023", person, SubsidyIdentity.MinimumLivingAllowance, Department.CivilAffairs, Day("2023-02-01"), "林店街道");
+
+        var summary = await run.RunAsync("2023-03-05");
+
+        Assert.Equal(1, SupplementaryHost.Count(summary, "luyang-2023", "unchanged"));
+        Assert.Equal(0, SupplementaryHost.Count(summary, "luyang-2023", "toppedUp"));
+        Assert.Empty(Items(await run.SettlementsAsync("luyang-2023", "2023-03")));
     }
 
     [Fact]
@@ -244,7 +262,7 @@ public sealed class SupplementaryEnrolmentTests(SupplementaryStorage storage) : 
         Assert.Equal([0xEF, 0xBB, 0xBF], bytes[..3]);
         var lines = text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("类别,身份证号,姓名,乡镇街道,报送部门,资助身份,资金承担,原资助标准,新资助标准,金额,结算流水号,运行日期", lines[0]);
-        Assert.StartsWith($"补差（资助标准提高）,\"=\"\"{person}\"\"\",周五,芦阳镇,乡村振兴,脱贫人口,,0.00,100.00,100.00,TU-baiyin-2023-2023-03-{person},2023-03-05", lines[1], StringComparison.Ordinal);
+        Assert.StartsWith($"补差（资助标准提高）,{IdCell(person)},周五,芦阳镇,乡村振兴,脱贫人口,,0.00,100.00,100.00,TU-baiyin-2023-2023-03-{person},2023-03-05", lines[1], StringComparison.Ordinal);
         Assert.StartsWith("合计：补差（资助标准提高）,,1 人,", lines[2], StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorised.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, badMonth);
