@@ -10,6 +10,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task>>(StringComparer.Ord
     ["workflows"] = WorkflowBenchmark.RunAsync,
     ["ledger"] = LedgerBenchmark.RunAsync,
     ["subsidies"] = SubsidyListBenchmark.RunAsync,
+    ["supplementary"] = SupplementaryBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

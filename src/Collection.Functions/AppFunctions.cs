@@ -5,7 +5,9 @@ using Collection.Functions.Refunds;
 using Collection.Functions.Reports;
 using Collection.Functions.Rosters;
 using Collection.Functions.Subsidies;
+using Collection.Functions.Supplementary;
 using Collection.Functions.TaxReturns;
+using Collection.Functions.Timers;
 using Collection.Runtime.Functions;
 using Collection.Runtime.Workflows;
 
@@ -31,6 +33,9 @@ public static class AppFunctions
         functions.Blob<TaxReturnsFunction>("TaxReturns", TaxReturnsFunction.Container + "/{name}");
         functions.Blob<SubsidyListsFunction>("SubsidyLists", SubsidyListsFunction.Container + "/{name}");
         functions.Http<PeopleApi>("People", "/people");
+        functions.Timer<ActivateCoverageFunction>(ActivateCoverageFunction.Name, ActivateCoverageFunction.Schedule);
+        functions.Timer<SupplementaryEnrolmentFunction>(SupplementaryEnrolmentFunction.Name, SupplementaryEnrolmentFunction.Schedule);
+        functions.Http<SubsidySettlementsApi>("SubsidySettlements", "/reports/subsidy-settlements");
         functions.Http<RefundsApi>("Refunds", "/refunds");
         functions.Workflow<RefundCaseWorkflow>(RefundCaseWorkflow.Name)
             .Activity<CheckRefund>(RefundCaseWorkflow.CheckActivity)

@@ -4,6 +4,7 @@ using Collection.Functions.Ledger;
 using Collection.Functions.Refunds;
 using Collection.Functions.Rosters;
 using Collection.Functions.Subsidies;
+using Collection.Functions.Supplementary;
 using Collection.Runtime.Hosting;
 
 // Offline roster check (no storage, no host): see RosterCheckCommand.
@@ -20,6 +21,7 @@ builder.Services.AddLedger();
 builder.Services.AddRefunds();
 builder.Services.AddRosters();
 builder.Services.AddSubsidies();
+builder.Services.AddSupplementaryEnrolment();
 
 var app = builder.Build();
 app.MapFunctionsHost();

@@ -265,41 +265,63 @@ public sealed class EnrolmentLedger
 
     /// <summary>
     /// Moves paid and active enrolments with the calendar (paid → active on coverage start, → expired after
-    /// coverage end) as of <paramref name="today"/>; every policy when <paramref name="policy"/> is null.
+    /// coverage end) as of <paramref name="today"/>; every policy when <paramref name="policy"/> is null. Each
+    /// change is an entry in the enrolment's history with <paramref name="actor"/> (the run that made it).
+    /// Streams: one policy range scan, filtered on status server-side, with at most
+    /// <see cref="AdvanceParallelism"/> updates in flight; a policy's enrolments are never held whole.
     /// </summary>
     public async Task<AdvanceSummary> AdvanceAsync(DateOnly today, string actor, string? policy = null, CancellationToken cancellationToken = default)
     {
         await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
-        var filter = $"({LedgerKeys.EnrolmentRowsFilter}) and (Status eq 'paid' or Status eq 'active')";
-        if (policy is not null)
+        var codes = policy is null ? _catalog.Policies.Select(p => p.Code).ToArray() : [policy];
+        var counts = new AdvanceCounts();
+        var options = new ParallelOptions { MaxDegreeOfParallelism = AdvanceParallelism, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(ChangesDueAsync(codes, today, counts, cancellationToken), options, async (entity, ct) =>
         {
-            filter = $"{LedgerKeys.PolicyFilter(policy)} and {filter}";
-        }
-
-        int examined = 0, activated = 0, expired = 0;
-        await foreach (var entity in _enrolments.QueryAsync<EnrolmentEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            examined++;
-            var current = EnrolmentState.Deserialize(entity);
-            var next = current.StatusOn(today);
-            if (next == current.Status)
-            {
-                continue;
-            }
-
-            var cause = next == EnrolmentStatus.Active ? "coverage-started" : "coverage-ended";
-            var updated = await UpdateAsync(entity.Policy, entity.IdNumber, e => e.AdvanceTo(today, Now, actor, cause), cancellationToken, entity).ConfigureAwait(false);
+            var cause = entity.Next == EnrolmentStatus.Active ? "coverage-started" : "coverage-ended";
+            var updated = await UpdateAsync(entity.Row.Policy, entity.Row.IdNumber, e => e.AdvanceTo(today, Now, actor, cause), ct, entity.Row).ConfigureAwait(false);
             if (updated?.Enrolment.Status == EnrolmentStatus.Active)
             {
-                activated++;
+                Interlocked.Increment(ref counts.Activated);
             }
             else if (updated?.Enrolment.Status == EnrolmentStatus.Expired)
             {
-                expired++;
+                Interlocked.Increment(ref counts.Expired);
+            }
+        }).ConfigureAwait(false);
+
+        return new AdvanceSummary(counts.Examined, counts.Activated, counts.Expired);
+    }
+
+    /// <summary>Updates in flight during <see cref="AdvanceAsync"/>: enough to hide round trips, few enough for one partition's write rate.</summary>
+    public const int AdvanceParallelism = 16;
+
+    private sealed class AdvanceCounts
+    {
+        public int Examined;
+        public int Activated;
+        public int Expired;
+    }
+
+    /// <summary>The paid and active enrolments whose status the calendar changes on <paramref name="today"/>.</summary>
+    private async IAsyncEnumerable<(EnrolmentEntity Row, EnrolmentStatus Next)> ChangesDueAsync(
+        IReadOnlyList<string> policies, DateOnly today, AdvanceCounts counts, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var code in policies)
+        {
+            var filter = $"{LedgerKeys.PolicyFilter(code)} and ({LedgerKeys.EnrolmentRowsFilter}) and (Status eq 'paid' or Status eq 'active')";
+            await foreach (var entity in _enrolments.QueryAsync<EnrolmentEntity>(filter, 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                // Only this enumerator counts, and Parallel.ForEachAsync pulls it one item at a time.
+                counts.Examined++;
+                var current = EnrolmentState.Deserialize(entity);
+                var next = current.StatusOn(today);
+                if (next != current.Status)
+                {
+                    yield return (entity, next);
+                }
             }
         }
-
-        return new AdvanceSummary(examined, activated, expired);
     }
 
     /// <summary>One page of a policy's enrolments, filtered; pass <see cref="LedgerPage.Continuation"/> back for the next.</summary>

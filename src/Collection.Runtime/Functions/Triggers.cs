@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs;
 using Microsoft.AspNetCore.Routing;
@@ -57,4 +58,16 @@ public sealed record TimerTrigger(
     DateTimeOffset? NextRun,
     DateOnly? AsOf,
     string RunId,
-    bool IsManual);
+    bool IsManual)
+{
+    private JsonElement? _summary;
+
+    /// <summary>What the run reported with <see cref="RecordSummary{T}"/>, as JSON (camelCase); null when nothing was reported.</summary>
+    public JsonElement? Summary => _summary;
+
+    /// <summary>
+    /// Reports what this run did (counts per outcome, say): the runtime logs it and keeps it with the run,
+    /// shown at <c>GET /admin/functions/{name}/runs</c>. A later call replaces an earlier one.
+    /// </summary>
+    public void RecordSummary<T>(T summary) => _summary = JsonSerializer.SerializeToElement(summary, JsonSerializerOptions.Web);
+}

@@ -10,7 +10,10 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Collection.Runtime.Hosting;
 
-/// <summary><c>GET /admin/functions</c> (the whole app in one list, with status) and <c>POST /admin/functions/{name}</c> (run a timer now).</summary>
+/// <summary>
+/// <c>GET /admin/functions</c> (the whole app in one list, with status), <c>POST /admin/functions/{name}</c> (run a timer now)
+/// and <c>GET /admin/functions/{name}/runs</c> (a timer's run history).
+/// </summary>
 internal static class AdminEndpoints
 {
     private static readonly TimeSpan StatusTimeout = TimeSpan.FromSeconds(3);
@@ -19,6 +22,8 @@ internal static class AdminEndpoints
     {
         admin.MapGet("/functions", ListAsync).WithName("ListFunctions");
         admin.MapPost("/functions/{name}", RunAsync).WithName("RunFunction");
+        admin.MapGet("/functions/{name}/runs", RunsAsync).WithName("ListTimerRuns")
+            .WithSummary("Recent runs of a timer function, newest first: scheduled time, asOf, start, finish, outcome and the summary the function reported.");
     }
 
     private static async Task<IResult> ListAsync(
@@ -86,7 +91,42 @@ internal static class AdminEndpoints
         }
     }
 
-    private static async Task<IResult> RunAsync(string name, string? asOf, FunctionCatalog catalog, TimerTriggerListener timers, CancellationToken cancellationToken)
+    private const int DefaultRuns = 20;
+    private const int MaxRuns = 500;
+
+    private static async Task<IResult> RunsAsync(string name, string? top, FunctionCatalog catalog, TimerTriggerListener timers, CancellationToken cancellationToken)
+    {
+        if (TimerFunction(name, catalog) is { } problem)
+        {
+            return problem;
+        }
+
+        var count = DefaultRuns;
+        if (!string.IsNullOrEmpty(top) && (!int.TryParse(top, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count is < 1 or > MaxRuns))
+        {
+            return HttpErrors.Problem(StatusCodes.Status400BadRequest, "invalid-top", $"top must be a whole number from 1 to {MaxRuns}.", $"Got '{top}'.");
+        }
+
+        var runs = await timers.GetRunsAsync(catalog.Find(name)!.Name, count, cancellationToken).ConfigureAwait(false);
+        return Results.Ok(runs.Select(r => new
+        {
+            runId = r.RunId,
+            function = r.Function,
+            scheduledTime = r.ScheduledTime,
+            asOf = r.AsOf?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            isPastDue = r.IsPastDue,
+            isManual = r.IsManual,
+            startedAt = r.StartedAt,
+            finishedAt = r.FinishedAt,
+            durationMs = Math.Round(r.DurationMs, 1),
+            outcome = r.Outcome,
+            error = r.Error,
+            summary = r.Summary,
+        }));
+    }
+
+    /// <summary>Null when <paramref name="name"/> is a timer function; otherwise the problem to answer.</summary>
+    private static IResult? TimerFunction(string name, FunctionCatalog catalog)
     {
         var function = catalog.Find(name);
         if (function is null)
@@ -94,11 +134,20 @@ internal static class AdminEndpoints
             return HttpErrors.Problem(StatusCodes.Status404NotFound, "function-not-found", "No such function.", $"There is no function named '{name}'; GET /admin/functions lists them.");
         }
 
-        if (function.Trigger != TriggerKind.Timer)
+        return function.Trigger != TriggerKind.Timer
+            ? HttpErrors.Problem(StatusCodes.Status400BadRequest, "not-a-timer-function", "Only timer functions can be run from here.",
+                $"'{function.Name}' has a {function.Trigger.ToString().ToLowerInvariant()} trigger; trigger it the way it listens ({function.Binding}).")
+            : null;
+    }
+
+    private static async Task<IResult> RunAsync(string name, string? asOf, FunctionCatalog catalog, TimerTriggerListener timers, CancellationToken cancellationToken)
+    {
+        if (TimerFunction(name, catalog) is { } problem)
         {
-            return HttpErrors.Problem(StatusCodes.Status400BadRequest, "not-a-timer-function", "Only timer functions can be run from here.",
-                $"'{function.Name}' has a {function.Trigger.ToString().ToLowerInvariant()} trigger; trigger it the way it listens ({function.Binding}).");
+            return problem;
         }
+
+        var function = catalog.Find(name)!;
 
         DateOnly? asOfDate = null;
         if (!string.IsNullOrEmpty(asOf))
@@ -126,6 +175,7 @@ internal static class AdminEndpoints
             startedAt = result.StartedAt,
             durationMs = Math.Round(result.DurationMs, 1),
             error = result.Error,
+            summary = result.Summary,
         });
     }
 }

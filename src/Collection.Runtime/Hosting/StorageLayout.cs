@@ -16,12 +16,17 @@ namespace Collection.Runtime.Hosting;
 /// the schedule status: <c>next</c> (the occurrence due next), <c>lastScheduled</c> (the last
 /// occurrence run), <c>lastRunAt</c>, <c>lastOutcome</c>, <c>lastManualRunAt</c> (ISO 8601, UTC).
 /// A host that finds <c>next</c> in the past at start-up runs it once with IsPastDue.</item>
+/// <item><b>Table <c>RuntimeTimerRuns</c></b> — one row per finished timer run: PartitionKey = function name
+/// (lower case), RowKey = inverted start ticks + run id (newest first). Columns: <c>RunId</c>,
+/// <c>ScheduledTime</c>, <c>AsOf</c>, <c>IsPastDue</c>, <c>IsManual</c>, <c>StartedAt</c>, <c>FinishedAt</c>,
+/// <c>DurationMs</c>, <c>Outcome</c>, <c>Error</c>, <c>Summary</c> (the JSON the function reported).</item>
 /// <item><b>Queue <c>&lt;queue&gt;-poison</c></b> — messages that failed <c>maxDequeueCount</c> times.</item>
 /// </list>
 /// </summary>
 public static class StorageLayout
 {
     public const string BlobReceiptsTable = "RuntimeBlobReceipts";
+    public const string TimerRunsTable = "RuntimeTimerRuns";
     public const string HostsContainer = "azure-webjobs-hosts";
     public const string TimerBlobPrefix = "timers/";
     public const string PoisonQueueSuffix = "-poison";

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
+using Azure.Data.Tables;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Specialized;
@@ -11,7 +13,7 @@ using Microsoft.Extensions.Options;
 namespace Collection.Runtime.Timers;
 
 /// <summary>How a run started through <see cref="TimerTriggerListener.RunNowAsync"/> ended.</summary>
-public sealed record TimerRunResult(string RunId, string Function, string Outcome, DateTimeOffset StartedAt, double DurationMs, string? Error)
+public sealed record TimerRunResult(string RunId, string Function, string Outcome, DateTimeOffset StartedAt, double DurationMs, string? Error, JsonElement? Summary = null)
 {
     public const string SucceededOutcome = "succeeded";
     public const string FailedOutcome = "failed";
@@ -31,6 +33,7 @@ public sealed partial class TimerTriggerListener : BackgroundService
     private readonly FunctionBindings _bindings;
     private readonly FunctionCatalog _catalog;
     private readonly TimerStatusStore _store;
+    private readonly TimerRunStore _runs;
     private readonly TimerTriggerOptions _options;
     private readonly FunctionInvoker _invoker;
     private readonly TimeProvider _time;
@@ -41,6 +44,7 @@ public sealed partial class TimerTriggerListener : BackgroundService
         FunctionBindings bindings,
         FunctionCatalog catalog,
         BlobServiceClient blobs,
+        TableServiceClient tables,
         IOptions<TimerTriggerOptions> options,
         FunctionInvoker invoker,
         TimeProvider time,
@@ -52,6 +56,7 @@ public sealed partial class TimerTriggerListener : BackgroundService
         _catalog = catalog;
         _options = options.Value;
         _store = new TimerStatusStore(blobs.GetBlobContainerClient(StorageLayout.HostsContainer), time, _options.LeaseRetryInterval, logger);
+        _runs = new TimerRunStore(tables);
         _invoker = invoker;
         _time = time;
         _logger = logger;
@@ -89,6 +94,10 @@ public sealed partial class TimerTriggerListener : BackgroundService
         }
     }
 
+    /// <summary>The newest <paramref name="top"/> finished runs of a timer function (scheduled, past-due and manual), newest first.</summary>
+    public Task<IReadOnlyList<TimerRunRecord>> GetRunsAsync(string functionName, int top, CancellationToken cancellationToken) =>
+        _runs.ListAsync(functionName, top, cancellationToken);
+
     /// <summary>
     /// Runs a timer function now, outside its schedule (the admin endpoint), under the same lease as
     /// scheduled runs so the two never overlap. <paramref name="asOf"/> reaches the function as <c>TimerTrigger.AsOf</c>.
@@ -118,7 +127,7 @@ public sealed partial class TimerTriggerListener : BackgroundService
             var trigger = new TimerTrigger(startedAt, false, status.LastRunAt, status.Next ?? schedule.NextAfter(startedAt), asOf, runId, IsManual: true);
             var outcome = await RunWithLeaseAsync(function, lease, trigger, cancellationToken).ConfigureAwait(false);
             await _store.WriteAsync(blob, lease, new() { [TimerStatusStore.LastManualRunAtKey] = startedAt }, OutcomeName(outcome), cancellationToken).ConfigureAwait(false);
-            return new TimerRunResult(runId, function.Name, OutcomeName(outcome), startedAt, outcome.Duration.TotalMilliseconds, outcome.ErrorSummary);
+            return new TimerRunResult(runId, function.Name, OutcomeName(outcome), startedAt, outcome.Duration.TotalMilliseconds, outcome.ErrorSummary, trigger.Summary);
         }
         finally
         {
@@ -238,9 +247,11 @@ public sealed partial class TimerTriggerListener : BackgroundService
     {
         using var renewal = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var renewing = _store.RenewUntilCancelledAsync(lease, renewal.Token);
+        var startedAt = _time.GetUtcNow();
+        FunctionOutcome outcome;
         try
         {
-            return await _invoker.InvokeAsync<ITimerFunction>(
+            outcome = await _invoker.InvokeAsync<ITimerFunction>(
                 function,
                 trigger.IsManual ? $"manual run {trigger.RunId}" : $"schedule {trigger.ScheduledTime:O}{(trigger.IsPastDue ? " (past due)" : "")}",
                 (f, ct) => f.RunAsync(trigger, ct),
@@ -250,6 +261,26 @@ public sealed partial class TimerTriggerListener : BackgroundService
         {
             await renewal.CancelAsync().ConfigureAwait(false);
             await renewing.ConfigureAwait(false);
+        }
+
+        await RecordRunAsync(function, trigger, startedAt, outcome, cancellationToken).ConfigureAwait(false);
+        return outcome;
+    }
+
+    /// <summary>Logs the run's summary and adds the run to the history; a history write that fails only costs the history row.</summary>
+    private async Task RecordRunAsync(FunctionDescriptor function, TimerTrigger trigger, DateTimeOffset startedAt, FunctionOutcome outcome, CancellationToken cancellationToken)
+    {
+        var summary = trigger.Summary?.GetRawText() ?? "{}";
+        LogRunFinished(function.Name, trigger.RunId, OutcomeName(outcome), trigger.AsOf?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) ?? "-", summary);
+        var run = new TimerRunRecord(trigger.RunId, function.Name, trigger.ScheduledTime, trigger.AsOf, trigger.IsPastDue, trigger.IsManual,
+            startedAt, _time.GetUtcNow(), outcome.Duration.TotalMilliseconds, OutcomeName(outcome), outcome.ErrorSummary, trigger.Summary);
+        try
+        {
+            await _runs.AddAsync(run, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RequestFailedException or AggregateException or HttpRequestException)
+        {
+            LogRunHistoryFailed(function.Name, trigger.RunId, e.Message);
         }
     }
 
@@ -315,6 +346,12 @@ public sealed partial class TimerTriggerListener : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Timer {Function} next runs at {Due:O} ({Local:yyyy-MM-dd HH:mm:ss} local)")]
     private partial void LogWaiting(string function, DateTimeOffset due, DateTimeOffset local);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Timer {Function} run {RunId} {Outcome} (asOf {AsOf}); summary {Summary}")]
+    private partial void LogRunFinished(string function, string runId, string outcome, string asOf, string summary);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Timer {Function} run {RunId} could not be added to the run history: {Error}")]
+    private partial void LogRunHistoryFailed(string function, string runId, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Timer {Function} missed its run due {Due:O} (host down or storage away); running it now as past due")]
     private partial void LogPastDue(string function, DateTimeOffset due);

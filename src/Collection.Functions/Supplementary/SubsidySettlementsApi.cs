@@ -1,0 +1,112 @@
+using System.Globalization;
+using Collection.Domain.Codes;
+using Collection.Functions.Files;
+using Collection.Functions.Ledger;
+using Collection.Functions.Policies;
+using Collection.Runtime.Functions;
+using Collection.Runtime.Http;
+
+namespace Collection.Functions.Supplementary;
+
+/// <summary>One settlement as the report lists it (staff only: the ID number is in clear).</summary>
+public sealed record SettlementItem(
+    string Kind,
+    string IdNumber,
+    string Name,
+    string Town,
+    string Department,
+    string Identity,
+    string? PaidBy,
+    decimal FromLevel,
+    decimal ToLevel,
+    decimal Amount,
+    string TransactionId,
+    string RunDate,
+    string Actor);
+
+/// <summary>The answer of the settlements report; <see cref="Items"/> is streamed as it is read.</summary>
+public sealed record SettlementReport(string Policy, string Month, IAsyncEnumerable<SettlementItem> Items);
+
+/// <summary>
+/// <c>GET /api/reports/subsidy-settlements?policy=&amp;month=yyyy-MM[&amp;format=csv]</c> (staff, admin): the top-ups (补差),
+/// rebates due (先缴后补) and assistance-fund payments the supplementary run recorded for a policy in a month.
+/// </summary>
+public sealed class SubsidySettlementsApi : IHttpFunction
+{
+    private static readonly string[] CsvHeaders =
+        ["类别", "身份证号", "姓名", "乡镇街道", "报送部门", "资助身份", "资金承担", "原资助标准", "新资助标准", "金额", "结算流水号", "运行日期"];
+
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        api.MapGet("/reports/subsidy-settlements", GetAsync)
+            .RequireRoles(FunctionRoles.Staff)
+            .WithTags("Reports")
+            .WithName("SubsidySettlements")
+            .WithSummary("Top-ups, rebates due and assistance-fund payments recorded by the supplementary enrolment for a policy and month; format=csv downloads them (UTF-8 BOM).")
+            .Produces<SettlementReport>()
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+    }
+
+    internal static async Task<IResult> GetAsync(string? policy, string? month, string? format, EnrolmentLedger ledger, SubsidySettlementBook settlements, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(policy) || !ledger.Policies.TryGet(policy, out var known))
+        {
+            return Problems.UnknownPolicy(policy, StatusCodes.Status400BadRequest);
+        }
+
+        if (string.IsNullOrEmpty(month) || !DateOnly.TryParseExact(month + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "invalid-month", "month must be given as yyyy-MM.", $"Got '{month}'.", "month");
+        }
+
+        if (format is not (null or "json" or "csv"))
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "unknown-format", "Unknown format.", "format: json (default) or csv.", "format");
+        }
+
+        var items = settlements.ListAsync(known.Code, month, cancellationToken);
+        if (format != "csv")
+        {
+            return TypedResults.Ok(new SettlementReport(known.Code, month, Items(items)));
+        }
+
+        // A temporary file rather than memory: a first month of rebates can list every subsidised person.
+        var file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        var totals = new SortedDictionary<string, (int Count, decimal Amount)>(StringComparer.Ordinal);
+        await using (var csv = CsvReportWriter.Create(file, CsvHeaders, leaveOpen: true))
+        {
+            await foreach (var s in items.ConfigureAwait(false))
+            {
+                await csv.WriteRowAsync(
+                [
+                    SettlementKinds.Label(s.Kind), s.IdNumber, s.Name, s.Town, DepartmentLabel(s.Department), IdentityLabel(s.Identity), s.PaidBy,
+                    CsvReportWriter.Amount(s.FromLevel), CsvReportWriter.Amount(s.ToLevel), CsvReportWriter.Amount(s.Amount), s.TransactionId, CsvReportWriter.Date(s.RunDate),
+                ], cancellationToken).ConfigureAwait(false);
+                var (count, amount) = totals.GetValueOrDefault(s.Kind);
+                totals[s.Kind] = (count + 1, amount + s.Amount);
+            }
+
+            foreach (var (kind, (count, amount)) in totals)
+            {
+                await csv.WriteRowAsync([$"合计：{SettlementKinds.Label(kind)}", "", $"{count} 人", "", "", "", "", "", "", CsvReportWriter.Amount(amount), "", ""], cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        file.Position = 0;
+        return TypedResults.File(file, "text/csv; charset=utf-8", $"subsidy-settlements-{known.Code}-{month}.csv");
+    }
+
+    private static async IAsyncEnumerable<SettlementItem> Items(IAsyncEnumerable<SubsidySettlement> settlements)
+    {
+        await foreach (var s in settlements.ConfigureAwait(false))
+        {
+            yield return new SettlementItem(s.Kind, s.IdNumber, s.Name, s.Town, s.Department, s.Identity, s.PaidBy, s.FromLevel, s.ToLevel, s.Amount, s.TransactionId,
+                Problems.Date(s.RunDate), s.Actor);
+        }
+    }
+
+    private static string DepartmentLabel(string code) => Glossary.Departments.TryParse(code, out var d) ? Glossary.Departments.Label(d) : code;
+
+    private static string IdentityLabel(string code) => Glossary.SubsidyIdentities.TryParse(code, out var i) ? Glossary.SubsidyIdentities.Label(i) : code;
+}

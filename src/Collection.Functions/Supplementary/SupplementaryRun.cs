@@ -1,0 +1,305 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs;
+using Collection.Domain;
+using Collection.Domain.Codes;
+using Collection.Domain.Policies;
+using Collection.Functions.Ledger;
+using Collection.Functions.Subsidies;
+
+namespace Collection.Functions.Supplementary;
+
+/// <summary>What one policy's supplementary run did: people per outcome, and the month's mobilisation lists.</summary>
+public sealed record PolicyRunSummary(
+    string Policy,
+    bool Acted,
+    string? Skipped,
+    int People,
+    IReadOnlyDictionary<string, int> Outcomes,
+    int MobilisationRows,
+    IReadOnlyList<string> MobilisationTowns);
+
+/// <summary>What a supplementary run did, per policy and in total (what the run's log and run history show).</summary>
+public sealed record SupplementarySummary(DateOnly AsOf, string Month, IReadOnlyList<PolicyRunSummary> Policies, IReadOnlyDictionary<string, int> Totals)
+{
+    public int Count(SupplementaryOutcome outcome) => Totals.GetValueOrDefault(SupplementaryRun.Key(outcome));
+}
+
+/// <summary>
+/// The supplementary enrolment after the collection period (luyang-2023 五(五) and the paragraph after it;
+/// baiyin-2023 三; dalate-2022 三(二)): for every person on a policy's subsidy lists with an identity in force
+/// on the run day, enrol the fully subsidised, list the partly subsidised for mobilisation, top up raised
+/// subsidies, and record rebates due. One pass: the identity book and the ledger are streamed side by side
+/// (both keyed "{policy}|{bucket}" then ID number, so a merge join pairs them without point reads); only
+/// people whose case writes something go to a bounded set of parallel workers.
+/// </summary>
+public sealed class SupplementaryRun(
+    SubsidyIdentityBook book,
+    EnrolmentLedger ledger,
+    SubsidySettlementBook settlements,
+    BlobServiceClient blobs,
+    TimeProvider time,
+    ILogger<SupplementaryRun> logger)
+{
+    public const string Source = "subsidy-list";
+
+    /// <summary>Writes in flight (enrolments, settlements).</summary>
+    public const int Parallelism = 16;
+
+    private static readonly SupplementaryOutcome[] Outcomes = Enum.GetValues<SupplementaryOutcome>();
+
+    public static string Key(SupplementaryOutcome outcome) => JsonNamingPolicy.CamelCase.ConvertName(outcome.ToString());
+
+    /// <summary>Runs for every policy (or one) as of <paramref name="day"/>; a policy outside its window is skipped with the reason.</summary>
+    public async Task<SupplementarySummary> RunAsync(DateOnly day, string actor, string? policy = null, CancellationToken cancellationToken = default)
+    {
+        var month = SubsidySettlementBook.Month(day);
+        var policies = ledger.Policies.Policies.Where(p => policy is null || string.Equals(p.Code, policy, StringComparison.OrdinalIgnoreCase)).ToList();
+        var results = new List<PolicyRunSummary>();
+        foreach (var known in policies)
+        {
+            if (!SupplementaryDecision.Acts(known, day))
+            {
+                var reason = day <= known.CollectionEnd ? "collection-period-not-over" : "coverage-year-over";
+                results.Add(new PolicyRunSummary(known.Code, false, reason, 0, new Dictionary<string, int>(), 0, []));
+                continue;
+            }
+
+            results.Add(await RunPolicyAsync(known, day, month, actor, cancellationToken).ConfigureAwait(false));
+        }
+
+        var totals = Outcomes.ToDictionary(Key, o => results.Sum(r => r.Outcomes.GetValueOrDefault(Key(o))));
+        return new SupplementarySummary(day, month, results, totals);
+    }
+
+    private async Task<PolicyRunSummary> RunPolicyAsync(Policy policy, DateOnly day, string month, string actor, CancellationToken cancellationToken)
+    {
+        var counts = new int[Outcomes.Length];
+        var people = 0;
+        MobilisationLists lists = await MobilisationLists.OpenAsync(blobs, policy.Code, month, cancellationToken).ConfigureAwait(false);
+        await using (lists.ConfigureAwait(false))
+        {
+            var options = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken };
+            await Parallel.ForEachAsync(CasesToWriteAsync(), options, async (person, ct) =>
+            {
+                var outcome = await WriteAsync(policy, day, month, actor, person, ct).ConfigureAwait(false);
+                Interlocked.Increment(ref counts[(int)outcome]);
+            }).ConfigureAwait(false);
+            await lists.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var outcomes = Outcomes.ToDictionary(Key, o => counts[(int)o]);
+        logger.LogInformation("SupplementaryEnrolment {Policy} as of {Day}: {People} people on the lists; {Outcomes}; mobilisation {Rows} rows in {Towns} towns",
+            policy.Code, day, people, string.Join(", ", outcomes.Where(o => o.Value > 0).Select(o => $"{o.Key} {o.Value}")), lists.Rows, lists.Towns.Count);
+        return new PolicyRunSummary(policy.Code, true, null, people, outcomes, lists.Rows, [.. lists.Towns.Order(StringComparer.Ordinal)]);
+
+        // Decides in key order (the mobilisation lists are written here, in order, so a rerun writes the same
+        // bytes) and hands on only the people whose case needs a write.
+        async IAsyncEnumerable<SupplementaryCase> CasesToWriteAsync()
+        {
+            await foreach (var (spells, entry) in PeopleAsync(policy, cancellationToken).ConfigureAwait(false))
+            {
+                people++;
+                var decided = SupplementaryDecision.Decide(policy, ledger.Policies, day, spells, entry);
+                switch (decided.Outcome)
+                {
+                    case SupplementaryOutcome.Mobilised:
+                        await lists.AddAsync(decided, cancellationToken).ConfigureAwait(false);
+                        Interlocked.Increment(ref counts[(int)decided.Outcome]);
+                        break;
+                    case SupplementaryOutcome.EnrolledDirectly or SupplementaryOutcome.ToppedUp or SupplementaryOutcome.RebateDue:
+                        yield return decided;
+                        break;
+                    case SupplementaryOutcome.Unchanged when IsDirectlyEnrolled(decided.Entry!):
+                        // Its assistance-fund settlement may have been lost to a crash after the enrolment.
+                        yield return decided;
+                        break;
+                    default:
+                        Interlocked.Increment(ref counts[(int)decided.Outcome]);
+                        break;
+                }
+            }
+        }
+    }
+
+    private static bool IsDirectlyEnrolled(LedgerEntry entry) =>
+        string.Equals(entry.Enrolment.Source, Source, StringComparison.Ordinal) && entry.Enrolment.Terms.Payable == 0m && entry.Enrolment.Terms.Subsidy > 0m;
+
+    /// <summary>Carries out one case; an error is logged and counted, and the next month's run tries again.</summary>
+    private async Task<SupplementaryOutcome> WriteAsync(Policy policy, DateOnly day, string month, string actor, SupplementaryCase person, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return person.Outcome switch
+            {
+                SupplementaryOutcome.EnrolledDirectly => await EnrolAsync(policy, day, month, actor, person, cancellationToken).ConfigureAwait(false),
+                SupplementaryOutcome.Unchanged => await EnsureFundSettlementAsync(policy, day, month, actor, person, cancellationToken).ConfigureAwait(false),
+                _ => await CreditAsync(policy, day, month, actor, person, cancellationToken).ConfigureAwait(false),
+            };
+        }
+        catch (Exception e) when (e is RequestFailedException or InvalidOperationException or AggregateException or HttpRequestException)
+        {
+            logger.LogWarning(e, "SupplementaryEnrolment {Policy}: {Outcome} of {Id} failed: {Error}", policy.Code, person.Outcome, person.Spell.Id.Masked, e.Message);
+            return SupplementaryOutcome.Failed;
+        }
+    }
+
+    private async Task<SupplementaryOutcome> EnrolAsync(Policy policy, DateOnly day, string month, string actor, SupplementaryCase person, CancellationToken cancellationToken)
+    {
+        var spell = person.Spell;
+        var application = new EnrolmentApplication(policy, person.Request!, new PersonDetails(spell.Name, null, null, string.IsNullOrWhiteSpace(spell.Town) ? null : spell.Town), Source);
+        var result = await ledger.EnrolAsync(application, actor, cancellationToken).ConfigureAwait(false);
+        if (result.Error is { Code: "already-enrolled" })
+        {
+            // Enrolled meanwhile (a window, another host): decide again as an enrolled person.
+            var entry = await ledger.GetAsync(policy.Code, spell.Id, cancellationToken).ConfigureAwait(false);
+            var again = SupplementaryDecision.Decide(policy, ledger.Policies, day, [spell], entry);
+            return again.Outcome is SupplementaryOutcome.ToppedUp or SupplementaryOutcome.RebateDue
+                ? await CreditAsync(policy, day, month, actor, again, cancellationToken).ConfigureAwait(false)
+                : again.Outcome;
+        }
+
+        if (result.Error is { } error)
+        {
+            logger.LogWarning("SupplementaryEnrolment {Policy}: could not enrol {Id}: {Code} {Detail}", policy.Code, spell.Id.Masked, error.Code, error.Detail);
+            return SupplementaryOutcome.NotEligible;
+        }
+
+        await RecordFundSettlementAsync(policy, day, month, actor, person, result.Entry!.Enrolment.Terms.Subsidy, cancellationToken).ConfigureAwait(false);
+        return SupplementaryOutcome.EnrolledDirectly;
+    }
+
+    private async Task<SupplementaryOutcome> EnsureFundSettlementAsync(Policy policy, DateOnly day, string month, string actor, SupplementaryCase person, CancellationToken cancellationToken)
+    {
+        var credited = await settlements.CreditedAsync(policy.Code, person.Spell.Id.ToString(), cancellationToken).ConfigureAwait(false);
+        if (!credited.ContainsKey(SettlementKinds.AssistanceFund))
+        {
+            await RecordFundSettlementAsync(policy, day, month, actor, person, person.Entry!.Enrolment.Terms.Subsidy, cancellationToken).ConfigureAwait(false);
+        }
+
+        return SupplementaryOutcome.Unchanged;
+    }
+
+    /// <summary>The assistance fund pays the personal share of a person enrolled directly (医疗救助资金代缴).</summary>
+    private Task RecordFundSettlementAsync(Policy policy, DateOnly day, string month, string actor, SupplementaryCase person, decimal amount, CancellationToken cancellationToken) =>
+        settlements.RecordAsync(Settlement(policy, day, month, actor, person, SettlementKinds.AssistanceFund, 0m, amount, amount), cancellationToken);
+
+    /// <summary>A top-up or rebate: only what the identity gives beyond what was credited before (see SubsidySettlements.cs).</summary>
+    private async Task<SupplementaryOutcome> CreditAsync(Policy policy, DateOnly day, string month, string actor, SupplementaryCase person, CancellationToken cancellationToken)
+    {
+        var kind = person.Outcome == SupplementaryOutcome.ToppedUp ? SettlementKinds.TopUp : SettlementKinds.Rebate;
+        var credited = await settlements.CreditedAsync(policy.Code, person.Spell.Id.ToString(), cancellationToken).ConfigureAwait(false);
+        credited.TryGetValue(kind, out var before);
+        if (before is not null && before.Month == month && before.Level == person.Level)
+        {
+            // This month's run already recorded exactly this: nothing changes.
+            return person.Outcome;
+        }
+
+        var applied = kind == SettlementKinds.TopUp ? person.Entry!.Enrolment.Terms.Subsidy : 0m;
+        var from = before is null ? applied : before.Month == month ? before.Base : Math.Max(applied, before.Level);
+        var amount = kind == SettlementKinds.TopUp ? policy.SubsidyAdjustment(from, person.Level) : Math.Max(0m, person.Level - from);
+        if (amount <= 0m)
+        {
+            return SupplementaryOutcome.Unchanged;
+        }
+
+        await settlements.RecordAsync(Settlement(policy, day, month, actor, person, kind, from, person.Level, amount), cancellationToken).ConfigureAwait(false);
+        return person.Outcome;
+    }
+
+    private SubsidySettlement Settlement(Policy policy, DateOnly day, string month, string actor, SupplementaryCase person, string kind, decimal from, decimal to, decimal amount)
+    {
+        var spell = person.Spell;
+        var identity = person.Assessment.SubsidyIdentity ?? spell.Identity;
+        var idNumber = spell.Id.ToString();
+        return new SubsidySettlement(policy.Code, month, kind, idNumber, spell.Name, spell.Town, spell.Department, Glossary.SubsidyIdentities.Code(identity),
+            PaidBy(policy, identity), from, to, amount, SubsidySettlementBook.TransactionId(policy.Code, kind, month, idNumber), day, actor, time.GetUtcNow());
+    }
+
+    /// <summary>Who pays the identity's subsidy, as the policy's text says (dalate-2022: 旗民族事务委员会 150; 旗民政局、乡村振兴统筹发展中心 310).</summary>
+    private static string? PaidBy(Policy policy, SubsidyIdentity identity)
+    {
+        var code = Glossary.SubsidyIdentities.Code(identity);
+        return policy.Document.Subsidies?.FirstOrDefault(r => r.Identities?.Contains(code, StringComparer.Ordinal) == true)?.PaidBy;
+    }
+
+    /// <summary>
+    /// People on the policy's lists with their enrolment: the identity book's rows come grouped per person
+    /// in key order ("{policy}|{bucket}", then ID number), the ledger's enrolments in the same order, so one
+    /// cursor over the ledger finds each person's enrolment while both streams are read page by page.
+    /// </summary>
+    private async IAsyncEnumerable<(IReadOnlyList<IdentitySpell> Spells, LedgerEntry? Entry)> PeopleAsync(Policy policy, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var enrolments = new LedgerCursor(ledger.ScanAsync(policy.Code, cancellationToken).GetAsyncEnumerator(cancellationToken));
+        await using (enrolments.ConfigureAwait(false))
+        {
+            List<IdentitySpell>? person = null;
+            await foreach (var spell in book.ScanAsync(policy.Code, cancellationToken).ConfigureAwait(false))
+            {
+                if (person is not null && person[0].Id.Equals(spell.Id))
+                {
+                    person.Add(spell);
+                    continue;
+                }
+
+                if (person is not null)
+                {
+                    yield return (person, await enrolments.SeekAsync(person[0].Id).ConfigureAwait(false));
+                }
+
+                person = [spell];
+            }
+
+            if (person is not null)
+            {
+                yield return (person, await enrolments.SeekAsync(person[0].Id).ConfigureAwait(false));
+            }
+        }
+    }
+
+    /// <summary>A forward-only cursor over a policy's enrolments in key order.</summary>
+    private sealed class LedgerCursor(IAsyncEnumerator<LedgerEntry> enrolments) : IAsyncDisposable
+    {
+        private bool _started;
+        private bool _more;
+
+        public async Task<LedgerEntry?> SeekAsync(ResidentId id)
+        {
+            var idNumber = id.ToString();
+            if (!_started)
+            {
+                _more = await enrolments.MoveNextAsync().ConfigureAwait(false);
+                _started = true;
+            }
+
+            while (_more)
+            {
+                var order = Compare(enrolments.Current.IdNumber, idNumber);
+                if (order == 0)
+                {
+                    return enrolments.Current;
+                }
+
+                if (order > 0)
+                {
+                    return null;
+                }
+
+                _more = await enrolments.MoveNextAsync().ConfigureAwait(false);
+            }
+
+            return null;
+        }
+
+        public ValueTask DisposeAsync() => enrolments.DisposeAsync();
+
+        /// <summary>Table order: bucket (the partition), then ID number.</summary>
+        private static int Compare(string a, string b)
+        {
+            var bucket = LedgerKeys.Bucket(a).CompareTo(LedgerKeys.Bucket(b));
+            return bucket != 0 ? bucket : string.CompareOrdinal(a, b);
+        }
+    }
+}

@@ -1,0 +1,289 @@
+using System.Net;
+using System.Text.Json;
+using Collection.Domain;
+using Collection.Domain.Codes;
+using Collection.Domain.Enrolments;
+using Collection.Domain.Subsidies;
+using Collection.Functions.Tests.Ledger;
+
+namespace Collection.Functions.Tests.Supplementary;
+
+public sealed class SupplementaryEnrolmentTests(SupplementaryStorage storage) : IClassFixture<SupplementaryStorage>
+{
+    private static DateOnly Day(string text) => DateOnly.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static JsonElement[] Items(JsonElement report) => [.. report.GetProperty("items").EnumerateArray()];
+
+    /// <summary>An ID number as a CSV cell: all digits are written as ="…" for Excel (then CSV-quoted); one ending in X as is.</summary>
+    private static string IdCell(string id) => id.EndsWith('X') ? id : $"\"=\"\"{id}\"\"\"";
+
+    [Fact]
+    public async Task Luyang_NotEnrolled_FullySubsidisedEnrolledDirectlyAndPartlySubsidisedMobilised()
+    {
+        await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2023-03-05"));
+        var full = LedgerTestHost.NewId("19500101", "340103");
+        var partial = LedgerTestHost.NewId("19600101", "340103");
+        var elsewhere = LedgerTestHost.NewId("19700101", "340103");
+        await run.ListAsync("luyang-2023", full, SubsidyIdentity.ExtremePoverty, Department.CivilAffairs, Day("2023-02-10"), "林店街道", name: "赵一");
+        await run.ListAsync("luyang-2023", partial, SubsidyIdentity.MinimumLivingAllowance, Department.CivilAffairs, Day("2023-02-10"), "林店街道", name: "钱二");
+        await run.ListAsync("luyang-2023", elsewhere, SubsidyIdentity.ReturnedToPoverty, Department.RuralRevitalisation, Day("2023-02-10"), "亳州路街道", name: "孙三");
+
+        var summary = await run.RunAsync("2023-03-05");
+        var enrolled = (await run.Host.Ledger.GetAsync("luyang-2023", ResidentId.Parse(full)))!;
+        var partlyEnrolled = await run.Host.Ledger.GetAsync("luyang-2023", ResidentId.Parse(partial));
+        var linDian = await run.MobilisationAsync("luyang-2023", "2023-03", "林店街道");
+        var boZhou = await run.MobilisationAsync("luyang-2023", "2023-03", "亳州路街道");
+        var settlements = Items(await run.SettlementsAsync("luyang-2023", "2023-03"));
+
+        Assert.Equal(1, SupplementaryHost.Count(summary, "luyang-2023", "enrolledDirectly"));
+        Assert.Equal(2, SupplementaryHost.Count(summary, "luyang-2023", "mobilised"));
+        Assert.Equal("subsidy-list", enrolled.Enrolment.Source);
+        Assert.Equal(0m, enrolled.Enrolment.Terms.Payable);
+        Assert.Equal(350m, enrolled.Enrolment.Terms.Subsidy);
+        // Late enrolment in luyang-2023 is covered from the day after (五(五) decision in the policy file).
+        Assert.Equal(EnrolmentStatus.Paid, enrolled.Enrolment.Status);
+        Assert.Equal(Day("2023-03-06"), enrolled.Enrolment.CoverageStart);
+        Assert.Equal("timer:SupplementaryEnrolment@2023-03-05", enrolled.Enrolment.History[0].Actor);
+        Assert.Null(partlyEnrolled);
+        var fund = Assert.Single(settlements);
+        Assert.Equal("assistance-fund", fund.GetProperty("kind").GetString());
+        Assert.Equal(full, fund.GetProperty("idNumber").GetString());
+        Assert.Equal(350m, fund.GetProperty("amount").GetDecimal());
+        Assert.Equal($"AF-luyang-2023-{full}", fund.GetProperty("transactionId").GetString());
+        var lines = linDian!.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("姓名,身份证号,资助身份,低保类别,乡镇街道,报送部门,个人缴费标准,资助金额,资助方式,应缴金额,先缴后补返还,名单来源", lines[0]);
+        var row = Assert.Single(lines[1..]);
+        Assert.StartsWith($"钱二,{IdCell(partial)},低保对象,,林店街道,民政,350.00,315.00,", row, StringComparison.Ordinal);
+        Assert.Contains(",35.00,0.00,", row, StringComparison.Ordinal);
+        Assert.Contains("孙三", boZhou, StringComparison.Ordinal);
+        Assert.Contains(",70.00,", boZhou, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SameMonthTwice_SecondRunChangesNothing()
+    {
+        await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2023-03-05"));
+        var full = LedgerTestHost.NewId("19500101", "620402");
+        var partial = LedgerTestHost.NewId("19600101", "620402");
+        var raised = LedgerTestHost.NewId("19700101", "620402");
+        await run.ListAsync("baiyin-2023", full, SubsidyIdentity.Orphan, Department.CivilAffairs, Day("2023-02-01"), "人民路街道");
+        await run.ListAsync("baiyin-2023", partial, SubsidyIdentity.AtRiskOfReturning, Department.RuralRevitalisation, Day("2023-02-01"), "人民路街道");
+        await run.EnrolAsync("baiyin-2023", raised, "2022-10-10", ["poverty-lifted"], pay: 250m);
+        await run.ListAsync("baiyin-2023", raised, SubsidyIdentity.ReturnedToPoverty, Department.RuralRevitalisation, Day("2023-02-01"), "人民路街道");
+
+        var first = await run.RunAsync("2023-03-05");
+        var listAfterFirst = await run.MobilisationAsync("baiyin-2023", "2023-03", "人民路街道");
+        var settlementsAfterFirst = (await run.SettlementsAsync("baiyin-2023", "2023-03")).ToString();
+        var enrolmentAfterFirst = (await run.Host.Ledger.GetAsync("baiyin-2023", ResidentId.Parse(full)))!.Enrolment;
+        var second = await run.RunAsync("2023-03-05");
+
+        Assert.Equal(1, SupplementaryHost.Count(first, "baiyin-2023", "enrolledDirectly"));
+        Assert.Equal(1, SupplementaryHost.Count(first, "baiyin-2023", "mobilised"));
+        Assert.Equal(1, SupplementaryHost.Count(first, "baiyin-2023", "toppedUp"));
+        Assert.Equal(0, SupplementaryHost.Count(second, "baiyin-2023", "enrolledDirectly"));
+        Assert.Equal(1, SupplementaryHost.Count(second, "baiyin-2023", "toppedUp"));
+        Assert.Equal(listAfterFirst, await run.MobilisationAsync("baiyin-2023", "2023-03", "人民路街道"));
+        Assert.Equal(settlementsAfterFirst, (await run.SettlementsAsync("baiyin-2023", "2023-03")).ToString());
+        var enrolment = (await run.Host.Ledger.GetAsync("baiyin-2023", ResidentId.Parse(full)))!.Enrolment;
+        Assert.Equal(enrolmentAfterFirst.History.Count, enrolment.History.Count);
+        Assert.Empty(enrolment.Payments);
+    }
+
+    [Fact]
+    public async Task Baiyin_RaisedSubsidy_ToppedUpByTheDifferenceOnceAndNeverClawedBack()
+    {
+        await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2023-03-05"));
+        var person = LedgerTestHost.NewId("19700101", "620421");
+        var paidInFull = LedgerTestHost.NewId("19710101", "620421");
+        var lowered = LedgerTestHost.NewId("19720101", "620421");
+        await run.EnrolAsync("baiyin-2023", person, "2022-10-10", ["poverty-lifted"], pay: 250m);
+        await run.ListAsync("baiyin-2023", person, SubsidyIdentity.AtRiskOfReturning, Department.RuralRevitalisation, Day("2023-02-01"), "城关镇");
+        await run.EnrolAsync("baiyin-2023", paidInFull, "2022-10-10", [], pay: 350m);
+        await run.ListAsync("baiyin-2023", paidInFull, SubsidyIdentity.MinimumLivingAllowance, Department.CivilAffairs, Day("2023-02-01"), "城关镇", AllowanceClass.Rural1);
+        await run.EnrolAsync("baiyin-2023", lowered, "2022-10-10", ["returned-to-poverty"], pay: 160m);
+        await run.ListAsync("baiyin-2023", lowered, SubsidyIdentity.PovertyLifted, Department.RuralRevitalisation, Day("2023-02-01"), "城关镇");
+
+        var march = await run.RunAsync("2023-03-05");
+        await run.ListAsync("baiyin-2023", person, SubsidyIdentity.ReturnedToPoverty, Department.RuralRevitalisation, Day("2023-04-01"), "城关镇");
+        run.SetToday(Day("2023-05-05"));
+        var may = await run.RunAsync("2023-05-05");
+        run.SetToday(Day("2023-06-05"));
+        var june = await run.RunAsync("2023-06-05");
+
+        Assert.Equal(2, SupplementaryHost.Count(march, "baiyin-2023", "toppedUp"));
+        Assert.Equal(1, SupplementaryHost.Count(march, "baiyin-2023", "unchanged"));
+        var marchItems = Items(await run.SettlementsAsync("baiyin-2023", "2023-03")).ToDictionary(i => i.GetProperty("idNumber").GetString()!);
+        Assert.Equal(50m, marchItems[person].GetProperty("amount").GetDecimal());
+        Assert.Equal(100m, marchItems[person].GetProperty("fromLevel").GetDecimal());
+        Assert.Equal(150m, marchItems[person].GetProperty("toLevel").GetDecimal());
+        Assert.Equal(250m, marchItems[paidInFull].GetProperty("amount").GetDecimal());
+        Assert.Equal("top-up", marchItems[paidInFull].GetProperty("kind").GetString());
+        Assert.False(marchItems.ContainsKey(lowered));
+        var mayItem = Assert.Single(Items(await run.SettlementsAsync("baiyin-2023", "2023-05")));
+        Assert.Equal(person, mayItem.GetProperty("idNumber").GetString());
+        Assert.Equal(40m, mayItem.GetProperty("amount").GetDecimal());
+        Assert.Equal("returned-to-poverty", mayItem.GetProperty("identity").GetString());
+        Assert.Equal(1, SupplementaryHost.Count(may, "baiyin-2023", "toppedUp"));
+        Assert.Equal(0, SupplementaryHost.Count(june, "baiyin-2023", "toppedUp"));
+        Assert.Empty(Items(await run.SettlementsAsync("baiyin-2023", "2023-06")));
+    }
+
+    [Fact]
+    public async Task Luyang_RaisedSubsidy_NoTopUpBecauseOnlyBaiyinSaysSo()
+    {
+        await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2023-03-05"));
+        var person = LedgerTestHost.NewId("19650101", "340103");
+        await run.EnrolAsync("luyang-2023", person, "2022-10-10", ["returned-to-poverty"], pay: 70m);
+        await run.ListAsync("luyang-2023", person, SubsidyIdentity.MinimumLivingAllowance, Department.CivilAffairs, Day("2023-02-01"), "林店街道");
+
+        var summary = await run.RunAsync("2023-03-05");
+
+        Assert.Equal(1, SupplementaryHost.Count(summary, "luyang-2023", "unchanged"));
+        Assert.Equal(0, SupplementaryHost.Count(summary, "luyang-2023", "toppedUp"));
+        Assert.Empty(Items(await run.SettlementsAsync("luyang-2023", "2023-03")));
+    }
+
+    [Fact]
+    public async Task Dalate_RebatePaidInFull_RebateDueForTheDepartmentHighestOnly()
+    {
+        await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2022-03-05"));
+        var mongolian = LedgerTestHost.NewId("19800101", "150621");
+        var lowIncome = LedgerTestHost.NewId("19810101", "150621");
+        var unpaid = LedgerTestHost.NewId("19820101", "150621");
+        var notEnrolled = LedgerTestHost.NewId("19830101", "150621");
+        var fullySubsidised = LedgerTestHost.NewId("19840101", "150621");
+        await run.EnrolAsync("dalate-2022", mongolian, "2021-10-10", ["ethnic-minority"], pay: 360m);
+        await run.ListAsync("dalate-2022", mongolian, SubsidyIdentity.EthnicMinority, Department.EthnicAffairs, Day("2021-09-01"), "树林召镇");
+        await run.EnrolAsync("dalate-2022", lowIncome, "2021-10-10", [], pay: 360m);
+        await run.ListAsync("dalate-2022", lowIncome, SubsidyIdentity.MinimumLivingAllowance, Department.CivilAffairs, Day("2022-01-01"), "树林召镇");
+        await run.EnrolAsync("dalate-2022", unpaid, "2021-10-10", ["ethnic-minority"]);
+        await run.ListAsync("dalate-2022", unpaid, SubsidyIdentity.EthnicMinority, Department.EthnicAffairs, Day("2021-09-01"), "树林召镇");
+        await run.ListAsync("dalate-2022", notEnrolled, SubsidyIdentity.EthnicMinority, Department.EthnicAffairs, Day("2021-09-01"), "树林召镇");
+        await run.ListAsync("dalate-2022", fullySubsidised, SubsidyIdentity.DisabledGrade1, Department.DisabledFederation, Day("2022-02-01"), "树林召镇");
+
+        var march = await run.RunAsync("2022-03-05");
+        await run.ListAsync("dalate-2022", mongolian, SubsidyIdentity.PovertyUnstable, Department.RuralRevitalisation, Day("2022-04-01"), "树林召镇");
+        run.SetToday(Day("2022-05-05"));
+        var may = await run.RunAsync("2022-05-05");
+
+        Assert.Equal(2, SupplementaryHost.Count(march, "dalate-2022", "rebateDue"));
+        Assert.Equal(1, SupplementaryHost.Count(march, "dalate-2022", "awaitingPayment"));
+        Assert.Equal(1, SupplementaryHost.Count(march, "dalate-2022", "mobilised"));
+        Assert.Equal(1, SupplementaryHost.Count(march, "dalate-2022", "enrolledDirectly"));
+        var rebates = Items(await run.SettlementsAsync("dalate-2022", "2022-03")).Where(i => i.GetProperty("kind").GetString() == "rebate").ToDictionary(i => i.GetProperty("idNumber").GetString()!);
+        Assert.Equal(150m, rebates[mongolian].GetProperty("amount").GetDecimal());
+        Assert.Equal("ethnic-affairs", rebates[mongolian].GetProperty("department").GetString());
+        Assert.Equal("旗民族事务委员会", rebates[mongolian].GetProperty("paidBy").GetString());
+        Assert.Equal(310m, rebates[lowIncome].GetProperty("amount").GetDecimal());
+        Assert.Equal("civil-affairs", rebates[lowIncome].GetProperty("department").GetString());
+        Assert.Equal("旗民政局、乡村振兴统筹发展中心", rebates[lowIncome].GetProperty("paidBy").GetString());
+        // 310 is now the highest rebate: 160 more, never 150 + 310.
+        var raised = Assert.Single(Items(await run.SettlementsAsync("dalate-2022", "2022-05")));
+        Assert.Equal(mongolian, raised.GetProperty("idNumber").GetString());
+        Assert.Equal(160m, raised.GetProperty("amount").GetDecimal());
+        Assert.Equal("rural-revitalisation", raised.GetProperty("department").GetString());
+        Assert.Equal(1, SupplementaryHost.Count(may, "dalate-2022", "rebateDue"));
+        var direct = (await run.Host.Ledger.GetAsync("dalate-2022", ResidentId.Parse(fullySubsidised)))!.Enrolment;
+        // Dalate's 特殊人员 are covered from enrolment, without the waiting period (policy file decision).
+        Assert.Equal(EnrolmentStatus.Active, direct.Status);
+        Assert.Contains(",360.00,150.00,先缴后补,360.00,150.00,", await run.MobilisationAsync("dalate-2022", "2022-03", "树林召镇"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bagongshan_AfterTheExtension_NobodyCanBeEnrolledAndWuhaiNeither()
+    {
+        await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2022-05-05"));
+        var extremePoverty = LedgerTestHost.NewId("19500101", "340405");
+        var lowIncome = LedgerTestHost.NewId("19510101", "340405");
+        var wuhai = LedgerTestHost.NewId("19520101", "150302");
+        await run.ListAsync("bagongshan-2022", extremePoverty, SubsidyIdentity.ExtremePoverty, Department.CivilAffairs, Day("2022-03-01"), "山王镇");
+        await run.ListAsync("bagongshan-2022", lowIncome, SubsidyIdentity.MinimumLivingAllowance, Department.CivilAffairs, Day("2022-03-01"), "山王镇");
+        await run.ListAsync("wuhai-2022", wuhai, SubsidyIdentity.MinimumLivingAllowance, Department.CivilAffairs, Day("2022-03-01"), "海勃湾区");
+
+        var summary = await run.RunAsync("2022-05-05");
+
+        Assert.Equal(2, SupplementaryHost.Count(summary, "bagongshan-2022", "notEligible"));
+        Assert.Equal(1, SupplementaryHost.Count(summary, "wuhai-2022", "notEligible"));
+        Assert.Null(await run.Host.Ledger.GetAsync("bagongshan-2022", ResidentId.Parse(extremePoverty)));
+        Assert.Null(await run.MobilisationAsync("bagongshan-2022", "2022-05", "山王镇"));
+    }
+
+    [Fact]
+    public async Task Window_BeforeCollectionEndAndAfterCoverageEnd_PolicySkippedWithReason()
+    {
+        await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2022-12-05"));
+        var person = LedgerTestHost.NewId("19500101", "340103");
+        await run.ListAsync("luyang-2023", person, SubsidyIdentity.ExtremePoverty, Department.CivilAffairs, Day("2022-09-01"), "林店街道");
+
+        var during = await run.RunAsync("2022-12-05");
+        run.SetToday(Day("2024-01-05"));
+        var after = await run.RunAsync("2024-01-05");
+
+        Assert.False(SupplementaryHost.Policy(during, "luyang-2023").GetProperty("acted").GetBoolean());
+        Assert.Equal("collection-period-not-over", SupplementaryHost.Policy(during, "luyang-2023").GetProperty("skipped").GetString());
+        Assert.Equal("coverage-year-over", SupplementaryHost.Policy(after, "luyang-2023").GetProperty("skipped").GetString());
+        Assert.True(SupplementaryHost.Policy(during, "dalate-2022").GetProperty("acted").GetBoolean());
+        Assert.Null(await run.Host.Ledger.GetAsync("luyang-2023", ResidentId.Parse(person)));
+    }
+
+    [Fact]
+    public async Task IdentityEnded_NotInForceOnRunDay_NothingDone()
+    {
+        await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2023-03-05"));
+        var person = LedgerTestHost.NewId("19500101", "340103");
+        await run.ListAsync("luyang-2023", person, SubsidyIdentity.ExtremePoverty, Department.CivilAffairs, Day("2022-09-01"), "林店街道");
+        await run.ListAsync("luyang-2023", person, SubsidyIdentity.ExtremePoverty, Department.CivilAffairs, Day("2023-02-01"), "林店街道", change: ListChange.Remove);
+
+        var summary = await run.RunAsync("2023-03-05");
+
+        Assert.Equal(1, SupplementaryHost.Count(summary, "luyang-2023", "notInForce"));
+        Assert.Null(await run.Host.Ledger.GetAsync("luyang-2023", ResidentId.Parse(person)));
+    }
+
+    [Fact]
+    public async Task SettlementsReport_Csv_HasBomChineseHeadersAndTotals_StaffOnly()
+    {
+        await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2023-03-05"));
+        var person = LedgerTestHost.NewId("19700101", "620423");
+        await run.EnrolAsync("baiyin-2023", person, "2022-10-10", [], pay: 350m);
+        await run.ListAsync("baiyin-2023", person, SubsidyIdentity.PovertyLifted, Department.RuralRevitalisation, Day("2023-02-01"), "芦阳镇", name: "周五");
+        await run.RunAsync("2023-03-05");
+
+        using var client = run.Host.Client();
+        var csv = await client.GetAsync(new Uri("/api/reports/subsidy-settlements?policy=baiyin-2023&month=2023-03&format=csv", UriKind.Relative));
+        var bytes = await csv.Content.ReadAsByteArrayAsync();
+        var text = System.Text.Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3);
+        using var anonymous = run.Host.Client(key: null);
+        var unauthorised = await anonymous.GetAsync(new Uri("/api/reports/subsidy-settlements?policy=baiyin-2023&month=2023-03", UriKind.Relative));
+        var (badMonth, problem) = await run.Host.GetAsync("/api/reports/subsidy-settlements?policy=baiyin-2023&month=2023-3");
+
+        Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
+        Assert.Equal([0xEF, 0xBB, 0xBF], bytes[..3]);
+        var lines = text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("类别,身份证号,姓名,乡镇街道,报送部门,资助身份,资金承担,原资助标准,新资助标准,金额,结算流水号,运行日期", lines[0]);
+        Assert.StartsWith($"补差（资助标准提高）,{IdCell(person)},周五,芦阳镇,乡村振兴,脱贫人口,,0.00,100.00,100.00,TU-baiyin-2023-2023-03-{person},2023-03-05", lines[1], StringComparison.Ordinal);
+        Assert.StartsWith("合计：补差（资助标准提高）,,1 人,", lines[2], StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthorised.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, badMonth);
+        Assert.Equal("invalid-month", problem.GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Runs_SummaryOfTheRunIsInTheRunHistory()
+    {
+        await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2023-03-05"));
+        var person = LedgerTestHost.NewId("19600101", "340103");
+        await run.ListAsync("luyang-2023", person, SubsidyIdentity.MinimumLivingAllowance, Department.CivilAffairs, Day("2023-02-01"), "林店街道");
+        var (_, answer) = await run.Host.PostAsync("/admin/functions/SupplementaryEnrolment?asOf=2023-03-05", new { }, "test-admin");
+
+        // Other tests of this class ran the timer on this Azurite too (at the same fake time): find this run.
+        var (status, runs) = await run.Host.GetAsync("/admin/functions/SupplementaryEnrolment/runs?top=50", "test-admin");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var latest = runs.EnumerateArray().Single(r => r.GetProperty("runId").GetString() == answer.GetProperty("runId").GetString());
+        Assert.Equal("2023-03-05", latest.GetProperty("asOf").GetString());
+        Assert.Equal("2023-03", latest.GetProperty("summary").GetProperty("month").GetString());
+        Assert.Equal(1, latest.GetProperty("summary").GetProperty("totals").GetProperty("mobilised").GetInt32());
+    }
+}
