@@ -70,7 +70,8 @@ public sealed class EnrolmentLedger
     /// (409 <c>already-enrolled</c>, naming the first one's source and date), a person marked in employee
     /// insurance (422 <c>in-employee-insurance</c>), an ineligible person (422, the assessment's reason code).
     /// </summary>
-    public async Task<EnrolResult> EnrolAsync(EnrolmentApplication application, string actor, CancellationToken cancellationToken = default)
+    /// <param name="asOf">The day the enrolment is made as of (a timer run replayed for a past date); the host's China date when null.</param>
+    public async Task<EnrolResult> EnrolAsync(EnrolmentApplication application, string actor, DateOnly? asOf = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(application);
         var (policy, request) = (application.Policy, application.Request);
@@ -86,7 +87,7 @@ public sealed class EnrolmentLedger
                 "source: window, roster:<school>, subsidy-list, ….", "source"));
         }
 
-        var today = Today;
+        var today = asOf ?? Today;
         var day = request.Date ?? today;
         if (day > today)
         {

@@ -53,7 +53,7 @@ public sealed class EnrolmentsApi : IHttpFunction
         }
 
         var person = new PersonDetails(Clean(body.Name), Clean(body.Phone), Clean(body.Address), Clean(body.Town));
-        var result = await ledger.EnrolAsync(new EnrolmentApplication(policy, request, person, Clean(body.Source) ?? "window"), http.HttpContext.User.Actor(), cancellationToken).ConfigureAwait(false);
+        var result = await ledger.EnrolAsync(new EnrolmentApplication(policy, request, person, Clean(body.Source) ?? "window"), http.HttpContext.User.Actor(), cancellationToken: cancellationToken).ConfigureAwait(false);
         return result.Entry is { } entry
             ? TypedResults.Created($"/api/enrolments/{entry.Policy}/{entry.IdNumber}", EnrolmentBody.From(entry))
             : result.Error!.ToResult();

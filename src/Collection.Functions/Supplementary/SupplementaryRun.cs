@@ -149,7 +149,7 @@ public sealed class SupplementaryRun(
     {
         var spell = person.Spell;
         var application = new EnrolmentApplication(policy, person.Request!, new PersonDetails(spell.Name, null, null, string.IsNullOrWhiteSpace(spell.Town) ? null : spell.Town), Source);
-        var result = await ledger.EnrolAsync(application, actor, cancellationToken).ConfigureAwait(false);
+        var result = await ledger.EnrolAsync(application, actor, day, cancellationToken).ConfigureAwait(false);
         if (result.Error is { Code: "already-enrolled" })
         {
             // Enrolled meanwhile (a window, another host): decide again as an enrolled person.

@@ -60,6 +60,23 @@ public sealed class SupplementaryEnrolmentTests(SupplementaryStorage storage) : 
     }
 
     [Fact]
+    public async Task ReplayedForAPastMonth_DirectEnrolmentStatusIsAsOfThatDay_NotTheHostsClock()
+    {
+        // The host's clock is years later (an admin replaying 2023): the enrolment must read as on 2023-03-05.
+        await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2026-11-23"));
+        var full = LedgerTestHost.NewId("19510101", "340103");
+        await run.ListAsync("luyang-2023", full, SubsidyIdentity.ExtremePoverty, Department.CivilAffairs, Day("2023-02-10"), "林店街道", name: "周五");
+
+        var summary = await run.RunAsync("2023-03-05");
+        var enrolled = (await run.Host.Ledger.GetAsync("luyang-2023", ResidentId.Parse(full)))!;
+
+        Assert.Equal(1, SupplementaryHost.Count(summary, "luyang-2023", "enrolledDirectly"));
+        Assert.Equal(Day("2023-03-05"), enrolled.Enrolment.EnrolledOn);
+        Assert.Equal(EnrolmentStatus.Paid, enrolled.Enrolment.Status);
+        Assert.Equal(Day("2023-03-06"), enrolled.Enrolment.CoverageStart);
+    }
+
+    [Fact]
     public async Task SameMonthTwice_SecondRunChangesNothing()
     {
         await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2023-03-05"));
