@@ -146,7 +146,7 @@ internal static class TestFiles
             case string text:
                 if (!sharedIndex.TryGetValue(text, out var index))
                 {
-                    index = sharedIndex.Count;
+                    index = table.ChildElements.Count;
                     sharedIndex[text] = index;
                     table.AppendChild(new SharedStringItem(new Text(text)));
                 }
