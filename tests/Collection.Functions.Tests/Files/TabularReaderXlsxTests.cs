@@ -21,6 +21,21 @@ public class TabularReaderXlsxTests
     }
 
     [Fact]
+    public void Read_RichTextSharedStrings_JoinRunsWithoutPhoneticText()
+    {
+        var xlsx = Xlsx(
+        [
+            [new XCell("A1", "姓名"), new XCell("B1", new RichText(["身份", "证号"]))],
+            [new XCell("A2", new RichText(["张", "三 "], Phonetic: "チョウ")), new XCell("B2", "11010120150202002X")],
+        ]);
+
+        var rows = ReadAll(xlsx, "roster.xlsx");
+
+        Assert.Equal(["姓名", "身份证号"], rows[0].Cells);
+        Assert.Equal(["张三 ", "11010120150202002X"], rows[1].Cells);
+    }
+
+    [Fact]
     public void Read_DateFormattedCells_BecomeIsoDates()
     {
         var xlsx = Xlsx(Grid(1, ["缴费日期", "出生日期"], [new DateOnly(2022, 4, 10), new ChineseDate(new DateOnly(2015, 1, 1))]));

@@ -146,12 +146,21 @@ internal static class TestFiles
             case string text:
                 if (!sharedIndex.TryGetValue(text, out var index))
                 {
-                    index = sharedIndex.Count;
+                    index = table.ChildElements.Count;
                     sharedIndex[text] = index;
                     table.AppendChild(new SharedStringItem(new Text(text)));
                 }
 
                 return new Cell { CellReference = cell.Reference, DataType = CellValues.SharedString, CellValue = new CellValue(index.ToString(System.Globalization.CultureInfo.InvariantCulture)) };
+            case RichText rich:
+                var item = new SharedStringItem(rich.Runs.Select(run => new Run(new Text(run) { Space = SpaceProcessingModeValues.Preserve })));
+                if (rich.Phonetic is { } phonetic)
+                {
+                    item.AppendChild(new PhoneticRun(new Text(phonetic)) { BaseTextStartIndex = 0, EndingBaseIndex = 1 });
+                }
+
+                table.AppendChild(item);
+                return new Cell { CellReference = cell.Reference, DataType = CellValues.SharedString, CellValue = new CellValue((table.ChildElements.Count - 1).ToString(System.Globalization.CultureInfo.InvariantCulture)) };
             case bool flag:
                 return new Cell { CellReference = cell.Reference, DataType = CellValues.Boolean, CellValue = new CellValue(flag ? "1" : "0") };
             case DateOnly date:
@@ -172,6 +181,9 @@ internal static class TestFiles
                 throw new ArgumentException($"Unsupported test cell value {cell.Value}", nameof(cell));
         }
     }
+
+    /// <summary>A shared string written as rich-text runs (as Excel does for partly formatted text), with an optional phonetic run.</summary>
+    public sealed record RichText(string[] Runs, string? Phonetic = null);
 
     /// <summary>A number cell whose stored text is given as Excel would write it (e.g. 1.10101199003074E+17).</summary>
     public sealed record RawNumber(string Text);
