@@ -77,6 +77,33 @@ public sealed class SupplementaryEnrolmentTests(SupplementaryStorage storage) : 
     }
 
     [Fact]
+    public async Task ListFilesDropped_ThenMonthlyRun_EnrolsMobilisesAndIgnoresThoseRemoved()
+    {
+        // From the department's file to the month's outcome: what the list function wrote is what the run reads.
+        await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2023-03-05"));
+        var full = LedgerTestHost.NewId("19520101", "340103");
+        var partial = LedgerTestHost.NewId("19620101", "340103");
+        var removed = LedgerTestHost.NewId("19530101", "340103");
+        const string header = "姓名,身份证号,资助身份,低保类别,乡镇街道,变动";
+        var register = $"{header}\r\n吴六,{full},特困人员,,林店街道,新增\r\n郑七,{partial},低保对象,,林店街道,新增\r\n王八,{removed},特困人员,,林店街道,新增\r\n";
+        var changes = $"{header}\r\n王八,{removed},特困人员,,林店街道,减少\r\n";
+
+        var first = await Subsidies.SubsidyListsTests.DropAsync(run.Host, "luyang-2023/civil-affairs/20230201-名单.csv", Files.TestFiles.Gb18030.GetBytes(register));
+        var second = await Subsidies.SubsidyListsTests.DropAsync(run.Host, "luyang-2023/民政/20230301-动态调整.csv", System.Text.Encoding.UTF8.GetBytes(changes));
+        var summary = await run.RunAsync("2023-03-05");
+
+        Assert.Equal(("completed", 0), (first.GetProperty("status").GetString(), first.GetProperty("counts").GetProperty("rejected").GetInt32()));
+        Assert.Equal(("completed", 0), (second.GetProperty("status").GetString(), second.GetProperty("counts").GetProperty("rejected").GetInt32()));
+        Assert.Equal(1, SupplementaryHost.Count(summary, "luyang-2023", "enrolledDirectly"));
+        Assert.Equal(1, SupplementaryHost.Count(summary, "luyang-2023", "mobilised"));
+        Assert.Equal("subsidy-list", (await run.Host.Ledger.GetAsync("luyang-2023", ResidentId.Parse(full)))!.Enrolment.Source);
+        Assert.Null(await run.Host.Ledger.GetAsync("luyang-2023", ResidentId.Parse(removed)));
+        var mobilisation = await run.MobilisationAsync("luyang-2023", "2023-03", "林店街道");
+        Assert.Contains("郑七", mobilisation, StringComparison.Ordinal);
+        Assert.DoesNotContain("王八", mobilisation, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SameMonthTwice_SecondRunChangesNothing()
     {
         await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2023-03-05"));
