@@ -18,8 +18,8 @@ public static class AssessmentBenchmark
 {
     public static Task RunAsync(string[] args)
     {
-        var people = Option(args, "--people", 1_000_000);
-        var rounds = Option(args, "--rounds", 5);
+        var people = BenchmarkReport.Option(args, "--people", 1_000_000);
+        var rounds = BenchmarkReport.Option(args, "--rounds", 5);
         var catalog = PolicyFiles.Load(PolicyFiles.DefaultDirectory);
         var (policies, codes, requests, idNumbers) = MixedPopulation(catalog, people);
         var today = new DateOnly(2022, 10, 1);
@@ -155,10 +155,4 @@ public static class AssessmentBenchmark
     }
 
     private static readonly string[] Areas = ["150302", "340405", "150621", "620402", "620422", "340103", "110101", "440305"];
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
-    }
 }

@@ -25,7 +25,7 @@ public static class LedgerBenchmark
 {
     public static async Task RunAsync(string[] args)
     {
-        var rows = Option(args, "--rows", 20_000);
+        var rows = BenchmarkReport.Option(args, "--rows", 20_000);
         await using var azurite = await AzuriteInstance.StartAsync();
         var tables = azurite.CreateTableServiceClient();
         var blobs = azurite.CreateBlobServiceClient();
@@ -94,10 +94,4 @@ public static class LedgerBenchmark
     }
 
     private static string Id(string first17) => first17 + ResidentId.ComputeCheckCharacter(first17);
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
-    }
 }

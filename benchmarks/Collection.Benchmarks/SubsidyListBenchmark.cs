@@ -21,7 +21,7 @@ public static class SubsidyListBenchmark
 {
     public static async Task RunAsync(string[] args)
     {
-        var rows = Option(args, "--rows", 20_000);
+        var rows = BenchmarkReport.Option(args, "--rows", 20_000);
         await using var azurite = await AzuriteInstance.StartAsync();
         var tables = azurite.CreateTableServiceClient();
         var blobs = azurite.CreateBlobServiceClient();
@@ -86,10 +86,4 @@ public static class SubsidyListBenchmark
     }
 
     private static string Id(string first17) => first17 + ResidentId.ComputeCheckCharacter(first17);
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
-    }
 }

@@ -31,7 +31,7 @@ public static class SupplementaryBenchmark
 
     public static async Task RunAsync(string[] args)
     {
-        var people = Option(args, "--people", 200_000);
+        var people = BenchmarkReport.Option(args, "--people", 200_000);
         await using var azurite = await AzuriteInstance.StartAsync();
         var tables = azurite.CreateTableServiceClient();
         var blobs = azurite.CreateBlobServiceClient();
@@ -172,12 +172,6 @@ public static class SupplementaryBenchmark
     {
         var first17 = string.Create(CultureInfo.InvariantCulture, $"620402{new DateOnly(1950, 1, 1).AddDays(i / 900):yyyyMMdd}{i % 900:D3}");
         return first17 + ResidentId.ComputeCheckCharacter(first17);
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
     /// <summary>The run day's clock: enrolments made by the run are dated as on the 5th.</summary>
