@@ -56,6 +56,32 @@ public class BlobTriggerTests
     }
 
     [Fact]
+    public async Task ScanRequested_AfterUpload_RunsWithoutWaitingForThePollingInterval()
+    {
+        var azurite = await AzuriteInstance.SharedAsync();
+        var container = AzuriteInstance.UniqueName("nudge");
+        var function = AzuriteInstance.UniqueName("fn");
+        var log = new RunLog();
+        var blobs = azurite.CreateBlobServiceClient().GetBlobContainerClient(container);
+        await blobs.CreateAsync();
+
+        // The longest interval allowed: without the request the upload would wait up to 10 s.
+        await using var host = await StartHostAsync(azurite, function, $"{container}/{{name}}", log,
+            settings => settings[HostJson.BlobsSection + ":pollingInterval"] = "00:00:10");
+        var listener = host.Service<BlobTriggerListener>();
+        await Eventually.TrueAsync(() => listener.ScansCompleted >= 1, "the first scan");
+
+        await blobs.UploadBlobAsync("sent-through-the-api.csv", BinaryData.FromString("a,b"));
+        var requested = System.Diagnostics.Stopwatch.StartNew();
+        host.Service<BlobScanSignal>().Request();
+        host.Service<BlobScanSignal>().Request();
+        await log.WaitForAsync<BlobTrigger>(runs => runs.Count >= 1);
+
+        Assert.True(requested.Elapsed < TimeSpan.FromSeconds(5), $"ran {requested.Elapsed.TotalSeconds:N1} s after the request");
+        Assert.Equal("sent-through-the-api.csv", Assert.Single(log.Runs<BlobTrigger>()).Name);
+    }
+
+    [Fact]
     public async Task Overwrite_NewETag_RunsAgain()
     {
         var azurite = await AzuriteInstance.SharedAsync();

@@ -7,6 +7,7 @@ using Collection.Domain.Policies;
 using Collection.Domain.Rosters;
 using Collection.Functions.Assessments;
 using Collection.Functions.Policies;
+using Collection.Runtime.Blobs;
 using Collection.Runtime.Functions;
 using Collection.Runtime.Http;
 
@@ -48,7 +49,7 @@ public sealed class RostersApi : IHttpFunction
 
     internal static async Task<IResult> UploadAsync(
         string kind, string policy, string school, string fileName, string? date,
-        HttpRequest http, ClaimsPrincipal user, BlobServiceClient blobs, PolicyCatalog catalog, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest http, ClaimsPrincipal user, BlobServiceClient blobs, BlobScanSignal scanSignal, PolicyCatalog catalog, TimeProvider time, CancellationToken cancellationToken)
     {
         if (Check(kind, policy, school, fileName, user, catalog) is { } problem)
         {
@@ -88,6 +89,8 @@ public sealed class RostersApi : IHttpFunction
             HttpHeaders = new BlobHttpHeaders { ContentType = extension is ".XLSX" or ".XLSM" ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv" },
         }, cancellationToken).ConfigureAwait(false);
 
+        // Start the ingestion now rather than at the blob trigger's next polling tick.
+        scanSignal.Request();
         var statusUri = $"{http.Scheme}://{http.Host}{http.PathBase}{http.Path}";
         return TypedResults.Accepted(statusUri, new RosterAccepted(container.Name, blobName, RosterBlobs.ETagText(uploaded.Value.ETag), statusUri, statusUri + "/rejected"));
     }

@@ -18,7 +18,8 @@ namespace Collection.Runtime.Blobs;
 /// <see cref="StorageLayout"/>) so that only one host runs each version, across restarts. Runs go on
 /// beside the scan (at most <c>maxDegreeOfParallelism</c> at once), so a long run does not hold up
 /// detection of other blobs. A failed
-/// version is tried again on later scans up to <c>maxDequeueCount</c>, then recorded as poison.
+/// version is tried again on later scans up to <c>maxDequeueCount</c>, then recorded as poison. A
+/// <see cref="BlobScanSignal"/> request starts the next scan at once (the app's upload endpoints).
 /// Storage errors are logged and the scan retried; the host never stops for them.
 /// </summary>
 public sealed partial class BlobTriggerListener : BackgroundService
@@ -28,6 +29,7 @@ public sealed partial class BlobTriggerListener : BackgroundService
     private readonly BlobReceiptStore _receipts;
     private readonly BlobTriggerOptions _options;
     private readonly FunctionInvoker _invoker;
+    private readonly BlobScanSignal _scanSignal;
     private readonly ILogger<BlobTriggerListener> _logger;
 
     // Versions known to be finished (succeeded or poison): skipped without reading their receipt.
@@ -45,6 +47,7 @@ public sealed partial class BlobTriggerListener : BackgroundService
         TableServiceClient tables,
         IOptions<BlobTriggerOptions> options,
         FunctionInvoker invoker,
+        BlobScanSignal scanSignal,
         TimeProvider time,
         ILogger<BlobTriggerListener> logger)
     {
@@ -55,6 +58,7 @@ public sealed partial class BlobTriggerListener : BackgroundService
         _options = options.Value;
         _receipts = new BlobReceiptStore(tables.GetTableClient(StorageLayout.BlobReceiptsTable), _options, time, logger);
         _invoker = invoker;
+        _scanSignal = scanSignal;
         _logger = logger;
         _slots = new SemaphoreSlim(Math.Max(1, _options.MaxDegreeOfParallelism));
     }
@@ -126,8 +130,9 @@ public sealed partial class BlobTriggerListener : BackgroundService
                 : TimeSpan.FromTicks(Math.Min(_options.PollingInterval.Ticks << Math.Min(failures, 3), BlobTriggerOptions.MaxDetectionLatency.Ticks));
             try
             {
-                // Polling runs on real time even when the host's clock is fake (tests driving timers).
-                await Task.Delay(wait, TimeProvider.System, stoppingToken).ConfigureAwait(false);
+                // Polling runs on real time even when the host's clock is fake (tests driving timers);
+                // an upload through the app's API cuts the wait short (BlobScanSignal).
+                await _scanSignal.WaitAsync(wait, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

@@ -92,6 +92,7 @@ public static class FunctionsHostExtensions
 
         services.TryAddSingleton<FunctionBindings>();
         services.TryAddSingleton<FunctionInvoker>();
+        services.TryAddSingleton<BlobScanSignal>();
         services.TryAddSingleton<BlobTriggerListener>();
         services.TryAddSingleton<QueueTriggerListener>();
         services.TryAddSingleton<TimerTriggerListener>();
