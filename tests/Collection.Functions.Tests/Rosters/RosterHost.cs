@@ -22,14 +22,14 @@ public sealed class RosterStorage : IAsyncLifetime
     public async Task DisposeAsync() => await Azurite.DisposeAsync();
 }
 
-/// <summary>A real host (the app's Program) on the roster Azurite, polling blobs every 250 ms, with test keys.</summary>
+/// <summary>A real host (the app's Program) on the roster Azurite, polling blobs every 250 ms (unless told), with test keys.</summary>
 internal static class RosterHost
 {
     public const string StaffKey = "test-staff-key";
 
     public static string SchoolKey(string school) => $"test-{school}-key";
 
-    public static WebApplicationFactory<Program> Start(AzuriteInstance azurite, TimeSpan? leaseTime = null) =>
+    public static WebApplicationFactory<Program> Start(AzuriteInstance azurite, TimeSpan? leaseTime = null, TimeSpan? pollingInterval = null) =>
         new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
         {
             host.UseSetting("AzureWebJobsStorage", azurite.ConnectionString);
@@ -39,7 +39,7 @@ internal static class RosterHost
             }
 
             host.UseSetting("Ledger:TablePrefix", RosterStorage.LedgerPrefix);
-            host.UseSetting("AzureFunctionsJobHost:extensions:blobs:pollingInterval", "00:00:00.250");
+            host.UseSetting("AzureFunctionsJobHost:extensions:blobs:pollingInterval", (pollingInterval ?? TimeSpan.FromMilliseconds(250)).ToString("c"));
             host.UseSetting("AzureFunctionsJobHost:extensions:blobs:leaseTime", (leaseTime ?? TimeSpan.FromMinutes(1)).ToString("c"));
             host.UseSetting("Keys:staff", StaffKey);
             foreach (var school in new[] { "SCH001", "SCH002", "SCH003", "SCH004", "SCH005", "SCH006", "SCH007", "UNI001" })

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using Collection.Functions.Rosters;
+using Microsoft.Extensions.DependencyInjection;
 using static Collection.Functions.Tests.Rosters.RosterHost;
 
 namespace Collection.Functions.Tests.Rosters;
@@ -37,6 +38,31 @@ public sealed class RosterIngestionTests(RosterStorage storage) : IClassFixture<
         Assert.Equal([0xEF, 0xBB, 0xBF], csv[..3]);
         var text = Encoding.UTF8.GetString(csv, 3, csv.Length - 3);
         Assert.StartsWith("序号,姓名,性别,公民身份号码,学号,年级,班级,资助身份,行号,原因代码,原因说明\r\n5,陈静,男,", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Put_StartsAtOnce_NotAtTheNextPollingTick()
+    {
+        // Polling every 10 s (the longest allowed): a PUT waiting for the next tick would take about that long.
+        await using var host = Start(storage.Azurite, pollingInterval: TimeSpan.FromSeconds(10));
+        using var client = Client(host, StaffKey);
+        var listener = host.Services.GetRequiredService<Collection.Runtime.Blobs.BlobTriggerListener>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (listener.ScansCompleted < 1)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the blob trigger's first scan");
+            await Task.Delay(50);
+        }
+
+        var content = RosterFiles.Utf8(RosterFiles.ToCsv(RosterFiles.ChineseRows(0, 3, salt: 8)), bom: true);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var response = await client.PutAsync(new Uri("/api/rosters/school/luyang-2023/SCH010/at-once.csv?date=2022-10-10", UriKind.Relative), new ByteArrayContent(content));
+        var accepted = await response.Content.ReadFromJsonAsync<RosterAccepted>(RosterResult.Json);
+        var result = await PollStatusAsync(client, accepted!.StatusQueryGetUri);
+
+        Assert.Equal(RosterStatus.Completed, result.Status);
+        Assert.Equal(3, result.Counts.Accepted);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(7), $"completed {watch.Elapsed.TotalSeconds:N1} s after the upload");
     }
 
     [Fact]
