@@ -55,14 +55,15 @@ public sealed class RosterIngestionTests(RosterStorage storage) : IClassFixture<
         }
 
         var content = RosterFiles.Utf8(RosterFiles.ToCsv(RosterFiles.ChineseRows(0, 3, salt: 8)), bom: true);
-        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var uploaded = DateTimeOffset.UtcNow;
         var response = await client.PutAsync(new Uri("/api/rosters/school/luyang-2023/SCH010/at-once.csv?date=2022-10-10", UriKind.Relative), new ByteArrayContent(content));
         var accepted = await response.Content.ReadFromJsonAsync<RosterAccepted>(RosterResult.Json);
         var result = await PollStatusAsync(client, accepted!.StatusQueryGetUri);
 
         Assert.Equal(RosterStatus.Completed, result.Status);
         Assert.Equal(3, result.Counts.Accepted);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(7), $"completed {watch.Elapsed.TotalSeconds:N1} s after the upload");
+        // When the run started, not when it ended: a fresh host's first run may be slow on a busy machine.
+        Assert.True(result.StartedAt - uploaded < TimeSpan.FromSeconds(6), $"started {(result.StartedAt - uploaded).TotalSeconds:N1} s after the upload");
     }
 
     [Fact]
