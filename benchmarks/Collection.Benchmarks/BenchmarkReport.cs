@@ -6,8 +6,11 @@ public static class BenchmarkReport
     public static void Line(string name, double value, string unit) =>
         Console.WriteLine($"{name,-48} {value,14:N1} {unit}");
 
-    public static void Ratio(string name, double measured, double baseline) =>
-        Console.WriteLine($"{name,-48} {measured / baseline,14:N3} x baseline");
+    public static void Ratio(string name, double measured, double baseline, string? note = null) =>
+        Ratio(name, measured / baseline, note);
+
+    public static void Ratio(string name, double ratio, string? note = null) =>
+        Console.WriteLine($"{name,-48} {ratio,14:N3} x baseline{(note is null ? string.Empty : " " + note)}");
 
     /// <summary>An integer option <c>--name N</c> from the benchmark's arguments.</summary>
     public static int Option(string[] args, string name, int fallback)

@@ -4,8 +4,6 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using Azure.Data.Tables;
-using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 using Collection.Functions.Rosters;
 using Collection.Testing;
 using DocumentFormat.OpenXml;
@@ -87,7 +85,8 @@ internal static class RosterBenchmark
 
         var ratios = outcomes.Select(o => o.EndToEnd / o.Baseline).Order().ToArray();
         var median = ratios[ratios.Length / 2];
-        Console.WriteLine($"{name + ": end to end / baseline, median of " + rounds,-48} {median,14:N3} x baseline (rounds: {string.Join(", ", outcomes.Select(o => (o.EndToEnd / o.Baseline).ToString("N3", CultureInfo.InvariantCulture)))})");
+        BenchmarkReport.Ratio($"{name}: end to end / baseline, median of {rounds}", median,
+            $"(rounds: {string.Join(", ", outcomes.Select(o => (o.EndToEnd / o.Baseline).ToString("N3", CultureInfo.InvariantCulture)))})");
         BenchmarkReport.Line($"{name}: host peak working set, highest", outcomes.Max(o => o.PeakMiB), "MiB");
     }
 
