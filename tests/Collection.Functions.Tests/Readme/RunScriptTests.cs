@@ -17,7 +17,10 @@ public sealed class RunScriptTests
         var root = ReadmeCommands.RepositoryRoot();
         var azurite = await AzuriteInstance.SharedAsync();
         var port = ReadmeCommands.FreePort();
-        var start = new ProcessStartInfo("bash", ["./run.sh"])
+        // Ctrl-C in a terminal reaches a shell that can trap it. A test run started in the background of a
+        // non-interactive shell inherits SIGINT as ignored, and bash cannot trap a signal ignored on entry,
+        // so start the script with the default disposition, as a terminal would.
+        var start = new ProcessStartInfo("env", ["--default-signal=INT", "bash", "./run.sh"])
         {
             WorkingDirectory = root,
             RedirectStandardOutput = true,
