@@ -6,6 +6,7 @@ using Collection.Runtime.Blobs;
 using Collection.Runtime.Functions;
 using Collection.Runtime.Http;
 using Collection.Runtime.Queues;
+using Collection.Runtime.Tables;
 using Collection.Runtime.Timers;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -65,6 +66,7 @@ public static class FunctionsHostExtensions
         builder.Services.TryAddSingleton(sp => new BlobServiceClient(StorageConnection(sp), WithRetries(new BlobClientOptions())));
         builder.Services.TryAddSingleton(sp => new QueueServiceClient(StorageConnection(sp), WithRetries(new QueueClientOptions())));
         builder.Services.TryAddSingleton(sp => new TableServiceClient(StorageConnection(sp), WithRetries(new TableClientOptions())));
+        builder.Services.TryAddSingleton(sp => new TableBatchInserter(sp.GetRequiredService<TableServiceClient>(), StorageConnection(sp), WithRetries(new TableClientOptions())));
         return catalog;
     }
 
