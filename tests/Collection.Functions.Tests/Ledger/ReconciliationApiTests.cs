@@ -35,6 +35,9 @@ public sealed class ReconciliationApiTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
+    /// <summary>An all-digit ID is written as a formula Excel shows as text; one ending in X is text already.</summary>
+    private static string IdCell(string id) => id.EndsWith('X') ? id : $"\"=\"\"{id}\"\"\"";
+
     private async Task Pay(string who, decimal amount, string channel, bool inTreasury)
     {
         var (status, _) = await _host.PostAsync("/api/payments", new { policy = "wuhai-2022", idNumber = _ids[who], amount, paidOn = "2021-12-05", channel, transactionId = "R" + Guid.NewGuid().ToString("N")[..12], inTreasury }, "test-tax");
@@ -88,7 +91,7 @@ public sealed class ReconciliationApiTests : IAsyncLifetime
         Assert.Equal(new byte[] { 0xEF, 0xBB, 0xBF }, bytes[..3]);
         Assert.StartsWith("类别,项目,人数/笔数,金额,身份证号,姓名,说明\r\n", text, StringComparison.Ordinal);
         Assert.Contains("缴费渠道,现金,1,400.00", text, StringComparison.Ordinal);
-        Assert.Contains($"不一致明细,少缴,1,-60.00,\"=\"\"{_ids["under"]}\"\"\",under", text, StringComparison.Ordinal);
+        Assert.Contains($"不一致明细,少缴,1,-60.00,{IdCell(_ids["under"])},under", text, StringComparison.Ordinal);
     }
 
     [Theory]
