@@ -37,6 +37,7 @@ public sealed class TableBatchInserter
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.Create(UnicodeRanges.All), SkipValidation = true };
 
     private readonly TableServiceClient service;
+    private readonly string serviceUrl;
     private readonly HttpPipeline? pipeline;
     private readonly string? accountName;
     private readonly byte[]? accountKey;
@@ -46,6 +47,7 @@ public sealed class TableBatchInserter
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(options);
         this.service = service;
+        serviceUrl = service.Uri.AbsoluteUri.TrimEnd('/');
         if (AccountKey(connectionString) is { } key)
         {
             (accountName, accountKey) = key;
@@ -83,7 +85,7 @@ public sealed class TableBatchInserter
         Ascii(body, $"--{batch}\r\nContent-Type: multipart/mixed; boundary={changeset}\r\n\r\n");
         var part = Encoding.ASCII.GetBytes(
             $"--{changeset}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n" +
-            $"POST {service.Uri.AbsoluteUri.TrimEnd('/')}/{table} HTTP/1.1\r\nAccept: application/json;odata=minimalmetadata\r\n" +
+            $"POST {serviceUrl}/{table} HTTP/1.1\r\nAccept: application/json;odata=minimalmetadata\r\n" +
             "Content-Type: application/json\r\nPrefer: return-no-content\r\nDataServiceVersion: 3.0\r\n\r\n");
         using (var writer = new Utf8JsonWriter(body, WriterOptions))
         {
@@ -101,7 +103,7 @@ public sealed class TableBatchInserter
         using var message = pipeline.CreateMessage();
         var request = message.Request;
         request.Method = RequestMethod.Post;
-        request.Uri.Reset(new Uri(service.Uri.AbsoluteUri.TrimEnd('/') + "/$batch"));
+        request.Uri.Reset(new Uri(serviceUrl + "/$batch"));
         request.Headers.Add("x-ms-version", ServiceVersion);
         request.Headers.Add("DataServiceVersion", "3.0");
         request.Headers.Add("MaxDataServiceVersion", "3.0;NetFx");
