@@ -27,6 +27,9 @@ public enum TextEncodingKind
 internal sealed class Utf8TranscodingStream : Stream
 {
     internal const int DecisionWindow = 64 * 1024;
+
+    /// <summary>Non-ASCII UTF-8 characters before the first invalid byte that make a window UTF-8 all the same.</summary>
+    private const int Utf8Evidence = 8;
     private const int ChunkSize = 64 * 1024;
 
     private static readonly Encoding StrictGb18030 = CreateStrict(54936);
@@ -331,7 +334,9 @@ internal sealed class Utf8TranscodingStream : Stream
 
     private void Decide(ReadOnlySpan<byte> window)
     {
-        if (IsValidUtf8Window(window, isFinal: sourceEnded))
+        // A UTF-8 file with a bad spot inside the window is still UTF-8 (the error then names the bad line, not
+        // "line 2 is not GB18030"): GB18030 text stops being valid UTF-8 at its first Chinese character or two.
+        if (IsValidUtf8Window(window, isFinal: sourceEnded) || Utf8CharactersBeforeFirstError(window) >= Utf8Evidence)
         {
             Encoding = TextEncodingKind.Utf8;
         }
@@ -346,6 +351,26 @@ internal sealed class Utf8TranscodingStream : Stream
         Encoding = kind;
         decoder = encoding.GetDecoder();
         chars = new char[ChunkSize];
+    }
+
+    private static int Utf8CharactersBeforeFirstError(ReadOnlySpan<byte> window)
+    {
+        var characters = 0;
+        var index = window.IndexOfAnyInRange((byte)0x80, (byte)0xFF);
+        while (index >= 0 && index < window.Length && characters < Utf8Evidence)
+        {
+            if (System.Text.Rune.DecodeFromUtf8(window[index..], out _, out var consumed) != System.Buffers.OperationStatus.Done)
+            {
+                break;
+            }
+
+            characters++;
+            index += consumed;
+            var next = window[index..].IndexOfAnyInRange((byte)0x80, (byte)0xFF);
+            index = next < 0 ? -1 : index + next;
+        }
+
+        return characters;
     }
 
     private static bool IsValidUtf8Window(ReadOnlySpan<byte> window, bool isFinal)

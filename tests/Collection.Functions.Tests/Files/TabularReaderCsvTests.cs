@@ -86,6 +86,29 @@ public class TabularReaderCsvTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Read_Utf8WithStrayBytesEarlyOn_StillUtf8AndTheErrorNamesThatLine()
+    {
+        var bytes = new MemoryStream();
+        bytes.Write(Encoding.UTF8.GetBytes("姓名,身份证号\n"));
+        for (var i = 0; i < 300; i++)
+        {
+            bytes.Write(Encoding.UTF8.GetBytes("张三丰,110101201501010018\n"));
+        }
+
+        bytes.Write([0xFF, 0xFE]);
+        bytes.Write(Encoding.UTF8.GetBytes("李四,110101201501010018\n"));
+        bytes.Position = 0;
+
+        var error = Assert.Throws<TabularFileException>(() => TestFiles.ReadAll(bytes, "stray.csv"));
+
+        // Inside the first 64 KB, where the encoding is decided: before, the stray bytes made the whole file
+        // "GB18030" and the error blamed line 2.
+        Assert.Equal(FileErrorCodes.InvalidEncoding, error.Code);
+        Assert.Equal(302, error.LineNumber);
+        Assert.Contains("UTF-8", error.ChineseMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Read_NonSeekableStreamSplittingCharacters_ReadsSameRows()
     {
         var text = string.Concat(Enumerable.Repeat("欧阳娜娜,110101201501010018,女\n", 3000));
