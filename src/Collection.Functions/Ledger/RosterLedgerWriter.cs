@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Azure;
 using Azure.Data.Tables;
+using Collection.Domain;
 using Collection.Domain.Assessments;
 using Collection.Domain.Enrolments;
 using Collection.Domain.Policies;
@@ -53,11 +54,7 @@ public sealed class RosterLedgerWriter(TableServiceClient tables, TableBatchInse
 
     private sealed class Batches(RosterLedgerWriter owner, Policy policy, string source, DateOnly enrolledOn, string actor, HashSet<string> marked) : IRosterLedgerBatches
     {
-        public string BatchKey(RosterPerson person)
-        {
-            ArgumentNullException.ThrowIfNull(person);
-            return LedgerKeys.Partition(policy.Code, person.Id.ToString());
-        }
+        public string BatchKey(ResidentId id) => LedgerKeys.Partition(policy.Code, id.ToString());
 
         public async Task<IReadOnlyList<RosterEnrolOutcome>> EnrolAsync(IReadOnlyList<RosterEnrolment> batch, CancellationToken cancellationToken)
         {

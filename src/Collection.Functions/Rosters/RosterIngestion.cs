@@ -89,8 +89,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
             }
             catch (TabularFileException e)
             {
-                // Rows before the bad spot are enrolled; a corrected file re-uploaded updates them.
-                await run.DrainAsync().ConfigureAwait(false);
+                // Nothing was written to the ledger: rows are set aside until the whole file has been read.
                 result.Encoding = file.EncodingName;
                 result.Warnings = [.. file.Warnings];
                 run.Tally.Snapshot(result);
@@ -147,8 +146,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
     private sealed class Run(RosterIngestion owner, RosterUpload upload, RosterResult result, RosterChecker checker, RosterTally tally)
     {
         private readonly Lock gate = new();
-        private readonly Dictionary<string, List<Pending>> buffers = new(StringComparer.Ordinal);
-        private readonly List<Task> inFlight = [];
+            private readonly List<Task> inFlight = [];
         private readonly List<RejectedLine> rejectedLines = [];
         private readonly List<RosterManifestEntry> enrolled = [];
         private readonly HashSet<string> seenIds = new(StringComparer.Ordinal);
@@ -158,58 +156,81 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
 
         public RosterTally Tally => tally;
 
+        /// <summary>
+        /// Reads the whole file, rejecting rows whose ID number is unusable at once and setting the others aside
+        /// by ledger partition (<see cref="RosterSpill"/>); then checks and writes them partition by partition in
+        /// key order. Nothing reaches the ledger from a file that cannot be read to its end. The checker sees the
+        /// rows of one ID number in file order (they share a partition), so the first of two equal ones is kept.
+        /// </summary>
         public async Task ReadAsync(TabularFile file, IRosterLedgerBatches ledgerBatches, CancellationToken cancellationToken)
         {
             batches = ledgerBatches;
             throttle = new SemaphoreSlim(owner.BatchesInFlight);
             lastProgress = Stopwatch.GetTimestamp();
+            using var spill = new RosterSpill(owner.time);
             await foreach (var row in file.ReadRowsAsync(cancellationToken).ConfigureAwait(false))
             {
                 var facts = RosterRows.Facts(row, out var cellProblem);
-                seenIds.Add(ResidentId.TryParse(facts.IdNumber, out var parsed) ? parsed.ToString() : facts.IdNumber);
-                var outcome = cellProblem is null ? checker.Check(facts) : RosterRowResult.Reject(cellProblem);
-                lock (gate)
+                var usable = ResidentId.TryParse(facts.IdNumber, checker.AssessOn, out var id, out _);
+                seenIds.Add(usable ? id.ToString() : facts.IdNumber);
+                if (cellProblem is null && usable)
                 {
-                    tally.Read();
-                    if (outcome.Rejection is { } rejection)
+                    spill.Add(batches.BatchKey(id), row.LineNumber, row.Cells);
+                    lock (gate)
                     {
-                        Reject(row.LineNumber, row.Cells, facts.IdNumber, rejection);
+                        tally.Read();
+                    }
+                }
+                else
+                {
+                    var outcome = cellProblem is null ? checker.Check(facts) : RosterRowResult.Reject(cellProblem);
+                    lock (gate)
+                    {
+                        tally.Read();
+                        Reject(row.LineNumber, row.Cells, facts.IdNumber, outcome.Rejection!);
                     }
                 }
 
-                if (outcome.Person is { } person)
-                {
-                    var key = batches.BatchKey(person);
-                    if (!buffers.TryGetValue(key, out var buffer))
-                    {
-                        buffer = buffers[key] = new List<Pending>(owner.ledger.MaxBatch);
-                    }
-
-                    buffer.Add(new Pending(person, RosterRows.SchoolName(row), row.Cells));
-                    if (buffer.Count >= owner.ledger.MaxBatch)
-                    {
-                        buffers.Remove(key);
-                        await DispatchAsync(buffer, cancellationToken).ConfigureAwait(false);
-                    }
-                }
-
-                if (Stopwatch.GetElapsedTime(lastProgress) >= owner.ProgressInterval)
-                {
-                    lastProgress = Stopwatch.GetTimestamp();
-                    await WriteProgressAsync(cancellationToken).ConfigureAwait(false);
-                }
+                await ReportProgressAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            foreach (var buffer in buffers.Values)
+            foreach (var key in spill.Keys)
             {
-                await DispatchAsync(buffer, cancellationToken).ConfigureAwait(false);
+                var buffer = new List<Pending>(owner.ledger.MaxBatch);
+                foreach (var (lineNumber, cells) in spill.Read(key))
+                {
+                    var row = new TabularRow(new RawRow(lineNumber, cells), file.Header);
+                    var outcome = checker.Check(RosterRows.Facts(row, out _));
+                    if (outcome.Person is { } person)
+                    {
+                        buffer.Add(new Pending(person, RosterRows.SchoolName(row), cells));
+                        if (buffer.Count == owner.ledger.MaxBatch)
+                        {
+                            await DispatchAsync(buffer, cancellationToken).ConfigureAwait(false);
+                            buffer = new List<Pending>(owner.ledger.MaxBatch);
+                        }
+                    }
+                    else
+                    {
+                        lock (gate)
+                        {
+                            Reject(lineNumber, cells, row.IdNumber(), outcome.Rejection!);
+                        }
+                    }
+
+                    await ReportProgressAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                if (buffer.Count > 0)
+                {
+                    await DispatchAsync(buffer, cancellationToken).ConfigureAwait(false);
+                }
             }
 
-            buffers.Clear();
             await DrainAsync().ConfigureAwait(false);
         }
 
-        public async Task DrainAsync()
+        private async Task DrainAsync()
         {
             Task[] pending;
             lock (gate)
@@ -330,8 +351,14 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
             }
         }
 
-        private async Task WriteProgressAsync(CancellationToken cancellationToken)
+        private async Task ReportProgressAsync(CancellationToken cancellationToken)
         {
+            if (Stopwatch.GetElapsedTime(lastProgress) < owner.ProgressInterval)
+            {
+                return;
+            }
+
+            lastProgress = Stopwatch.GetTimestamp();
             lock (gate)
             {
                 tally.Snapshot(result);

@@ -1,3 +1,4 @@
+using Collection.Domain;
 using Collection.Domain.Policies;
 using Collection.Domain.Rosters;
 
@@ -38,7 +39,8 @@ public interface IRosterLedger
 
 public interface IRosterLedgerBatches
 {
-    string BatchKey(RosterPerson person);
+    /// <summary>The key of the batches a person's row goes in (a ledger partition: keys sort as the ledger stores them).</summary>
+    string BatchKey(ResidentId id);
 
     /// <summary>Enrols or updates a batch of people with the same batch key; one outcome per person, in order.</summary>
     Task<IReadOnlyList<RosterEnrolOutcome>> EnrolAsync(IReadOnlyList<RosterEnrolment> batch, CancellationToken cancellationToken);

@@ -163,6 +163,50 @@ public sealed class RosterIngestionTests(RosterStorage storage) : IClassFixture<
     }
 
     [Fact]
+    public async Task Blob_UndecodableBytesFarIntoTheFile_FailedAtThatLineAndNobodyEnrolled()
+    {
+        await using var host = Start(storage.Azurite);
+        _ = host.Server;
+        const string name = $"{Policy}/SCH020/cut.csv";
+        var rows = RosterFiles.ChineseRows(100_000, 2_000, salt: 8);
+        var good = RosterFiles.Utf8(RosterFiles.ToCsv(rows.Take(1_500)), bom: false);
+        var rest = RosterFiles.Utf8(RosterFiles.ToCsv(rows.Skip(1_500)), bom: false);
+        byte[] content = [.. good, 0xFF, 0xFE, .. rest.AsSpan(rest.AsSpan().IndexOf((byte)'\n') + 1)];
+        await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, name, content);
+
+        var result = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, name);
+
+        // Lines 2 to 1,500 are fine, but a file that cannot be read to its end enrols nobody: the school fixes
+        // it and uploads it again, and no half of it sits in the ledger meanwhile.
+        Assert.Equal((RosterStatus.Failed, "invalid-encoding"), (result.Status, result.Error!.Code));
+        Assert.Equal(1_501, result.Error.Line);
+        Assert.Equal(0, result.Counts.Accepted);
+        Assert.Empty(await EnrolmentsAsync(storage.Azurite, Policy, "roster:SCH020"));
+    }
+
+    [Fact]
+    public async Task Blob_SamePersonTwiceManyLinesApart_FirstLineKeptTheOtherNamesBoth()
+    {
+        await using var host = Start(storage.Azurite);
+        _ = host.Server;
+        const string name = $"{Policy}/SCH021/twice.csv";
+        var rows = RosterFiles.ChineseRows(100_000, 600, salt: 9);
+        rows.Add([.. rows[2]]);
+        rows.Insert(1, [.. rows[500]]);
+        await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, name, RosterFiles.Utf8(RosterFiles.ToCsv(rows), bom: true));
+
+        var result = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, name);
+
+        // Line numbers count the header: rows[i] is on line i + 1. The copy of row 500 now comes first (line 2),
+        // so the original (line 502) is the duplicate; the last line repeats the row on line 4.
+        Assert.Equal((602, 600, 2), (result.Counts.Total, result.Counts.Accepted, result.Counts.Rejected));
+        Assert.Equal([(502, "duplicate-in-file"), (603, "duplicate-in-file")], result.Rejected.Select(r => (r.Line, r.Code)));
+        Assert.Contains("第 2 行", result.Rejected[0].Message, StringComparison.Ordinal);
+        Assert.Contains("第 4 行", result.Rejected[1].Message, StringComparison.Ordinal);
+        Assert.Equal(600, (await EnrolmentsAsync(storage.Azurite, Policy, "roster:SCH021")).Count);
+    }
+
+    [Fact]
     public async Task Reupload_CorrectedFileBySameSchool_UpdatesOwnRowsListsVanishedNoDuplicates()
     {
         await using var host = Start(storage.Azurite);
