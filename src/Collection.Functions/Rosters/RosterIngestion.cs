@@ -101,8 +101,8 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
             await run.FinishAsync(file.Header.Header, cancellationToken).ConfigureAwait(false);
         }
 
-        logger.LogInformation("Roster {Container}/{Blob} ({ETag}): {Total} rows, {Accepted} accepted, {Rejected} rejected, {Vanished} vanished in {Seconds:0.0} s",
-            upload.Container, upload.BlobName, upload.ETag, result.Counts.Total, result.Counts.Accepted, result.Counts.Rejected, result.Counts.Vanished, stopwatch.Elapsed.TotalSeconds);
+        logger.LogInformation("Roster {Container}/{Blob} ({ETag}): {Total} rows, {Accepted} accepted, {Rejected} rejected, {Vanished} vanished in {Seconds:0.0} s ({ReadSeconds:0.0} s reading the file)",
+            upload.Container, upload.BlobName, upload.ETag, result.Counts.Total, result.Counts.Accepted, result.Counts.Rejected, result.Counts.Vanished, stopwatch.Elapsed.TotalSeconds, run.ReadTime.TotalSeconds);
         return result;
     }
 
@@ -156,10 +156,13 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
 
         public RosterTally Tally => tally;
 
+        /// <summary>How long reading the file took, before the first ledger write.</summary>
+        public TimeSpan ReadTime { get; private set; }
+
         /// <summary>
         /// Reads the whole file, rejecting rows whose ID number is unusable at once and setting the others aside
         /// by ledger partition (<see cref="RosterSpill"/>); then checks and writes them partition by partition in
-        /// key order. Nothing reaches the ledger from a file that cannot be read to its end. The checker sees the
+        /// key order, as a bulk load sorted by key would. Nothing reaches the ledger from a file that cannot be read to its end. The checker sees the
         /// rows of one ID number in file order (they share a partition), so the first of two equal ones is kept.
         /// </summary>
         public async Task ReadAsync(TabularFile file, IRosterLedgerBatches ledgerBatches, CancellationToken cancellationToken)
@@ -167,6 +170,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
             batches = ledgerBatches;
             throttle = new SemaphoreSlim(owner.BatchesInFlight);
             lastProgress = Stopwatch.GetTimestamp();
+            var started = Stopwatch.GetTimestamp();
             using var spill = new RosterSpill(owner.time);
             await foreach (var row in file.ReadRowsAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -194,21 +198,18 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
                 await ReportProgressAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            ReadTime = Stopwatch.GetElapsedTime(started);
             foreach (var key in spill.Keys)
             {
-                var buffer = new List<Pending>(owner.ledger.MaxBatch);
+                // One partition's rows at a time (a 64th of the file), checked in file order, written in row key order.
+                var accepted = new List<Pending>();
                 foreach (var (lineNumber, cells) in spill.Read(key))
                 {
                     var row = new TabularRow(new RawRow(lineNumber, cells), file.Header);
                     var outcome = checker.Check(RosterRows.Facts(row, out _));
                     if (outcome.Person is { } person)
                     {
-                        buffer.Add(new Pending(person, RosterRows.SchoolName(row), cells));
-                        if (buffer.Count == owner.ledger.MaxBatch)
-                        {
-                            await DispatchAsync(buffer, cancellationToken).ConfigureAwait(false);
-                            buffer = new List<Pending>(owner.ledger.MaxBatch);
-                        }
+                        accepted.Add(new Pending(person, RosterRows.SchoolName(row), cells));
                     }
                     else
                     {
@@ -221,9 +222,9 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
                     await ReportProgressAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                if (buffer.Count > 0)
+                foreach (var batch in accepted.OrderBy(p => p.Person.Id.ToString(), StringComparer.Ordinal).Chunk(owner.ledger.MaxBatch))
                 {
-                    await DispatchAsync(buffer, cancellationToken).ConfigureAwait(false);
+                    await DispatchAsync(batch, cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -296,7 +297,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
             rejectedLines.Add(new RejectedLine(line, cells, rejection.Code, rejection.Message));
         }
 
-        private async Task DispatchAsync(List<Pending> batch, CancellationToken cancellationToken)
+        private async Task DispatchAsync(Pending[] batch, CancellationToken cancellationToken)
         {
             await throttle!.WaitAsync(cancellationToken).ConfigureAwait(false);
             var task = Task.Run(async () =>
@@ -306,7 +307,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
                     var outcomes = await batches!.EnrolAsync([.. batch.Select(p => new RosterEnrolment(p.Person, p.SchoolName))], cancellationToken).ConfigureAwait(false);
                     lock (gate)
                     {
-                        for (var i = 0; i < batch.Count; i++)
+                        for (var i = 0; i < batch.Length; i++)
                         {
                             Apply(batch[i], outcomes[i]);
                         }
