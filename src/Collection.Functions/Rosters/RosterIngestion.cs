@@ -21,11 +21,12 @@ public sealed record RosterUpload(
     string Actor);
 
 /// <summary>
-/// Ingests one roster version: streams the file, checks every row (<see cref="RosterChecker"/>), writes
-/// accepted people to the ledger in batches while the file is still being read, and keeps the result
-/// blob up to date (every <see cref="ProgressInterval"/>, and at the end). Idempotent: a rerun of the same
-/// version (after a crash) finds its own rows and updates them, so every row ends up once. A file that
-/// cannot be read ends as a <c>failed</c> result, not as an exception (retrying would not help).
+/// Ingests one roster version: streams the file (rows set aside on disk by ledger partition), checks every
+/// row (<see cref="RosterChecker"/>), writes accepted people to the ledger in batches partition by partition
+/// in key order, and keeps the result blob up to date (every <see cref="ProgressInterval"/>, and at the end).
+/// Idempotent: a rerun of the same version (after a crash) finds its own rows and updates them, so every row
+/// ends up once. A file that cannot be read ends as a <c>failed</c> result, not as an exception (retrying
+/// would not help).
 /// </summary>
 public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledger, PolicyCatalog catalog, TimeProvider time, ILogger<RosterIngestion> logger)
 {
@@ -85,7 +86,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
             var batches = await ledger.BeginAsync(policy, SourceOf(upload.School), assessOn, upload.Actor, cancellationToken).ConfigureAwait(false);
             try
             {
-                await run.ReadAsync(file, batches, cancellationToken).ConfigureAwait(false);
+                await run.IngestAsync(file, batches, cancellationToken).ConfigureAwait(false);
             }
             catch (TabularFileException e)
             {
@@ -146,7 +147,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
     private sealed class Run(RosterIngestion owner, RosterUpload upload, RosterResult result, RosterChecker checker, RosterTally tally)
     {
         private readonly Lock gate = new();
-            private readonly List<Task> inFlight = [];
+        private readonly List<Task> inFlight = [];
         private readonly List<RejectedLine> rejectedLines = [];
         private readonly List<RosterManifestEntry> enrolled = [];
         private readonly HashSet<string> seenIds = new(StringComparer.Ordinal);
@@ -162,10 +163,11 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
         /// <summary>
         /// Reads the whole file, rejecting rows whose ID number is unusable at once and setting the others aside
         /// by ledger partition (<see cref="RosterSpill"/>); then checks and writes them partition by partition in
-        /// key order, as a bulk load sorted by key would. Nothing reaches the ledger from a file that cannot be read to its end. The checker sees the
-        /// rows of one ID number in file order (they share a partition), so the first of two equal ones is kept.
+        /// key order, as a bulk load sorted by key would. Nothing reaches the ledger from a file that cannot be
+        /// read to its end. The checker sees the rows of one ID number in file order (they share a partition),
+        /// so the first of two equal ones is kept.
         /// </summary>
-        public async Task ReadAsync(TabularFile file, IRosterLedgerBatches ledgerBatches, CancellationToken cancellationToken)
+        public async Task IngestAsync(TabularFile file, IRosterLedgerBatches ledgerBatches, CancellationToken cancellationToken)
         {
             batches = ledgerBatches;
             throttle = new SemaphoreSlim(owner.BatchesInFlight);
