@@ -1,0 +1,89 @@
+using System.Net;
+using System.Net.Sockets;
+using Collection.LocalHost.Http;
+using Collection.LocalHost.Settings;
+using Collection.LocalHost.Worker;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Collection.LocalHost;
+
+/// <summary>What to run and where: the app folder, its settings file and the HTTP port.</summary>
+internal sealed record LocalHostOptions(string ScriptRoot, string? SettingsPath, int Port)
+{
+    /// <summary>
+    /// <c>--script-root DIR</c> (default: the current folder), <c>--settings FILE</c> (default:
+    /// <c>local.settings.json</c> in the app folder, else in the current folder), <c>--port N</c> (default 7071).
+    /// </summary>
+    public static LocalHostOptions Parse(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        string? root = null, settings = null;
+        var port = 7071;
+        for (var i = 0; i < args.Count; i++)
+        {
+            var value = i + 1 < args.Count ? args[i + 1] : throw new ArgumentException($"'{args[i]}' needs a value.");
+            switch (args[i])
+            {
+                case "--script-root": root = value; i++; break;
+                case "--settings": settings = value; i++; break;
+                case "--port": port = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); i++; break;
+                default: throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: --script-root DIR [--settings FILE] [--port N]");
+            }
+        }
+
+        root = Path.GetFullPath(root ?? Directory.GetCurrentDirectory());
+        settings ??= new[] { Path.Combine(root, "local.settings.json"), Path.Combine(Directory.GetCurrentDirectory(), "local.settings.json") }
+            .FirstOrDefault(File.Exists);
+        return new LocalHostOptions(root, settings, port);
+    }
+}
+
+/// <summary>The local host's composition: Kestrel (HTTP for people, HTTP/2 for the worker), the worker and the triggers.</summary>
+internal static class LocalHostApp
+{
+    public static WebApplication Build(LocalHostOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var app = ScriptRoot.Load(options.ScriptRoot, options.SettingsPath);
+        var rpcPort = FreeLoopbackPort();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = null; // the app sets its own limits
+            kestrel.Listen(IPAddress.Loopback, options.Port, listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
+            kestrel.Listen(IPAddress.Loopback, rpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+        });
+        builder.Logging.AddSimpleConsole(console => { console.SingleLine = true; console.TimestampFormat = "HH:mm:ss "; });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        builder.Logging.AddFilter("Azure.Core", LogLevel.Warning);
+
+        builder.Services.AddSingleton(app);
+        builder.Services.AddSingleton(new WorkerEndpoint(new Uri($"http://127.0.0.1:{rpcPort}/")));
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = null;
+            grpc.MaxSendMessageSize = null;
+        });
+        builder.Services.AddSingleton<WorkerSupervisor>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<WorkerSupervisor>());
+        builder.Services.AddSingleton<FunctionInvoker>();
+        builder.Services.AddHttpForwarder();
+        builder.Services.AddSingleton<HttpFunctionEndpoints>();
+        builder.Services.AddProblemDetails();
+
+        var web = builder.Build();
+        web.UseRouting();
+        web.MapGrpcService<FunctionRpcService>().RequireHost($"127.0.0.1:{rpcPort}");
+        ((IEndpointRouteBuilder)web).DataSources.Add(web.Services.GetRequiredService<HttpFunctionEndpoints>());
+        return web;
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}

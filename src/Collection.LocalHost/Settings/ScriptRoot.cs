@@ -1,0 +1,122 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Collection.LocalHost.Settings;
+
+/// <summary>
+/// The function app as the Functions host sees it: a folder (the build or publish output) holding
+/// <c>host.json</c>, <c>worker.config.json</c> and <c>functions.metadata</c>, and the developer's
+/// <c>local.settings.json</c>, whose <c>Values</c> become app settings (environment of the worker and
+/// configuration of the host), as Core Tools does.
+/// </summary>
+internal sealed class ScriptRoot
+{
+    private static readonly JsonDocumentOptions Lenient = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
+
+    private ScriptRoot(string directory, JsonObject hostJson, IReadOnlyDictionary<string, string> values, string workerExecutable, string workerPath)
+    {
+        Directory = directory;
+        HostJson = hostJson;
+        Values = values;
+        WorkerExecutable = workerExecutable;
+        WorkerPath = workerPath;
+    }
+
+    /// <summary>The app folder (<c>FUNCTIONS_APPLICATION_DIRECTORY</c> of the worker).</summary>
+    public string Directory { get; }
+
+    public JsonObject HostJson { get; }
+
+    /// <summary>App settings: <c>local.settings.json</c> <c>Values</c>, overridden by the environment.</summary>
+    public IReadOnlyDictionary<string, string> Values { get; }
+
+    /// <summary>What starts the worker (<c>worker.config.json</c> <c>defaultExecutablePath</c>, e.g. <c>dotnet</c>).</summary>
+    public string WorkerExecutable { get; }
+
+    /// <summary>The worker assembly, absolute.</summary>
+    public string WorkerPath { get; }
+
+    /// <summary>host.json <c>extensions.http.routePrefix</c> (default <c>api</c>; empty allowed).</summary>
+    public string RoutePrefix =>
+        HostJson["extensions"]?["http"]?["routePrefix"]?.GetValue<string>() ?? "api";
+
+    /// <summary>host.json <c>functionTimeout</c> (default 30 minutes, as on a dedicated plan).</summary>
+    public TimeSpan FunctionTimeout =>
+        HostJson["functionTimeout"]?.GetValue<string>() is { } text ? TimeSpan.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// Reads the app folder. <paramref name="settingsPath"/> is <c>local.settings.json</c> (default: in the app
+    /// folder, where the build copies it); a missing file means no settings, as with Core Tools.
+    /// </summary>
+    public static ScriptRoot Load(string directory, string? settingsPath = null)
+    {
+        directory = Path.GetFullPath(directory);
+        var workerConfigPath = Path.Combine(directory, "worker.config.json");
+        if (!File.Exists(workerConfigPath))
+        {
+            throw new InvalidOperationException(
+                $"'{directory}' is not a function app folder: worker.config.json is missing. Build the app first (dotnet build).");
+        }
+
+        var workerConfig = ReadObject(workerConfigPath);
+        var description = workerConfig["description"] ?? throw new InvalidOperationException("worker.config.json has no 'description'.");
+        var executable = description["defaultExecutablePath"]?.GetValue<string>() ?? "dotnet";
+        var workerPath = description["defaultWorkerPath"]?.GetValue<string>()
+            ?? throw new InvalidOperationException("worker.config.json names no 'defaultWorkerPath'.");
+        var hostJsonPath = Path.Combine(directory, "host.json");
+        var hostJson = File.Exists(hostJsonPath) ? ReadObject(hostJsonPath) : [];
+
+        settingsPath ??= Path.Combine(directory, "local.settings.json");
+        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (File.Exists(settingsPath) && ReadObject(settingsPath)["Values"] is JsonObject settings)
+        {
+            foreach (var (name, value) in settings)
+            {
+                values[name] = value?.ToString() ?? string.Empty;
+            }
+        }
+
+        // The environment wins over the file, as in Core Tools (CI and tests set values that way).
+        foreach (var name in values.Keys.ToList())
+        {
+            if (Environment.GetEnvironmentVariable(name.Replace(":", "__", StringComparison.Ordinal)) is { } fromEnvironment)
+            {
+                values[name] = fromEnvironment;
+            }
+        }
+
+        return new ScriptRoot(directory, hostJson, values, executable, Path.Combine(directory, workerPath));
+    }
+
+    /// <summary>An app setting, the environment first (so a setting absent from the file can still be given).</summary>
+    public string? Setting(string name) =>
+        Environment.GetEnvironmentVariable(name.Replace(":", "__", StringComparison.Ordinal))
+        ?? (Values.TryGetValue(name, out var value) ? value : null);
+
+    /// <summary>Resolves <c>%Name%</c> placeholders in a trigger argument from the app settings.</summary>
+    public string Resolve(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!text.Contains('%', StringComparison.Ordinal))
+        {
+            return text;
+        }
+
+        var parts = text.Split('%');
+        if (parts.Length % 2 == 0)
+        {
+            throw new InvalidOperationException($"Unbalanced '%' in '{text}'.");
+        }
+
+        for (var i = 1; i < parts.Length; i += 2)
+        {
+            parts[i] = Setting(parts[i]) ?? throw new InvalidOperationException($"App setting '{parts[i]}' (used in '{text}') is not set.");
+        }
+
+        return string.Concat(parts);
+    }
+
+    private static JsonObject ReadObject(string path) =>
+        JsonNode.Parse(File.ReadAllText(path), documentOptions: Lenient) as JsonObject
+        ?? throw new InvalidOperationException($"{path} is not a JSON object.");
+}

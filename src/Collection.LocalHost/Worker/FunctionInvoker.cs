@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using Collection.LocalHost.Rpc;
+using Collection.LocalHost.Settings;
+
+namespace Collection.LocalHost.Worker;
+
+/// <summary>What one invocation ended with: the worker's answer, or why there was none.</summary>
+internal sealed record InvocationResult(InvocationResponse? Response, string? Error)
+{
+    public bool Succeeded => Response?.Result.Status == StatusResult.Types.Status.Success;
+
+    public string? Failure => Succeeded ? null : Error ?? Response?.Result.Exception?.Message ?? "The function failed.";
+}
+
+/// <summary>
+/// Sends invocations to the worker with host.json's <c>functionTimeout</c>; a timed-out or abandoned
+/// invocation is cancelled in the worker, as the Functions host does.
+/// </summary>
+internal sealed class FunctionInvoker(WorkerSupervisor supervisor, ScriptRoot app)
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+
+    /// <summary>The loaded functions, waiting for the worker while it (re)starts.</summary>
+    public async Task<WorkerState> WorkerAsync(CancellationToken cancellationToken) =>
+        await supervisor.Ready.WaitAsync(StartTimeout, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Starts an invocation; <paramref name="invocationId"/> lets a caller correlate (HTTP proxying).</summary>
+    public async Task<InvocationResult> InvokeAsync(
+        WorkerState worker,
+        HostedFunction function,
+        string invocationId,
+        IEnumerable<ParameterBinding> inputs,
+        IEnumerable<KeyValuePair<string, TypedData>> triggerMetadata,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        ArgumentNullException.ThrowIfNull(function);
+        // The worker reads the trace context unconditionally; W3C traceparent of this invocation.
+        var trace = new RpcTraceContext { TraceParent = $"00-{ActivityTraceId.CreateRandom()}-{ActivitySpanId.CreateRandom()}-00", TraceState = string.Empty };
+        var request = new InvocationRequest { InvocationId = invocationId, FunctionId = function.Id, TraceContext = trace };
+        request.InputData.Add(inputs);
+        foreach (var (name, value) in triggerMetadata)
+        {
+            request.TriggerMetadata[name] = value;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(app.FunctionTimeout);
+        worker.Connection.Track(invocationId, function.Name);
+        try
+        {
+            var answer = await worker.Connection.RequestAsync(new StreamingMessage { InvocationRequest = request }, timeout.Token).ConfigureAwait(false);
+            return new InvocationResult(answer.InvocationResponse, null);
+        }
+        catch (OperationCanceledException)
+        {
+            worker.Connection.Send(new StreamingMessage { InvocationCancel = new InvocationCancel { InvocationId = invocationId } });
+            return new InvocationResult(null, cancellationToken.IsCancellationRequested
+                ? "The invocation was cancelled."
+                : $"Function '{function.Name}' did not finish within functionTimeout {app.FunctionTimeout}.");
+        }
+        catch (WorkerUnavailableException e)
+        {
+            return new InvocationResult(null, e.Message);
+        }
+        finally
+        {
+            worker.Connection.Untrack(invocationId);
+        }
+    }
+}
