@@ -1,6 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Collection.LocalHost.Admin;
 using Collection.LocalHost.Http;
+using Collection.LocalHost.Triggers;
 using Collection.LocalHost.Settings;
 using Collection.LocalHost.Worker;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -71,13 +76,55 @@ internal static class LocalHostApp
         builder.Services.AddSingleton<FunctionInvoker>();
         builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton<HttpFunctionEndpoints>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        AddTriggers(builder.Services, app);
         builder.Services.AddProblemDetails();
 
         var web = builder.Build();
+        // Requests that come while the worker (re)starts wait for it rather than find no route.
+        web.Use(async (http, next) =>
+        {
+            if (http.Connection.LocalPort != rpcPort)
+            {
+                try
+                {
+                    await http.RequestServices.GetRequiredService<FunctionInvoker>().WorkerAsync(http.RequestAborted).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    await Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, detail: "The function worker is not running; see the host's log.",
+                        extensions: new Dictionary<string, object?> { ["code"] = "worker-unavailable" }).ExecuteAsync(http).ConfigureAwait(false);
+                    return;
+                }
+            }
+
+            await next(http).ConfigureAwait(false);
+        });
         web.UseRouting();
         web.MapGrpcService<FunctionRpcService>().RequireHost($"127.0.0.1:{rpcPort}");
+        web.MapAdmin();
         ((IEndpointRouteBuilder)web).DataSources.Add(web.Services.GetRequiredService<HttpFunctionEndpoints>());
         return web;
+    }
+
+    /// <summary>Blob, queue and timer listeners on the app's storage account (<c>AzureWebJobsStorage</c>).</summary>
+    private static void AddTriggers(IServiceCollection services, ScriptRoot app)
+    {
+        var storage = app.Setting(TriggerInvoker.DefaultConnection)
+            ?? throw new InvalidOperationException("App setting AzureWebJobsStorage is not set (local.settings.json Values).");
+        services.AddSingleton(new BlobServiceClient(storage));
+        services.AddSingleton(new QueueServiceClient(storage));
+        services.AddSingleton(new TableServiceClient(storage));
+        services.AddSingleton(TriggerOptionsReader.Blobs(app));
+        services.AddSingleton(TriggerOptionsReader.Queues(app));
+        services.AddSingleton(TriggerOptionsReader.Timers(app));
+        services.AddSingleton<TriggerInvoker>();
+        services.AddSingleton<BlobTriggerListener>();
+        services.AddSingleton<QueueTriggerListener>();
+        services.AddSingleton<TimerTriggerListener>();
+        services.AddHostedService(s => s.GetRequiredService<BlobTriggerListener>());
+        services.AddHostedService(s => s.GetRequiredService<QueueTriggerListener>());
+        services.AddHostedService(s => s.GetRequiredService<TimerTriggerListener>());
     }
 
     private static int FreeLoopbackPort()

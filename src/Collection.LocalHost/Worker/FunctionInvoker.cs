@@ -21,8 +21,11 @@ internal sealed class FunctionInvoker(WorkerSupervisor supervisor, ScriptRoot ap
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
     /// <summary>The loaded functions, waiting for the worker while it (re)starts.</summary>
-    public async Task<WorkerState> WorkerAsync(CancellationToken cancellationToken) =>
-        await supervisor.Ready.WaitAsync(StartTimeout, cancellationToken).ConfigureAwait(false);
+    public Task<WorkerState> WorkerAsync(CancellationToken cancellationToken) => WorkerAsync(StartTimeout, cancellationToken);
+
+    /// <summary>The loaded functions, waiting at most <paramref name="timeout"/> (infinite for listeners).</summary>
+    public async Task<WorkerState> WorkerAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+        await supervisor.Ready.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Starts an invocation; <paramref name="invocationId"/> lets a caller correlate (HTTP proxying).</summary>
     public async Task<InvocationResult> InvokeAsync(
@@ -31,13 +34,14 @@ internal sealed class FunctionInvoker(WorkerSupervisor supervisor, ScriptRoot ap
         string invocationId,
         IEnumerable<ParameterBinding> inputs,
         IEnumerable<KeyValuePair<string, TypedData>> triggerMetadata,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        RetryContext? retry = null)
     {
         ArgumentNullException.ThrowIfNull(worker);
         ArgumentNullException.ThrowIfNull(function);
         // The worker reads the trace context unconditionally; W3C traceparent of this invocation.
         var trace = new RpcTraceContext { TraceParent = $"00-{ActivityTraceId.CreateRandom()}-{ActivitySpanId.CreateRandom()}-00", TraceState = string.Empty };
-        var request = new InvocationRequest { InvocationId = invocationId, FunctionId = function.Id, TraceContext = trace };
+        var request = new InvocationRequest { InvocationId = invocationId, FunctionId = function.Id, TraceContext = trace, RetryContext = retry };
         request.InputData.Add(inputs);
         foreach (var (name, value) in triggerMetadata)
         {

@@ -109,8 +109,9 @@ internal sealed partial class WorkerSupervisor(
                 ready = _ready;
             }
 
-            ready.TrySetResult(state);
+            // Routes first: a request let through by Ready must find them.
             Loaded?.Invoke(state);
+            ready.TrySetResult(state);
             LogLoaded(state.Functions.Count, process.Id);
             await Task.WhenAny(exited, connection.Closed).ConfigureAwait(false);
             stoppingToken.ThrowIfCancellationRequested();

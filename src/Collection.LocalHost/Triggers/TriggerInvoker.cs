@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text.Json;
+using Collection.LocalHost.Rpc;
+using Collection.LocalHost.Settings;
+using Collection.LocalHost.Worker;
+using Google.Protobuf;
+
+namespace Collection.LocalHost.Triggers;
+
+/// <summary>How one run of a function ended.</summary>
+internal sealed record FunctionOutcome(bool Succeeded, string? ErrorSummary, TimeSpan Duration);
+
+/// <summary>
+/// What the trigger listeners share: the functions of one trigger type (once the worker has loaded them),
+/// <c>%Setting%</c> resolution, and running a function in the worker with its trigger input built the way
+/// the Functions host builds it (blobs as SDK binding data, queue messages as text, timers as TimerInfo JSON).
+/// </summary>
+internal sealed partial class TriggerInvoker(FunctionInvoker invoker, ScriptRoot app, TimeProvider time, ILogger<TriggerInvoker> logger)
+{
+    public const string DefaultConnection = "AzureWebJobsStorage";
+
+    /// <summary>The functions whose trigger is <paramref name="triggerType"/>, waiting for the worker's first load.</summary>
+    public async Task<IReadOnlyList<HostedFunction>> FunctionsAsync(string triggerType, CancellationToken cancellationToken)
+    {
+        var worker = await invoker.WorkerAsync(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+        return worker.Functions.Where(f => string.Equals(f.Trigger.Type, triggerType, StringComparison.OrdinalIgnoreCase)).ToList();
+    }
+
+    public string Resolve(string text) => app.Resolve(text);
+
+    /// <summary>A blob, passed as the blob extension's binding data (the worker binds it to BlobClient, Stream, string…).</summary>
+    public Task<FunctionOutcome> InvokeBlobAsync(HostedFunction function, string container, string blobName, Uri blobUri, IReadOnlyDictionary<string, string> pathValues, int attempt, int maxAttempts, CancellationToken cancellationToken)
+    {
+        var connection = function.Trigger.Property("connection") is { Length: > 0 } name ? name : DefaultConnection;
+        var content = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["Connection"] = connection, ["ContainerName"] = container, ["BlobName"] = blobName });
+        var data = new TypedData
+        {
+            ModelBindingData = new ModelBindingData { Version = "1.0", Source = "AzureStorageBlobs", ContentType = "application/json", Content = ByteString.CopyFrom(content) },
+        };
+        var metadata = pathValues.ToDictionary(v => v.Key, v => Text(v.Value), StringComparer.OrdinalIgnoreCase);
+        metadata["BlobTrigger"] = Text($"{container}/{blobName}");
+        metadata["Uri"] = new TypedData { Json = JsonSerializer.Serialize(blobUri.AbsoluteUri) };
+        return RunAsync(function, $"blob {container}/{blobName}", data, metadata, new RetryContext { RetryCount = attempt - 1, MaxRetryCount = maxAttempts }, cancellationToken);
+    }
+
+    /// <summary>A queue message, as text with the queue trigger's metadata.</summary>
+    public Task<FunctionOutcome> InvokeQueueAsync(HostedFunction function, string queueName, Azure.Storage.Queues.Models.QueueMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var metadata = new Dictionary<string, TypedData>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["QueueTrigger"] = Text(message.Body.ToString()),
+            ["Id"] = Text(message.MessageId),
+            ["DequeueCount"] = new TypedData { Json = message.DequeueCount.ToString(CultureInfo.InvariantCulture) },
+            ["PopReceipt"] = Text(message.PopReceipt),
+        };
+        if (message.InsertedOn is { } inserted)
+        {
+            metadata["InsertionTime"] = new TypedData { Json = JsonSerializer.Serialize(inserted) };
+        }
+
+        return RunAsync(function, $"message {message.MessageId} of queue {queueName}", Text(message.Body.ToString()), metadata, null, cancellationToken);
+    }
+
+    /// <summary>A timer occurrence, as the TimerInfo JSON the worker deserialises.</summary>
+    public Task<FunctionOutcome> InvokeTimerAsync(HostedFunction function, string trigger, bool isPastDue, DateTimeOffset? last, DateTimeOffset? next, CancellationToken cancellationToken)
+    {
+        var timerInfo = new Dictionary<string, object?>
+        {
+            ["ScheduleStatus"] = new Dictionary<string, object?> { ["Last"] = last ?? DateTimeOffset.MinValue, ["Next"] = next, ["LastUpdated"] = time.GetUtcNow() },
+            ["IsPastDue"] = isPastDue,
+        };
+        return RunAsync(function, trigger, new TypedData { Json = JsonSerializer.Serialize(timerInfo) }, new Dictionary<string, TypedData>(), null, cancellationToken);
+    }
+
+    private async Task<FunctionOutcome> RunAsync(HostedFunction function, string trigger, TypedData input, Dictionary<string, TypedData> metadata, RetryContext? retry, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var worker = await invoker.WorkerAsync(Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+        // The function as the running worker knows it (a restarted worker may number its functions anew).
+        var current = worker.Find(function.Name) ?? function;
+        var result = await invoker.InvokeAsync(
+            worker,
+            current,
+            Guid.NewGuid().ToString(),
+            [new ParameterBinding { Name = current.Trigger.Name, Data = input }],
+            metadata,
+            cancellationToken,
+            retry).ConfigureAwait(false);
+        var elapsed = time.GetElapsedTime(started);
+        if (result.Succeeded)
+        {
+            LogSucceeded(function.Name, trigger, elapsed.TotalMilliseconds);
+        }
+        else
+        {
+            LogFailed(function.Name, trigger, result.Failure);
+        }
+
+        return new FunctionOutcome(result.Succeeded, result.Failure, elapsed);
+    }
+
+    private static TypedData Text(string value) => new() { String = value };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Function {Function} succeeded for {Trigger} in {Milliseconds:0} ms")]
+    private partial void LogSucceeded(string function, string trigger, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Function {Function} failed for {Trigger}: {Error}")]
+    private partial void LogFailed(string function, string trigger, string? error);
+}
