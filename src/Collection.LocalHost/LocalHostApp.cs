@@ -4,6 +4,7 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Collection.LocalHost.Admin;
+using Collection.LocalHost.Durable;
 using Collection.LocalHost.Http;
 using Collection.LocalHost.Triggers;
 using Collection.LocalHost.Settings;
@@ -78,6 +79,7 @@ internal static class LocalHostApp
         builder.Services.AddSingleton<HttpFunctionEndpoints>();
         builder.Services.AddSingleton(TimeProvider.System);
         AddTriggers(builder.Services, app);
+        DurableHosting.AddDurable(builder, app, options.Port);
         builder.Services.AddProblemDetails();
 
         var web = builder.Build();

@@ -64,7 +64,8 @@ public sealed class HttpFunctionTests(LocalHostFixture host) : IClassFixture<Loc
         var functions = await host.Http.GetFromJsonAsync<JsonElement>("admin/functions");
 
         var byName = functions.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f);
-        Assert.Equal(["Echo", "Exit", "Fail", "Hello", "OnMessage", "OnUpload", "Tick"], byName.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["Approval", "Approve", "Echo", "Exit", "Fail", "GetApproval", "Greet", "Hello", "OnMessage", "OnUpload", "StartApproval", "Tick"], byName.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("orchestrationTrigger", byName["Approval"].GetProperty("trigger").GetString());
         Assert.Equal("api/hello/{name}", byName["Hello"].GetProperty("binding").GetString());
         Assert.Equal("blobTrigger", byName["OnUpload"].GetProperty("trigger").GetString());
         Assert.Equal("%TickSchedule%", byName["Tick"].GetProperty("binding").GetString());

@@ -13,8 +13,9 @@ internal sealed class ScriptRoot
 {
     private static readonly JsonDocumentOptions Lenient = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
 
-    private ScriptRoot(string directory, JsonObject hostJson, IReadOnlyDictionary<string, string> values, string workerExecutable, string workerPath)
+    private ScriptRoot(string directory, JsonObject hostJson, IReadOnlyDictionary<string, string> values, string workerExecutable, string workerPath, IReadOnlyList<Worker.HostedFunction> functions)
     {
+        Functions = functions;
         Directory = directory;
         HostJson = hostJson;
         Values = values;
@@ -26,6 +27,12 @@ internal sealed class ScriptRoot
     public string Directory { get; }
 
     public JsonObject HostJson { get; }
+
+    /// <summary>
+    /// The functions as the build wrote them (<c>functions.metadata</c>), known before the worker runs; ids
+    /// are the worker's and come with its own metadata (<see cref="Worker.WorkerState"/>).
+    /// </summary>
+    public IReadOnlyList<Worker.HostedFunction> Functions { get; }
 
     /// <summary>App settings: <c>local.settings.json</c> <c>Values</c>, overridden by the environment.</summary>
     public IReadOnlyDictionary<string, string> Values { get; }
@@ -85,7 +92,11 @@ internal sealed class ScriptRoot
             }
         }
 
-        return new ScriptRoot(directory, hostJson, values, executable, Path.Combine(directory, workerPath));
+        var metadataPath = Path.Combine(directory, "functions.metadata");
+        var functions = File.Exists(metadataPath) && JsonNode.Parse(File.ReadAllText(metadataPath), documentOptions: Lenient) is JsonArray declared
+            ? declared.OfType<JsonObject>().Select(ReadFunction).ToList()
+            : [];
+        return new ScriptRoot(directory, hostJson, values, executable, Path.Combine(directory, workerPath), functions);
     }
 
     /// <summary>An app setting, the environment first (so a setting absent from the file can still be given).</summary>
@@ -115,6 +126,14 @@ internal sealed class ScriptRoot
 
         return string.Concat(parts);
     }
+
+    private static Worker.HostedFunction ReadFunction(JsonObject function) =>
+        new(
+            function["name"]?.ToString() ?? throw new InvalidOperationException("functions.metadata has a function without a name."),
+            string.Empty,
+            (function["bindings"] as JsonArray ?? []).OfType<JsonObject>()
+                .Select(b => new Worker.FunctionBinding(b["name"]?.ToString() ?? "$return", b["type"]?.ToString() ?? string.Empty, b["direction"]?.ToString() ?? "in", b))
+                .ToList());
 
     private static JsonObject ReadObject(string path) =>
         JsonNode.Parse(File.ReadAllText(path), documentOptions: Lenient) as JsonObject

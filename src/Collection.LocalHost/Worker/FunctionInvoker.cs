@@ -5,7 +5,7 @@ using Collection.LocalHost.Settings;
 namespace Collection.LocalHost.Worker;
 
 /// <summary>What one invocation ended with: the worker's answer, or why there was none.</summary>
-internal sealed record InvocationResult(InvocationResponse? Response, string? Error)
+internal sealed record InvocationResult(InvocationResponse? Response, string? Error, bool WorkerLost = false)
 {
     public bool Succeeded => Response?.Result.Status == StatusResult.Types.Status.Success;
 
@@ -16,7 +16,7 @@ internal sealed record InvocationResult(InvocationResponse? Response, string? Er
 /// Sends invocations to the worker with host.json's <c>functionTimeout</c>; a timed-out or abandoned
 /// invocation is cancelled in the worker, as the Functions host does.
 /// </summary>
-internal sealed class FunctionInvoker(WorkerSupervisor supervisor, ScriptRoot app)
+internal sealed class FunctionInvoker(WorkerSupervisor supervisor, ScriptRoot app, IEnumerable<IInputBindingSource> inputSources)
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
@@ -43,6 +43,14 @@ internal sealed class FunctionInvoker(WorkerSupervisor supervisor, ScriptRoot ap
         var trace = new RpcTraceContext { TraceParent = $"00-{ActivityTraceId.CreateRandom()}-{ActivitySpanId.CreateRandom()}-00", TraceState = string.Empty };
         var request = new InvocationRequest { InvocationId = invocationId, FunctionId = function.Id, TraceContext = trace, RetryContext = retry };
         request.InputData.Add(inputs);
+        foreach (var binding in function.Bindings.Where(b => !b.IsTrigger && string.Equals(b.Direction, "in", StringComparison.OrdinalIgnoreCase)))
+        {
+            if (inputSources.FirstOrDefault(s => string.Equals(s.BindingType, binding.Type, StringComparison.OrdinalIgnoreCase)) is { } source)
+            {
+                request.InputData.Add(new ParameterBinding { Name = binding.Name, Data = await source.BindAsync(binding, cancellationToken).ConfigureAwait(false) });
+            }
+        }
+
         foreach (var (name, value) in triggerMetadata)
         {
             request.TriggerMetadata[name] = value;
@@ -65,7 +73,7 @@ internal sealed class FunctionInvoker(WorkerSupervisor supervisor, ScriptRoot ap
         }
         catch (WorkerUnavailableException e)
         {
-            return new InvocationResult(null, e.Message);
+            return new InvocationResult(null, e.Message, WorkerLost: true);
         }
         finally
         {

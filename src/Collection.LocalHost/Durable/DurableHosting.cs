@@ -1,0 +1,117 @@
+using System.Text.Json.Nodes;
+using Collection.LocalHost.Settings;
+using Collection.LocalHost.Worker;
+using Microsoft.Azure.WebJobs;
+using Microsoft.Azure.WebJobs.Extensions.DurableTask;
+using Microsoft.Azure.WebJobs.Host.Config;
+
+namespace Collection.LocalHost.Durable;
+
+/// <summary>
+/// Durable Functions in the local host, as in the Functions host: Microsoft's Durable extension (the Durable
+/// Task Framework on the app's storage account) in a WebJobs host, in isolated mode, with one forwarding
+/// WebJobs function per orchestrator and activity of the app.
+/// </summary>
+internal static partial class DurableHosting
+{
+    public const string DefaultHubName = "TestHubName";
+
+    public static void AddDurable(WebApplicationBuilder builder, ScriptRoot app, int httpPort)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(app);
+        var functions = app.Functions
+            .SelectMany(f => f.Bindings.Where(b => b.IsTrigger).Select(b => (f.Name, TriggerType: b.Type)))
+            .Where(f => f.TriggerType is "orchestrationTrigger" or "activityTrigger")
+            .ToList();
+        var usesClient = app.Functions.Any(f => f.Bindings.Any(b => string.Equals(b.Type, "durableClient", StringComparison.OrdinalIgnoreCase)));
+        if (functions.Count == 0 && !usesClient)
+        {
+            return;
+        }
+
+        // The extension reads these the way the Functions host provides them: the worker runtime selects
+        // the isolated (passthrough) protocol; the storage connection comes from configuration.
+        builder.Configuration.AddInMemoryCollection(app.Values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value)));
+        builder.Configuration.AddInMemoryCollection([KeyValuePair.Create("FUNCTIONS_WORKER_RUNTIME", (string?)"dotnet-isolated")]);
+
+        var shims = DurableShims.Emit(functions);
+        var settings = app.HostJson["extensions"]?["durableTask"] as JsonObject;
+        builder.Host.ConfigureWebJobs(webJobs => webJobs.AddDurableTask(options => Configure(options, settings)));
+        builder.Services.AddSingleton<ITypeLocator>(new ShimTypeLocator(shims));
+#pragma warning disable CS0618 // see LocalWebHooks
+        builder.Services.AddSingleton<IWebHookProvider>(new LocalWebHooks(new Uri($"http://127.0.0.1:{httpPort}/runtime/webhooks/")));
+#pragma warning restore CS0618
+        builder.Services.AddSingleton<DurableClientInput>();
+        builder.Services.AddSingleton<IInputBindingSource>(s => s.GetRequiredService<DurableClientInput>());
+        builder.Services.AddSingleton<DurableWorkerBridge>();
+        builder.Services.AddHostedService<DurableClientProbe>();
+    }
+
+    private static void Configure(DurableTaskOptions options, JsonObject? settings)
+    {
+        options.HubName = settings?["hubName"]?.ToString() is { Length: > 0 } hub ? hub : DefaultHubName;
+        if (settings?["storageProvider"] is JsonObject provider)
+        {
+            foreach (var (name, value) in provider)
+            {
+                options.StorageProvider[name] = value switch
+                {
+                    JsonValue v when v.TryGetValue<bool>(out var flag) => flag,
+                    JsonValue v when v.TryGetValue<long>(out var number) => number,
+                    _ => value?.ToString() ?? string.Empty,
+                };
+            }
+        }
+
+        if (settings?["extendedSessionsEnabled"] is JsonValue extended && extended.TryGetValue<bool>(out var enabled))
+        {
+            options.ExtendedSessionsEnabled = enabled;
+        }
+
+        if (settings?["maxConcurrentActivityFunctions"] is JsonValue activities && activities.TryGetValue<int>(out var maxActivities))
+        {
+            options.MaxConcurrentActivityFunctions = maxActivities;
+        }
+
+        if (settings?["maxConcurrentOrchestratorFunctions"] is JsonValue orchestrators && orchestrators.TryGetValue<int>(out var maxOrchestrators))
+        {
+            options.MaxConcurrentOrchestratorFunctions = maxOrchestrators;
+        }
+    }
+
+    /// <summary>The WebJobs host indexes only the emitted shims, not this assembly.</summary>
+    private sealed class ShimTypeLocator(Type shims) : ITypeLocator
+    {
+        public IReadOnlyList<Type> GetTypes() => [shims];
+    }
+
+    /// <summary>The extension asks where its HTTP webhooks are (it builds management links from it); without
+    /// one it cannot bind <c>[DurableClient]</c>. The Functions host registers the same (marked not public API).</summary>
+#pragma warning disable CS0618
+    private sealed class LocalWebHooks(Uri root) : IWebHookProvider
+    {
+        public Uri GetUrl(IExtensionConfigProvider extension) => new(root, "durabletask");
+    }
+#pragma warning restore CS0618
+
+    /// <summary>Reads the client description once the WebJobs host runs, so isolated functions can bind <c>[DurableClient]</c>.</summary>
+    private sealed partial class DurableClientProbe(IJobHost jobs, DurableWorkerBridge bridge, IHostApplicationLifetime lifetime, ILogger<DurableClientProbe> logger) : BackgroundService
+    {
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            DurableShimTarget.Bridge = bridge;
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+            {
+                await started.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+            }
+
+            await jobs.CallAsync(DurableShims.ClientProbeName, cancellationToken: stoppingToken).ConfigureAwait(false);
+            LogReady();
+        }
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Durable extension ready (client binding available)")]
+        private partial void LogReady();
+    }
+}
