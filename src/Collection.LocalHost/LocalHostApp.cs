@@ -52,18 +52,21 @@ internal static class LocalHostApp
         ArgumentNullException.ThrowIfNull(options);
         var app = ScriptRoot.Load(options.ScriptRoot, options.SettingsPath);
         var rpcPort = FreeLoopbackPort();
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Development });
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = null; // the app sets its own limits
-            kestrel.Listen(IPAddress.Loopback, options.Port, listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
+            kestrel.Listen(IPAddress.Loopback, options.Port, listen => listen.Protocols = HttpProtocols.Http1);
             kestrel.Listen(IPAddress.Loopback, rpcPort, listen => listen.Protocols = HttpProtocols.Http2);
         });
         builder.Logging.AddSimpleConsole(console => { console.SingleLine = true; console.TimestampFormat = "HH:mm:ss "; });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
-        builder.Logging.AddFilter("Azure.Core", LogLevel.Warning);
+        builder.Logging.AddFilter("Azure.Core", LogLevel.Error); // 404/409 from create-if-not-exists calls are expected
+        builder.Logging.AddFilter("DurableTask", LogLevel.Warning);
+        builder.Logging.AddFilter("Host", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Azure.WebJobs", LogLevel.Warning);
 
         builder.Services.AddSingleton(app);
         builder.Services.AddSingleton(new WorkerEndpoint(new Uri($"http://127.0.0.1:{rpcPort}/")));

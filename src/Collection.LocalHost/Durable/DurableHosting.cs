@@ -32,8 +32,13 @@ internal static partial class DurableHosting
 
         // The extension reads these the way the Functions host provides them: the worker runtime selects
         // the isolated (passthrough) protocol; the storage connection comes from configuration.
+        // A development host is never on a Consumption plan; the extension takes CONTAINER_NAME (set in some
+        // containers) to mean Linux Consumption and then writes its whole event stream to the console.
         builder.Configuration.AddInMemoryCollection(app.Values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value)));
-        builder.Configuration.AddInMemoryCollection([KeyValuePair.Create("FUNCTIONS_WORKER_RUNTIME", (string?)"dotnet-isolated")]);
+        builder.Configuration.AddInMemoryCollection([
+            KeyValuePair.Create("FUNCTIONS_WORKER_RUNTIME", (string?)"dotnet-isolated"),
+            KeyValuePair.Create("CONTAINER_NAME", (string?)string.Empty),
+        ]);
 
         var shims = DurableShims.Emit(functions);
         var settings = app.HostJson["extensions"]?["durableTask"] as JsonObject;
