@@ -12,7 +12,8 @@ namespace Collection.Benchmarks;
 /// <summary>
 /// Durable workflow throughput on a dedicated Azurite: a five-activity sequence, alone (sequential
 /// activities/s per instance) and many at once (aggregate steps/s), beside the raw rate of queue
-/// send+receive+delete round trips measured on the same Azurite in the same run.
+/// send+receive+delete round trips measured on the same Azurite in the same run; for the project's own engine
+/// and for Durable Functions through the local host (tuned and with the provider's defaults).
 /// Options: [instances=200] [concurrency=16]
 /// </summary>
 public static class WorkflowBenchmark
@@ -63,6 +64,20 @@ public static class WorkflowBenchmark
         foreach (var worker in workers)
         {
             await worker.StopAsync(CancellationToken.None);
+        }
+
+        // Durable Functions: 50 sequential activities alone (as the spike measured), then the same 200 × 5.
+        foreach (var (name, settings) in new[] { ("tuned", DurableWorkflowBenchmark.Tuned), ("defaults", DurableWorkflowBenchmark.Defaults) })
+        {
+            var durable = await DurableWorkflowBenchmark.MeasureAsync(azurite, $"bench{name}", settings, 50, instances, Activities);
+            BenchmarkReport.Line($"durable ({name}): sequential activities/s, alone", durable.SequentialActivitiesPerSecond, "activities/s");
+            BenchmarkReport.Line($"durable ({name}): aggregate steps/s, {instances} inst.", durable.AggregateStepsPerSecond, "steps/s");
+            BenchmarkReport.Line($"durable ({name}): aggregate activities/s", durable.AggregateActivitiesPerSecond, "activities/s");
+            BenchmarkReport.Line($"durable ({name}): wall for {instances} × {Activities}", durable.Wall.TotalSeconds, $"s ({durable.Failed} failed)");
+            BenchmarkReport.Ratio($"durable ({name}): steps/s vs parallel round trips", durable.AggregateStepsPerSecond, parallelRoundTrips);
+            BenchmarkReport.Ratio($"durable ({name}): alone vs 1-stream round trips", durable.SequentialActivitiesPerSecond, sequentialRoundTrips);
+            BenchmarkReport.Ratio($"durable ({name}): alone vs this engine alone", durable.SequentialActivitiesPerSecond, perInstance);
+            BenchmarkReport.Ratio($"durable ({name}): steps/s vs this engine's", durable.AggregateStepsPerSecond, aggregateSteps);
         }
     }
 

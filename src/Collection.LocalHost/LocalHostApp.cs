@@ -67,6 +67,7 @@ internal static class LocalHostApp
         builder.Logging.AddFilter("DurableTask", LogLevel.Warning);
         builder.Logging.AddFilter("Host", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Azure.WebJobs", LogLevel.Warning);
+        AddHostJsonLogLevels(builder.Logging, app);
 
         builder.Services.AddSingleton(app);
         builder.Services.AddSingleton(new WorkerEndpoint(new Uri($"http://127.0.0.1:{rpcPort}/")));
@@ -110,6 +111,23 @@ internal static class LocalHostApp
         web.MapAdmin();
         ((IEndpointRouteBuilder)web).DataSources.Add(web.Services.GetRequiredService<HttpFunctionEndpoints>());
         return web;
+    }
+
+    /// <summary>host.json <c>logging.logLevel</c> (<c>default</c> and categories such as <c>Function</c>), as in Azure Functions.</summary>
+    private static void AddHostJsonLogLevels(ILoggingBuilder logging, ScriptRoot app)
+    {
+        if (app.HostJson["logging"]?["logLevel"] is not System.Text.Json.Nodes.JsonObject levels)
+        {
+            return;
+        }
+
+        foreach (var (category, value) in levels)
+        {
+            if (Enum.TryParse<LogLevel>(value?.ToString(), ignoreCase: true, out var level))
+            {
+                logging.AddFilter(string.Equals(category, "default", StringComparison.OrdinalIgnoreCase) ? null : category, level);
+            }
+        }
     }
 
     /// <summary>Blob, queue and timer listeners on the app's storage account (<c>AzureWebJobsStorage</c>).</summary>

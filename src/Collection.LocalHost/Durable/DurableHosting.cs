@@ -60,28 +60,27 @@ internal static partial class DurableHosting
         {
             foreach (var (name, value) in provider)
             {
-                options.StorageProvider[name] = value switch
-                {
-                    JsonValue v when v.TryGetValue<bool>(out var flag) => flag,
-                    JsonValue v when v.TryGetValue<long>(out var number) => number,
-                    _ => value?.ToString() ?? string.Empty,
-                };
+                // From host.json or an app-setting override (always a string there).
+                var text = value?.ToString() ?? string.Empty;
+                options.StorageProvider[name] = bool.TryParse(text, out var flag) ? flag
+                    : long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var number) ? number
+                    : text;
             }
         }
 
-        if (settings?["extendedSessionsEnabled"] is JsonValue extended && extended.TryGetValue<bool>(out var enabled))
+        if (bool.TryParse(settings?["extendedSessionsEnabled"]?.ToString(), out var extended))
         {
-            options.ExtendedSessionsEnabled = enabled;
+            options.ExtendedSessionsEnabled = extended;
         }
 
-        if (settings?["maxConcurrentActivityFunctions"] is JsonValue activities && activities.TryGetValue<int>(out var maxActivities))
+        if (int.TryParse(settings?["maxConcurrentActivityFunctions"]?.ToString(), System.Globalization.CultureInfo.InvariantCulture, out var activities))
         {
-            options.MaxConcurrentActivityFunctions = maxActivities;
+            options.MaxConcurrentActivityFunctions = activities;
         }
 
-        if (settings?["maxConcurrentOrchestratorFunctions"] is JsonValue orchestrators && orchestrators.TryGetValue<int>(out var maxOrchestrators))
+        if (int.TryParse(settings?["maxConcurrentOrchestratorFunctions"]?.ToString(), System.Globalization.CultureInfo.InvariantCulture, out var orchestrators))
         {
-            options.MaxConcurrentOrchestratorFunctions = maxOrchestrators;
+            options.MaxConcurrentOrchestratorFunctions = orchestrators;
         }
     }
 

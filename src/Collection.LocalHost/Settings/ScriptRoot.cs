@@ -92,6 +92,7 @@ internal sealed class ScriptRoot
             }
         }
 
+        ApplyHostJsonOverrides(hostJson, values.Concat(EnvironmentSettings()));
         var metadataPath = Path.Combine(directory, "functions.metadata");
         var functions = File.Exists(metadataPath) && JsonNode.Parse(File.ReadAllText(metadataPath), documentOptions: Lenient) is JsonArray declared
             ? declared.OfType<JsonObject>().Select(ReadFunction).ToList()
@@ -126,6 +127,40 @@ internal sealed class ScriptRoot
 
         return string.Concat(parts);
     }
+
+    /// <summary>
+    /// App settings named <c>AzureFunctionsJobHost__path__to__setting</c> override host.json, as in Azure
+    /// Functions (e.g. <c>AzureFunctionsJobHost__extensions__durableTask__hubName</c>); the value is a string.
+    /// </summary>
+    private static void ApplyHostJsonOverrides(JsonObject hostJson, IEnumerable<KeyValuePair<string, string>> settings)
+    {
+        const string Prefix = "AzureFunctionsJobHost__";
+        foreach (var (name, value) in settings.Where(s => s.Key.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)))
+        {
+            var path = name[Prefix.Length..].Split("__", StringSplitOptions.RemoveEmptyEntries);
+            var node = hostJson;
+            foreach (var part in path[..^1])
+            {
+                var existing = node.FirstOrDefault(p => string.Equals(p.Key, part, StringComparison.OrdinalIgnoreCase));
+                if (existing.Value is JsonObject child)
+                {
+                    node = child;
+                    continue;
+                }
+
+                var created = new JsonObject();
+                node[existing.Key ?? part] = created;
+                node = created;
+            }
+
+            var leaf = node.FirstOrDefault(p => string.Equals(p.Key, path[^1], StringComparison.OrdinalIgnoreCase)).Key ?? path[^1];
+            node[leaf] = value;
+        }
+    }
+
+    private static IEnumerable<KeyValuePair<string, string>> EnvironmentSettings() =>
+        Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .Select(e => KeyValuePair.Create((string)e.Key, e.Value?.ToString() ?? string.Empty));
 
     private static Worker.HostedFunction ReadFunction(JsonObject function) =>
         new(

@@ -51,8 +51,11 @@ internal sealed partial class WorkerSupervisor(
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken hostStopping)
     {
+        // The server stops before this service does: a worker that loses its connection then is not restarted.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(hostStopping, lifetime.ApplicationStopping);
+        var stoppingToken = stopping.Token;
         // Kestrel must listen on the protocol port before the worker dials it.
         await WhenStartedAsync(stoppingToken).ConfigureAwait(false);
         var failures = 0;
