@@ -15,7 +15,7 @@ public sealed class RosterCheckCommandTests : IDisposable
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exit = await RosterCheckCommand.RunAsync(["roster", "check", .. args], output, error, time);
+        var exit = await RosterCheckCommand.RunAsync(["roster", "check", .. args], output, error, new ChinaClock(time));
         return (exit, output.ToString(), error.ToString());
     }
 
