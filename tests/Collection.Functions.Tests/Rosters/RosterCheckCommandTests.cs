@@ -95,7 +95,7 @@ public sealed class RosterCheckCommandTests : IDisposable
     [Fact]
     public async Task Check_UniversityXlsxWithoutPaymentMode_RejectsEveryRowAsMissingPaymentMode()
     {
-        var rows = RosterFiles.ChineseRows(0, 3);
+        var rows = RosterFiles.ChineseRows(0, 3, bornFrom: 2002);
         var path = Write("uni.xlsx", RosterFiles.Xlsx(rows));
 
         var (exit, output, _) = await RunAsync(path, "--policy", "luyang-2023", "--kind", "university");
