@@ -48,18 +48,21 @@ public sealed class ChinaClock
     /// <summary>The day an instant falls on in China, or the business date when one is set (a timer occurrence's day).</summary>
     public DateOnly DayOf(DateTimeOffset instant) => BusinessDate ?? DateOnly.FromDateTime(instant.ToOffset(Offset).DateTime);
 
+    /// <summary>The clock configuration asks for (see <see cref="BusinessDateOf"/>).</summary>
+    public static ChinaClock FromConfiguration(IConfiguration configuration, TimeProvider time) => new(time, BusinessDateOf(configuration));
+
     /// <summary>
-    /// The clock configuration asks for. A business date that is not <c>yyyy-MM-dd</c>, or any business date
-    /// where the environment says production (<c>AZURE_FUNCTIONS_ENVIRONMENT</c>, <c>ASPNETCORE_ENVIRONMENT</c>
-    /// or <c>DOTNET_ENVIRONMENT</c> = Production), stops start-up with the reason.
+    /// The configured business date, or null. A business date that is not <c>yyyy-MM-dd</c>, or any business
+    /// date where the environment says production (<c>AZURE_FUNCTIONS_ENVIRONMENT</c>, <c>ASPNETCORE_ENVIRONMENT</c>
+    /// or <c>DOTNET_ENVIRONMENT</c> = Production), throws with the reason.
     /// </summary>
-    public static ChinaClock FromConfiguration(IConfiguration configuration, TimeProvider time)
+    public static DateOnly? BusinessDateOf(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var text = configuration[BusinessDateSetting];
         if (string.IsNullOrWhiteSpace(text))
         {
-            return new ChinaClock(time);
+            return null;
         }
 
         if (!DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
@@ -73,7 +76,7 @@ public sealed class ChinaClock
                 $"{BusinessDateSetting} is set ({text.Trim()}) but {setting} says Production: a business date is for training, rehearsals and replays, never for the live service. Remove {BusinessDateSetting} (or Collection__BusinessDate) to start.");
         }
 
-        return new ChinaClock(time, day);
+        return day;
     }
 
     /// <summary>
@@ -112,12 +115,14 @@ public sealed class ChinaClock
 public static class ChinaClockServices
 {
     /// <summary>
-    /// The one <see cref="ChinaClock"/> (on the host's <see cref="TimeProvider"/> and <c>Collection:BusinessDate</c>),
-    /// checked when the host starts, its date on <c>GET /api/health</c> and in <see cref="ChinaClock.HeaderName"/> on every answer.
+    /// The one <see cref="ChinaClock"/> (on the host's <see cref="TimeProvider"/> and <c>Collection:BusinessDate</c>
+    /// of <paramref name="configuration"/>, checked here, so a refused business date stops the host before it is
+    /// built), its date on <c>GET /api/health</c> and in <see cref="ChinaClock.HeaderName"/> on every answer.
     /// </summary>
-    public static IServiceCollection AddChinaClock(this IServiceCollection services)
+    public static IServiceCollection AddChinaClock(this IServiceCollection services, IConfiguration configuration)
     {
-        services.TryAddSingleton(sp => ChinaClock.FromConfiguration(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<TimeProvider>()));
+        var businessDate = ChinaClock.BusinessDateOf(configuration);
+        services.TryAddSingleton(sp => new ChinaClock(sp.GetRequiredService<TimeProvider>(), businessDate));
         services.AddTransient<IStartupFilter, BusinessDateHeader>();
         services.AddSingleton(new HealthFact("businessDate", sp => Date(sp.GetRequiredService<ChinaClock>().Today)));
         services.AddSingleton(new HealthFact("businessDateConfigured", sp => sp.GetRequiredService<ChinaClock>().BusinessDate is not null));
@@ -126,7 +131,7 @@ public static class ChinaClockServices
 
     private static string Date(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    /// <summary>Resolves the clock before the first request (a refused business date stops start-up) and stamps every answer.</summary>
+    /// <summary>Stamps every answer with the day the app treats as today.</summary>
     private sealed class BusinessDateHeader : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>

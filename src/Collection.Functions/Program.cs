@@ -16,7 +16,7 @@ if (RosterCheckCommand.Handles(args))
 // The one composition root: the runtime, the app's services, and the function table.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddFunctionsHost(AppFunctions.Register);
-builder.Services.AddChinaClock();
+builder.Services.AddChinaClock(builder.Configuration);
 builder.Services.AddAssessments();
 builder.Services.AddLedger();
 builder.Services.AddRefunds();
