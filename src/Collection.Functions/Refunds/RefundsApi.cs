@@ -49,7 +49,6 @@ public sealed class RefundsApi : IHttpFunction
 {
     private const string Route = "/api/refunds";
 
-
     private static readonly JsonSerializerOptions RequestJson = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,

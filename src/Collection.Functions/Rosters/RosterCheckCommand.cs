@@ -1,7 +1,6 @@
 using System.Globalization;
 using Collection.Domain.Policies;
 using Collection.Domain.Rosters;
-using Collection.Functions.Assessments;
 using Collection.Functions.Files;
 using Collection.Functions.Policies;
 

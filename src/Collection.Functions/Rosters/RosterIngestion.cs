@@ -3,7 +3,6 @@ using Azure;
 using Collection.Domain;
 using Collection.Domain.Policies;
 using Collection.Domain.Rosters;
-using Collection.Functions.Assessments;
 using Collection.Functions.Files;
 
 namespace Collection.Functions.Rosters;

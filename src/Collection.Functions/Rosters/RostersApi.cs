@@ -5,7 +5,6 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Collection.Domain.Policies;
 using Collection.Domain.Rosters;
-using Collection.Functions.Assessments;
 using Collection.Functions.Policies;
 using Collection.Runtime.Blobs;
 using Collection.Runtime.Functions;
