@@ -5,6 +5,7 @@ using Azure.Data.Tables;
 using Collection.Domain;
 using Collection.Domain.Assessments;
 using Collection.Domain.Enrolments;
+using Collection.Functions;
 using Collection.Functions.Assessments;
 using Collection.Functions.Ledger;
 using Collection.Functions.Policies;
@@ -69,7 +70,7 @@ public static class LedgerBenchmark
         await container.CreateIfNotExistsAsync();
         var blob = container.GetBlobClient(name);
         var uploaded = await blob.UploadAsync(new BinaryData(Encoding.UTF8.GetBytes(file.ToString())), overwrite: true);
-        var ledger = new EnrolmentLedger(tables, names, PolicyFiles.Load(PolicyFiles.DefaultDirectory), TimeProvider.System, NullLogger<EnrolmentLedger>.Instance);
+        var ledger = new EnrolmentLedger(tables, names, PolicyFiles.Load(PolicyFiles.DefaultDirectory), new ChinaClock(TimeProvider.System), NullLogger<EnrolmentLedger>.Instance);
         var function = new TaxReturnsFunction(ledger, blobs, NullLogger<TaxReturnsFunction>.Instance);
         var fileWatch = Stopwatch.StartNew();
         await function.RunAsync(new BlobTrigger(TaxReturnsFunction.Container, name, uploaded.Value.ETag, file.Length, 1, blob, new Dictionary<string, string>()), CancellationToken.None);

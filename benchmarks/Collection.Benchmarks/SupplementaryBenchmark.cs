@@ -6,6 +6,7 @@ using Collection.Domain.Assessments;
 using Collection.Domain.Codes;
 using Collection.Domain.Enrolments;
 using Collection.Domain.Subsidies;
+using Collection.Functions;
 using Collection.Functions.Assessments;
 using Collection.Functions.Ledger;
 using Collection.Functions.Policies;
@@ -38,7 +39,7 @@ public static class SupplementaryBenchmark
         var catalog = PolicyFiles.Load(PolicyFiles.DefaultDirectory);
         var names = new LedgerTables("bench");
         var time = new FixedTime(new DateTimeOffset(2023, 3, 5, 2, 0, 0, TimeSpan.FromHours(8)));
-        var ledger = new EnrolmentLedger(tables, names, catalog, time, NullLogger<EnrolmentLedger>.Instance);
+        var ledger = new EnrolmentLedger(tables, names, catalog, new ChinaClock(time), NullLogger<EnrolmentLedger>.Instance);
         var book = new SubsidyIdentityBook(tables, new SubsidyTables("bench"), catalog);
         var settlements = new SubsidySettlementBook(tables, new SettlementTables("bench"));
         var run = new SupplementaryRun(book, ledger, settlements, blobs, time, NullLogger<SupplementaryRun>.Instance);

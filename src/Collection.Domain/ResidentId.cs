@@ -24,6 +24,11 @@ public enum Sex
 /// 3-digit sequence (odd = male), ISO 7064 MOD 11-2 check character. Held as a 17-digit integer and
 /// the check value, so parsing allocates nothing. Legacy 15-digit numbers are converted by inserting
 /// "19" before the year and computing the check character.
+/// Also the number of the foreign permanent-resident ID card issued since 2023-12-01 (外国人永久居留身份证):
+/// the same 18-character layout and check, with "9" first (the foreigner's mark, never a province's first
+/// digit), then the issuing province, a 3-digit nationality code, birth date, sequence and check — so a
+/// foreigner the notices name (luyang-2023 二 “获得我国居留许可证在本市居住尚未就业的外国人，均可以参加”)
+/// is identified and keyed like a citizen.
 /// </summary>
 public readonly struct ResidentId : IEquatable<ResidentId>, ISpanFormattable
 {
@@ -37,6 +42,8 @@ public readonly struct ResidentId : IEquatable<ResidentId>, ISpanFormattable
     private static readonly bool[] Provinces = Table(11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37,
         41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83);
 
+    private const ulong ForeignMark = 9;
+
     private readonly ulong _digits;
 
     private ResidentId(ulong digits) => _digits = digits;
@@ -47,7 +54,10 @@ public readonly struct ResidentId : IEquatable<ResidentId>, ISpanFormattable
     /// <summary>Sex from the sequence code: odd is male, even is female.</summary>
     public Sex Sex => _digits % 2 == 1 ? Sex.Male : Sex.Female;
 
-    /// <summary>The six-digit address code of the place of first registration.</summary>
+    /// <summary>A foreign permanent-resident ID number (外国人永久居留身份证, first digit 9), not a citizen's.</summary>
+    public bool IsForeignPermanentResident => _digits / 10_000_000_000_000_000 == ForeignMark;
+
+    /// <summary>The six-digit address code of the place of first registration (for a foreigner's number: 9, the issuing province and the nationality code).</summary>
     public int AreaCode => (int)(_digits / 100_000_000_000);
 
     public char CheckCharacter => CheckCharacters[CheckIndex(_digits)];
@@ -103,7 +113,9 @@ public readonly struct ResidentId : IEquatable<ResidentId>, ISpanFormattable
             digits = (digits * 10) + (uint)d;
         }
 
-        var province = (int)(digits / 1_000_000_000_000_000);
+        // A foreign permanent resident's number: "9", then the issuing province in digits 2–3.
+        var foreign = !legacy && digits / 10_000_000_000_000_000 == ForeignMark;
+        var province = foreign ? (int)(digits / 100_000_000_000_000 % 100) : (int)(digits / 1_000_000_000_000_000);
         if (!Provinces[province])
         {
             error = ResidentIdError.UnknownProvince;
@@ -157,7 +169,7 @@ public readonly struct ResidentId : IEquatable<ResidentId>, ISpanFormattable
         ResidentIdError.Empty => "empty",
         ResidentIdError.WrongLength => "must be 18 characters (or a legacy 15-digit number)",
         ResidentIdError.InvalidCharacter => "only digits, and X as the last character",
-        ResidentIdError.UnknownProvince => "the first two digits are not a province code",
+        ResidentIdError.UnknownProvince => "the first two digits are not a province code (nor 9 and a province, for a foreign permanent resident)",
         ResidentIdError.InvalidBirthDate => "the birth date in the number is not a date",
         ResidentIdError.BirthDateInFuture => "the birth date in the number is after the assessment day",
         ResidentIdError.WrongCheckDigit => "the check character does not match (ISO 7064 MOD 11-2)",

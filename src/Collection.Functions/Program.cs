@@ -10,12 +10,13 @@ using Collection.Runtime.Hosting;
 // Offline roster check (no storage, no host): see RosterCheckCommand.
 if (RosterCheckCommand.Handles(args))
 {
-    return await RosterCheckCommand.RunAsync(args, Console.Out, Console.Error, TimeProvider.System);
+    return await RosterCheckCommand.RunAsync(args, Console.Out, Console.Error, ChinaClock.ForConsole(TimeProvider.System));
 }
 
 // The one composition root: the runtime, the app's services, and the function table.
 var builder = WebApplication.CreateBuilder(args);
 builder.AddFunctionsHost(AppFunctions.Register);
+builder.Services.AddChinaClock(builder.Configuration);
 builder.Services.AddAssessments();
 builder.Services.AddLedger();
 builder.Services.AddRefunds();

@@ -284,6 +284,23 @@ public class AssessmentRuleTests
     }
 
     [Fact]
+    public void Baiyin_ExtremePovertyWithAllowanceOfUnknownClass_IsWaived()
+    {
+        // 三“按照就高不重复原则实行参保资助”: 特困 is paid in full; no 低保 class (250 or 190) can beat it.
+        var a = Assess("baiyin-2023", Person("1980-01-01", "2022-09-01", Population.Resident, SubsidyIdentity.MinimumLivingAllowance, SubsidyIdentity.ExtremePoverty));
+        Assert.True(a.Eligible);
+        Assert.Equal((350m, 0m, SubsidyMode.Waived, SubsidyIdentity.ExtremePoverty), (a.Subsidy, a.Payable, a.SubsidyMode, a.SubsidyIdentity));
+    }
+
+    [Fact]
+    public void Baiyin_ReturnedToPovertyWithAllowanceOfUnknownClass_IsAnError()
+    {
+        // 返贫致贫 gives 190, a first-class 低保 250: here the class decides the answer.
+        var a = Assess("baiyin-2023", Person("1980-01-01", "2022-09-01", Population.Resident, SubsidyIdentity.ReturnedToPoverty, SubsidyIdentity.MinimumLivingAllowance));
+        Assert.Equal(AssessmentError.MissingAllowanceClass, a.Error);
+    }
+
+    [Fact]
     public void Baiyin_SubsidisedPersonAfterPeriod_IsEnrolledFromDayAfterPayment()
     {
         var a = Assess("baiyin-2023", Person("1980-01-01", "2023-03-05", Population.Resident, SubsidyIdentity.ReturnedToPoverty));

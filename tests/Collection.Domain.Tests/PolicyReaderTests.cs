@@ -96,6 +96,9 @@ public class PolicyReaderTests
         { "refunds.reminderDays", "0", "refunds.reminderDays" },
         { "subsidyCombination", "\"sum\"", "subsidyCombination" },
         { "region", "\"13010\"", "region" },
+        { "plausibleAges", """[{"populations":["student"],"min":30,"max":5}]""", "plausibleAges[0].max" },
+        { "plausibleAges", """[{"populations":["pupil"],"min":5,"max":30}]""", "plausibleAges[0].populations[0]" },
+        { "plausibleAges", """[{"populations":["student"],"min":5,"max":30},{"populations":["student"],"min":6,"max":20}]""", "plausibleAges[1].populations[0]" },
     };
 
     [Theory]

@@ -19,6 +19,31 @@ public class ResidentIdTests
     }
 
     [Fact]
+    public void TryParse_ForeignPermanentResidentNumber_GivesBirthDateSexAndMark()
+    {
+        // 2023 外国人永久居留身份证: 9, issuing province 11 (Beijing), nationality 840, 1985-06-01, sequence 123, MOD 11-2.
+        Assert.True(ResidentId.TryParse("911840198506011230", null, out var id, out var error));
+
+        Assert.Equal(ResidentIdError.None, error);
+        Assert.True(id.IsForeignPermanentResident);
+        Assert.Equal((new DateOnly(1985, 6, 1), Sex.Male), (id.BirthDate, id.Sex));
+        Assert.Equal("911840198506011230", id.ToString());
+        Assert.False(ResidentId.Parse("110101198506074511").IsForeignPermanentResident);
+    }
+
+    [Theory]
+    [InlineData("911840198506011231", ResidentIdError.WrongCheckDigit)]
+    [InlineData("900840198506011238", ResidentIdError.UnknownProvince)] // 9 then 00: no issuing province
+    [InlineData("98884019850601123X", ResidentIdError.UnknownProvince)]
+    [InlineData("911840198513011236", ResidentIdError.InvalidBirthDate)]
+    [InlineData("ABC123456789012", ResidentIdError.InvalidCharacter)] // the 2017 card's 3 letters + 12 digits: not yet identified
+    public void TryParse_BadForeignPermanentResidentNumber_SaysWhy(string text, ResidentIdError expected)
+    {
+        Assert.False(ResidentId.TryParse(text, null, out _, out var error));
+        Assert.Equal(expected, error);
+    }
+
+    [Fact]
     public void TryParse_LowerCaseX_IsAcceptedAsUpperCase()
     {
         Assert.True(ResidentId.TryParse("11010519491231002x", out var id));

@@ -63,9 +63,19 @@ public static class AssessmentEngine
         var rate = FindRate(policy, population, birth);
         var standard = rate.Amount;
 
-        // Several identities: the single highest subsidy, never a sum (就高不重复).
+        // Several identities: the single highest subsidy, never a sum (就高不重复). Rules are weighed in
+        // order; a later one wins only when strictly higher, or as high and in a better mode.
         CompiledSubsidy? best = null;
         var bestAmount = 0m;
+        var bestOrder = 0;
+
+        // The strongest rule whose allowance class decides it but was not given: it matters only if it
+        // could beat the best known one (baiyin-2023 三 “按照就高不重复原则实行参保资助”: 特困 with a 低保
+        // of unknown class is waived whatever the class).
+        CompiledSubsidy? unclassed = null;
+        var unclassedAmount = 0m;
+        var unclassedOrder = 0;
+        var order = 0;
         var bits = request.Identities.Bits;
         while (bits != 0)
         {
@@ -78,17 +88,23 @@ public static class AssessmentEngine
 
             foreach (var rule in policy.SubsidiesByIdentity[identity])
             {
+                order++;
                 if (rule.RequiresLocalHukou && !request.LocalHukou)
                 {
                     continue;
                 }
 
+                var amount = rule.AmountByRate[rate.Index];
                 if (rule.AllowanceClasses != 0)
                 {
-                    // The class decides the amount: a missing class is an error, never a guess.
                     if (request.AllowanceClass is not { } allowanceClass)
                     {
-                        return Failure(AssessmentError.MissingAllowanceClass);
+                        if (Beats(rule, amount, unclassed, unclassedAmount))
+                        {
+                            (unclassed, unclassedAmount, unclassedOrder) = (rule, amount, order);
+                        }
+
+                        continue;
                     }
 
                     if ((rule.AllowanceClasses & (1u << (int)allowanceClass)) == 0)
@@ -97,13 +113,19 @@ public static class AssessmentEngine
                     }
                 }
 
-                var amount = rule.AmountByRate[rate.Index];
-                if (amount > bestAmount || (amount == bestAmount && best is not null && Rank(rule.Mode) < Rank(best.Mode)))
+                if (Beats(rule, amount, best, bestAmount))
                 {
-                    best = rule;
-                    bestAmount = amount;
+                    (best, bestAmount, bestOrder) = (rule, amount, order);
                 }
             }
+        }
+
+        // The class decides the amount: where it could change the answer, a missing class is an error, never a guess.
+        if (unclassed is not null
+            && (Beats(unclassed, unclassedAmount, best, bestAmount)
+                || (best is not null && unclassedAmount == bestAmount && Rank(unclassed.Mode) == Rank(best.Mode) && unclassedOrder < bestOrder)))
+        {
+            return Failure(AssessmentError.MissingAllowanceClass);
         }
 
         var mode = best is null || bestAmount == 0 ? SubsidyMode.None : best.Mode;
@@ -209,6 +231,10 @@ public static class AssessmentEngine
     private static Assessment Failure(AssessmentError error) => new() { Error = error };
 
     // On equal amounts the person pays least up front: waived, then deducted, then rebate.
+    /// <summary>Whether <paramref name="rule"/> replaces <paramref name="best"/>: strictly higher, or as high in a better mode.</summary>
+    private static bool Beats(CompiledSubsidy rule, decimal amount, CompiledSubsidy? best, decimal bestAmount) =>
+        amount > bestAmount || (amount == bestAmount && best is not null && Rank(rule.Mode) < Rank(best.Mode));
+
     private static int Rank(SubsidyMode mode) => mode switch
     {
         SubsidyMode.Waived => 0,

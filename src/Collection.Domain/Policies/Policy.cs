@@ -75,6 +75,13 @@ public sealed class Policy
 
     internal bool HasUniversityRules { get; init; }
 
+    /// <summary>Indexed by <see cref="Population"/>; null when the policy sets no plausible ages for it.</summary>
+    internal AgeRange?[] PlausibleAges { get; init; } = [];
+
+    /// <summary>The ages a person of <paramref name="population"/> may plausibly have (a roster data check); null = any.</summary>
+    public AgeRange? PlausibleAge(Population population) =>
+        (int)population < PlausibleAges.Length ? PlausibleAges[(int)population] : null;
+
     /// <summary>Which subsidy identities this policy knows (the others give nothing here).</summary>
     public IEnumerable<SubsidyIdentity> SubsidisedIdentities =>
         Enum.GetValues<SubsidyIdentity>().Where(i => SubsidiesByIdentity[(int)i].Length > 0);
@@ -94,6 +101,19 @@ public sealed class Policy
             _ => 0m,
         };
     }
+}
+
+/// <summary>Ages in completed years, both ends included.</summary>
+public readonly record struct AgeRange(int Min, int Max)
+{
+    /// <summary>Completed years of a person born on <paramref name="birth"/>, on <paramref name="on"/>.</summary>
+    public static int AgeOn(DateOnly birth, DateOnly on)
+    {
+        var age = on.Year - birth.Year;
+        return birth.AddYears(age) > on ? age - 1 : age;
+    }
+
+    public bool Contains(int age) => age >= Min && age <= Max;
 }
 
 internal sealed record CompiledRate(uint Populations, DateOnly BornOnOrAfter, DateOnly BornBefore, decimal Amount, int Index);

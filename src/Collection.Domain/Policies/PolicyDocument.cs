@@ -55,6 +55,9 @@ public sealed class PolicyDocument : PolicyNode
 
     public UniversityRules? UniversityStudents { get; set; }
 
+    /// <summary>Ages a roster row may plausibly have per population (a data check, not eligibility); none = no check.</summary>
+    public List<PlausibleAge>? PlausibleAges { get; set; }
+
     public FiscalSubsidy? FiscalSubsidy { get; set; }
 
     public EnrolmentTargets? Targets { get; set; }
@@ -168,6 +171,17 @@ public sealed class NewbornRule : PolicyNode
 
     /// <summary><c>birth</c>, <c>payment-date</c>, <c>day-after-payment</c> or <c>coverage-start</c>.</summary>
     public string? CoverageFrom { get; set; }
+}
+
+public sealed class PlausibleAge : PolicyNode
+{
+    public List<string>? Populations { get; set; }
+
+    /// <summary>Youngest plausible age, in completed years on the day the row is assessed.</summary>
+    public int? Min { get; set; }
+
+    /// <summary>Oldest plausible age, in completed years on the day the row is assessed.</summary>
+    public int? Max { get; set; }
 }
 
 public sealed class UniversityRules : PolicyNode

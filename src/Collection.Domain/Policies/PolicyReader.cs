@@ -121,6 +121,7 @@ public static class PolicyReader
             var late = CompileLateRules(collectionEnd, coverageEnd);
             var newborns = CompileNewbornRules();
             var (university, hasUniversity) = CompileUniversity();
+            var ages = CompilePlausibleAges();
             ValidateFiscal();
             ValidateTargets();
             var refunds = doc.Refunds ?? new RefundRules();
@@ -150,6 +151,7 @@ public static class PolicyReader
                 NewbornRules = newborns,
                 UniversityCoverage = university,
                 HasUniversityRules = hasUniversity,
+                PlausibleAges = ages,
                 RefundReminderDays = reminderDays,
                 RepaymentDeadline = OptionalDate(refunds.RepaymentDeadline, "refunds.repaymentDeadline"),
                 RefundReasons = Codes(Glossary.RefundReasons, refunds.Reasons, "refunds.reasons"),
@@ -359,6 +361,40 @@ public static class PolicyReader
             }
 
             return (coverage, modes is { Count: > 0 });
+        }
+
+        private AgeRange?[] CompilePlausibleAges()
+        {
+            var ages = new AgeRange?[Enum.GetValues<Population>().Length];
+            for (var i = 0; i < (doc.PlausibleAges?.Count ?? 0); i++)
+            {
+                var field = $"plausibleAges[{i}]";
+                var rule = doc.PlausibleAges![i] ?? throw Error(field, "must be an object");
+                var min = rule.Min ?? throw Error($"{field}.min", "is required");
+                var max = rule.Max ?? throw Error($"{field}.max", "is required");
+                if (min < 0 || max < min || max > 150)
+                {
+                    Fail($"{field}.max", "min and max must satisfy 0 <= min <= max <= 150");
+                }
+
+                if (rule.Populations is not { Count: > 0 })
+                {
+                    Fail($"{field}.populations", "at least one population is required");
+                }
+
+                for (var p = 0; p < rule.Populations!.Count; p++)
+                {
+                    var population = ParseCode(Glossary.Populations, rule.Populations[p], $"{field}.populations[{p}]");
+                    if (ages[(int)population] is not null)
+                    {
+                        Fail($"{field}.populations[{p}]", $"'{Glossary.Populations.Code(population)}' has limits already");
+                    }
+
+                    ages[(int)population] = new AgeRange(min, max);
+                }
+            }
+
+            return ages;
         }
 
         private void ValidateFiscal()

@@ -140,6 +140,11 @@ public sealed class RosterChecker
         }
 
         var population = PopulationOf(Kind, row.Grade, id.BirthDate, Policy.CoverageStart);
+        if (Policy.PlausibleAge(population) is { } limits && AgeRange.AgeOn(id.BirthDate, AssessOn) is var age && !limits.Contains(age))
+        {
+            return RosterRowResult.Reject(RosterReasons.Implausible(age, Glossary.Populations.Label(population), limits));
+        }
+
         var assessment = AssessmentEngine.Assess(Policy, new AssessmentRequest
         {
             Id = id,

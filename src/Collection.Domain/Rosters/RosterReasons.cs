@@ -1,11 +1,13 @@
 using System.Globalization;
+using Collection.Domain.Policies;
 
 namespace Collection.Domain.Rosters;
 
 /// <summary>
 /// The reason codes a roster row can be rejected with, and their Chinese messages (what the school
-/// reads). The first eight are the list; the last four name a fact a row gives badly
-/// (a date or 是/否 that cannot be read, a 缴费方式 or 低保类别 the policy needs).
+/// reads). The first eight are the list; the next four name a fact a row gives badly
+/// (a date or 是/否 that cannot be read, a 缴费方式 or 低保类别 the policy needs); the last, an age the
+/// row's population cannot plausibly have (the policy's <c>plausibleAges</c>).
 /// </summary>
 public static class RosterReasons
 {
@@ -21,12 +23,18 @@ public static class RosterReasons
     public const string MissingPaymentMode = "missing-payment-mode";
     public const string UnknownPaymentMode = "unknown-payment-mode";
     public const string MissingAllowanceClass = "missing-allowance-class";
+    public const string ImplausibleAge = "implausible-age";
 
     public static IReadOnlyList<string> All { get; } =
     [
         InvalidIdNumber, MissingName, GenderMismatch, BirthDateMismatch, DuplicateInFile, AlreadyEnrolled, NotEligible,
-        UnknownIdentity, InvalidDate, MissingPaymentMode, UnknownPaymentMode, MissingAllowanceClass,
+        UnknownIdentity, InvalidDate, MissingPaymentMode, UnknownPaymentMode, MissingAllowanceClass, ImplausibleAge,
     ];
+
+    /// <summary>The row's age does not fit its population: the message names the age, the population and the limits.</summary>
+    public static RosterRejection Implausible(int age, string populationLabel, AgeRange limits) =>
+        new(ImplausibleAge, string.Create(CultureInfo.InvariantCulture,
+            $"按公民身份号码计算年龄为 {age} 岁，不符合“{populationLabel}”的合理年龄（{limits.Min}–{limits.Max} 岁），请核对身份证号、年级或名册类别"));
 
     /// <summary>The row's ID number was already on an earlier line: the message names both lines.</summary>
     public static RosterRejection Duplicate(int line, int firstLine) =>

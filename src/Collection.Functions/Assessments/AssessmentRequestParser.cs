@@ -91,7 +91,8 @@ public static class AssessmentRequestParser
             Population = population ?? Population.Resident,
             Identities = identities,
             AllowanceClass = allowanceClass,
-            LocalHukou = body.LocalHukou ?? true,
+            // A foreign permanent resident has no hukou (户籍): unless said otherwise, they enrol as non-local.
+            LocalHukou = body.LocalHukou ?? id is not { IsForeignPermanentResident: true },
             ResidencePermit = body.ResidencePermit ?? false,
             InEmployeeInsurance = body.InEmployeeInsurance ?? false,
             Newborn = body.Newborn is { } newborn

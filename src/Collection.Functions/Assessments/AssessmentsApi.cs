@@ -10,8 +10,6 @@ namespace Collection.Functions.Assessments;
 /// <summary><c>POST /api/assessments</c> (staff, admin): what a person owes under a policy on a day.</summary>
 public sealed class AssessmentsApi : IHttpFunction
 {
-    private static readonly TimeSpan ChinaOffset = TimeSpan.FromHours(8);
-
     public static void Map(IEndpointRouteBuilder api)
     {
         api.MapPost("/assessments", AssessAsync)
@@ -25,17 +23,10 @@ public sealed class AssessmentsApi : IHttpFunction
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
     }
 
-    /// <summary>Today's calendar date in China (UTC+8, no daylight saving).</summary>
-    public static DateOnly TodayInChina(TimeProvider time)
-    {
-        ArgumentNullException.ThrowIfNull(time);
-        return DateOnly.FromDateTime(time.GetUtcNow().ToOffset(ChinaOffset).DateTime);
-    }
-
-    internal static async Task<IResult> AssessAsync(HttpRequest http, PolicyCatalog catalog, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<IResult> AssessAsync(HttpRequest http, PolicyCatalog catalog, ChinaClock clock, CancellationToken cancellationToken)
     {
         var (body, error) = await JsonRequests.ReadAsync<AssessmentRequestBody>(http, "assessment request", cancellationToken).ConfigureAwait(false);
-        return body is null ? error!.ToResult() : Assess(body, catalog, TodayInChina(time));
+        return body is null ? error!.ToResult() : Assess(body, catalog, clock.Today);
     }
 
     internal static IResult Assess(AssessmentRequestBody body, PolicyCatalog catalog, DateOnly today)

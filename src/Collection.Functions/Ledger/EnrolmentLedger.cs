@@ -35,18 +35,16 @@ public sealed class EnrolmentLedger
     private const int MaxAttempts = 20;
     private const int TransactionLimit = 100;
 
-    private static readonly TimeSpan ChinaOffset = TimeSpan.FromHours(8);
-
     private readonly TableClient _enrolments;
     private readonly TableClient _transactions;
     private readonly TableClient _employeeInsurance;
     private readonly PolicyCatalog _catalog;
-    private readonly TimeProvider _time;
+    private readonly ChinaClock _clock;
     private readonly ILogger<EnrolmentLedger> _logger;
     private readonly Lock _gate = new();
     private Task? _created;
 
-    public EnrolmentLedger(TableServiceClient tables, LedgerTables names, PolicyCatalog catalog, TimeProvider time, ILogger<EnrolmentLedger> logger)
+    public EnrolmentLedger(TableServiceClient tables, LedgerTables names, PolicyCatalog catalog, ChinaClock clock, ILogger<EnrolmentLedger> logger)
     {
         ArgumentNullException.ThrowIfNull(tables);
         ArgumentNullException.ThrowIfNull(names);
@@ -54,16 +52,16 @@ public sealed class EnrolmentLedger
         _transactions = tables.GetTableClient(names.Transactions);
         _employeeInsurance = tables.GetTableClient(names.EmployeeInsurance);
         _catalog = catalog;
-        _time = time;
+        _clock = clock;
         _logger = logger;
     }
 
     public PolicyCatalog Policies => _catalog;
 
-    /// <summary>Today's date in China, from the injected clock.</summary>
-    public DateOnly Today => DateOnly.FromDateTime(Now.DateTime);
+    /// <summary>Today's date in China (the business date when one is set), from the injected clock.</summary>
+    public DateOnly Today => _clock.Today;
 
-    private DateTimeOffset Now => _time.GetUtcNow().ToOffset(ChinaOffset);
+    private DateTimeOffset Now => _clock.Now;
 
     /// <summary>
     /// Registers a person for a policy and stores the assessment with it. Refused: a second enrolment

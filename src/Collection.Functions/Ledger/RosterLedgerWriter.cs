@@ -22,13 +22,12 @@ namespace Collection.Functions.Ledger;
 /// source (a re-upload, or a rerun after a crash) is updated in place keeping its payments and history;
 /// a row of another source is refused as already-enrolled, naming that source and its day.
 /// </summary>
-public sealed class RosterLedgerWriter(TableServiceClient tables, TableBatchInserter inserter, LedgerTables names, TimeProvider time) : IRosterLedger
+public sealed class RosterLedgerWriter(TableServiceClient tables, TableBatchInserter inserter, LedgerTables names, ChinaClock clock) : IRosterLedger
 {
     private const int MaxAttempts = 10;
-    private static readonly TimeSpan ChinaOffset = TimeSpan.FromHours(8);
     private static readonly TableEntityJson<EnrolmentEntity> EntityJson = new();
 
-    private readonly TimeProvider time = time;
+    private readonly ChinaClock clock = clock;
     private readonly TableBatchInserter inserter = inserter;
     private readonly string enrolmentsTable = names.Enrolments;
     private readonly TableClient enrolments = tables.GetTableClient(names.Enrolments);
@@ -60,7 +59,7 @@ public sealed class RosterLedgerWriter(TableServiceClient tables, TableBatchInse
         {
             ArgumentNullException.ThrowIfNull(batch);
             var outcomes = new RosterEnrolOutcome?[batch.Count];
-            var now = owner.time.GetUtcNow().ToOffset(ChinaOffset);
+            var now = owner.clock.Now;
             var today = DateOnly.FromDateTime(now.DateTime);
             var fresh = new List<(int Index, EnrolmentEntity Entity)>(batch.Count);
             for (var i = 0; i < batch.Count; i++)

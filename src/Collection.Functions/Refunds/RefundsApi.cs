@@ -49,8 +49,6 @@ public sealed class RefundsApi : IHttpFunction
 {
     private const string Route = "/api/refunds";
 
-    private static readonly TimeSpan ChinaOffset = TimeSpan.FromHours(8);
-
     private static readonly JsonSerializerOptions RequestJson = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -93,7 +91,7 @@ public sealed class RefundsApi : IHttpFunction
     }
 
     internal static async Task<IResult> OpenAsync(
-        HttpRequest http, ClaimsPrincipal user, PolicyCatalog catalog, [FromServices] IRefundLedger ledger, [FromServices] RefundClaims claims, IWorkflowClient workflows, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest http, ClaimsPrincipal user, PolicyCatalog catalog, [FromServices] IRefundLedger ledger, [FromServices] RefundClaims claims, IWorkflowClient workflows, ChinaClock clock, CancellationToken cancellationToken)
     {
         RefundRequestBody? body;
         try
@@ -110,7 +108,7 @@ public sealed class RefundsApi : IHttpFunction
             return Problems.Problem(StatusCodes.Status400BadRequest, "malformed-request", "The body is not a valid refund request.", "The body must be a JSON object.");
         }
 
-        var (application, problem) = Parse(body, catalog, DateOnly.FromDateTime(time.GetUtcNow().ToOffset(ChinaOffset).DateTime));
+        var (application, problem) = Parse(body, catalog, clock.Today);
         if (problem is not null)
         {
             return problem;

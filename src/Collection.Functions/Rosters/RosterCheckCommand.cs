@@ -1,7 +1,6 @@
 using System.Globalization;
 using Collection.Domain.Policies;
 using Collection.Domain.Rosters;
-using Collection.Functions.Assessments;
 using Collection.Functions.Files;
 using Collection.Functions.Policies;
 
@@ -26,12 +25,12 @@ public static class RosterCheckCommand
     public static bool Handles(IReadOnlyList<string> args) =>
         args is not null && args.Count >= 2 && args[0] == "roster" && args[1] == "check";
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, TimeProvider time, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, ChinaClock clock, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(clock);
         if (!TryReadOptions(args, out var options, out var problem))
         {
             await error.WriteLineAsync(problem).ConfigureAwait(false);
@@ -62,7 +61,7 @@ public static class RosterCheckCommand
             return CannotCheck;
         }
 
-        var assessOn = options.Date ?? AssessmentsApi.TodayInChina(time);
+        var assessOn = options.Date ?? clock.Today;
         var checker = new RosterChecker(policy, options.Kind, assessOn);
         var tally = new RosterTally(school: "-");
         var rejectedPath = RejectedPathFor(options.File);

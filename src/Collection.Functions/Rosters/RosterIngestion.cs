@@ -3,7 +3,6 @@ using Azure;
 using Collection.Domain;
 using Collection.Domain.Policies;
 using Collection.Domain.Rosters;
-using Collection.Functions.Assessments;
 using Collection.Functions.Files;
 
 namespace Collection.Functions.Rosters;
@@ -28,7 +27,7 @@ public sealed record RosterUpload(
 /// ends up once. A file that cannot be read ends as a <c>failed</c> result, not as an exception (retrying
 /// would not help).
 /// </summary>
-public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledger, PolicyCatalog catalog, TimeProvider time, ILogger<RosterIngestion> logger)
+public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledger, PolicyCatalog catalog, TimeProvider time, ChinaClock clock, ILogger<RosterIngestion> logger)
 {
     private readonly RosterResultStore store = store;
     private readonly IRosterLedger ledger = ledger;
@@ -53,7 +52,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
         ArgumentNullException.ThrowIfNull(upload);
         ArgumentNullException.ThrowIfNull(open);
         var result = NewResult(upload);
-        var today = AssessmentsApi.TodayInChina(time);
+        var today = clock.Today;
         var assessOn = upload.AssessOn ?? today;
         result.AssessedOn = assessOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         await store.WriteAsync(result, cancellationToken).ConfigureAwait(false);

@@ -22,6 +22,7 @@ public static class RosterServices
                 sp.GetRequiredService<IRosterLedger>(),
                 sp.GetRequiredService<PolicyCatalog>(),
                 sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ChinaClock>(),
                 sp.GetRequiredService<ILogger<RosterIngestion>>())
             {
                 ProgressInterval = TimeSpan.TryParse(configured, System.Globalization.CultureInfo.InvariantCulture, out var interval) ? interval : TimeSpan.FromSeconds(2),

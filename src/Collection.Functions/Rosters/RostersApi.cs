@@ -5,7 +5,6 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Collection.Domain.Policies;
 using Collection.Domain.Rosters;
-using Collection.Functions.Assessments;
 using Collection.Functions.Policies;
 using Collection.Runtime.Blobs;
 using Collection.Runtime.Functions;
@@ -49,7 +48,7 @@ public sealed class RostersApi : IHttpFunction
 
     internal static async Task<IResult> UploadAsync(
         string kind, string policy, string school, string fileName, string? date,
-        HttpRequest http, ClaimsPrincipal user, BlobServiceClient blobs, BlobScanSignal scanSignal, PolicyCatalog catalog, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest http, ClaimsPrincipal user, BlobServiceClient blobs, BlobScanSignal scanSignal, PolicyCatalog catalog, ChinaClock clock, CancellationToken cancellationToken)
     {
         if (Check(kind, policy, school, fileName, user, catalog) is { } problem)
         {
@@ -71,7 +70,7 @@ public sealed class RostersApi : IHttpFunction
                 return Problems.Problem(StatusCodes.Status400BadRequest, "invalid-date", "Invalid date.", $"date: '{date}' is not a date (yyyy-MM-dd).", "date");
             }
 
-            if (day > AssessmentsApi.TodayInChina(time))
+            if (day > clock.Today)
             {
                 return Problems.Problem(StatusCodes.Status400BadRequest, "date-in-future", "The enrolment day is after today.", $"date: {date} is after today in China.", "date");
             }

@@ -8,7 +8,7 @@ namespace Collection.Functions.Supplementary;
 /// 将资助参保对象变动名单报送” — the departments' changes are in by the 5th, so the run follows them that night.
 /// See <see cref="SupplementaryRun"/> for what it does per person.
 /// </summary>
-public sealed class SupplementaryEnrolmentFunction(SupplementaryRun run, ILogger<SupplementaryEnrolmentFunction> logger) : ITimerFunction
+public sealed class SupplementaryEnrolmentFunction(SupplementaryRun run, ChinaClock clock, ILogger<SupplementaryEnrolmentFunction> logger) : ITimerFunction
 {
     public const string Name = "SupplementaryEnrolment";
 
@@ -18,7 +18,7 @@ public sealed class SupplementaryEnrolmentFunction(SupplementaryRun run, ILogger
     public async Task RunAsync(TimerTrigger timer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(timer);
-        var today = TimerDays.Today(timer);
+        var today = TimerDays.Today(timer, clock);
         var summary = await run.RunAsync(today, TimerDays.Actor(Name, today), cancellationToken: cancellationToken).ConfigureAwait(false);
         timer.RecordSummary(summary);
         var failed = summary.Count(SupplementaryOutcome.Failed);

@@ -9,7 +9,7 @@ namespace Collection.Functions.Timers;
 /// “设置3个月待遇等待期”; bagongshan-2022 “医保待遇自参保缴费次日起享受”). Five past midnight, so a
 /// cover starting today is active before the day's first claim.
 /// </summary>
-public sealed class ActivateCoverageFunction(EnrolmentLedger ledger, ILogger<ActivateCoverageFunction> logger) : ITimerFunction
+public sealed class ActivateCoverageFunction(EnrolmentLedger ledger, ChinaClock clock, ILogger<ActivateCoverageFunction> logger) : ITimerFunction
 {
     public const string Name = "ActivateCoverage";
 
@@ -19,7 +19,7 @@ public sealed class ActivateCoverageFunction(EnrolmentLedger ledger, ILogger<Act
     public async Task RunAsync(TimerTrigger timer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(timer);
-        var today = TimerDays.Today(timer);
+        var today = TimerDays.Today(timer, clock);
         var result = await ledger.AdvanceAsync(today, TimerDays.Actor(Name, today), cancellationToken: cancellationToken).ConfigureAwait(false);
         timer.RecordSummary(new { asOf = today, result.Examined, result.Activated, result.Expired });
         logger.LogInformation("ActivateCoverage as of {Today}: examined {Examined}, activated {Activated}, expired {Expired}", today, result.Examined, result.Activated, result.Expired);

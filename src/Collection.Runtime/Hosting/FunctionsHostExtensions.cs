@@ -128,18 +128,28 @@ public static class FunctionsHostExtensions
         var catalog = app.Services.GetRequiredService<FunctionCatalog>();
         var routePrefix = app.Services.GetRequiredService<IOptions<HttpHostOptions>>().Value.RoutePrefix.Trim('/');
         var api = app.MapGroup("/" + routePrefix);
-        api.MapGet("/health", async (BlobServiceClient blobs, CancellationToken ct) =>
+        api.MapGet("/health", async (BlobServiceClient blobs, IEnumerable<HealthFact> facts, IServiceProvider services, CancellationToken ct) =>
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(3));
+            Dictionary<string, object?> With(Dictionary<string, object?> answer)
+            {
+                foreach (var fact in facts)
+                {
+                    answer[fact.Name] = fact.Value(services);
+                }
+
+                return answer;
+            }
+
             try
             {
                 await blobs.GetPropertiesAsync(timeout.Token).ConfigureAwait(false);
-                return Results.Ok(new { status = "healthy", storage = "reachable" });
+                return Results.Ok(With(new() { ["status"] = "healthy", ["storage"] = "reachable" }));
             }
             catch (Exception e) when (e is Azure.RequestFailedException or OperationCanceledException or AggregateException)
             {
-                return Results.Json(new { status = "unhealthy", storage = "unreachable", error = e.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
+                return Results.Json(With(new() { ["status"] = "unhealthy", ["storage"] = "unreachable", ["error"] = e.Message }), statusCode: StatusCodes.Status503ServiceUnavailable);
             }
         }).WithName("Health").WithTags("Host");
 

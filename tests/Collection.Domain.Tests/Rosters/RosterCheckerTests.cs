@@ -31,6 +31,41 @@ public class RosterCheckerTests
     }
 
     [Fact]
+    public void Check_SeventyTwoYearOldPupil_ImplausibleAgeSayingAgeAndLimits()
+    {
+        var result = School().Check(Row(3, Id("1950-03-01", 31)) with { Grade = "3年级" });
+
+        Assert.Equal(RosterReasons.ImplausibleAge, result.Rejection!.Code);
+        Assert.Contains("72 岁", result.Rejection.Message, StringComparison.Ordinal);
+        Assert.Contains("在校学生", result.Rejection.Message, StringComparison.Ordinal);
+        Assert.Contains("5–30 岁", result.Rejection.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1992-10-10", true)]  // 30 on the day: the oldest plausible pupil
+    [InlineData("1992-10-09", true)]
+    [InlineData("1991-10-10", false)] // 31
+    [InlineData("2017-10-10", true)]  // 5
+    [InlineData("2017-10-11", false)] // 4, with a school grade
+    public void Check_StudentAgeLimits_BothEndsIncluded(string birth, bool accepted)
+    {
+        var result = School().Check(Row(2, Id(birth, 41)) with { Grade = "1年级" });
+
+        Assert.Equal(accepted, result.Rejection?.Code != RosterReasons.ImplausibleAge);
+    }
+
+    [Fact]
+    public void Check_UniversityRosterFourteenYearOld_ImplausibleAge()
+    {
+        var university = new RosterChecker(Get("luyang-2023"), RosterKind.University, InCollection);
+
+        var result = university.Check(Row(2, Id("2008-05-01", 51)) with { PaymentMode = "微信" });
+
+        Assert.Equal(RosterReasons.ImplausibleAge, result.Rejection!.Code);
+        Assert.Contains("14 岁", result.Rejection.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Check_WrongCheckDigit_InvalidIdNumber()
     {
         var id = Id("2013-03-01", 21);
@@ -121,10 +156,11 @@ public class RosterCheckerTests
     public void Check_LowerCaseXAndLegacyNumberOfSamePerson_Duplicate()
     {
         var checker = School();
-        var id18 = Id("1970-05-01", 12);
+        // A legacy 15-digit number means a birth before 2000: a 27-year-old 中专 student (ages 5–30 are plausible).
+        var id18 = Id("1995-05-01", 12);
         var legacy = id18[..6] + id18[8..17];
 
-        Assert.True(checker.Check(Row(2, id18) with { Grade = "初一" }).Accepted);
+        Assert.True(checker.Check(Row(2, id18) with { Grade = "中专二年级" }).Accepted);
         Assert.Equal(RosterReasons.DuplicateInFile, checker.Check(Row(3, legacy)).Rejection!.Code);
     }
 

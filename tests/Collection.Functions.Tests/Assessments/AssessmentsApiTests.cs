@@ -96,6 +96,18 @@ public sealed class AssessmentsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Post_ExtremePovertyAndAllowanceWithoutClass_IsWaivedNot422()
+    {
+        // baiyin-2023 三“按照就高不重复原则实行参保资助”: the 低保 class cannot beat 特困's full subsidy.
+        var (status, body) = await PostAsync(new { policy = "baiyin-2023", birthDate = "1975-01-01", identities = new[] { "低保对象", "特困人员" }, date = "2022-09-01" });
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("waived", body.GetProperty("subsidyMode").GetString());
+        Assert.Equal("extreme-poverty", body.GetProperty("subsidyIdentity").GetString());
+        Assert.Equal(0m, body.GetProperty("payable").GetDecimal());
+    }
+
+    [Fact]
     public async Task Post_WithoutDate_UsesTodayInChina()
     {
         // Now is 2022-09-25 in China: a WeChat payment by a university student is covered from today.

@@ -15,7 +15,7 @@ public sealed class RosterCheckCommandTests : IDisposable
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exit = await RosterCheckCommand.RunAsync(["roster", "check", .. args], output, error, time);
+        var exit = await RosterCheckCommand.RunAsync(["roster", "check", .. args], output, error, new ChinaClock(time));
         return (exit, output.ToString(), error.ToString());
     }
 
@@ -95,7 +95,7 @@ public sealed class RosterCheckCommandTests : IDisposable
     [Fact]
     public async Task Check_UniversityXlsxWithoutPaymentMode_RejectsEveryRowAsMissingPaymentMode()
     {
-        var rows = RosterFiles.ChineseRows(0, 3);
+        var rows = RosterFiles.ChineseRows(0, 3, bornFrom: 2002);
         var path = Write("uni.xlsx", RosterFiles.Xlsx(rows));
 
         var (exit, output, _) = await RunAsync(path, "--policy", "luyang-2023", "--kind", "university");

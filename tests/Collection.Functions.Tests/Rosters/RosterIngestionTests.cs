@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using Collection.Functions.Rosters;
+using Collection.Functions.Tests.Files;
 using Microsoft.Extensions.DependencyInjection;
 using static Collection.Functions.Tests.Rosters.RosterHost;
 
@@ -38,6 +39,26 @@ public sealed class RosterIngestionTests(RosterStorage storage) : IClassFixture<
         Assert.Equal([0xEF, 0xBB, 0xBF], csv[..3]);
         var text = Encoding.UTF8.GetString(csv, 3, csv.Length - 3);
         Assert.StartsWith("序号,姓名,性别,公民身份号码,学号,年级,班级,资助身份,行号,原因代码,原因说明\r\n5,陈静,男,", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Put_SeventyTwoYearOldOnAPrimarySchoolRoster_RejectedAsImplausibleAge()
+    {
+        await using var host = Start(storage.Azurite);
+        using var client = Client(host, StaffKey);
+        var rows = RosterFiles.ChineseRows(0, 3, salt: 6);
+        var elder = TestFiles.IdNumber("340103", new DateOnly(1950, 3, 1), 611);
+        rows.Add(["4", "李老汉", (elder[16] - '0') % 2 == 1 ? "男" : "女", elder, "3年级", "2班", string.Empty]);
+
+        var response = await client.PutAsync(new Uri("/api/rosters/school/luyang-2023/SCH030/ages.csv?date=2022-10-10", UriKind.Relative), new ByteArrayContent(RosterFiles.Utf8(RosterFiles.ToCsv(rows), bom: true)));
+        var accepted = await response.Content.ReadFromJsonAsync<RosterAccepted>(RosterResult.Json);
+        var result = await PollStatusAsync(client, accepted!.StatusQueryGetUri);
+
+        Assert.Equal((4, 3, 1), (result.Counts.Total, result.Counts.Accepted, result.Counts.Rejected));
+        var rejected = Assert.Single(result.Rejected);
+        Assert.Equal((5, "implausible-age"), (rejected.Line, rejected.Code));
+        Assert.Contains("72 岁", rejected.Message, StringComparison.Ordinal);
+        Assert.Equal(3, (await EnrolmentsAsync(storage.Azurite, Policy, "roster:SCH030")).Count);
     }
 
     [Fact]
@@ -123,7 +144,7 @@ public sealed class RosterIngestionTests(RosterStorage storage) : IClassFixture<
         var rows = new List<string[]> { new[] { "学号", "姓名", "性别", "身份证号", "缴费方式", "是否新生" } };
         for (var i = 0; i < 12; i++)
         {
-            var (name, id, gender) = RosterFiles.Pupil(i, salt: 3);
+            var (name, id, gender) = RosterFiles.Pupil(i, salt: 3, bornFrom: 2002);
             rows.Add([$"2022{i:00000}", name, gender, id, i % 3 == 0 ? "微信" : "统一代收", "是"]);
         }
 

@@ -1,0 +1,152 @@
+using System.Globalization;
+using Collection.Runtime.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Collection.Functions;
+
+/// <summary>
+/// The app's one source of "today": the China calendar day and wall clock (UTC+8, no daylight saving) of
+/// the injected <see cref="TimeProvider"/>, or — for training, rehearsals and replays of a past year — a
+/// configured business date (<c>Collection:BusinessDate</c>, <c>yyyy-MM-dd</c>; in <c>local.settings.json</c>
+/// "Values" or the environment variable <c>Collection__BusinessDate</c>). With a business date every "today"
+/// is that day while the time of day still runs. The domain never reads it: it takes dates as arguments.
+/// </summary>
+public sealed class ChinaClock
+{
+    public const string BusinessDateSetting = "Collection:BusinessDate";
+
+    /// <summary>The response header every HTTP answer carries: the day the app treats as today.</summary>
+    public const string HeaderName = "X-Business-Date";
+
+    public static readonly TimeSpan Offset = TimeSpan.FromHours(8);
+
+    private readonly TimeProvider _time;
+
+    public ChinaClock(TimeProvider time, DateOnly? businessDate = null)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        _time = time;
+        BusinessDate = businessDate;
+    }
+
+    /// <summary>The configured business date; null when the app follows the real China date.</summary>
+    public DateOnly? BusinessDate { get; }
+
+    /// <summary>Now in China (+08:00); on the business date when one is set, at the real time of day.</summary>
+    public DateTimeOffset Now
+    {
+        get
+        {
+            var real = _time.GetUtcNow().ToOffset(Offset);
+            return BusinessDate is { } day ? new DateTimeOffset(day.ToDateTime(TimeOnly.FromTimeSpan(real.TimeOfDay)), Offset) : real;
+        }
+    }
+
+    /// <summary>Today's China calendar date (the business date when one is set).</summary>
+    public DateOnly Today => DateOnly.FromDateTime(Now.DateTime);
+
+    /// <summary>The day an instant falls on in China, or the business date when one is set (a timer occurrence's day).</summary>
+    public DateOnly DayOf(DateTimeOffset instant) => BusinessDate ?? DateOnly.FromDateTime(instant.ToOffset(Offset).DateTime);
+
+    /// <summary>The clock configuration asks for (see <see cref="BusinessDateOf"/>).</summary>
+    public static ChinaClock FromConfiguration(IConfiguration configuration, TimeProvider time) => new(time, BusinessDateOf(configuration));
+
+    /// <summary>
+    /// The configured business date, or null. A business date that is not <c>yyyy-MM-dd</c>, or any business
+    /// date where the environment says production (<c>AZURE_FUNCTIONS_ENVIRONMENT</c>, <c>ASPNETCORE_ENVIRONMENT</c>
+    /// or <c>DOTNET_ENVIRONMENT</c> = Production), throws with the reason.
+    /// </summary>
+    public static DateOnly? BusinessDateOf(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var text = configuration[BusinessDateSetting];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (!DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        {
+            throw new InvalidOperationException($"{BusinessDateSetting} must be a date as yyyy-MM-dd (got '{text}'); remove it to follow the real China date.");
+        }
+
+        if (ProductionSetting(configuration) is { } setting)
+        {
+            throw new InvalidOperationException(
+                $"{BusinessDateSetting} is set ({text.Trim()}) but {setting} says Production: a business date is for training, rehearsals and replays, never for the live service. Remove {BusinessDateSetting} (or Collection__BusinessDate) to start.");
+        }
+
+        return day;
+    }
+
+    /// <summary>
+    /// The clock of a console command (no host): <c>Collection:BusinessDate</c> from the "Values" of
+    /// <c>local.settings.json</c> in the current folder, the environment winning, as for the host.
+    /// </summary>
+    public static ChinaClock ForConsole(TimeProvider time)
+    {
+        var settings = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "local.settings.json"), optional: true)
+            .Build()
+            .GetSection("Values");
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.AsEnumerable(makePathsRelative: true))
+            .AddEnvironmentVariables()
+            .Build();
+        return FromConfiguration(configuration, time);
+    }
+
+    /// <summary>The setting that declares production, if any (an unset environment is not production here: run.sh starts the host without one).</summary>
+    private static string? ProductionSetting(IConfiguration configuration)
+    {
+        // ASPNETCORE_/DOTNET_ variables arrive both whole and as "environment" (prefix removed); UseEnvironment sets "environment".
+        foreach (var name in new[] { "AZURE_FUNCTIONS_ENVIRONMENT", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT", "environment" })
+        {
+            if (string.Equals(configuration[name]?.Trim(), Environments.Production, StringComparison.OrdinalIgnoreCase))
+            {
+                return name;
+            }
+        }
+
+        return null;
+    }
+}
+
+public static class ChinaClockServices
+{
+    /// <summary>
+    /// The one <see cref="ChinaClock"/> (on the host's <see cref="TimeProvider"/> and <c>Collection:BusinessDate</c>
+    /// of <paramref name="configuration"/>, checked here, so a refused business date stops the host before it is
+    /// built), its date on <c>GET /api/health</c> and in <see cref="ChinaClock.HeaderName"/> on every answer.
+    /// </summary>
+    public static IServiceCollection AddChinaClock(this IServiceCollection services, IConfiguration configuration)
+    {
+        var businessDate = ChinaClock.BusinessDateOf(configuration);
+        services.TryAddSingleton(sp => new ChinaClock(sp.GetRequiredService<TimeProvider>(), businessDate));
+        services.AddTransient<IStartupFilter, BusinessDateHeader>();
+        services.AddSingleton(new HealthFact("businessDate", sp => Date(sp.GetRequiredService<ChinaClock>().Today)));
+        services.AddSingleton(new HealthFact("businessDateConfigured", sp => sp.GetRequiredService<ChinaClock>().BusinessDate is not null));
+        return services;
+    }
+
+    private static string Date(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>Stamps every answer with the day the app treats as today.</summary>
+    private sealed class BusinessDateHeader : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            var clock = app.ApplicationServices.GetRequiredService<ChinaClock>();
+            app.Use((context, following) =>
+            {
+                context.Response.OnStarting(() =>
+                {
+                    context.Response.Headers[ChinaClock.HeaderName] = Date(clock.Today);
+                    return Task.CompletedTask;
+                });
+                return following(context);
+            });
+            next(app);
+        };
+    }
+}
