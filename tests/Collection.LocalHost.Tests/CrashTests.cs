@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Azure.Data.Tables;
 using Collection.Testing;
+using Xunit.Abstractions;
 
 namespace Collection.LocalHost.Tests;
 
@@ -10,7 +11,7 @@ namespace Collection.LocalHost.Tests;
 /// The local host (and with it the worker) killed with SIGKILL twice while 200 Durable cases run: every case
 /// completes after the next start, each issues exactly once, and nothing is lost.
 /// </summary>
-public sealed class CrashTests
+public sealed class CrashTests(ITestOutputHelper output)
 {
     private const int Cases = 200;
 
@@ -50,6 +51,7 @@ public sealed class CrashTests
             // Executions may repeat (activities are at-least-once); the issuing they guard never does.
             var executions = await KeysAsync(tables.GetTableClient("TestAppExecutions"), "IssueOnce");
             Assert.True(executions.Count >= Cases);
+            output.WriteLine($"issued before the second kill: {issuedAtSecondKill}; IssueOnce executions: {executions.Count} for {Cases} cases");
             Assert.Equal(Cases, executions.Select(e => e[..e.LastIndexOf('-')]).Distinct(StringComparer.Ordinal).Count());
         }
         finally
