@@ -62,6 +62,35 @@ public sealed class CrashTests(ITestOutputHelper output)
 
     private static readonly string HostLog = Path.Combine(Path.GetTempPath(), $"crash-host-{Guid.NewGuid():N}.log");
 
+    [Fact]
+    public async Task WorkerOfAKilledHost_IsStoppedByTheNextHost()
+    {
+        await using var azurite = await AzuriteInstance.StartAsync();
+        var settings = await WriteSettingsAsync(azurite);
+        var port = FreePort();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(60) };
+            var first = StartHost(settings, port);
+            await WaitForHttpAsync(http, first);
+            var hello = JsonDocument.Parse(await http.GetStringAsync("api/hello/a")).RootElement;
+            using var orphan = Process.GetProcessById(hello.GetProperty("worker").GetInt32());
+
+            first.Kill(entireProcessTree: false); // the host only: its worker keeps running
+            first.WaitForExit();
+            Assert.False(orphan.HasExited);
+
+            var second = StartHost(settings, port);
+            await WaitForHttpAsync(http, second);
+            Assert.True(orphan.WaitForExit(TimeSpan.FromSeconds(30)), "The orphaned worker is still running.");
+            Kill(second);
+        }
+        finally
+        {
+            File.Delete(settings);
+        }
+    }
+
     private static Process StartHost(string settings, int port)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };

@@ -58,6 +58,7 @@ internal sealed partial class WorkerSupervisor(
         var stoppingToken = stopping.Token;
         // Kestrel must listen on the protocol port before the worker dials it.
         await WhenStartedAsync(stoppingToken).ConfigureAwait(false);
+        OrphanedWorkers.StopThoseOfDeadHosts(logger);
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -221,6 +222,7 @@ internal sealed partial class WorkerSupervisor(
         process.OutputDataReceived += (_, line) => { if (line.Data is { Length: > 0 } text) LogWorkerOutput(output, text); };
         process.ErrorDataReceived += (_, line) => { if (line.Data is { Length: > 0 } text) LogWorkerError(output, text); };
         process.Start();
+        OrphanedWorkers.Note(process);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         LogStarted(process.Id, app.WorkerPath);
@@ -242,6 +244,7 @@ internal sealed partial class WorkerSupervisor(
             // Already gone.
         }
 
+        OrphanedWorkers.Forget();
         LogStopped(process.Id);
     }
 
