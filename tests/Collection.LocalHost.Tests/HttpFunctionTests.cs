@@ -64,7 +64,9 @@ public sealed class HttpFunctionTests(LocalHostFixture host) : IClassFixture<Loc
         var functions = await host.Http.GetFromJsonAsync<JsonElement>("admin/functions");
 
         var byName = functions.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f);
-        Assert.Equal(["Approval", "Approve", "Echo", "Exit", "Fail", "GetApproval", "Greet", "Hello", "OnMessage", "OnUpload", "StartApproval", "Tick"], byName.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(
+            ["Approval", "Approve", "Chain", "ChainSummary", "CheckCase", "Echo", "Exit", "Fail", "GetApproval", "Greet", "Hello", "IssueCase", "IssueOnce", "OnMessage", "OnUpload", "StartApproval", "StartChains", "StartIssues", "Step", "Tick"],
+            byName.Keys.Order(StringComparer.Ordinal));
         Assert.Equal("orchestrationTrigger", byName["Approval"].GetProperty("trigger").GetString());
         Assert.Equal("api/hello/{name}", byName["Hello"].GetProperty("binding").GetString());
         Assert.Equal("blobTrigger", byName["OnUpload"].GetProperty("trigger").GetString());

@@ -1,3 +1,6 @@
+using Collection.Runtime.Blobs;
+using Collection.Runtime.Hosting;
+using Collection.Runtime.Timers;
 using System.Collections.Concurrent;
 using Azure;
 using Azure.Storage.Blobs;
