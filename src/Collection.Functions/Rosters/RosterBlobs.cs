@@ -4,6 +4,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Collection.Domain.Rosters;
+using Collection.Functions.Files;
 
 namespace Collection.Functions.Rosters;
 
@@ -114,7 +115,7 @@ public sealed class RosterResultStore(BlobServiceClient blobs)
                 var parts = line.Split('\t');
                 if (parts.Length == 3 && int.TryParse(parts[2], System.Globalization.CultureInfo.InvariantCulture, out var lineNumber))
                 {
-                    list.Add(new RosterManifestEntry(parts[0], parts[1], lineNumber));
+                    list.Add(new RosterManifestEntry(parts[0], CellText.Clean(parts[1]), lineNumber));
                 }
             }
         }
@@ -139,8 +140,10 @@ public sealed class RosterResultStore(BlobServiceClient blobs)
             {
                 foreach (var person in people)
                 {
-                    // Tabs and line breaks cannot be in a cleaned name or an ID number; replaced to be sure.
-                    await writer.WriteLineAsync($"{person.IdNumber}\t{person.Name.Replace('\t', ' ').Replace('\n', ' ').Replace('\r', ' ')}\t{person.Line}").ConfigureAwait(false);
+                    // Tabs and line breaks cannot be in a cleaned name or an ID number; replaced to be sure. The name
+                    // goes through the spreadsheet rule too: a .csv in storage gets opened in Excel.
+                    var name = CsvReportWriter.ForExcel(person.Name.Replace('\t', ' ').Replace('\n', ' ').Replace('\r', ' '));
+                    await writer.WriteLineAsync($"{person.IdNumber}\t{name}\t{person.Line}").ConfigureAwait(false);
                 }
             }
         }

@@ -43,6 +43,25 @@ public sealed class RosterCheckCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_FormulaCells_RejectedCsvOpensAsText()
+    {
+        var rows = RosterFiles.ChineseRows(0, 2);
+        rows[1][1] = Files.TestFiles.Quoted(Files.TestFiles.Formula);
+        rows[1][3] = "=1+1";
+        rows[2][4] = "@年级";
+        rows[2][3] = "-123";
+        var path = Write("formulas.csv", RosterFiles.Utf8(RosterFiles.ToCsv(rows), bom: true));
+
+        var (exit, _, _) = await RunAsync(path, "--policy", "luyang-2023");
+        var cells = Files.TestFiles.AssertOpensWithoutFormulas(await File.ReadAllBytesAsync(Path.Combine(folder, "formulas.rejected.csv")));
+
+        Assert.Equal(RosterCheckCommand.RowsRejected, exit);
+        Assert.Contains("'" + Files.TestFiles.Formula, cells);
+        Assert.Contains("'=1+1", cells);
+        Assert.Contains("'@年级", cells);
+    }
+
+    [Fact]
     public async Task Check_CleanUtf8FileWithBom_ExitZeroAndNoRejectedCsv()
     {
         var path = Write("clean.csv", RosterFiles.Utf8(RosterFiles.ToCsv(RosterFiles.ChineseRows(0, 30)), bom: true));

@@ -1,8 +1,10 @@
+using Azure.Storage.Blobs;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using Collection.Functions.Rosters;
+using Collection.Functions.Tests.Files;
 using Microsoft.Extensions.DependencyInjection;
 using static Collection.Functions.Tests.Rosters.RosterHost;
 
@@ -257,5 +259,31 @@ public sealed class RosterIngestionTests(RosterStorage storage) : IClassFixture<
             Assert.Contains("2022-10-10", r.Message, StringComparison.Ordinal);
         });
         Assert.Equal([2, 3], result.Rejected.Select(r => r.Line));
+    }
+
+    [Fact]
+    public async Task Blob_FormulaCells_RejectedCsvAndPeopleListOpenAsTextAndNamesComeBackAsTyped()
+    {
+        await using var host = Start(storage.Azurite);
+        _ = host.Server;
+        const string name = $"{Policy}/SCH030/formulas.csv";
+        var rows = RosterFiles.ChineseRows(0, 3, salt: 6);
+        rows[1][1] = TestFiles.Quoted(TestFiles.Formula);
+        rows[2][1] = "@SUM(1+1)";
+        rows[2][3] = "-1+2";
+        rows[2][5] = "+1班";
+        await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, name, RosterFiles.Utf8(RosterFiles.ToCsv(rows), bom: true));
+        var v1 = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, name);
+        var results = new BlobContainerClient(storage.Azurite.ConnectionString, RosterBlobs.ResultsContainer);
+        var rejected = TestFiles.AssertOpensWithoutFormulas((await results.GetBlobClient(RosterBlobs.RejectedName(RosterBlobs.SchoolContainer, name)).DownloadContentAsync()).Value.Content.ToArray());
+        var people = TestFiles.AssertOpensWithoutFormulas((await results.GetBlobClient(RosterBlobs.PeopleName(RosterBlobs.SchoolContainer, name)).DownloadContentAsync()).Value.Content.ToArray());
+        await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, name, RosterFiles.Utf8(RosterFiles.ToCsv([rows[0], rows[3]]), bom: true));
+        var v2 = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, name);
+
+        Assert.Equal((3, 2, 1), (v1.Counts.Total, v1.Counts.Accepted, v1.Counts.Rejected));
+        Assert.Contains("'@SUM(1+1)", rejected);
+        Assert.Contains("'+1班", rejected);
+        Assert.Contains("'" + TestFiles.Formula, people);
+        Assert.Equal([TestFiles.Formula], v2.Vanished.Select(v => v.Name));
     }
 }
