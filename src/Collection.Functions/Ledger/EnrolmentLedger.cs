@@ -138,7 +138,7 @@ public sealed class EnrolmentLedger
             });
         }
 
-        _logger.LogInformation("Enrolled {Id} under {Policy} from {Source}: payable {Payable}", id.Masked, policy.Code, application.Source, terms.Payable);
+        _logger.LogInformation("Enrolled {Id} under {Policy} from {Source}: payable {Payable}", id.Masked, policy.Code, LogText.Of(application.Source), terms.Payable);
         return new EnrolResult(new LedgerEntry(enrolment, application.Person, body), null);
 
         static EnrolResult Failed(RequestError error) => new(null, error);
@@ -570,7 +570,7 @@ public sealed class EnrolmentLedger
         catch (RequestFailedException e)
         {
             // The payment itself stands; only the unmatched-payment list would miss this one until the next try.
-            _logger.LogWarning(e, "Could not record the outcome of transaction {Transaction} for {Id}", posting.TransactionId, posting.Id.Masked);
+            _logger.LogWarning(e, "Could not record the outcome of transaction {Transaction} for {Id}", LogText.Of(posting.TransactionId), posting.Id.Masked);
         }
     }
 

@@ -66,6 +66,12 @@ public sealed class PaymentsApi : IHttpFunction
             return false;
         }
 
+        error = TextLimits.Check("transactionId", body.TransactionId, TextLimits.TransactionId);
+        if (error is not null)
+        {
+            return false;
+        }
+
         if (!AssessmentRequestParser.TryDate(body.PaidOn, "paidOn", out var paidOn, out error)
             || !AssessmentRequestParser.TryIdNumber(body.IdNumber, paidOn, out var id, out error)
             || !AssessmentRequestParser.TryCode(Glossary.PaymentChannels, body.Channel, "channel", "unknown-payment-channel", out var channel, out error))

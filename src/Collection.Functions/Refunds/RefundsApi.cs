@@ -218,6 +218,11 @@ public sealed class RefundsApi : IHttpFunction
             }
         }
 
+        if (TextLimits.Check("comment", body?.Comment, TextLimits.Comment, multiLine: true) is { } tooLong)
+        {
+            return tooLong.ToResult();
+        }
+
         var status = await FindAsync(workflows, id, cancellationToken).ConfigureAwait(false);
         if (status is null || View(status) is not { } view)
         {
@@ -290,6 +295,16 @@ public sealed class RefundsApi : IHttpFunction
                 return (null, Problems.Problem(StatusCodes.Status400BadRequest, "unknown-identity", "Unknown subsidy identity.",
                     $"'{body.Identities[i]}' is not a subsidy identity code or label.", $"identities[{i}]"));
             }
+        }
+
+        if (TextLimits.First(
+                TextLimits.CheckEach("transactionIds", body.TransactionIds, TextLimits.TransactionIds, TextLimits.TransactionId),
+                TextLimits.Check("applicant.name", body.Applicant?.Name, TextLimits.Name),
+                TextLimits.Check("applicant.relation", body.Applicant?.Relation, TextLimits.Relation),
+                TextLimits.Check("applicant.phone", body.Applicant?.Phone, TextLimits.Phone),
+                TextLimits.Check("note", body.Note, TextLimits.Note, multiLine: true)) is { } tooLong)
+        {
+            return (null, tooLong.ToResult());
         }
 
         return (new RefundApplication

@@ -5,6 +5,7 @@ using Collection.Domain.Policies;
 using Collection.Domain.Rosters;
 using Collection.Functions.Assessments;
 using Collection.Functions.Files;
+using Collection.Functions.Policies;
 
 namespace Collection.Functions.Rosters;
 
@@ -103,7 +104,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
         }
 
         logger.LogInformation("Roster {Container}/{Blob} ({ETag}): {Total} rows, {Accepted} accepted, {Rejected} rejected, {Vanished} vanished in {Seconds:0.0} s ({ReadSeconds:0.0} s reading the file)",
-            upload.Container, upload.BlobName, upload.ETag, result.Counts.Total, result.Counts.Accepted, result.Counts.Rejected, result.Counts.Vanished, stopwatch.Elapsed.TotalSeconds, run.ReadTime.TotalSeconds);
+            upload.Container, LogText.Of(upload.BlobName), upload.ETag, result.Counts.Total, result.Counts.Accepted, result.Counts.Rejected, result.Counts.Vanished, stopwatch.Elapsed.TotalSeconds, run.ReadTime.TotalSeconds);
         return result;
     }
 
@@ -135,7 +136,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
         result.CompletedAt = time.GetUtcNow();
         result.UpdatedAt = result.CompletedAt.Value;
         await store.WriteAsync(result, cancellationToken).ConfigureAwait(false);
-        logger.LogWarning("Roster {Container}/{Blob} failed: {Code} {Message}", result.Container, result.BlobName, code, message);
+        logger.LogWarning("Roster {Container}/{Blob} failed: {Code} {Message}", result.Container, LogText.Of(result.BlobName), code, LogText.Of(message));
         return result;
     }
 
