@@ -286,4 +286,24 @@ public sealed class RosterIngestionTests(RosterStorage storage) : IClassFixture<
         Assert.Contains("'" + TestFiles.Formula, people);
         Assert.Equal([TestFiles.Formula], v2.Vanished.Select(v => v.Name));
     }
+
+    [Theory]
+    [InlineData(60)]
+    [InlineData(196)]
+    public async Task Put_LongChineseFileName_CompletesEndToEnd(int nameLength)
+    {
+        await using var host = Start(storage.Azurite);
+        using var client = Client(host, SchoolKey("SCH003"));
+        var fileName = string.Concat(Enumerable.Repeat("庐阳区第一实验小学", 30))[..nameLength] + ".csv";
+        var content = RosterFiles.Utf8(RosterFiles.ToCsv(RosterFiles.ChineseRows(nameLength, 2, salt: 7)), bom: true);
+
+        var response = await client.PutAsync(new Uri($"/api/rosters/school/luyang-2023/SCH003/{Uri.EscapeDataString(fileName)}?date=2022-10-10", UriKind.Relative), new ByteArrayContent(content));
+        var accepted = await response.Content.ReadFromJsonAsync<RosterAccepted>(RosterResult.Json);
+        var result = await PollStatusAsync(client, accepted!.StatusQueryGetUri);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(RosterStatus.Completed, result.Status);
+        Assert.Equal((2, 2), (result.Counts.Total, result.Counts.Accepted));
+        Assert.Equal(fileName, result.FileName);
+    }
 }
