@@ -421,10 +421,19 @@ public sealed class EnrolmentLedger
             return new RequestError(StatusCodes.Status400BadRequest, ResidentId.ErrorCode, "Invalid resident ID number.", "idNumber: empty.", "idNumber");
         }
 
-        if (posting.Amount <= 0 || posting.Amount != decimal.Round(posting.Amount, 2) || posting.Amount > 1_000_000m)
+        if (posting.Amount <= 0 || posting.Amount != decimal.Round(posting.Amount, 2))
         {
             return new RequestError(StatusCodes.Status400BadRequest, "invalid-amount", "Invalid amount.",
                 $"amount: {posting.Amount} must be positive yuan with at most two decimals.", "amount");
+        }
+
+        if (posting.Amount > LedgerCodes.LargestPayment)
+        {
+            return new RequestError(StatusCodes.Status400BadRequest, "amount-over-limit", "Amount over the limit.",
+                $"amount: {posting.Amount} is over the limit of {LedgerCodes.LargestPayment:0} yuan for one payment.", "amount")
+            {
+                Extensions = new Dictionary<string, object?> { ["limit"] = LedgerCodes.LargestPayment },
+            };
         }
 
         if (posting.PaidOn > Today)

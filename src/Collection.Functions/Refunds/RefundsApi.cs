@@ -56,6 +56,7 @@ public sealed class RefundsApi : IHttpFunction
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         PropertyNameCaseInsensitive = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        AllowDuplicateProperties = false,
     };
 
     public static void Map(IEndpointRouteBuilder api)
@@ -102,7 +103,7 @@ public sealed class RefundsApi : IHttpFunction
         }
         catch (JsonException e)
         {
-            return Problems.Problem(StatusCodes.Status400BadRequest, "malformed-request", "The body is not a valid refund request.", e.Message, e.Path?.TrimStart('$', '.'));
+            return Problems.Problem(StatusCodes.Status400BadRequest, "malformed-request", "The body is not a valid refund request.", HttpErrors.DescribeJson(e), e.Path?.TrimStart('$', '.'));
         }
 
         if (body is null)
@@ -214,7 +215,7 @@ public sealed class RefundsApi : IHttpFunction
             }
             catch (JsonException e)
             {
-                return Problems.Problem(StatusCodes.Status400BadRequest, "malformed-request", "The body is not a valid event.", e.Message, e.Path?.TrimStart('$', '.'));
+                return Problems.Problem(StatusCodes.Status400BadRequest, "malformed-request", "The body is not a valid event.", HttpErrors.DescribeJson(e), e.Path?.TrimStart('$', '.'));
             }
         }
 

@@ -71,6 +71,11 @@ public sealed class RostersApi : IHttpFunction
                 return Problems.Problem(StatusCodes.Status400BadRequest, "invalid-date", "Invalid date.", $"date: '{date}' is not a date (yyyy-MM-dd).", "date");
             }
 
+            if (!AssessmentRequestParser.TryInPolicyYears(day, "date", catalog, out var outside))
+            {
+                return outside.ToResult();
+            }
+
             if (day > AssessmentsApi.TodayInChina(time))
             {
                 return Problems.Problem(StatusCodes.Status400BadRequest, "date-in-future", "The enrolment day is after today.", $"date: {date} is after today in China.", "date");

@@ -303,6 +303,9 @@ public sealed class LedgerApiTests : IAsyncLifetime
         { """{"policy":"nowhere-2022","idNumber":"ID","amount":460,"paidOn":"2021-12-02","channel":"cash","transactionId":"X1","inTreasury":true}""", "unknown-policy" },
         { """{"policy":"wuhai-2022","idNumber":"ID","amount":460,"paidOn":"2021-12-02","channel":"cash","transactionId":"a/b","inTreasury":true}""", "invalid-transaction-id" },
         { """{"policy":"wuhai-2022","idNumber":"ID","amount":460,"paidOn":"2021-12-02","channel":"cash","inTreasury":true}""", "missing-field" },
+        { """{"policy":"wuhai-2022","idNumber":"ID","amount":460,"paidOn":"0001-01-01","channel":"cash","transactionId":"X1","inTreasury":true}""", "invalid-date" },
+        { """{"policy":"wuhai-2022","idNumber":"ID","amount":10000000,"paidOn":"2021-12-02","channel":"cash","transactionId":"X1","inTreasury":true}""", "amount-over-limit" },
+        { """{"policy":"wuhai-2022","idNumber":"ID","amount":460,"amount":4600,"paidOn":"2021-12-02","channel":"cash","transactionId":"X1","inTreasury":true}""", "malformed-request" },
     };
 
     [Theory]
@@ -316,6 +319,22 @@ public sealed class LedgerApiTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal(code, body.GetProperty("code").GetString());
+        Assert.False(string.IsNullOrEmpty(body.GetProperty("detailZh").GetString()));
+        Assert.DoesNotContain("System.", body.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Payment_OverTheLimit_SaysTheLimit()
+    {
+        var id = LedgerTestHost.NewId();
+        await Enrol(id);
+
+        var (status, problem) = await Pay(id, 10_000_000m, Tx());
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(("amount-over-limit", 1_000_000m), (problem.GetProperty("code").GetString(), problem.GetProperty("limit").GetDecimal()));
+        Assert.Contains("1000000", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("1000000", problem.GetProperty("detailZh").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

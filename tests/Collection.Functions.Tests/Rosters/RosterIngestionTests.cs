@@ -306,4 +306,46 @@ public sealed class RosterIngestionTests(RosterStorage storage) : IClassFixture<
         Assert.Equal((2, 2), (result.Counts.Total, result.Counts.Accepted));
         Assert.Equal(fileName, result.FileName);
     }
+
+    [Fact]
+    public async Task Blob_HeadersOnly_CompletesWithAWarningThatItHadNoRows()
+    {
+        await using var host = Start(storage.Azurite);
+        _ = host.Server;
+        const string name = $"{Policy}/SCH031/表头.csv";
+        await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, name, RosterFiles.Utf8(RosterFiles.ToCsv([RosterFiles.ChineseHeader]), bom: true));
+
+        var result = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, name);
+
+        Assert.Equal((RosterStatus.Completed, 0), (result.Status, result.Counts.Total));
+        Assert.Contains(result.Warnings, w => w.Code == "no-rows" && w.Message.Contains("没有数据行", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Blob_AtTheContainerRoot_GetsAFailedResultSayingWhereRostersGo()
+    {
+        await using var host = Start(storage.Azurite);
+        _ = host.Server;
+        await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, "根目录名册.csv", RosterFiles.Utf8(RosterFiles.ToCsv(RosterFiles.ChineseRows(0, 1, salt: 6)), bom: true));
+
+        var result = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, "根目录名册.csv");
+
+        Assert.Equal((RosterStatus.Failed, "bad-blob-name"), (result.Status, result.Error?.Code));
+        Assert.Contains("{政策代码}/{学校代码}/{文件名}", result.Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0001-01-01")]
+    [InlineData("2015-06-01")]
+    public async Task Put_DateOutsideEveryPolicy_Answers400InvalidDate(string date)
+    {
+        await using var host = Start(storage.Azurite);
+        using var client = Client(host, SchoolKey("SCH001"));
+
+        var response = await client.PutAsync(new Uri($"/api/rosters/school/luyang-2023/SCH001/early.csv?date={date}", UriKind.Relative), new ByteArrayContent(RosterFiles.Utf8(RosterFiles.ToCsv(RosterFiles.ChineseRows(0, 1, salt: 6)), bom: true)));
+        var problem = Json(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(("invalid-date", "date"), (problem.GetProperty("code").GetString(), problem.GetProperty("field").GetString()));
+    }
 }
