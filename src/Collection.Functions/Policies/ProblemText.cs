@@ -36,6 +36,7 @@ public static class ProblemText
         ["unknown-roster-kind"] = "名册类别应为 school 或 university",
         ["invalid-roster-name"] = "学校代码或文件名无效（不能含 /、\\ 或控制字符）",
         ["forbidden-school"] = "该密钥无权操作此学校的名册",
+        ["forbidden-policy"] = "该学校未被配置为可在此政策（地区、年度）下登记",
         ["roster-not-found"] = "未找到该名册",
         ["unknown-reason"] = "退费原因无法识别",
         ["event-date-required"] = "该退费原因需要填写事件发生日期",

@@ -45,7 +45,10 @@ public static class RosterBlobs
         return container is SchoolContainer or UniversityContainer;
     }
 
-    public static string BlobName(string policy, string school, string fileName) => $"{policy}/{school}/{fileName}";
+    public static string BlobName(string policy, string school, string fileName) => $"{policy}/{SchoolCode(school)}/{fileName}";
+
+    /// <summary>A school code as the system keeps it: upper case, so <c>sch001</c> and <c>SCH001</c> are one school.</summary>
+    public static string SchoolCode(string school) => school.ToUpperInvariant();
 
     public static string ResultName(string container, string blobName) => $"{container}/{blobName}.json";
 

@@ -26,7 +26,7 @@ internal static class RosterBlobRun
     public static async Task RunAsync(RosterIngestion ingestion, RosterKind kind, BlobTrigger blob, ILogger logger, CancellationToken cancellationToken)
     {
         var parts = blob.Name.Split('/');
-        var (policy, school, fileName) = parts.Length == 3 ? (parts[0], parts[1], parts[2]) : (string.Empty, string.Empty, blob.Name);
+        var (policy, school, fileName) = parts.Length == 3 ? (parts[0], RosterBlobs.SchoolCode(parts[1]), parts[2]) : (string.Empty, string.Empty, blob.Name);
         var conditions = new BlobRequestConditions { IfMatch = blob.ETag };
         BlobProperties properties;
         try

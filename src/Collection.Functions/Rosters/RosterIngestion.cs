@@ -47,7 +47,13 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
     /// <summary>Ledger batches written concurrently while the file is read on.</summary>
     public int BatchesInFlight { get; init; } = DefaultBatchesInFlight;
 
-    public static string SourceOf(string school) => "roster:" + school;
+    public static string SourceOf(string school) => "roster:" + RosterBlobs.SchoolCode(school);
+
+    /// <summary>
+    /// Where an already-enrolled person was enrolled, as a school reads it: never which school, list or channel
+    /// (that a person is on a welfare list is not a school's business); staff see the source on the enrolment.
+    /// </summary>
+    private const string ElsewhereLabel = "其他学校或渠道";
 
     public async Task<RosterResult> RunAsync(RosterUpload upload, Func<CancellationToken, Task<Stream>> open, CancellationToken cancellationToken)
     {
@@ -346,7 +352,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
                     break;
                 case RosterEnrolOutcomeKind.AlreadyEnrolled:
                     Reject(person.LineNumber, pending.Cells, idNumber,
-                        RosterReasons.Enrolled(checker.Policy.Code, RosterReasons.DescribeSource(outcome.Source ?? "?"), outcome.Since));
+                        RosterReasons.Enrolled(checker.Policy.Code, ElsewhereLabel, outcome.Since));
                     break;
                 default:
                     Reject(person.LineNumber, pending.Cells, idNumber, new RosterRejection(RosterReasons.NotEligible,

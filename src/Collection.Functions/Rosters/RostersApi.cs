@@ -49,9 +49,9 @@ public sealed class RostersApi : IHttpFunction
 
     internal static async Task<IResult> UploadAsync(
         string kind, string policy, string school, string fileName, string? date,
-        HttpRequest http, ClaimsPrincipal user, BlobServiceClient blobs, BlobScanSignal scanSignal, PolicyCatalog catalog, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest http, ClaimsPrincipal user, BlobServiceClient blobs, BlobScanSignal scanSignal, PolicyCatalog catalog, IConfiguration configuration, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (Check(kind, policy, school, fileName, user, catalog) is { } problem)
+        if (Check(kind, policy, school, fileName, user, catalog, configuration) is { } problem)
         {
             return problem;
         }
@@ -102,9 +102,9 @@ public sealed class RostersApi : IHttpFunction
 
     internal static async Task<IResult> StatusAsync(
         string kind, string policy, string school, string fileName,
-        ClaimsPrincipal user, BlobServiceClient blobs, RosterResultStore results, PolicyCatalog catalog, CancellationToken cancellationToken)
+        ClaimsPrincipal user, BlobServiceClient blobs, RosterResultStore results, PolicyCatalog catalog, IConfiguration configuration, CancellationToken cancellationToken)
     {
-        if (Check(kind, policy, school, fileName, user, catalog) is { } problem)
+        if (Check(kind, policy, school, fileName, user, catalog, configuration) is { } problem)
         {
             return problem;
         }
@@ -138,7 +138,7 @@ public sealed class RostersApi : IHttpFunction
                 BlobName = blobName,
                 ETag = RosterBlobs.ETagText(etag),
                 Policy = policy,
-                School = school,
+                School = RosterBlobs.SchoolCode(school),
                 FileName = fileName,
                 Kind = kind,
                 Status = RosterStatus.Processing,
@@ -150,9 +150,9 @@ public sealed class RostersApi : IHttpFunction
 
     internal static async Task<IResult> RejectedAsync(
         string kind, string policy, string school, string fileName,
-        ClaimsPrincipal user, RosterResultStore results, PolicyCatalog catalog, CancellationToken cancellationToken)
+        ClaimsPrincipal user, RosterResultStore results, PolicyCatalog catalog, IConfiguration configuration, CancellationToken cancellationToken)
     {
-        if (Check(kind, policy, school, fileName, user, catalog) is { } problem)
+        if (Check(kind, policy, school, fileName, user, catalog, configuration) is { } problem)
         {
             return problem;
         }
@@ -171,7 +171,13 @@ public sealed class RostersApi : IHttpFunction
         }
     }
 
-    private static IResult? Check(string kind, string policy, string school, string fileName, ClaimsPrincipal user, PolicyCatalog catalog)
+    /// <summary>
+    /// <c>Schools:&lt;schoolCode&gt;:Policies</c>: the policies (comma-separated) a school's key may upload
+    /// under, which also fixes its region; none configured means any policy.
+    /// </summary>
+    public const string PoliciesSetting = "Schools:{0}:Policies";
+
+    private static IResult? Check(string kind, string policy, string school, string fileName, ClaimsPrincipal user, PolicyCatalog catalog, IConfiguration configuration)
     {
         if (!RosterBlobs.TryParseKind(kind, out _))
         {
@@ -193,6 +199,14 @@ public sealed class RostersApi : IHttpFunction
         {
             return Problems.Problem(StatusCodes.Status403Forbidden, "forbidden-school", "This key may not act for this school.",
                 $"The key of {user.Actor()} may only upload and read the rosters of its own school codes, not '{school}'.", "school");
+        }
+
+        var scope = configuration[string.Format(CultureInfo.InvariantCulture, PoliciesSetting, RosterBlobs.SchoolCode(school))];
+        if (!user.IsInRole(FunctionRoles.Staff) && !user.IsInRole(FunctionRoles.Admin) && !string.IsNullOrWhiteSpace(scope)
+            && !scope.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Contains(policy, StringComparer.OrdinalIgnoreCase))
+        {
+            return Problems.Problem(StatusCodes.Status403Forbidden, "forbidden-policy", "This school may not enrol under that policy.",
+                $"School '{school}' is configured for {scope}, not {policy}.", "policy");
         }
 
         return null;

@@ -240,7 +240,7 @@ public sealed class RosterIngestionTests(RosterStorage storage) : IClassFixture<
     }
 
     [Fact]
-    public async Task Blob_SamePeopleFromAnotherSchool_AlreadyEnrolledNamingTheFirstSchool()
+    public async Task Blob_SamePeopleFromAnotherSchool_AlreadyEnrolledWithoutSayingWhereAndNoFullIdNumber()
     {
         await using var host = Start(storage.Azurite);
         _ = host.Server;
@@ -255,10 +255,50 @@ public sealed class RosterIngestionTests(RosterStorage storage) : IClassFixture<
         Assert.All(result.Rejected, r =>
         {
             Assert.Equal("already-enrolled", r.Code);
-            Assert.Contains("学校 SCH007 的名册", r.Message, StringComparison.Ordinal);
-            Assert.Contains("2022-10-10", r.Message, StringComparison.Ordinal);
+            Assert.Equal("此人已于 2022-10-10 通过其他学校或渠道参保登记（luyang-2023），不能重复参保", r.Message);
         });
         Assert.Equal([2, 3], result.Rejected.Select(r => r.Line));
+        var json = System.Text.Encoding.UTF8.GetString(result.ToJson());
+        Assert.DoesNotContain("SCH007", json, StringComparison.Ordinal);
+        Assert.All(rows.Skip(1), row => Assert.DoesNotContain(row[3], json, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Put_SchoolKeyScopedToOtherPolicies_Answers403ForbiddenPolicy_StaffMayUpload()
+    {
+        await using var host = Start(storage.Azurite);
+        using var school = Client(host, SchoolKey("SCH009"));
+        using var staff = Client(host, StaffKey);
+        var content = RosterFiles.Utf8(RosterFiles.ToCsv(RosterFiles.ChineseRows(0, 1, salt: 7)), bom: true);
+
+        var refused = await school.PutAsync(new Uri("/api/rosters/school/luyang-2023/SCH009/r.csv?date=2022-10-10", UriKind.Relative), new ByteArrayContent(content));
+        var status = await school.GetAsync(new Uri("/api/rosters/school/luyang-2023/SCH009/r.csv", UriKind.Relative));
+        var byStaff = await staff.PutAsync(new Uri("/api/rosters/school/luyang-2023/SCH009/r.csv?date=2022-10-10", UriKind.Relative), new ByteArrayContent(content));
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("forbidden-policy", Json(await refused.Content.ReadAsStringAsync()).GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, status.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, byStaff.StatusCode);
+    }
+
+    [Fact]
+    public async Task Put_SchoolCodeInLowerCase_IsTheSameSchool()
+    {
+        await using var host = Start(storage.Azurite);
+        using var client = Client(host, SchoolKey("SCH005"));
+        var content = RosterFiles.Utf8(RosterFiles.ToCsv(RosterFiles.ChineseRows(500, 3, salt: 7)), bom: true);
+
+        var lower = await client.PutAsync(new Uri("/api/rosters/school/luyang-2023/sch005/case.csv?date=2022-10-10", UriKind.Relative), new ByteArrayContent(content));
+        var first = await PollStatusAsync(client, (await lower.Content.ReadFromJsonAsync<RosterAccepted>(RosterResult.Json))!.StatusQueryGetUri);
+        var upper = await client.PutAsync(new Uri("/api/rosters/school/luyang-2023/SCH005/case.csv?date=2022-10-10", UriKind.Relative), new ByteArrayContent(content));
+        var accepted = (await upper.Content.ReadFromJsonAsync<RosterAccepted>(RosterResult.Json))!;
+        var second = await PollStatusAsync(client, accepted.StatusQueryGetUri);
+
+        Assert.Equal((3, 3), (first.Counts.Accepted, first.Counts.Enrolled));
+        Assert.Equal($"{Policy}/SCH005/case.csv", accepted.BlobName);
+        Assert.Equal((3, 3, 0), (second.Counts.Accepted, second.Counts.Updated, second.Counts.Rejected));
+        Assert.Equal(["SCH005"], second.Schools.Select(s => s.School));
+        Assert.Equal(3, (await EnrolmentsAsync(storage.Azurite, Policy, "roster:SCH005")).Count);
     }
 
     [Fact]
