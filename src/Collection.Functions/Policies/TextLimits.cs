@@ -23,6 +23,9 @@ public static class TextLimits
     public const int Note = 1000;
     public const int Comment = 1000;
 
+    /// <summary>Other short cells of uploaded files (学号, 年级, 班级).</summary>
+    public const int Cell = 100;
+
     public const string TooLongCode = "text-too-long";
     public const string ControlCharactersCode = "control-characters";
     public const string TooManyCode = "too-many-values";

@@ -62,6 +62,25 @@ public sealed class RosterCheckCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_NamesTooLongOrWithControlCharacters_RejectedEachWithItsCode()
+    {
+        var rows = RosterFiles.ChineseRows(0, 4);
+        rows[1][1] = new string('张', 51);
+        rows[2][1] = "张\u001b三";
+        rows[3][5] = new string('班', 101);
+        var path = Write("text.csv", RosterFiles.Utf8(RosterFiles.ToCsv(rows), bom: true));
+
+        var (exit, output, _) = await RunAsync(path, "--policy", "luyang-2023");
+
+        Assert.Equal(RosterCheckCommand.RowsRejected, exit);
+        Assert.Contains("rows 4, accepted 1, rejected 3", output, StringComparison.Ordinal);
+        Assert.Contains("line 2  ", output, StringComparison.Ordinal);
+        Assert.Matches(@"line 2 .*text-too-long", output);
+        Assert.Matches(@"line 3 .*control-characters", output);
+        Assert.Matches(@"line 4 .*text-too-long", output);
+    }
+
+    [Fact]
     public async Task Check_CleanUtf8FileWithBom_ExitZeroAndNoRejectedCsv()
     {
         var path = Write("clean.csv", RosterFiles.Utf8(RosterFiles.ToCsv(RosterFiles.ChineseRows(0, 30)), bom: true));

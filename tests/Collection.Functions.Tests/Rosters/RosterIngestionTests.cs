@@ -388,4 +388,21 @@ public sealed class RosterIngestionTests(RosterStorage storage) : IClassFixture<
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(("invalid-date", "date"), (problem.GetProperty("code").GetString(), problem.GetProperty("field").GetString()));
     }
+
+    [Fact]
+    public async Task Blob_RowWithAHugeName_OnlyThatRowIsRejected()
+    {
+        await using var host = Start(storage.Azurite);
+        _ = host.Server;
+        const string name = $"{Policy}/SCH032/huge.csv";
+        var rows = RosterFiles.ChineseRows(700, 3, salt: 7);
+        rows[2][1] = new string('张', 200_000);
+        await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, name, RosterFiles.Utf8(RosterFiles.ToCsv(rows), bom: true));
+
+        var result = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, name);
+
+        Assert.Equal((RosterStatus.Completed, 3, 2), (result.Status, result.Counts.Total, result.Counts.Accepted));
+        Assert.Equal((3, "text-too-long"), (result.Rejected.Single().Line, result.Rejected.Single().Code));
+        Assert.Equal(2, (await EnrolmentsAsync(storage.Azurite, Policy, "roster:SCH032")).Count);
+    }
 }
