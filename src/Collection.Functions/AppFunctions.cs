@@ -28,8 +28,9 @@ public static class AppFunctions
         functions.Http<PaymentsApi>("Payments", "/payments");
         functions.Http<ReconciliationApi>("Reconciliation", "/reports/reconciliation");
         functions.Http<RostersApi>("Rosters", "/rosters");
-        functions.Blob<SchoolRosterFunction>("SchoolRosters", RosterBlobs.SchoolContainer + "/{policy}/{school}/{name}");
-        functions.Blob<UniversityRosterFunction>("UniversityRosters", RosterBlobs.UniversityContainer + "/{policy}/{school}/{name}");
+        // Any blob of the container, so one in the wrong folder gets a result saying where rosters go.
+        functions.Blob<SchoolRosterFunction>("SchoolRosters", RosterBlobs.SchoolContainer + "/{name}");
+        functions.Blob<UniversityRosterFunction>("UniversityRosters", RosterBlobs.UniversityContainer + "/{name}");
         functions.Blob<TaxReturnsFunction>("TaxReturns", TaxReturnsFunction.Container + "/{name}");
         functions.Blob<SubsidyListsFunction>("SubsidyLists", SubsidyListsFunction.Container + "/{name}");
         functions.Http<PeopleApi>("People", "/people");

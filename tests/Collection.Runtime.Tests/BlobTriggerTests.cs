@@ -28,6 +28,41 @@ public class BlobTriggerTests
     }
 
     [Fact]
+    public async Task NewBlob_LongChineseName_RunsOnceAndItsReceiptIsRecorded()
+    {
+        // Escaped for the receipt's row key, each Chinese character takes 9: 200 of them would be 1,800.
+        var azurite = await AzuriteInstance.SharedAsync();
+        var container = AzuriteInstance.UniqueName("rosters");
+        var function = AzuriteInstance.UniqueName("fn");
+        var log = new RunLog();
+        await using var host = await StartHostAsync(azurite, function, $"{container}/{{name}}", log);
+        var blobs = azurite.CreateBlobServiceClient().GetBlobContainerClient(container);
+        await Eventually.TrueAsync(async () => (await blobs.ExistsAsync()).Value, "the listener to create the container");
+        var name = string.Concat(Enumerable.Repeat("庐阳区第一实验小学名册", 20))[..196] + ".csv";
+        var sibling = name[..^5] + "乙.csv";
+
+        await blobs.UploadBlobAsync(name, BinaryData.FromString("a,b"));
+        await blobs.UploadBlobAsync(sibling, BinaryData.FromString("a,b"));
+        await log.WaitForAsync<BlobTrigger>(runs => runs.Count >= 2);
+        var scans = host.Service<BlobTriggerListener>().ScansCompleted;
+        await Eventually.TrueAsync(() => host.Service<BlobTriggerListener>().ScansCompleted >= scans + 3, "three more scans");
+
+        Assert.Equal(new[] { name, sibling }.Order(StringComparer.Ordinal), log.Runs<BlobTrigger>().Select(r => r.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(BlobReceipt.Succeeded, (await ReceiptAsync(azurite, function, container, name))?.Status);
+        Assert.Equal(BlobReceipt.Succeeded, (await ReceiptAsync(azurite, function, container, sibling))?.Status);
+    }
+
+    [Fact]
+    public void ReceiptRowKey_ShortNamesAsBefore_LongOnesBoundedAndDistinct()
+    {
+        var longName = new string('名', 200) + ".csv";
+
+        Assert.Equal(Uri.EscapeDataString("rosters/luyang-2023/SCH001/名册.csv"), BlobReceipt.RowKeyFor("rosters", "luyang-2023/SCH001/名册.csv"));
+        Assert.True(BlobReceipt.RowKeyFor("rosters", longName).Length <= 400);
+        Assert.NotEqual(BlobReceipt.RowKeyFor("rosters", longName), BlobReceipt.RowKeyFor("rosters", longName[..^5] + "甲.csv"));
+    }
+
+    [Fact]
     public async Task NewBlob_InMissingContainer_RunsOnceWithPathValuesAndLogsItsName()
     {
         var azurite = await AzuriteInstance.SharedAsync();

@@ -40,6 +40,21 @@ public class HttpErrorTests
     }
 
     [Fact]
+    public async Task WrongType_SaysWhichMemberAndWhatKind_NoTypeNames_AndChinese()
+    {
+        await using var host = await StartHostAsync();
+        using var content = new StringContent("{\"name\": \"x\", \"count\": \"three\"}", Encoding.UTF8, "application/json");
+
+        var response = await host.Client.PostAsync(new Uri("/api/echo", UriKind.Relative), content);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("'count' ", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", body.GetRawText(), StringComparison.Ordinal);
+        Assert.Equal("请求内容不是有效的 JSON", body.GetProperty("detailZh").GetString());
+    }
+
+    [Fact]
     public async Task WellFormedJson_IsEchoed()
     {
         await using var host = await StartHostAsync();

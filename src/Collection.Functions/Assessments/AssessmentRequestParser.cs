@@ -45,7 +45,7 @@ public static class AssessmentRequestParser
             return false;
         }
 
-        if (!TryDate(body.Date, "date", out var date, out error))
+        if (!TryDate(body.Date, "date", out var date, out error) || !TryInPolicyYears(date, "date", catalog, out error))
         {
             return false;
         }
@@ -189,6 +189,35 @@ public static class AssessmentRequestParser
         return false;
     }
 
+    /// <summary>
+    /// A day of enrolment or payment must fall in some policy's years (the first collection start to the
+    /// last coverage end or repayment deadline): 0001-01-01 or 2099-01-01 is a mistyped date, better told
+    /// as <c>invalid-date</c> than as an ID number born "after" it or every roster row rejected.
+    /// </summary>
+    public static bool TryInPolicyYears(DateOnly? date, string field, PolicyCatalog catalog, [NotNullWhen(false)] out RequestError? error)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        error = null;
+        if (date is not { } day || catalog.Policies.Count == 0)
+        {
+            return true;
+        }
+
+        var first = catalog.Policies.Min(p => p.CollectionStart);
+        var last = catalog.Policies.Max(p => p.RepaymentDeadline is { } deadline && deadline > p.CoverageEnd ? deadline : p.CoverageEnd);
+        if (day >= first && day <= last)
+        {
+            return true;
+        }
+
+        error = new RequestError(StatusCodes.Status400BadRequest, "invalid-date", "Invalid date.",
+            $"{field}: {Problems.Date(day)} is outside every policy ({Problems.Date(first)} to {Problems.Date(last)}).", field)
+        {
+            Extensions = new Dictionary<string, object?> { ["detailZh"] = $"{field} 日期 {Problems.Date(day)} 不在任何政策年度内（{Problems.Date(first)} 至 {Problems.Date(last)}），请检查日期" },
+        };
+        return false;
+    }
+
     public static bool TryCode<T>(CodeBook<T> book, string? text, string field, string code, out T? value, [NotNullWhen(false)] out RequestError? error)
         where T : struct, Enum
     {
@@ -219,6 +248,7 @@ public static class JsonRequests
         PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase,
         PropertyNameCaseInsensitive = true,
         UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        AllowDuplicateProperties = false,
     };
 
     public static async Task<(T? Body, RequestError? Error)> ReadAsync<T>(HttpRequest http, string what, CancellationToken cancellationToken)
@@ -234,7 +264,7 @@ public static class JsonRequests
         }
         catch (System.Text.Json.JsonException e)
         {
-            return (null, Malformed(what, e.Message, e.Path?.TrimStart('$', '.')));
+            return (null, Malformed(what, Collection.Runtime.Http.HttpErrors.DescribeJson(e), e.Path?.TrimStart('$', '.')));
         }
     }
 

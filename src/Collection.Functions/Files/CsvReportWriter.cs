@@ -4,9 +4,9 @@ using CsvHelper;
 namespace Collection.Functions.Files;
 
 /// <summary>
-/// Writes a CSV that opens correctly in Excel on a Chinese Windows: UTF-8 with BOM, CRLF, Chinese
-/// headers, and long digit strings (ID numbers, transaction numbers) written as <c>="…"</c> so
-/// Excel shows them as text instead of 1.10101E+17. Rows go straight to the stream (streaming; the
+/// Writes a CSV that opens correctly and safely in Excel on a Chinese Windows: UTF-8 with BOM, CRLF,
+/// Chinese headers, every cell through <see cref="ForExcel"/> (long digit strings such as ID numbers
+/// as text instead of 1.10101E+17, nothing that could run as a formula). Rows go straight to the stream (streaming; the
 /// writer buffers 64 KiB). Used for reports such as the mobilisation lists, and by
 /// <see cref="RejectedRowsCsvWriter"/>.
 /// </summary>
@@ -38,12 +38,29 @@ public sealed class CsvReportWriter : IDisposable, IAsyncDisposable
 
     public static string YesNo(bool value) => value ? "是" : "否";
 
-    /// <summary>The text Excel should show as text: digit strings longer than Excel keeps exact become a formula returning the text.</summary>
+    /// <summary>
+    /// The one rule for every cell the system writes to a spreadsheet file, so it opens in Excel or WPS
+    /// as the text it is: a cell that would start a formula (<c>=</c>, <c>+</c>, <c>-</c>, <c>@</c>, tab,
+    /// carriage return, or their full-width forms, which WPS also takes) gets a leading apostrophe (OWASP
+    /// CSV injection), unless it is a plain number such as an amount of -12.50; digit strings longer than
+    /// Excel keeps exact (ID numbers) become <c>="…"</c>, a formula returning the text. Both wrappers are
+    /// taken off again by <see cref="CellText.Clean"/> when the file comes back.
+    /// </summary>
     public static string ForExcel(string? cell)
     {
-        if (string.IsNullOrEmpty(cell) || cell.Length <= LongestSafeNumber)
+        if (string.IsNullOrEmpty(cell))
         {
-            return cell ?? string.Empty;
+            return string.Empty;
+        }
+
+        if (StartsFormula(cell[0]))
+        {
+            return IsPlainNumber(cell) ? cell : "'" + cell;
+        }
+
+        if (cell.Length <= LongestSafeNumber)
+        {
+            return cell;
         }
 
         foreach (var c in cell)
@@ -55,6 +72,37 @@ public sealed class CsvReportWriter : IDisposable, IAsyncDisposable
         }
 
         return $"=\"{cell}\"";
+    }
+
+    private static bool StartsFormula(char c) => c is '=' or '+' or '-' or '@' or '\t' or '\r' or '\uFF1D' or '\uFF0B' or '\uFF0D' or '\uFF20';
+
+    /// <summary>An optional sign, digits, an optional decimal part: what Excel reads as a number, never as a formula.</summary>
+    private static bool IsPlainNumber(string cell)
+    {
+        if (cell[0] is not ('+' or '-') || cell.Length < 2)
+        {
+            return false;
+        }
+
+        var digits = 0;
+        var point = false;
+        for (var i = 1; i < cell.Length; i++)
+        {
+            if (char.IsAsciiDigit(cell[i]))
+            {
+                digits++;
+            }
+            else if (cell[i] == '.' && !point && digits > 0 && i < cell.Length - 1)
+            {
+                point = true;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        return digits > 0;
     }
 
     public void WriteRow(IReadOnlyList<string?> cells)

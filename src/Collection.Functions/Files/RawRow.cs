@@ -50,4 +50,5 @@ public static class FileWarningCodes
     public const string UnknownColumn = "unknown-column";
     public const string CellsWithoutHeader = "cells-without-header";
     public const string RowsAboveHeader = "rows-above-header";
+    public const string NoRows = "no-rows";
 }

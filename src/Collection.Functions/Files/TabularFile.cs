@@ -138,6 +138,12 @@ public sealed class TabularFile : IAsyncDisposable, IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             yield return Accept(rows.Current);
         }
+
+        // A header and nothing under it is most often the wrong file or sheet sent: say so in the result.
+        if (RowsRead == 0)
+        {
+            warnings.Add(new FileWarning(FileWarningCodes.NoRows, "文件只有表头，没有数据行；请检查是否选错了文件或工作表"));
+        }
     }
 
     public IEnumerable<TabularRow> ReadRows() => ReadRowsAsync().ToBlockingEnumerable();

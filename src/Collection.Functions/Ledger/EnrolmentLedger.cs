@@ -136,7 +136,7 @@ public sealed class EnrolmentLedger
             });
         }
 
-        _logger.LogInformation("Enrolled {Id} under {Policy} from {Source}: payable {Payable}", id.Masked, policy.Code, application.Source, terms.Payable);
+        _logger.LogInformation("Enrolled {Id} under {Policy} from {Source}: payable {Payable}", id.Masked, policy.Code, LogText.Of(application.Source), terms.Payable);
         return new EnrolResult(new LedgerEntry(enrolment, application.Person, body), null);
 
         static EnrolResult Failed(RequestError error) => new(null, error);
@@ -419,10 +419,19 @@ public sealed class EnrolmentLedger
             return new RequestError(StatusCodes.Status400BadRequest, ResidentId.ErrorCode, "Invalid resident ID number.", "idNumber: empty.", "idNumber");
         }
 
-        if (posting.Amount <= 0 || posting.Amount != decimal.Round(posting.Amount, 2) || posting.Amount > 1_000_000m)
+        if (posting.Amount <= 0 || posting.Amount != decimal.Round(posting.Amount, 2))
         {
             return new RequestError(StatusCodes.Status400BadRequest, "invalid-amount", "Invalid amount.",
                 $"amount: {posting.Amount} must be positive yuan with at most two decimals.", "amount");
+        }
+
+        if (posting.Amount > LedgerCodes.LargestPayment)
+        {
+            return new RequestError(StatusCodes.Status400BadRequest, "amount-over-limit", "Amount over the limit.",
+                $"amount: {posting.Amount} is over the limit of {LedgerCodes.LargestPayment:0} yuan for one payment.", "amount")
+            {
+                Extensions = new Dictionary<string, object?> { ["limit"] = LedgerCodes.LargestPayment },
+            };
         }
 
         if (posting.PaidOn > Today)
@@ -568,7 +577,7 @@ public sealed class EnrolmentLedger
         catch (RequestFailedException e)
         {
             // The payment itself stands; only the unmatched-payment list would miss this one until the next try.
-            _logger.LogWarning(e, "Could not record the outcome of transaction {Transaction} for {Id}", posting.TransactionId, posting.Id.Masked);
+            _logger.LogWarning(e, "Could not record the outcome of transaction {Transaction} for {Id}", LogText.Of(posting.TransactionId), posting.Id.Masked);
         }
     }
 

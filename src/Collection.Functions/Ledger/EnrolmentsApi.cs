@@ -52,6 +52,16 @@ public sealed class EnrolmentsApi : IHttpFunction
             return error.ToResult();
         }
 
+        if (TextLimits.First(
+                TextLimits.Check("name", body.Name, TextLimits.Name),
+                TextLimits.Check("phone", body.Phone, TextLimits.Phone),
+                TextLimits.Check("address", body.Address, TextLimits.Address),
+                TextLimits.Check("town", body.Town, TextLimits.Town),
+                TextLimits.Check("source", body.Source, TextLimits.Source)) is { } tooLong)
+        {
+            return tooLong.ToResult();
+        }
+
         var person = new PersonDetails(Clean(body.Name), Clean(body.Phone), Clean(body.Address), Clean(body.Town));
         var result = await ledger.EnrolAsync(new EnrolmentApplication(policy, request, person, Clean(body.Source) ?? "window"), http.HttpContext.User.Actor(), cancellationToken: cancellationToken).ConfigureAwait(false);
         return result.Entry is { } entry

@@ -93,11 +93,15 @@ public static class LedgerCodes
         return false;
     }
 
+    /// <summary>The most one payment may be, in yuan: far above any year's contribution, below a slip of the keyboard.</summary>
+    public const decimal LargestPayment = 1_000_000m;
+
     private static readonly Dictionary<string, string> Messages = new(StringComparer.Ordinal)
     {
         ["invalid-id-number"] = "身份证号码无效",
         ["no-assessment"] = "未查到该人员本年度的参保登记（核定）信息",
         ["invalid-amount"] = "缴费金额无效（须为大于零的数字，最多两位小数）",
+        ["amount-over-limit"] = "缴费金额超过单笔上限 1000000 元",
         ["invalid-date"] = "缴费日期无法识别（应为 yyyy-MM-dd 或 yyyyMMdd）",
         ["paid-on-in-future"] = "缴费日期晚于今天",
         ["unknown-payment-channel"] = "缴费渠道无法识别",

@@ -66,7 +66,14 @@ public sealed class PaymentsApi : IHttpFunction
             return false;
         }
 
+        error = TextLimits.Check("transactionId", body.TransactionId, TextLimits.TransactionId);
+        if (error is not null)
+        {
+            return false;
+        }
+
         if (!AssessmentRequestParser.TryDate(body.PaidOn, "paidOn", out var paidOn, out error)
+            || !AssessmentRequestParser.TryInPolicyYears(paidOn, "paidOn", ledger.Policies, out error)
             || !AssessmentRequestParser.TryIdNumber(body.IdNumber, paidOn, out var id, out error)
             || !AssessmentRequestParser.TryCode(Glossary.PaymentChannels, body.Channel, "channel", "unknown-payment-channel", out var channel, out error))
         {

@@ -22,9 +22,15 @@ public sealed class PoliciesApi : IHttpFunction
             .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
+    /// <summary>The reader's options, writing Chinese as itself: the notices are Chinese text, not <c>\uXXXX</c>.</summary>
+    private static readonly System.Text.Json.JsonSerializerOptions ResponseJson = new(PolicyReader.JsonOptions)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All),
+    };
+
     internal static IResult Get(string code, PolicyCatalog catalog) =>
         catalog.TryGet(code, out var policy)
-            ? Results.Json(policy.Document, PolicyReader.JsonOptions)
+            ? Results.Json(policy.Document, ResponseJson)
             : Problems.UnknownPolicy(code, StatusCodes.Status404NotFound);
 
     private static PolicySummary Summary(Policy p) => new(

@@ -2,7 +2,10 @@ using System.Globalization;
 
 namespace Collection.Functions.Policies;
 
-/// <summary>RFC 9457 problem details with a stable <c>code</c> (and the request <c>field</c> when there is one).</summary>
+/// <summary>
+/// RFC 9457 problem details with a stable <c>code</c>, the request <c>field</c> when there is one, and
+/// <c>detailZh</c>: the Chinese for the code (<see cref="ProblemText"/>) unless the caller gave a more precise one.
+/// </summary>
 internal static class Problems
 {
     public static IResult Problem(int status, string code, string title, string detail, string? field = null, IReadOnlyDictionary<string, object?>? more = null)
@@ -17,6 +20,8 @@ internal static class Problems
         {
             extensions[name] = value;
         }
+
+        extensions.TryAdd("detailZh", ProblemText.Chinese(code));
 
         return Results.Problem(detail: detail, statusCode: status, title: title, type: $"https://collection.local/problems/{code}", extensions: extensions);
     }

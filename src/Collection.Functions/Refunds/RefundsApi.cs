@@ -54,6 +54,7 @@ public sealed class RefundsApi : IHttpFunction
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         PropertyNameCaseInsensitive = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        AllowDuplicateProperties = false,
     };
 
     public static void Map(IEndpointRouteBuilder api)
@@ -100,7 +101,7 @@ public sealed class RefundsApi : IHttpFunction
         }
         catch (JsonException e)
         {
-            return Problems.Problem(StatusCodes.Status400BadRequest, "malformed-request", "The body is not a valid refund request.", e.Message, e.Path?.TrimStart('$', '.'));
+            return Problems.Problem(StatusCodes.Status400BadRequest, "malformed-request", "The body is not a valid refund request.", HttpErrors.DescribeJson(e), e.Path?.TrimStart('$', '.'));
         }
 
         if (body is null)
@@ -212,8 +213,13 @@ public sealed class RefundsApi : IHttpFunction
             }
             catch (JsonException e)
             {
-                return Problems.Problem(StatusCodes.Status400BadRequest, "malformed-request", "The body is not a valid event.", e.Message, e.Path?.TrimStart('$', '.'));
+                return Problems.Problem(StatusCodes.Status400BadRequest, "malformed-request", "The body is not a valid event.", HttpErrors.DescribeJson(e), e.Path?.TrimStart('$', '.'));
             }
+        }
+
+        if (TextLimits.Check("comment", body?.Comment, TextLimits.Comment, multiLine: true) is { } tooLong)
+        {
+            return tooLong.ToResult();
         }
 
         var status = await FindAsync(workflows, id, cancellationToken).ConfigureAwait(false);
@@ -288,6 +294,16 @@ public sealed class RefundsApi : IHttpFunction
                 return (null, Problems.Problem(StatusCodes.Status400BadRequest, "unknown-identity", "Unknown subsidy identity.",
                     $"'{body.Identities[i]}' is not a subsidy identity code or label.", $"identities[{i}]"));
             }
+        }
+
+        if (TextLimits.First(
+                TextLimits.CheckEach("transactionIds", body.TransactionIds, TextLimits.TransactionIds, TextLimits.TransactionId),
+                TextLimits.Check("applicant.name", body.Applicant?.Name, TextLimits.Name),
+                TextLimits.Check("applicant.relation", body.Applicant?.Relation, TextLimits.Relation),
+                TextLimits.Check("applicant.phone", body.Applicant?.Phone, TextLimits.Phone),
+                TextLimits.Check("note", body.Note, TextLimits.Note, multiLine: true)) is { } tooLong)
+        {
+            return (null, tooLong.ToResult());
         }
 
         return (new RefundApplication

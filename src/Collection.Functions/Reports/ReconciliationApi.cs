@@ -64,7 +64,7 @@ public sealed class ReconciliationApi : IHttpFunction
         await using (var csv = CsvReportWriter.Create(buffer, ["类别", "项目", "人数/笔数", "金额", "身份证号", "姓名", "说明"], leaveOpen: true))
         {
             void Row(string group, string item, int count, decimal amount, string? id = null, string? name = null, string? detail = null) =>
-                csv.WriteRow([group, item, count.ToString(System.Globalization.CultureInfo.InvariantCulture), CsvReportWriter.Amount(amount), CsvReportWriter.ForExcel(id), name, detail]);
+                csv.WriteRow([group, item, count.ToString(System.Globalization.CultureInfo.InvariantCulture), CsvReportWriter.Amount(amount), id, name, detail]);
 
             Row("汇总", "核定应征（人）", report.Assessed.Count, report.Assessed.Amount);
             Row("汇总", "已缴费（笔）", report.Paid.Count, report.Paid.Amount, detail: $"缴费人数 {report.PaidPeople}");

@@ -4,6 +4,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Collection.Domain.Rosters;
+using Collection.Functions.Files;
 
 namespace Collection.Functions.Rosters;
 
@@ -44,7 +45,10 @@ public static class RosterBlobs
         return container is SchoolContainer or UniversityContainer;
     }
 
-    public static string BlobName(string policy, string school, string fileName) => $"{policy}/{school}/{fileName}";
+    public static string BlobName(string policy, string school, string fileName) => $"{policy}/{SchoolCode(school)}/{fileName}";
+
+    /// <summary>A school code as the system keeps it: upper case, so <c>sch001</c> and <c>SCH001</c> are one school.</summary>
+    public static string SchoolCode(string school) => school.ToUpperInvariant();
 
     public static string ResultName(string container, string blobName) => $"{container}/{blobName}.json";
 
@@ -114,7 +118,7 @@ public sealed class RosterResultStore(BlobServiceClient blobs)
                 var parts = line.Split('\t');
                 if (parts.Length == 3 && int.TryParse(parts[2], System.Globalization.CultureInfo.InvariantCulture, out var lineNumber))
                 {
-                    list.Add(new RosterManifestEntry(parts[0], parts[1], lineNumber));
+                    list.Add(new RosterManifestEntry(parts[0], CellText.Clean(parts[1]), lineNumber));
                 }
             }
         }
@@ -139,8 +143,10 @@ public sealed class RosterResultStore(BlobServiceClient blobs)
             {
                 foreach (var person in people)
                 {
-                    // Tabs and line breaks cannot be in a cleaned name or an ID number; replaced to be sure.
-                    await writer.WriteLineAsync($"{person.IdNumber}\t{person.Name.Replace('\t', ' ').Replace('\n', ' ').Replace('\r', ' ')}\t{person.Line}").ConfigureAwait(false);
+                    // Tabs and line breaks cannot be in a cleaned name or an ID number; replaced to be sure. The name
+                    // goes through the spreadsheet rule too: a .csv in storage gets opened in Excel.
+                    var name = CsvReportWriter.ForExcel(person.Name.Replace('\t', ' ').Replace('\n', ' ').Replace('\r', ' '));
+                    await writer.WriteLineAsync($"{person.IdNumber}\t{name}\t{person.Line}").ConfigureAwait(false);
                 }
             }
         }

@@ -2,6 +2,7 @@ using Azure;
 using Azure.Storage.Blobs.Models;
 using Collection.Domain.Rosters;
 using Collection.Runtime.Functions;
+using Collection.Functions.Policies;
 
 namespace Collection.Functions.Rosters;
 
@@ -25,7 +26,7 @@ internal static class RosterBlobRun
     public static async Task RunAsync(RosterIngestion ingestion, RosterKind kind, BlobTrigger blob, ILogger logger, CancellationToken cancellationToken)
     {
         var parts = blob.Name.Split('/');
-        var (policy, school, fileName) = parts.Length == 3 ? (parts[0], parts[1], parts[2]) : (string.Empty, string.Empty, blob.Name);
+        var (policy, school, fileName) = parts.Length == 3 ? (parts[0], RosterBlobs.SchoolCode(parts[1]), parts[2]) : (string.Empty, string.Empty, blob.Name);
         var conditions = new BlobRequestConditions { IfMatch = blob.ETag };
         BlobProperties properties;
         try
@@ -35,7 +36,7 @@ internal static class RosterBlobRun
         catch (RequestFailedException e) when (e.Status is 404 or 412)
         {
             // Replaced or deleted since it was seen: the newer version has a run of its own.
-            logger.LogInformation("Roster {Container}/{Blob} {ETag} is gone or replaced; skipped", blob.Container, blob.Name, blob.ETag);
+            logger.LogInformation("Roster {Container}/{Blob} {ETag} is gone or replaced; skipped", blob.Container, LogText.Of(blob.Name), blob.ETag);
             return;
         }
 

@@ -4,6 +4,7 @@ using Collection.Domain;
 using Collection.Domain.Policies;
 using Collection.Domain.Rosters;
 using Collection.Functions.Files;
+using Collection.Functions.Policies;
 
 namespace Collection.Functions.Rosters;
 
@@ -45,7 +46,13 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
     /// <summary>Ledger batches written concurrently while the file is read on.</summary>
     public int BatchesInFlight { get; init; } = DefaultBatchesInFlight;
 
-    public static string SourceOf(string school) => "roster:" + school;
+    public static string SourceOf(string school) => "roster:" + RosterBlobs.SchoolCode(school);
+
+    /// <summary>
+    /// Where an already-enrolled person was enrolled, as a school reads it: never which school, list or channel
+    /// (that a person is on a welfare list is not a school's business); staff see the source on the enrolment.
+    /// </summary>
+    private const string ElsewhereLabel = "其他学校或渠道";
 
     public async Task<RosterResult> RunAsync(RosterUpload upload, Func<CancellationToken, Task<Stream>> open, CancellationToken cancellationToken)
     {
@@ -102,7 +109,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
         }
 
         logger.LogInformation("Roster {Container}/{Blob} ({ETag}): {Total} rows, {Accepted} accepted, {Rejected} rejected, {Vanished} vanished in {Seconds:0.0} s ({ReadSeconds:0.0} s reading the file)",
-            upload.Container, upload.BlobName, upload.ETag, result.Counts.Total, result.Counts.Accepted, result.Counts.Rejected, result.Counts.Vanished, stopwatch.Elapsed.TotalSeconds, run.ReadTime.TotalSeconds);
+            upload.Container, LogText.Of(upload.BlobName), upload.ETag, result.Counts.Total, result.Counts.Accepted, result.Counts.Rejected, result.Counts.Vanished, stopwatch.Elapsed.TotalSeconds, run.ReadTime.TotalSeconds);
         return result;
     }
 
@@ -134,7 +141,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
         result.CompletedAt = time.GetUtcNow();
         result.UpdatedAt = result.CompletedAt.Value;
         await store.WriteAsync(result, cancellationToken).ConfigureAwait(false);
-        logger.LogWarning("Roster {Container}/{Blob} failed: {Code} {Message}", result.Container, result.BlobName, code, message);
+        logger.LogWarning("Roster {Container}/{Blob} failed: {Code} {Message}", result.Container, LogText.Of(result.BlobName), code, LogText.Of(message));
         return result;
     }
 
@@ -344,7 +351,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
                     break;
                 case RosterEnrolOutcomeKind.AlreadyEnrolled:
                     Reject(person.LineNumber, pending.Cells, idNumber,
-                        RosterReasons.Enrolled(checker.Policy.Code, RosterReasons.DescribeSource(outcome.Source ?? "?"), outcome.Since));
+                        RosterReasons.Enrolled(checker.Policy.Code, ElsewhereLabel, outcome.Since));
                     break;
                 default:
                     Reject(person.LineNumber, pending.Cells, idNumber, new RosterRejection(RosterReasons.NotEligible,

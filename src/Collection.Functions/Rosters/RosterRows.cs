@@ -1,5 +1,6 @@
 using Collection.Domain.Rosters;
 using Collection.Functions.Files;
+using Collection.Functions.Policies;
 
 namespace Collection.Functions.Rosters;
 
@@ -13,7 +14,7 @@ public static class RosterRows
     {
         ArgumentNullException.ThrowIfNull(row);
         cellProblem = row.IdNumberProblem() is { } problem ? new RosterRejection(RosterReasons.InvalidIdNumber, problem.Message) : null;
-        return new RosterRowFacts
+        var facts = new RosterRowFacts
         {
             LineNumber = row.LineNumber,
             Name = row.Text(FileFields.Name),
@@ -27,7 +28,17 @@ public static class RosterRows
             AllowanceClass = row.Text(FileFields.AllowanceClass),
             PaymentMode = row.Text(FileFields.PaymentMethod),
         };
+
+        // The limits of the API hold for files too: a row whose text could not be stored is rejected on its own.
+        cellProblem ??= TextProblem("姓名", facts.Name, TextLimits.Name)
+            ?? TextProblem("学号", facts.StudentNumber, TextLimits.Cell)
+            ?? TextProblem("年级", facts.Grade, TextLimits.Cell)
+            ?? TextProblem("班级", facts.ClassName, TextLimits.Cell);
+        return facts;
     }
+
+    private static RosterRejection? TextProblem(string column, string text, int limit) =>
+        TextLimits.Check(column, text, limit) is { } error ? new RosterRejection(error.Code, (string)error.Extensions!["detailZh"]!) : null;
 
     /// <summary>The 学校名称 cell when the file has that column.</summary>
     public static string? SchoolName(TabularRow row) => row.Has(FileFields.SchoolName) ? NullIfEmpty(row.Text(FileFields.SchoolName)) : null;

@@ -5,6 +5,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Collection.Domain.Policies;
 using Collection.Domain.Rosters;
+using Collection.Functions.Assessments;
 using Collection.Functions.Policies;
 using Collection.Runtime.Blobs;
 using Collection.Runtime.Functions;
@@ -48,9 +49,9 @@ public sealed class RostersApi : IHttpFunction
 
     internal static async Task<IResult> UploadAsync(
         string kind, string policy, string school, string fileName, string? date,
-        HttpRequest http, ClaimsPrincipal user, BlobServiceClient blobs, BlobScanSignal scanSignal, PolicyCatalog catalog, ChinaClock clock, CancellationToken cancellationToken)
+        HttpRequest http, ClaimsPrincipal user, BlobServiceClient blobs, BlobScanSignal scanSignal, PolicyCatalog catalog, IConfiguration configuration, ChinaClock clock, CancellationToken cancellationToken)
     {
-        if (Check(kind, policy, school, fileName, user, catalog) is { } problem)
+        if (Check(kind, policy, school, fileName, user, catalog, configuration) is { } problem)
         {
             return problem;
         }
@@ -68,6 +69,11 @@ public sealed class RostersApi : IHttpFunction
             if (!DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
             {
                 return Problems.Problem(StatusCodes.Status400BadRequest, "invalid-date", "Invalid date.", $"date: '{date}' is not a date (yyyy-MM-dd).", "date");
+            }
+
+            if (!AssessmentRequestParser.TryInPolicyYears(day, "date", catalog, out var outside))
+            {
+                return outside.ToResult();
             }
 
             if (day > clock.Today)
@@ -96,9 +102,9 @@ public sealed class RostersApi : IHttpFunction
 
     internal static async Task<IResult> StatusAsync(
         string kind, string policy, string school, string fileName,
-        ClaimsPrincipal user, BlobServiceClient blobs, RosterResultStore results, PolicyCatalog catalog, CancellationToken cancellationToken)
+        ClaimsPrincipal user, BlobServiceClient blobs, RosterResultStore results, PolicyCatalog catalog, IConfiguration configuration, CancellationToken cancellationToken)
     {
-        if (Check(kind, policy, school, fileName, user, catalog) is { } problem)
+        if (Check(kind, policy, school, fileName, user, catalog, configuration) is { } problem)
         {
             return problem;
         }
@@ -132,7 +138,7 @@ public sealed class RostersApi : IHttpFunction
                 BlobName = blobName,
                 ETag = RosterBlobs.ETagText(etag),
                 Policy = policy,
-                School = school,
+                School = RosterBlobs.SchoolCode(school),
                 FileName = fileName,
                 Kind = kind,
                 Status = RosterStatus.Processing,
@@ -144,9 +150,9 @@ public sealed class RostersApi : IHttpFunction
 
     internal static async Task<IResult> RejectedAsync(
         string kind, string policy, string school, string fileName,
-        ClaimsPrincipal user, RosterResultStore results, PolicyCatalog catalog, CancellationToken cancellationToken)
+        ClaimsPrincipal user, RosterResultStore results, PolicyCatalog catalog, IConfiguration configuration, CancellationToken cancellationToken)
     {
-        if (Check(kind, policy, school, fileName, user, catalog) is { } problem)
+        if (Check(kind, policy, school, fileName, user, catalog, configuration) is { } problem)
         {
             return problem;
         }
@@ -165,7 +171,13 @@ public sealed class RostersApi : IHttpFunction
         }
     }
 
-    private static IResult? Check(string kind, string policy, string school, string fileName, ClaimsPrincipal user, PolicyCatalog catalog)
+    /// <summary>
+    /// <c>Schools:&lt;schoolCode&gt;:Policies</c>: the policies (comma-separated) a school's key may upload
+    /// under, which also fixes its region; none configured means any policy.
+    /// </summary>
+    public const string PoliciesSetting = "Schools:{0}:Policies";
+
+    private static IResult? Check(string kind, string policy, string school, string fileName, ClaimsPrincipal user, PolicyCatalog catalog, IConfiguration configuration)
     {
         if (!RosterBlobs.TryParseKind(kind, out _))
         {
@@ -187,6 +199,14 @@ public sealed class RostersApi : IHttpFunction
         {
             return Problems.Problem(StatusCodes.Status403Forbidden, "forbidden-school", "This key may not act for this school.",
                 $"The key of {user.Actor()} may only upload and read the rosters of its own school codes, not '{school}'.", "school");
+        }
+
+        var scope = configuration[string.Format(CultureInfo.InvariantCulture, PoliciesSetting, RosterBlobs.SchoolCode(school))];
+        if (!user.IsInRole(FunctionRoles.Staff) && !user.IsInRole(FunctionRoles.Admin) && !string.IsNullOrWhiteSpace(scope)
+            && !scope.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Contains(policy, StringComparer.OrdinalIgnoreCase))
+        {
+            return Problems.Problem(StatusCodes.Status403Forbidden, "forbidden-policy", "This school may not enrol under that policy.",
+                $"School '{school}' is configured for {scope}, not {policy}.", "policy");
         }
 
         return null;

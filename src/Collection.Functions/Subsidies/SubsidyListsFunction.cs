@@ -10,6 +10,7 @@ using Collection.Domain.Rosters;
 using Collection.Domain.Subsidies;
 using Collection.Functions.Files;
 using Collection.Runtime.Functions;
+using Collection.Functions.Policies;
 
 namespace Collection.Functions.Subsidies;
 
@@ -63,7 +64,7 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
         }
 
         logger.LogInformation("Subsidy list {Name}: {Status}, {Total} rows, {Opened} opened, {Updated} updated, {Ended} ended, {Unchanged} unchanged, {Rejected} rejected in {Seconds:0.0} s{Error}",
-            blob.Name, result.Status, result.Counts.Total, result.Counts.Opened, result.Counts.Updated, result.Counts.Ended, result.Counts.Unchanged, result.Counts.Rejected,
+            LogText.Of(blob.Name), result.Status, result.Counts.Total, result.Counts.Opened, result.Counts.Updated, result.Counts.Ended, result.Counts.Unchanged, result.Counts.Rejected,
             stopwatch.Elapsed.TotalSeconds, result.Error is { } error ? $" ({error.Code})" : "");
     }
 
@@ -114,7 +115,7 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
         }
         catch (RequestFailedException e) when (e.Status is 404 or 412)
         {
-            logger.LogInformation("Subsidy list {Name} {ETag} is gone or replaced; skipped", blob.Name, blob.ETag);
+            logger.LogInformation("Subsidy list {Name} {ETag} is gone or replaced; skipped", LogText.Of(blob.Name), blob.ETag);
             return null;
         }
         catch (TabularFileException e)

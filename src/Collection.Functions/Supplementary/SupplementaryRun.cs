@@ -7,6 +7,7 @@ using Collection.Domain.Codes;
 using Collection.Domain.Policies;
 using Collection.Functions.Ledger;
 using Collection.Functions.Subsidies;
+using Collection.Functions.Policies;
 
 namespace Collection.Functions.Supplementary;
 
@@ -162,7 +163,7 @@ public sealed class SupplementaryRun(
 
         if (result.Error is { } error)
         {
-            logger.LogWarning("SupplementaryEnrolment {Policy}: could not enrol {Id}: {Code} {Detail}", policy.Code, spell.Id.Masked, error.Code, error.Detail);
+            logger.LogWarning("SupplementaryEnrolment {Policy}: could not enrol {Id}: {Code} {Detail}", policy.Code, spell.Id.Masked, error.Code, LogText.Of(error.Detail));
             return SupplementaryOutcome.NotEligible;
         }
 

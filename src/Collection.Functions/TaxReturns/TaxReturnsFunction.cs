@@ -53,7 +53,7 @@ public sealed partial class TaxReturnsFunction(EnrolmentLedger ledger, BlobServi
             report.Seconds = Math.Round(stopwatch.Elapsed.TotalSeconds, 3);
             await WriteResultsAsync(blob.Name, report, rejections, cancellationToken).ConfigureAwait(false);
             logger.LogInformation("Tax return {Name}: {Rows} rows, {Posted} posted, {Duplicates} already posted, {Rejected} rejected{Error}",
-                blob.Name, report.Rows, report.Posted, report.AlreadyPosted, report.Rejected, report.Error is null ? "" : $" (file: {report.Error})");
+                LogText.Of(blob.Name), report.Rows, report.Posted, report.AlreadyPosted, report.Rejected, report.Error is null ? "" : $" (file: {LogText.Of(report.Error)})");
         }
         finally
         {

@@ -46,7 +46,25 @@ public sealed class BlobReceipt : ITableEntity
 
     public static string PartitionKeyFor(string functionName) => Uri.EscapeDataString(functionName);
 
-    public static string RowKeyFor(string container, string blobName) => Uri.EscapeDataString($"{container}/{blobName}");
+    /// <summary>
+    /// The escaped <c>container/blob name</c>, as long as it fits a table key (1 KiB, 512 characters);
+    /// longer (a Chinese file name of about 50 characters escapes to 450) its start and the SHA-256 of
+    /// the whole, so the key stays unique and short names keep the keys they always had.
+    /// </summary>
+    public static string RowKeyFor(string container, string blobName)
+    {
+        var escaped = Uri.EscapeDataString($"{container}/{blobName}");
+        if (escaped.Length <= LongestRowKey)
+        {
+            return escaped;
+        }
+
+        var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{container}/{blobName}")));
+        return string.Concat(escaped.AsSpan(0, LongestRowKey - hash.Length - 1), "~", hash);
+    }
+
+    /// <summary>Below the 512-character limit of a table key, with room to spare.</summary>
+    private const int LongestRowKey = 400;
 
     public bool IsFinished => Status is Succeeded or Poison;
 }

@@ -5,7 +5,8 @@ namespace Collection.Runtime.Hosting;
 /// the app's own data. Every name below is fixed so that several host instances on one account agree.
 /// <list type="bullet">
 /// <item><b>Table <c>RuntimeBlobReceipts</c></b> — one row per (blob function, blob):
-/// PartitionKey = function name, RowKey = <c>Uri.EscapeDataString("container/blob name")</c>.
+/// PartitionKey = function name, RowKey = <c>Uri.EscapeDataString("container/blob name")</c> (beyond 400
+/// characters, its first 335 and <c>~</c> and the SHA-256 of the name in hex: <see cref="Blobs.BlobReceipt.RowKeyFor"/>).
 /// Columns: <c>BlobETag</c> (the version the row is about), <c>Status</c> (Running, Failed, Succeeded,
 /// Poison), <c>Attempts</c>, <c>Owner</c> + <c>LeaseExpiresAt</c> (the host running it; a claim not
 /// renewed by then is from a crashed host and may be taken over), <c>LastError</c>, <c>CompletedAt</c>.

@@ -158,6 +158,33 @@ public sealed class AssessmentsApiTests : IAsyncLifetime
         Assert.Equal(code, body.GetProperty("code").GetString());
     }
 
+    public static TheoryData<string, string, string> MisleadingBefore => new()
+    {
+        { """{"policy":"wuhai-2022","idNumber":"150302198506010117","date":"0001-01-01"}""", "invalid-date", "date" },
+        { """{"policy":"wuhai-2022","birthDate":"1980-01-01","date":"2099-01-01"}""", "invalid-date", "date" },
+        { """{"policy":"wuhai-2022","policy":"dalate-2022","birthDate":"1980-01-01"}""", "malformed-request", "policy" },
+        { """{"policy":"wuhai-2022","birthDate":"1980-01-01","localHukou":"yes"}""", "malformed-request", "localHukou" },
+        { """{"policy":"wuhai-2022","birthDate":"1980-01-01","identities":"孤儿"}""", "malformed-request", "identities" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MisleadingBefore))]
+    public async Task Post_BadInput_ItsOwnCodeAndFieldInEnglishAndChinese_NoTypeNames(string request, string code, string field)
+    {
+        using var client = Client();
+        using var content = new StringContent(request, System.Text.Encoding.UTF8, "application/json");
+        var response = await client.PostAsync(new Uri("/api/assessments", UriKind.Relative), content);
+        var text = await response.Content.ReadAsStringAsync();
+        var body = JsonSerializer.Deserialize<JsonElement>(text);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal((code, field), (body.GetProperty("code").GetString(), body.GetProperty("field").GetString()));
+        Assert.Contains(field, body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Matches(@"\p{IsCJKUnifiedIdeographs}", body.GetProperty("detailZh").GetString());
+        Assert.DoesNotContain("System.", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Nullable", text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Post_InvalidIdNumber_DoesNotEchoTheNumber()
     {

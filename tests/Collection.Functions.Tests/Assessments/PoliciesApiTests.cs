@@ -33,6 +33,17 @@ public sealed class PoliciesApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Get_WritesChineseAsItself()
+    {
+        using var client = _factory.CreateClient();
+
+        var text = await client.GetStringAsync(new Uri("/api/policies/dalate-2022", UriKind.Relative));
+
+        Assert.DoesNotContain("\\u", text, StringComparison.Ordinal);
+        Assert.Contains("达拉特旗", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Get_ShowsTheDocumentWithItsCitations()
     {
         using var client = _factory.CreateClient();

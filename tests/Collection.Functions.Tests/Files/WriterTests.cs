@@ -78,4 +78,34 @@ public class WriterTests
     [InlineData("380.00", "380.00")]
     public void ForExcel_OnlyLongDigitStrings_AreWrapped(string cell, string expected) =>
         Assert.Equal(expected, CsvReportWriter.ForExcel(cell));
+
+    [Theory]
+    [InlineData("=1+1", "'=1+1")]
+    [InlineData("+86 138", "'+86 138")]
+    [InlineData("-2+3", "'-2+3")]
+    [InlineData("@SUM(A1)", "'@SUM(A1)")]
+    [InlineData("\t=1", "'\t=1")]
+    [InlineData("\r=1", "'\r=1")]
+    [InlineData("＝1+1", "'＝1+1")]
+    [InlineData("-12.50", "-12.50")]
+    [InlineData("+5", "+5")]
+    [InlineData("-", "'-")]
+    [InlineData("-.5", "'-.5")]
+    [InlineData("张=三", "张=三")]
+    public void ForExcel_CellsThatWouldStartAFormula_AreWrittenAsText(string cell, string expected) =>
+        Assert.Equal(expected, CsvReportWriter.ForExcel(cell));
+
+    [Fact]
+    public void ForExcel_WrittenThenReadBack_GivesTheTypedText()
+    {
+        var output = new MemoryStream();
+        using (var rejected = RejectedRowsCsvWriter.Create(output, ["姓名", "身份证号"], leaveOpen: true))
+        {
+            rejected.Write(2, [Formula, "110101201501010019"], "invalid-id-number", "错");
+        }
+
+        var cells = AssertOpensWithoutFormulas(output.ToArray());
+        Assert.Contains("'" + Formula, cells);
+        Assert.Equal(Formula, CellText.Clean("'" + Formula));
+    }
 }

@@ -5,6 +5,8 @@ using Collection.Domain;
 using Collection.Domain.Enrolments;
 using Collection.Functions.Ledger;
 using Collection.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Collection.Functions.Tests.Ledger;
 
@@ -202,6 +204,93 @@ public sealed class LedgerApiTests : IAsyncLifetime
         Assert.Equal(0m, (await _host.GetAsync($"/api/enrolments/wuhai-2022/{b}")).Body.GetProperty("paid").GetDecimal());
     }
 
+    [Theory]
+    [InlineData("name", 51, 50)]
+    [InlineData("name", 100_000, 50)]
+    [InlineData("phone", 21, 20)]
+    [InlineData("address", 201, 200)]
+    [InlineData("address", 30_000_000, 200)]
+    [InlineData("town", 51, 50)]
+    [InlineData("source", 101, 100)]
+    public async Task Enrol_TextOverItsLimit_Answers400NamingTheFieldAndLimit(string field, int length, int limit)
+    {
+        // The 30 MB address in ASCII: in Chinese it would pass the 50 MB body limit and be refused as 413 before any field is read.
+        var body = new Dictionary<string, object> { ["policy"] = "wuhai-2022", ["idNumber"] = LedgerTestHost.NewId(), ["date"] = "2021-12-01", [field] = new string(length > 1_000_000 ? 'a' : '张', length) };
+
+        var (status, problem) = await _host.PostAsync("/api/enrolments", body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(("text-too-long", field, limit), (problem.GetProperty("code").GetString(), problem.GetProperty("field").GetString(), problem.GetProperty("limit").GetInt32()));
+        Assert.Contains($"最多 {limit} 个", problem.GetProperty("detailZh").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Enrol_AtTheLimits_IsEnrolled()
+    {
+        var id = LedgerTestHost.NewId();
+
+        var (status, body) = await _host.PostAsync("/api/enrolments", new { policy = "wuhai-2022", idNumber = id, date = "2021-12-01", name = new string('张', 50), phone = new string('1', 20), address = new string('路', 200), town = new string('镇', 50), source = new string('s', 100) });
+
+        Assert.Equal(HttpStatusCode.Created, status);
+        Assert.Equal(new string('路', 200), body.GetProperty("address").GetString());
+    }
+
+    [Theory]
+    [InlineData("name", "张\u0000三")]
+    [InlineData("name", "张\u001b[31m三")]
+    [InlineData("name", "张\n三")]
+    [InlineData("name", "张\r三")]
+    [InlineData("name", "张\u202e三")]
+    [InlineData("town", "海南区\t")]
+    [InlineData("source", "window\nfake")]
+    public async Task Enrol_ControlCharacters_Answers400(string field, string text)
+    {
+        var body = new Dictionary<string, object> { ["policy"] = "wuhai-2022", ["idNumber"] = LedgerTestHost.NewId(), ["date"] = "2021-12-01", [field] = text };
+
+        var (status, problem) = await _host.PostAsync("/api/enrolments", body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(("control-characters", field), (problem.GetProperty("code").GetString(), problem.GetProperty("field").GetString()));
+    }
+
+    [Fact]
+    public async Task Payment_TransactionIdOverItsLimit_Answers400()
+    {
+        var id = LedgerTestHost.NewId();
+        await Enrol(id);
+
+        var (status, problem) = await Pay(id, 460m, new string('T', 65));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(("text-too-long", "transactionId", 64), (problem.GetProperty("code").GetString(), problem.GetProperty("field").GetString(), problem.GetProperty("limit").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Logs_UserTextIsOneLineAndNeverAFullIdNumber()
+    {
+        // What a forged source would put in the console: a line of its own carrying a full ID number.
+        var logs = new LogCapture();
+        await using var host = await LedgerTestHost.StartAsync(configure: b => b.ConfigureServices(s => s.AddSingleton<ILoggerProvider>(logs)));
+        var id = LedgerTestHost.NewId();
+        var other = LedgerTestHost.NewId("19700101");
+
+        var (forged, _) = await host.PostAsync("/api/enrolments", new { policy = "wuhai-2022", idNumber = id, date = "2021-12-01", source = $"window\ninfo: Enrolled {other} under wuhai-2022" });
+        var (enrolled, _) = await host.PostAsync("/api/enrolments", new { policy = "wuhai-2022", idNumber = id, date = "2021-12-01", source = $"referred by {other}" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, forged);
+        Assert.Equal(HttpStatusCode.Created, enrolled);
+        var entry = Assert.Single(logs.Entries, e => e.StartsWith("Enrolled ", StringComparison.Ordinal));
+        Assert.Contains(RosterMask(other), entry, StringComparison.Ordinal);
+        Assert.All(logs.Entries, e =>
+        {
+            Assert.DoesNotContain('\n', e.TrimEnd());
+            Assert.DoesNotContain(id, e, StringComparison.Ordinal);
+            Assert.DoesNotContain(other, e, StringComparison.Ordinal);
+        });
+    }
+
+    private static string RosterMask(string id) => id[..6] + "********" + id[^4..];
+
     public static TheoryData<string, string> BadPayments => new()
     {
         { """{"policy":"wuhai-2022","idNumber":"ID","amount":-5,"paidOn":"2021-12-02","channel":"cash","transactionId":"X1","inTreasury":true}""", "invalid-amount" },
@@ -214,6 +303,9 @@ public sealed class LedgerApiTests : IAsyncLifetime
         { """{"policy":"nowhere-2022","idNumber":"ID","amount":460,"paidOn":"2021-12-02","channel":"cash","transactionId":"X1","inTreasury":true}""", "unknown-policy" },
         { """{"policy":"wuhai-2022","idNumber":"ID","amount":460,"paidOn":"2021-12-02","channel":"cash","transactionId":"a/b","inTreasury":true}""", "invalid-transaction-id" },
         { """{"policy":"wuhai-2022","idNumber":"ID","amount":460,"paidOn":"2021-12-02","channel":"cash","inTreasury":true}""", "missing-field" },
+        { """{"policy":"wuhai-2022","idNumber":"ID","amount":460,"paidOn":"0001-01-01","channel":"cash","transactionId":"X1","inTreasury":true}""", "invalid-date" },
+        { """{"policy":"wuhai-2022","idNumber":"ID","amount":10000000,"paidOn":"2021-12-02","channel":"cash","transactionId":"X1","inTreasury":true}""", "amount-over-limit" },
+        { """{"policy":"wuhai-2022","idNumber":"ID","amount":460,"amount":4600,"paidOn":"2021-12-02","channel":"cash","transactionId":"X1","inTreasury":true}""", "malformed-request" },
     };
 
     [Theory]
@@ -227,6 +319,22 @@ public sealed class LedgerApiTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal(code, body.GetProperty("code").GetString());
+        Assert.False(string.IsNullOrEmpty(body.GetProperty("detailZh").GetString()));
+        Assert.DoesNotContain("System.", body.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Payment_OverTheLimit_SaysTheLimit()
+    {
+        var id = LedgerTestHost.NewId();
+        await Enrol(id);
+
+        var (status, problem) = await Pay(id, 10_000_000m, Tx());
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(("amount-over-limit", 1_000_000m), (problem.GetProperty("code").GetString(), problem.GetProperty("limit").GetDecimal()));
+        Assert.Contains("1000000", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("1000000", problem.GetProperty("detailZh").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

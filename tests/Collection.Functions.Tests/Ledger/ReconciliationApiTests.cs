@@ -94,6 +94,22 @@ public sealed class ReconciliationApiTests : IAsyncLifetime
         Assert.Contains($"不一致明细,少缴,1,-60.00,{IdCell(_ids["under"])},under", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Reconciliation_Csv_FormulaCells_OpenAsText()
+    {
+        _ids["formula"] = LedgerTestHost.NewId("19850601");
+        var (status, _) = await _host.PostAsync("/api/enrolments", new { policy = "wuhai-2022", idNumber = _ids["formula"], date = "2021-12-01", name = Files.TestFiles.Formula, town = "海南区" });
+        Assert.Equal(HttpStatusCode.Created, status);
+        await Pay("formula", 400m, "online", true);
+
+        using var client = _host.Client();
+        var cells = Files.TestFiles.AssertOpensWithoutFormulas(await client.GetByteArrayAsync(new Uri("/api/reports/reconciliation?policy=wuhai-2022&format=csv", UriKind.Relative)));
+
+        Assert.True(cells.Contains("'" + Files.TestFiles.Formula), string.Join(" | ", cells));
+        Assert.Contains("-60.00", cells);
+        Assert.Contains(_ids["formula"].EndsWith('X') ? _ids["formula"] : $"=\"{_ids["formula"]}\"", cells);
+    }
+
     [Theory]
     [InlineData("policy=nowhere", "unknown-policy")]
     [InlineData("policy=wuhai-2022&from=2022-13-01", "invalid-date")]

@@ -103,6 +103,23 @@ public sealed class TaxReturnsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RejectedCsv_FormulaCells_OpenAsText()
+    {
+        var stranger = LedgerTestHost.NewId();
+        var name = Name();
+
+        await RunAsync(_host, name, Encoding.UTF8.GetBytes(string.Join("\r\n", Header,
+            $"{stranger},{TestFiles.Quoted(TestFiles.Formula)},460,2021-12-05,cash,@{Tx()},是",
+            $"{stranger},+丁,460,2021-12-05,-cash,{Tx()},是")));
+        var cells = TestFiles.AssertOpensWithoutFormulas(await RejectedCsvAsync(name));
+
+        Assert.Contains("'" + TestFiles.Formula, cells);
+        Assert.Contains("'+丁", cells);
+        Assert.Contains("'-cash", cells);
+        Assert.Contains(cells, c => c.StartsWith("'@TR", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task SameFileDroppedTwice_PostsNothingTheSecondTime()
     {
         var a = await EnrolAsync();

@@ -190,6 +190,52 @@ public sealed class RefundsApiTests : IAsyncLifetime
         Assert.NotEqual(EnrolmentStatus.Cancelled, _ledger.Find(Bagongshan, person)!.Status);
     }
 
+    [Theory]
+    [InlineData("note", 1001, 1000)]
+    [InlineData("note", 50_000, 1000)]
+    [InlineData("applicant.name", 51, 50)]
+    [InlineData("applicant.relation", 21, 20)]
+    [InlineData("applicant.phone", 21, 20)]
+    [InlineData("transactionIds[0]", 65, 64)]
+    public async Task Open_TextOverItsLimit_Is400AndThePersonCanStillOpenACase(string field, int length, int limit)
+    {
+        var person = NewId();
+        _ledger.Enrol(Bagongshan, person, 320, Payment("T1", 320), Payment("T2", 320));
+        var text = new string('退', length);
+        object body = field switch
+        {
+            "note" => new { policy = Bagongshan, idNumber = person, reason = "duplicate-payment", note = text },
+            "applicant.name" => new { policy = Bagongshan, idNumber = person, reason = "duplicate-payment", applicant = new { name = text } },
+            "applicant.relation" => new { policy = Bagongshan, idNumber = person, reason = "duplicate-payment", applicant = new { relation = text } },
+            "applicant.phone" => new { policy = Bagongshan, idNumber = person, reason = "duplicate-payment", applicant = new { phone = text } },
+            _ => new { policy = Bagongshan, idNumber = person, reason = "duplicate-payment", transactionIds = new[] { text } },
+        };
+
+        var (status, problem) = await _host.PostAsync("/api/refunds", body);
+        var id = await _host.OpenAsync(new { policy = Bagongshan, idNumber = person, reason = "duplicate-payment", note = new string('退', 1000) });
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(("text-too-long", field, limit), (problem.GetProperty("code").GetString(), problem.GetProperty("field").GetString(), problem.GetProperty("limit").GetInt32()));
+        Assert.Equal("awaiting-approval", Stage(await _host.WaitForStageAsync(id, "awaiting-approval")));
+    }
+
+    [Fact]
+    public async Task Event_CommentOverItsLimit_Is400AndTheCaseStillWaits()
+    {
+        var person = NewId();
+        _ledger.Enrol(Bagongshan, person, 320, Payment("T1", 320), Payment("T2", 320));
+        var id = await _host.OpenAsync(new { policy = Bagongshan, idNumber = person, reason = "duplicate-payment" });
+        await _host.WaitForStageAsync(id, "awaiting-approval");
+
+        var (tooLong, problem) = await _host.PostAsync($"/api/refunds/{id}/events/approve", new { comment = new string('批', 300_000) }, "test-approver");
+        var (accepted, _) = await _host.PostAsync($"/api/refunds/{id}/events/approve", new { comment = "第一行\n第二行" }, "test-approver");
+
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong);
+        Assert.Equal(("text-too-long", "comment", 1000), (problem.GetProperty("code").GetString(), problem.GetProperty("field").GetString(), problem.GetProperty("limit").GetInt32()));
+        Assert.Equal(HttpStatusCode.Accepted, accepted);
+        Assert.Equal("done", Case(await Finished(id)).GetProperty("outcome").GetString());
+    }
+
     [Fact]
     public async Task Open_NoPayment_Is422NoPayment()
     {

@@ -43,6 +43,44 @@ public sealed class RosterCheckCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_FormulaCells_RejectedCsvOpensAsText()
+    {
+        var rows = RosterFiles.ChineseRows(0, 2);
+        rows[1][1] = Files.TestFiles.Quoted(Files.TestFiles.Formula);
+        rows[1][3] = "=1+1";
+        rows[2][4] = "@年级";
+        rows[2][3] = "-123";
+        var path = Write("formulas.csv", RosterFiles.Utf8(RosterFiles.ToCsv(rows), bom: true));
+
+        var (exit, _, _) = await RunAsync(path, "--policy", "luyang-2023");
+        var cells = Files.TestFiles.AssertOpensWithoutFormulas(await File.ReadAllBytesAsync(Path.Combine(folder, "formulas.rejected.csv")));
+
+        Assert.Equal(RosterCheckCommand.RowsRejected, exit);
+        Assert.Contains("'" + Files.TestFiles.Formula, cells);
+        Assert.Contains("'=1+1", cells);
+        Assert.Contains("'@年级", cells);
+    }
+
+    [Fact]
+    public async Task Check_NamesTooLongOrWithControlCharacters_RejectedEachWithItsCode()
+    {
+        var rows = RosterFiles.ChineseRows(0, 4);
+        rows[1][1] = new string('张', 51);
+        rows[2][1] = "张\u001b三";
+        rows[3][5] = new string('班', 101);
+        var path = Write("text.csv", RosterFiles.Utf8(RosterFiles.ToCsv(rows), bom: true));
+
+        var (exit, output, _) = await RunAsync(path, "--policy", "luyang-2023");
+
+        Assert.Equal(RosterCheckCommand.RowsRejected, exit);
+        Assert.Contains("rows 4, accepted 1, rejected 3", output, StringComparison.Ordinal);
+        Assert.Contains("line 2  ", output, StringComparison.Ordinal);
+        Assert.Matches(@"line 2 .*text-too-long", output);
+        Assert.Matches(@"line 3 .*control-characters", output);
+        Assert.Matches(@"line 4 .*text-too-long", output);
+    }
+
+    [Fact]
     public async Task Check_CleanUtf8FileWithBom_ExitZeroAndNoRejectedCsv()
     {
         var path = Write("clean.csv", RosterFiles.Utf8(RosterFiles.ToCsv(RosterFiles.ChineseRows(0, 30)), bom: true));

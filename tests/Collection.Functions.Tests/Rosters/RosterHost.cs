@@ -42,10 +42,13 @@ internal static class RosterHost
             host.UseSetting("AzureFunctionsJobHost:extensions:blobs:pollingInterval", (pollingInterval ?? TimeSpan.FromMilliseconds(250)).ToString("c"));
             host.UseSetting("AzureFunctionsJobHost:extensions:blobs:leaseTime", (leaseTime ?? TimeSpan.FromMinutes(1)).ToString("c"));
             host.UseSetting("Keys:staff", StaffKey);
-            foreach (var school in new[] { "SCH001", "SCH002", "SCH003", "SCH004", "SCH005", "SCH006", "SCH007", "UNI001" })
+            foreach (var school in new[] { "SCH001", "SCH002", "SCH003", "SCH004", "SCH005", "SCH006", "SCH007", "SCH009", "UNI001" })
             {
                 host.UseSetting($"Keys:school:{school}", SchoolKey(school));
             }
+
+            // A Dalate school: its key may not enrol anyone under a Luyang policy.
+            host.UseSetting("Schools:SCH009:Policies", "dalate-2022, wuhai-2022");
         });
 
     /// <summary>Uploads straight to storage (as Azure Storage Explorer does), assessed on a day of the collection period.</summary>

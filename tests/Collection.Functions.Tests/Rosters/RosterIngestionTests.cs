@@ -1,3 +1,4 @@
+using Azure.Storage.Blobs;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -259,7 +260,7 @@ public sealed class RosterIngestionTests(RosterStorage storage) : IClassFixture<
     }
 
     [Fact]
-    public async Task Blob_SamePeopleFromAnotherSchool_AlreadyEnrolledNamingTheFirstSchool()
+    public async Task Blob_SamePeopleFromAnotherSchool_AlreadyEnrolledWithoutSayingWhereAndNoFullIdNumber()
     {
         await using var host = Start(storage.Azurite);
         _ = host.Server;
@@ -274,9 +275,154 @@ public sealed class RosterIngestionTests(RosterStorage storage) : IClassFixture<
         Assert.All(result.Rejected, r =>
         {
             Assert.Equal("already-enrolled", r.Code);
-            Assert.Contains("学校 SCH007 的名册", r.Message, StringComparison.Ordinal);
-            Assert.Contains("2022-10-10", r.Message, StringComparison.Ordinal);
+            Assert.Equal("此人已于 2022-10-10 通过其他学校或渠道参保登记（luyang-2023），不能重复参保", r.Message);
         });
         Assert.Equal([2, 3], result.Rejected.Select(r => r.Line));
+        var json = System.Text.Encoding.UTF8.GetString(result.ToJson());
+        Assert.DoesNotContain("SCH007", json, StringComparison.Ordinal);
+        Assert.All(rows.Skip(1), row => Assert.DoesNotContain(row[3], json, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Put_SchoolKeyScopedToOtherPolicies_Answers403ForbiddenPolicy_StaffMayUpload()
+    {
+        await using var host = Start(storage.Azurite);
+        using var school = Client(host, SchoolKey("SCH009"));
+        using var staff = Client(host, StaffKey);
+        var content = RosterFiles.Utf8(RosterFiles.ToCsv(RosterFiles.ChineseRows(0, 1, salt: 7)), bom: true);
+
+        var refused = await school.PutAsync(new Uri("/api/rosters/school/luyang-2023/SCH009/r.csv?date=2022-10-10", UriKind.Relative), new ByteArrayContent(content));
+        var status = await school.GetAsync(new Uri("/api/rosters/school/luyang-2023/SCH009/r.csv", UriKind.Relative));
+        var byStaff = await staff.PutAsync(new Uri("/api/rosters/school/luyang-2023/SCH009/r.csv?date=2022-10-10", UriKind.Relative), new ByteArrayContent(content));
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("forbidden-policy", Json(await refused.Content.ReadAsStringAsync()).GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, status.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, byStaff.StatusCode);
+    }
+
+    [Fact]
+    public async Task Put_SchoolCodeInLowerCase_IsTheSameSchool()
+    {
+        await using var host = Start(storage.Azurite);
+        using var client = Client(host, SchoolKey("SCH005"));
+        var content = RosterFiles.Utf8(RosterFiles.ToCsv(RosterFiles.ChineseRows(500, 3, salt: 7)), bom: true);
+
+        var lower = await client.PutAsync(new Uri("/api/rosters/school/luyang-2023/sch005/case.csv?date=2022-10-10", UriKind.Relative), new ByteArrayContent(content));
+        var first = await PollStatusAsync(client, (await lower.Content.ReadFromJsonAsync<RosterAccepted>(RosterResult.Json))!.StatusQueryGetUri);
+        var upper = await client.PutAsync(new Uri("/api/rosters/school/luyang-2023/SCH005/case.csv?date=2022-10-10", UriKind.Relative), new ByteArrayContent(content));
+        var accepted = (await upper.Content.ReadFromJsonAsync<RosterAccepted>(RosterResult.Json))!;
+        var second = await PollStatusAsync(client, accepted.StatusQueryGetUri);
+
+        Assert.Equal((3, 3), (first.Counts.Accepted, first.Counts.Enrolled));
+        Assert.Equal($"{Policy}/SCH005/case.csv", accepted.BlobName);
+        Assert.Equal((3, 3, 0), (second.Counts.Accepted, second.Counts.Updated, second.Counts.Rejected));
+        Assert.Equal(["SCH005"], second.Schools.Select(s => s.School));
+        Assert.Equal(3, (await EnrolmentsAsync(storage.Azurite, Policy, "roster:SCH005")).Count);
+    }
+
+    [Fact]
+    public async Task Blob_FormulaCells_RejectedCsvAndPeopleListOpenAsTextAndNamesComeBackAsTyped()
+    {
+        await using var host = Start(storage.Azurite);
+        _ = host.Server;
+        const string name = $"{Policy}/SCH030/formulas.csv";
+        var rows = RosterFiles.ChineseRows(0, 3, salt: 6);
+        rows[1][1] = TestFiles.Quoted(TestFiles.Formula);
+        rows[2][1] = "@SUM(1+1)";
+        rows[2][3] = "-1+2";
+        rows[2][5] = "+1班";
+        await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, name, RosterFiles.Utf8(RosterFiles.ToCsv(rows), bom: true));
+        var v1 = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, name);
+        var results = new BlobContainerClient(storage.Azurite.ConnectionString, RosterBlobs.ResultsContainer);
+        var rejected = TestFiles.AssertOpensWithoutFormulas((await results.GetBlobClient(RosterBlobs.RejectedName(RosterBlobs.SchoolContainer, name)).DownloadContentAsync()).Value.Content.ToArray());
+        var people = TestFiles.AssertOpensWithoutFormulas((await results.GetBlobClient(RosterBlobs.PeopleName(RosterBlobs.SchoolContainer, name)).DownloadContentAsync()).Value.Content.ToArray());
+        await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, name, RosterFiles.Utf8(RosterFiles.ToCsv([rows[0], rows[3]]), bom: true));
+        var v2 = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, name);
+
+        Assert.Equal((3, 2, 1), (v1.Counts.Total, v1.Counts.Accepted, v1.Counts.Rejected));
+        Assert.Contains("'@SUM(1+1)", rejected);
+        Assert.Contains("'+1班", rejected);
+        Assert.Contains("'" + TestFiles.Formula, people);
+        Assert.Equal([TestFiles.Formula], v2.Vanished.Select(v => v.Name));
+    }
+
+    [Theory]
+    [InlineData(60)]
+    [InlineData(196)]
+    public async Task Put_LongChineseFileName_CompletesEndToEnd(int nameLength)
+    {
+        await using var host = Start(storage.Azurite);
+        using var client = Client(host, SchoolKey("SCH003"));
+        var fileName = string.Concat(Enumerable.Repeat("庐阳区第一实验小学", 30))[..nameLength] + ".csv";
+        var content = RosterFiles.Utf8(RosterFiles.ToCsv(RosterFiles.ChineseRows(nameLength, 2, salt: 7)), bom: true);
+
+        var response = await client.PutAsync(new Uri($"/api/rosters/school/luyang-2023/SCH003/{Uri.EscapeDataString(fileName)}?date=2022-10-10", UriKind.Relative), new ByteArrayContent(content));
+        var accepted = await response.Content.ReadFromJsonAsync<RosterAccepted>(RosterResult.Json);
+        var result = await PollStatusAsync(client, accepted!.StatusQueryGetUri);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(RosterStatus.Completed, result.Status);
+        Assert.Equal((2, 2), (result.Counts.Total, result.Counts.Accepted));
+        Assert.Equal(fileName, result.FileName);
+    }
+
+    [Fact]
+    public async Task Blob_HeadersOnly_CompletesWithAWarningThatItHadNoRows()
+    {
+        await using var host = Start(storage.Azurite);
+        _ = host.Server;
+        const string name = $"{Policy}/SCH031/表头.csv";
+        await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, name, RosterFiles.Utf8(RosterFiles.ToCsv([RosterFiles.ChineseHeader]), bom: true));
+
+        var result = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, name);
+
+        Assert.Equal((RosterStatus.Completed, 0), (result.Status, result.Counts.Total));
+        Assert.Contains(result.Warnings, w => w.Code == "no-rows" && w.Message.Contains("没有数据行", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Blob_AtTheContainerRoot_GetsAFailedResultSayingWhereRostersGo()
+    {
+        await using var host = Start(storage.Azurite);
+        _ = host.Server;
+        await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, "根目录名册.csv", RosterFiles.Utf8(RosterFiles.ToCsv(RosterFiles.ChineseRows(0, 1, salt: 6)), bom: true));
+
+        var result = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, "根目录名册.csv");
+
+        Assert.Equal((RosterStatus.Failed, "bad-blob-name"), (result.Status, result.Error?.Code));
+        Assert.Contains("{政策代码}/{学校代码}/{文件名}", result.Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0001-01-01")]
+    [InlineData("2015-06-01")]
+    public async Task Put_DateOutsideEveryPolicy_Answers400InvalidDate(string date)
+    {
+        await using var host = Start(storage.Azurite);
+        using var client = Client(host, SchoolKey("SCH001"));
+
+        var response = await client.PutAsync(new Uri($"/api/rosters/school/luyang-2023/SCH001/early.csv?date={date}", UriKind.Relative), new ByteArrayContent(RosterFiles.Utf8(RosterFiles.ToCsv(RosterFiles.ChineseRows(0, 1, salt: 6)), bom: true)));
+        var problem = Json(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(("invalid-date", "date"), (problem.GetProperty("code").GetString(), problem.GetProperty("field").GetString()));
+    }
+
+    [Fact]
+    public async Task Blob_RowWithAHugeName_OnlyThatRowIsRejected()
+    {
+        await using var host = Start(storage.Azurite);
+        _ = host.Server;
+        const string name = $"{Policy}/SCH032/huge.csv";
+        var rows = RosterFiles.ChineseRows(700, 3, salt: 7);
+        rows[2][1] = new string('张', 200_000);
+        await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, name, RosterFiles.Utf8(RosterFiles.ToCsv(rows), bom: true));
+
+        var result = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, name);
+
+        Assert.Equal((RosterStatus.Completed, 3, 2), (result.Status, result.Counts.Total, result.Counts.Accepted));
+        Assert.Equal((3, "text-too-long"), (result.Rejected.Single().Line, result.Rejected.Single().Code));
+        Assert.Equal(2, (await EnrolmentsAsync(storage.Azurite, Policy, "roster:SCH032")).Count);
     }
 }

@@ -178,6 +178,22 @@ public sealed class SubsidyListsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RejectedCsv_FormulaCells_OpenAsText()
+    {
+        var name = Name("20220906");
+        await DropAsync(_host, name, Csv(
+            $"{Files.TestFiles.Quoted(Files.TestFiles.Formula)},{Id()},@特困人员,,双岗街道,新增",
+            $"+孙七,{Id()},特困人员,,-双岗街道,调整"));
+
+        var cells = Files.TestFiles.AssertOpensWithoutFormulas(await RejectedCsvAsync(name));
+
+        Assert.Contains("'" + Files.TestFiles.Formula, cells);
+        Assert.Contains("'@特困人员", cells);
+        Assert.Contains("'+孙七", cells);
+        Assert.Contains("'-双岗街道", cells);
+    }
+
+    [Fact]
     public async Task CorruptXlsx_FailedResult_NoException()
     {
         var name = Name("20220905", ext: "xlsx");

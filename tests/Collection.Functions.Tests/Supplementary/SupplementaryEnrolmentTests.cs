@@ -314,6 +314,39 @@ public sealed class SupplementaryEnrolmentTests(SupplementaryStorage storage) : 
     }
 
     [Fact]
+    public async Task MobilisationList_DepartmentsFormulaCells_OpenAsText()
+    {
+        // A department's list entry is typed by someone else and lands in a township's file.
+        await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2023-03-05"));
+        var person = LedgerTestHost.NewId("19630101", "340103");
+        await run.ListAsync("luyang-2023", person, SubsidyIdentity.MinimumLivingAllowance, Department.CivilAffairs, Day("2023-02-10"), "@双岗街道", name: Files.TestFiles.Formula);
+
+        await run.RunAsync("2023-03-05");
+        var list = await run.MobilisationAsync("luyang-2023", "2023-03", "@双岗街道");
+        var cells = Files.TestFiles.AssertOpensWithoutFormulas(System.Text.Encoding.UTF8.GetBytes(list!));
+
+        Assert.Contains("'" + Files.TestFiles.Formula, cells);
+        Assert.Contains("'@双岗街道", cells);
+    }
+
+    [Fact]
+    public async Task SettlementsReport_Csv_FormulaCells_OpenAsText()
+    {
+        await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2023-03-05"));
+        var person = LedgerTestHost.NewId("19710101", "620423");
+        await run.EnrolAsync("baiyin-2023", person, "2022-10-10", [], pay: 350m);
+        await run.ListAsync("baiyin-2023", person, SubsidyIdentity.PovertyLifted, Department.RuralRevitalisation, Day("2023-02-01"), "-芦阳镇", name: Files.TestFiles.Formula);
+        await run.RunAsync("2023-03-05");
+
+        using var client = run.Host.Client();
+        var csv = await client.GetByteArrayAsync(new Uri("/api/reports/subsidy-settlements?policy=baiyin-2023&month=2023-03&format=csv", UriKind.Relative));
+        var cells = Files.TestFiles.AssertOpensWithoutFormulas(csv);
+
+        Assert.Contains("'" + Files.TestFiles.Formula, cells);
+        Assert.Contains("'-芦阳镇", cells);
+    }
+
+    [Fact]
     public async Task Runs_SummaryOfTheRunIsInTheRunHistory()
     {
         await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2023-03-05"));

@@ -1,0 +1,68 @@
+using Collection.Functions.Ledger;
+
+namespace Collection.Functions.Policies;
+
+/// <summary>
+/// The Chinese for each problem code the API answers, for the <c>detailZh</c> of its problem details
+/// (the English <c>detail</c> says the specifics). Codes shared with the payment files come from
+/// <see cref="LedgerCodes"/>, so one code reads the same wherever it is answered.
+/// </summary>
+public static class ProblemText
+{
+    private static readonly Dictionary<string, string> Messages = new(StringComparer.Ordinal)
+    {
+        ["malformed-request"] = "请求内容格式不正确，请按接口说明填写",
+        ["missing-field"] = "缺少必填项",
+        ["unknown-policy"] = "政策（年度）不存在，GET /api/policies 可查看全部政策",
+        ["unknown-identity"] = "资助身份无法识别",
+        ["unknown-population"] = "人员类别无法识别",
+        ["unknown-allowance-class"] = "低保类别无法识别",
+        ["unknown-payment-mode"] = "缴费方式无法识别",
+        ["missing-birth-date"] = "缺少出生日期",
+        ["birth-date-mismatch"] = "出生日期与身份证号码中的出生日期不一致",
+        ["birth-date-in-future"] = "出生日期晚于核定日期",
+        ["missing-allowance-class"] = "该政策需要低保类别才能核定",
+        ["missing-payment-mode"] = "该政策需要缴费方式才能核定",
+        ["already-enrolled"] = "该人员本年度已参保登记",
+        ["not-enrolled"] = "未查到该人员的参保登记",
+        ["unknown-format"] = "格式无法识别，可选 json 或 csv",
+        ["invalid-period"] = "结束日期早于开始日期",
+        ["invalid-month"] = "月份应为 yyyy-MM",
+        ["invalid-page-size"] = "每页条数应为 1 至 1000",
+        ["invalid-continuation"] = "分页标记无效，请从第一页重新查询",
+        ["unknown-status"] = "参保状态无法识别",
+        ["date-in-future"] = "日期晚于今天",
+        ["unsupported-file-type"] = "不支持的文件类型，请上传 .csv 或 .xlsx 文件",
+        ["unknown-roster-kind"] = "名册类别应为 school 或 university",
+        ["invalid-roster-name"] = "学校代码或文件名无效（不能含 /、\\ 或控制字符）",
+        ["forbidden-school"] = "该密钥无权操作此学校的名册",
+        ["forbidden-policy"] = "该学校未被配置为可在此政策（地区、年度）下登记",
+        ["roster-not-found"] = "未找到该名册",
+        ["unknown-reason"] = "退费原因无法识别",
+        ["event-date-required"] = "该退费原因需要填写事件发生日期",
+        ["no-payment"] = "未查到该人员的缴费记录，无可退费用",
+        ["refund-in-progress"] = "该人员已有办理中的退费，请先办结",
+        ["refund-not-found"] = "未找到该退费案件",
+        ["unknown-stage"] = "办理环节无法识别",
+        ["unknown-event"] = "退费事件无法识别",
+        ["wrong-role"] = "该密钥的角色不能发送此事件",
+        ["event-not-awaited"] = "案件当前不在等待此事件",
+        ["missing-id-number"] = "缺少身份证号码",
+        ["missing-source"] = "缺少参保来源",
+        [TextLimits.TooLongCode] = "内容过长",
+        [TextLimits.ControlCharactersCode] = "含有控制字符（如换行、NUL、ESC），请删除后重试",
+        [TextLimits.TooManyCode] = "项目过多",
+    };
+
+    /// <summary>The Chinese for <paramref name="code"/>; a general sentence naming the code when there is none.</summary>
+    public static string Chinese(string code)
+    {
+        if (Messages.TryGetValue(code, out var message))
+        {
+            return message;
+        }
+
+        var ledger = LedgerCodes.Message(code);
+        return ledger != code ? ledger : $"请求无法处理（{code}）";
+    }
+}
