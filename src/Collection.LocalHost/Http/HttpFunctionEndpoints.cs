@@ -110,23 +110,64 @@ internal sealed partial class HttpFunctionEndpoints : EndpointDataSource, IDispo
     private async Task InvokeAsync(HttpContext http, string functionName)
     {
         var aborted = http.RequestAborted;
-        WorkerState worker;
-        try
+        WorkerState? lost = null;
+        for (var attempt = 1; ; attempt++)
         {
-            worker = await _invoker.WorkerAsync(aborted).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            await Problem(http, StatusCodes.Status503ServiceUnavailable, "worker-unavailable", "The function worker is not running; see the host's log.").ConfigureAwait(false);
+            WorkerState worker;
+            try
+            {
+                worker = lost is null
+                    ? await _invoker.WorkerAsync(aborted).ConfigureAwait(false)
+                    : await _invoker.NextWorkerAsync(lost, aborted).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                await Problem(http, StatusCodes.Status503ServiceUnavailable, "worker-unavailable", "The function worker is not running; see the host's log.").ConfigureAwait(false);
+                return;
+            }
+
+            if (worker.Find(functionName) is not { } function || worker.HttpUri is null)
+            {
+                await Problem(http, StatusCodes.Status503ServiceUnavailable, "worker-unavailable", $"Function '{functionName}' is not loaded.").ConfigureAwait(false);
+                return;
+            }
+
+            var (forwarded, result) = await InvokeOnceAsync(http, worker, function, aborted).ConfigureAwait(false);
+            // A worker that went away before it got the request (it exited, the host is restarting it):
+            // nothing reached the function, so the request goes once more to the next worker.
+            if (attempt == 1 && forwarded is (ForwarderError.Request or ForwarderError.RequestCanceled) && !http.Response.HasStarted && worker.Connection.Closed.IsCompleted && !aborted.IsCancellationRequested)
+            {
+                LogRetryingOnNextWorker(functionName);
+                lost = worker;
+                continue;
+            }
+
+            if (forwarded != ForwarderError.None)
+            {
+                LogForwardingFailed(functionName, forwarded.ToString(), http.GetForwarderErrorFeature()?.Exception?.Message);
+                if (!http.Response.HasStarted)
+                {
+                    await Problem(http, StatusCodes.Status502BadGateway, "worker-unreachable", $"The request could not be passed to the worker ({forwarded}).").ConfigureAwait(false);
+                }
+
+                return;
+            }
+
+            if (!result.Succeeded)
+            {
+                LogInvocationFailed(functionName, result.Failure);
+                if (!http.Response.HasStarted)
+                {
+                    await Problem(http, StatusCodes.Status500InternalServerError, "function-failed", "The function failed; see the host's log.").ConfigureAwait(false);
+                }
+            }
+
             return;
         }
+    }
 
-        if (worker.Find(functionName) is not { } function || worker.HttpUri is null)
-        {
-            await Problem(http, StatusCodes.Status503ServiceUnavailable, "worker-unavailable", $"Function '{functionName}' is not loaded.").ConfigureAwait(false);
-            return;
-        }
-
+    private async Task<(ForwarderError Forwarded, InvocationResult Result)> InvokeOnceAsync(HttpContext http, WorkerState worker, HostedFunction function, CancellationToken aborted)
+    {
         var invocationId = Guid.NewGuid().ToString();
         http.Request.Headers[InvocationIdHeader] = invocationId;
         var trigger = function.Bindings.First(b => string.Equals(b.Type, "httpTrigger", StringComparison.OrdinalIgnoreCase));
@@ -140,33 +181,15 @@ internal sealed partial class HttpFunctionEndpoints : EndpointDataSource, IDispo
 
         using var invocationCancel = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         var invocation = _invoker.InvokeAsync(worker, function, invocationId, [input], routeValues, invocationCancel.Token);
-        var forwarded = await _forwarder.SendAsync(http, worker.HttpUri.ToString(), _client, _forwarding, HttpTransformer.Empty).ConfigureAwait(false);
+        // Stop at once if this worker goes: its port may be taken by the next worker, which knows nothing of this invocation.
+        var forwarded = await _forwarder.SendAsync(http, worker.HttpUri!.ToString(), _client, _forwarding, HttpTransformer.Empty, worker.Connection.ClosedToken).ConfigureAwait(false);
         if (forwarded != ForwarderError.None)
         {
             // The worker never got the request: it would wait for it until functionTimeout.
             await invocationCancel.CancelAsync().ConfigureAwait(false);
         }
 
-        var result = await invocation.ConfigureAwait(false);
-        if (forwarded != ForwarderError.None)
-        {
-            LogForwardingFailed(functionName, forwarded.ToString(), http.GetForwarderErrorFeature()?.Exception?.Message);
-            if (!http.Response.HasStarted)
-            {
-                await Problem(http, StatusCodes.Status502BadGateway, "worker-unreachable", $"The request could not be passed to the worker ({forwarded}).").ConfigureAwait(false);
-            }
-
-            return;
-        }
-
-        if (!result.Succeeded)
-        {
-            LogInvocationFailed(functionName, result.Failure);
-            if (!http.Response.HasStarted)
-            {
-                await Problem(http, StatusCodes.Status500InternalServerError, "function-failed", "The function failed; see the host's log.").ConfigureAwait(false);
-            }
-        }
+        return (forwarded, await invocation.ConfigureAwait(false));
     }
 
     private static Task Problem(HttpContext http, int status, string code, string detail)
@@ -177,6 +200,9 @@ internal sealed partial class HttpFunctionEndpoints : EndpointDataSource, IDispo
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "HTTP function {Function}: the request could not be passed to the worker ({Error}): {Detail}")]
     private partial void LogForwardingFailed(string function, string error, string? detail);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "HTTP function {Function}: the worker went away before it got the request; passing it to the next worker")]
+    private partial void LogRetryingOnNextWorker(string function);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "HTTP function {Function} failed: {Error}")]
     private partial void LogInvocationFailed(string function, string? error);

@@ -27,6 +27,24 @@ internal sealed class FunctionInvoker(WorkerSupervisor supervisor, ScriptRoot ap
     public async Task<WorkerState> WorkerAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
         await supervisor.Ready.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>The worker that replaces <paramref name="lost"/> (waiting while the host restarts it).</summary>
+    public async Task<WorkerState> NextWorkerAsync(WorkerState lost, CancellationToken cancellationToken)
+    {
+        var deadline = TimeProvider.System.GetUtcNow() + StartTimeout;
+        while (true)
+        {
+            var remaining = deadline - TimeProvider.System.GetUtcNow();
+            var worker = await WorkerAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+            if (!ReferenceEquals(worker, lost))
+            {
+                return worker;
+            }
+
+            // The supervisor has not noticed the exit yet.
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Starts an invocation; <paramref name="invocationId"/> lets a caller correlate (HTTP proxying).</summary>
     public async Task<InvocationResult> InvokeAsync(
         WorkerState worker,

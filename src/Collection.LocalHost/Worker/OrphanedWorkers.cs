@@ -11,15 +11,16 @@ internal static partial class OrphanedWorkers
 {
     private static readonly string Directory = Path.Combine(Path.GetTempPath(), "collection-localhost-workers");
 
-    private static string NoteOf(int hostProcessId) => Path.Combine(Directory, $"{hostProcessId}.pid");
+    /// <summary><c>{host}.{worker}.pid</c>: one process may run several hosts (tests do), each with its worker.</summary>
+    private static string NoteOf(int workerProcessId) => Path.Combine(Directory, $"{Environment.ProcessId}.{workerProcessId}.pid");
 
     public static void Note(Process worker)
     {
         System.IO.Directory.CreateDirectory(Directory);
-        File.WriteAllText(NoteOf(Environment.ProcessId), worker.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        File.WriteAllText(NoteOf(worker.Id), string.Empty);
     }
 
-    public static void Forget() => File.Delete(NoteOf(Environment.ProcessId));
+    public static void Forget(int workerProcessId) => File.Delete(NoteOf(workerProcessId));
 
     public static void StopThoseOfDeadHosts(ILogger logger)
     {
@@ -30,12 +31,13 @@ internal static partial class OrphanedWorkers
 
         foreach (var note in System.IO.Directory.GetFiles(Directory, "*.pid"))
         {
-            if (!int.TryParse(Path.GetFileNameWithoutExtension(note), out var host) || IsRunning(host))
+            var ids = Path.GetFileNameWithoutExtension(note).Split('.');
+            if (ids.Length != 2 || !int.TryParse(ids[0], out var host) || !int.TryParse(ids[1], out var worker) || IsRunning(host))
             {
                 continue;
             }
 
-            if (int.TryParse(File.ReadAllText(note), out var worker) && IsWorker(worker))
+            if (IsWorker(worker))
             {
                 try
                 {

@@ -16,6 +16,7 @@ internal sealed partial class WorkerConnection
     private readonly ConcurrentDictionary<string, TaskCompletionSource<StreamingMessage>> _pending = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _invocationFunctions = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _closedToken = new();
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
 
@@ -31,6 +32,9 @@ internal sealed partial class WorkerConnection
 
     /// <summary>Completes when the worker's stream ends (the worker exited or the host is stopping).</summary>
     public Task Closed => _closed.Task;
+
+    /// <summary>Cancelled when the worker's stream ends: work meant for this worker stops waiting on it.</summary>
+    public CancellationToken ClosedToken => _closedToken.Token;
 
     /// <summary>Sends a request and waits for the worker's answer to it.</summary>
     public async Task<StreamingMessage> RequestAsync(StreamingMessage request, CancellationToken cancellationToken)
@@ -86,6 +90,7 @@ internal sealed partial class WorkerConnection
             }
 
             _closed.TrySetResult();
+            await _closedToken.CancelAsync().ConfigureAwait(false);
             await writing.ConfigureAwait(false);
         }
     }

@@ -244,7 +244,7 @@ internal sealed partial class WorkerSupervisor(
             // Already gone.
         }
 
-        OrphanedWorkers.Forget();
+        OrphanedWorkers.Forget(process.Id);
         LogStopped(process.Id);
     }
 

@@ -39,7 +39,8 @@ public sealed class PoliciesApiTests : IAsyncLifetime
 
         var text = await client.GetStringAsync(new Uri("/api/policies/dalate-2022", UriKind.Relative));
 
-        Assert.DoesNotContain("\\u", text, StringComparison.Ordinal);
+        // No Chinese character escaped (U+4E00–U+9FFF as \uXXXX); HTML-sensitive ASCII such as ' may still be.
+        Assert.DoesNotMatch(@"\\u[4-9][0-9A-Fa-f]{3}", text);
         Assert.Contains("达拉特旗", text, StringComparison.Ordinal);
     }
 
