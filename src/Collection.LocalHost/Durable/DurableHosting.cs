@@ -40,7 +40,8 @@ internal static partial class DurableHosting
             KeyValuePair.Create("CONTAINER_NAME", (string?)string.Empty),
         ]);
 
-        var shims = DurableShims.Emit(functions);
+        var host = DurableShimTarget.NewHost();
+        var shims = DurableShims.Emit(host, functions);
         var settings = app.HostJson["extensions"]?["durableTask"] as JsonObject;
         builder.Host.ConfigureWebJobs(webJobs => webJobs.AddDurableTask(options => Configure(options, settings)));
         builder.Services.AddSingleton<ITypeLocator>(new ShimTypeLocator(shims));
@@ -50,7 +51,8 @@ internal static partial class DurableHosting
         builder.Services.AddSingleton<DurableClientInput>();
         builder.Services.AddSingleton<IInputBindingSource>(s => s.GetRequiredService<DurableClientInput>());
         builder.Services.AddSingleton<DurableWorkerBridge>();
-        builder.Services.AddHostedService<DurableClientProbe>();
+        builder.Services.AddHostedService(s => new DurableClientProbe(host, s.GetRequiredService<IJobHost>(), s.GetRequiredService<DurableWorkerBridge>(),
+            s.GetRequiredService<IHostApplicationLifetime>(), s.GetRequiredService<ILogger<DurableClientProbe>>()));
     }
 
     private static void Configure(DurableTaskOptions options, JsonObject? settings)
@@ -100,11 +102,17 @@ internal static partial class DurableHosting
 #pragma warning restore CS0618
 
     /// <summary>Reads the client description once the WebJobs host runs, so isolated functions can bind <c>[DurableClient]</c>.</summary>
-    private sealed partial class DurableClientProbe(IJobHost jobs, DurableWorkerBridge bridge, IHostApplicationLifetime lifetime, ILogger<DurableClientProbe> logger) : BackgroundService
+    private sealed partial class DurableClientProbe(int host, IJobHost jobs, DurableWorkerBridge bridge, IHostApplicationLifetime lifetime, ILogger<DurableClientProbe> logger) : BackgroundService
     {
+        public override async Task StopAsync(CancellationToken cancellationToken)
+        {
+            await base.StopAsync(cancellationToken).ConfigureAwait(false);
+            DurableShimTarget.Unregister(host);
+        }
+
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
-            DurableShimTarget.Bridge = bridge;
+            DurableShimTarget.Register(host, bridge);
             var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
             {

@@ -16,44 +16,46 @@ internal static class DurableShims
 {
     public const string ClientProbeName = "LocalHost-DurableClientProbe";
 
-    public static Type Emit(IReadOnlyCollection<(string Name, string TriggerType)> functions)
+    public static Type Emit(int host, IReadOnlyCollection<(string Name, string TriggerType)> functions)
     {
         ArgumentNullException.ThrowIfNull(functions);
-        var assembly = AssemblyBuilder.DefineDynamicAssembly(new AssemblyName("Collection.LocalHost.DurableShims"), AssemblyBuilderAccess.Run);
+        var assembly = AssemblyBuilder.DefineDynamicAssembly(new AssemblyName($"Collection.LocalHost.DurableShims{host}"), AssemblyBuilderAccess.Run);
         var module = assembly.DefineDynamicModule("Collection.LocalHost.DurableShims");
         var type = module.DefineType("Collection.LocalHost.DurableShims.Functions", TypeAttributes.Public | TypeAttributes.Abstract | TypeAttributes.Sealed | TypeAttributes.Class);
         foreach (var (name, triggerType) in functions)
         {
             if (string.Equals(triggerType, "orchestrationTrigger", StringComparison.OrdinalIgnoreCase))
             {
-                Forward(type, name, typeof(OrchestrationTriggerAttribute), nameof(DurableShimTarget.OrchestratorAsync), typeof(Task<string>));
+                Forward(type, host, name, typeof(OrchestrationTriggerAttribute), nameof(DurableShimTarget.OrchestratorAsync), typeof(Task<string>));
             }
             else if (string.Equals(triggerType, "activityTrigger", StringComparison.OrdinalIgnoreCase))
             {
-                Forward(type, name, typeof(ActivityTriggerAttribute), nameof(DurableShimTarget.ActivityAsync), typeof(Task<object>));
+                Forward(type, host, name, typeof(ActivityTriggerAttribute), nameof(DurableShimTarget.ActivityAsync), typeof(Task<object>));
             }
         }
 
-        // void Probe([DurableClient] string client) => DurableShimTarget.ClientProbe(client);
+        // void Probe([DurableClient] string client) => DurableShimTarget.ClientProbe(host, client);
         var probe = type.DefineMethod("ClientProbe", MethodAttributes.Public | MethodAttributes.Static, typeof(void), [typeof(string)]);
         probe.SetCustomAttribute(Attribute<FunctionNameAttribute>([typeof(string)], [ClientProbeName]));
         probe.SetCustomAttribute(Attribute<NoAutomaticTriggerAttribute>([], []));
         probe.DefineParameter(1, ParameterAttributes.None, "client").SetCustomAttribute(Attribute<DurableClientAttribute>([], []));
         var il = probe.GetILGenerator();
+        il.Emit(OpCodes.Ldc_I4, host);
         il.Emit(OpCodes.Ldarg_0);
         il.Emit(OpCodes.Call, typeof(DurableShimTarget).GetMethod(nameof(DurableShimTarget.ClientProbe))!);
         il.Emit(OpCodes.Ret);
         return type.CreateType();
     }
 
-    /// <summary><c>static Task&lt;T&gt; Name([Trigger] string input) => DurableShimTarget.Target("Name", input);</c></summary>
-    private static void Forward(TypeBuilder type, string functionName, Type triggerAttribute, string target, Type returnType)
+    /// <summary><c>static Task&lt;T&gt; Name([Trigger] string input) => DurableShimTarget.Target(host, "Name", input);</c></summary>
+    private static void Forward(TypeBuilder type, int host, string functionName, Type triggerAttribute, string target, Type returnType)
     {
         var method = type.DefineMethod(Identifier(functionName), MethodAttributes.Public | MethodAttributes.Static, returnType, [typeof(string)]);
         method.SetCustomAttribute(Attribute<FunctionNameAttribute>([typeof(string)], [functionName]));
         method.DefineParameter(1, ParameterAttributes.None, "input")
             .SetCustomAttribute(new CustomAttributeBuilder(triggerAttribute.GetConstructor(Type.EmptyTypes)!, []));
         var il = method.GetILGenerator();
+        il.Emit(OpCodes.Ldc_I4, host);
         il.Emit(OpCodes.Ldstr, functionName);
         il.Emit(OpCodes.Ldarg_0);
         il.Emit(OpCodes.Call, typeof(DurableShimTarget).GetMethod(target)!);

@@ -83,15 +83,26 @@ internal sealed partial class WorkerConnection
         }
         finally
         {
-            _outbound.Writer.TryComplete();
-            foreach (var waiting in _pending.Values)
-            {
-                waiting.TrySetException(new WorkerUnavailableException("The worker's connection closed."));
-            }
-
-            _closed.TrySetResult();
-            await _closedToken.CancelAsync().ConfigureAwait(false);
+            Abort();
             await writing.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Ends everything meant for this worker: its stream closed, or its process exited (noticed before the
+    /// stream's end, so that nothing sent to it waits, nor reaches a successor on a reused port).
+    /// </summary>
+    public void Abort()
+    {
+        _outbound.Writer.TryComplete();
+        foreach (var waiting in _pending.Values)
+        {
+            waiting.TrySetException(new WorkerUnavailableException("The worker's connection closed."));
+        }
+
+        if (_closed.TrySetResult())
+        {
+            _closedToken.Cancel();
         }
     }
 

@@ -118,6 +118,7 @@ internal sealed partial class WorkerSupervisor(
             ready.TrySetResult(state);
             LogLoaded(state.Functions.Count, process.Id);
             await Task.WhenAny(exited, connection.Closed).ConfigureAwait(false);
+            connection.Abort();
             stoppingToken.ThrowIfCancellationRequested();
             LogWorkerExited(process.HasExited ? process.ExitCode : -1);
         }
@@ -164,7 +165,34 @@ internal sealed partial class WorkerSupervisor(
             functions.Add(new HostedFunction(function.Name, function.FunctionId, Bindings(function)));
         }
 
+        if (httpUri is not null)
+        {
+            await WhenListeningAsync(httpUri, cancellationToken).ConfigureAwait(false);
+        }
+
         return new WorkerState(connection, functions, httpUri);
+    }
+
+    /// <summary>
+    /// The worker reports its HTTP address before its server listens; a request proxied in that gap waits on
+    /// connection retries while the worker's own wait for it runs out. Ready means listening.
+    /// </summary>
+    private static async Task WhenListeningAsync(Uri httpUri, CancellationToken cancellationToken)
+    {
+        var deadline = TimeProvider.System.GetUtcNow() + ConnectTimeout;
+        while (true)
+        {
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpClient();
+                await probe.ConnectAsync(httpUri.Host, httpUri.Port, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException) when (TimeProvider.System.GetUtcNow() < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private static List<FunctionBinding> Bindings(RpcFunctionMetadata function) =>
