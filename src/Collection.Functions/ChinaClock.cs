@@ -1,5 +1,5 @@
 using System.Globalization;
-using Collection.Runtime.Hosting;
+using Collection.Functions.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Collection.Functions;
@@ -117,36 +117,16 @@ public static class ChinaClockServices
     /// <summary>
     /// The one <see cref="ChinaClock"/> (on the host's <see cref="TimeProvider"/> and <c>Collection:BusinessDate</c>
     /// of <paramref name="configuration"/>, checked here, so a refused business date stops the host before it is
-    /// built), its date on <c>GET /api/health</c> and in <see cref="ChinaClock.HeaderName"/> on every answer.
+    /// built), its date on <c>GET /api/health</c>; <see cref="FunctionAccessMiddleware"/> puts it in <see cref="ChinaClock.HeaderName"/> on every answer.
     /// </summary>
     public static IServiceCollection AddChinaClock(this IServiceCollection services, IConfiguration configuration)
     {
         var businessDate = ChinaClock.BusinessDateOf(configuration);
         services.TryAddSingleton(sp => new ChinaClock(sp.GetRequiredService<TimeProvider>(), businessDate));
-        services.AddTransient<IStartupFilter, BusinessDateHeader>();
         services.AddSingleton(new HealthFact("businessDate", sp => Date(sp.GetRequiredService<ChinaClock>().Today)));
         services.AddSingleton(new HealthFact("businessDateConfigured", sp => sp.GetRequiredService<ChinaClock>().BusinessDate is not null));
         return services;
     }
 
     private static string Date(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-
-    /// <summary>Stamps every answer with the day the app treats as today.</summary>
-    private sealed class BusinessDateHeader : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            var clock = app.ApplicationServices.GetRequiredService<ChinaClock>();
-            app.Use((context, following) =>
-            {
-                context.Response.OnStarting(() =>
-                {
-                    context.Response.Headers[ChinaClock.HeaderName] = Date(clock.Today);
-                    return Task.CompletedTask;
-                });
-                return following(context);
-            });
-            next(app);
-        };
-    }
 }

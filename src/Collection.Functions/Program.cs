@@ -1,11 +1,13 @@
 using Collection.Functions;
 using Collection.Functions.Assessments;
+using Collection.Functions.Hosting;
 using Collection.Functions.Ledger;
 using Collection.Functions.Refunds;
 using Collection.Functions.Rosters;
 using Collection.Functions.Subsidies;
 using Collection.Functions.Supplementary;
-using Collection.Runtime.Hosting;
+using Collection.Functions.Timers;
+using Microsoft.Azure.Functions.Worker.Builder;
 
 // Offline roster check (no storage, no host): see RosterCheckCommand.
 if (RosterCheckCommand.Handles(args))
@@ -13,9 +15,12 @@ if (RosterCheckCommand.Handles(args))
     return await RosterCheckCommand.RunAsync(args, Console.Out, Console.Error, ChinaClock.ForConsole(TimeProvider.System));
 }
 
-// The one composition root: the runtime, the app's services, and the function table.
-var builder = WebApplication.CreateBuilder(args);
-builder.AddFunctionsHost(AppFunctions.Register);
+// The one composition root. The functions themselves are the [Function] methods of each area; the build
+// lists them in functions.metadata, and GET /admin/functions (local host) or the portal shows that list.
+var builder = FunctionsApplication.CreateBuilder(args);
+builder.ConfigureFunctionsWebApplication();
+builder.UseMiddleware<FunctionAccessMiddleware>();
+builder.Services.AddAppHosting(builder.Configuration);
 builder.Services.AddChinaClock(builder.Configuration);
 builder.Services.AddAssessments();
 builder.Services.AddLedger();
@@ -23,11 +28,7 @@ builder.Services.AddRefunds();
 builder.Services.AddRosters();
 builder.Services.AddSubsidies();
 builder.Services.AddSupplementaryEnrolment();
+builder.Services.AddTimerJobs();
 
-var app = builder.Build();
-app.MapFunctionsHost();
-await app.RunAsync();
+await builder.Build().RunAsync();
 return 0;
-
-/// <summary>Entry point, visible to integration tests (WebApplicationFactory).</summary>
-public partial class Program;

@@ -264,7 +264,7 @@ public static class JsonRequests
         }
         catch (System.Text.Json.JsonException e)
         {
-            return (null, Malformed(what, Collection.Runtime.Http.HttpErrors.DescribeJson(e), e.Path?.TrimStart('$', '.')));
+            return (null, Malformed(what, Hosting.HttpErrors.DescribeJson(e), e.Path?.TrimStart('$', '.')));
         }
     }
 

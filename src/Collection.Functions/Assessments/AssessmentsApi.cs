@@ -2,26 +2,20 @@ using Collection.Domain.Assessments;
 using Collection.Domain.Codes;
 using Collection.Domain.Policies;
 using Collection.Functions.Policies;
-using Collection.Runtime.Functions;
-using Collection.Runtime.Http;
+using Collection.Functions.Hosting;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Collection.Functions.Assessments;
 
 /// <summary><c>POST /api/assessments</c> (staff, admin): what a person owes under a policy on a day.</summary>
-public sealed class AssessmentsApi : IHttpFunction
+public sealed class AssessmentsApi(PolicyCatalog catalog, ChinaClock clock)
 {
-    public static void Map(IEndpointRouteBuilder api)
-    {
-        api.MapPost("/assessments", AssessAsync)
-            .RequireRoles(FunctionRoles.Staff)
-            .WithTags("Assessments")
-            .WithName("Assess")
-            .WithSummary("Assess a person under a policy: contribution, subsidy, coverage, or why they cannot enrol.")
-            .Accepts<AssessmentRequestBody>("application/json")
-            .Produces<AssessmentResponse>()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-    }
+    /// <summary>Assess a person under a policy: contribution, subsidy, coverage, or why they cannot enrol.</summary>
+    [Function("Assess")]
+    [Roles(FunctionRoles.Staff)]
+    public Task<IResult> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "assessments")] HttpRequest request, CancellationToken cancellationToken) =>
+        AssessAsync(request, catalog, clock, cancellationToken);
 
     internal static async Task<IResult> AssessAsync(HttpRequest http, PolicyCatalog catalog, ChinaClock clock, CancellationToken cancellationToken)
     {

@@ -5,8 +5,8 @@ using Collection.Domain.Policies;
 using Collection.Functions.Assessments;
 using Collection.Functions.Policies;
 using Collection.Functions.Subsidies;
-using Collection.Runtime.Functions;
-using Collection.Runtime.Http;
+using Collection.Functions.Hosting;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Collection.Functions.Ledger;
 
@@ -14,30 +14,30 @@ namespace Collection.Functions.Ledger;
 /// <c>POST /api/enrolments</c> (staff, admin) registers a person; <c>GET /api/enrolments/{policy}/{idNumber}</c>
 /// shows one with its assessment, payments, status and history; <c>GET /api/enrolments?policy=…</c> lists, paged.
 /// </summary>
-public sealed class EnrolmentsApi : IHttpFunction
+public sealed class EnrolmentsApi(EnrolmentLedger ledger, SubsidyIdentityBook identities)
 {
-    public static void Map(IEndpointRouteBuilder api)
-    {
-        var group = api.MapGroup("/enrolments").WithTags("Enrolments").RequireRoles(FunctionRoles.Staff);
-        group.MapPost("/", EnrolAsync)
-            .WithName("Enrol")
-            .WithSummary("Enrol a person under a policy (assessment request + name, phone, address, town, source).")
-            .Accepts<EnrolmentRequestBody>("application/json")
-            .Produces<EnrolmentBody>(StatusCodes.Status201Created)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        group.MapGet("/{policy}/{idNumber}", GetAsync)
-            .WithName("GetEnrolment")
-            .WithSummary("One enrolment: assessment, payments, status and history.")
-            .Produces<EnrolmentBody>()
-            .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("/", ListAsync)
-            .WithName("ListEnrolments")
-            .WithSummary("A policy's enrolments, filtered by status, town and source; pass continuation back for the next page.")
-            .Produces<EnrolmentPage>()
-            .ProducesProblem(StatusCodes.Status400BadRequest);
-    }
+    /// <summary>Enrol a person under a policy (assessment request + name, phone, address, town, source).</summary>
+    [Function("Enrol")]
+    [Roles(FunctionRoles.Staff)]
+    public Task<IResult> Enrol(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "enrolments")] HttpRequest request, CancellationToken cancellationToken) =>
+        EnrolAsync(request, ledger, cancellationToken);
+
+    /// <summary>One enrolment: assessment, payments, status and history.</summary>
+    [Function("GetEnrolment")]
+    [Roles(FunctionRoles.Staff)]
+    public Task<IResult> Get(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "enrolments/{policy}/{idNumber}")] HttpRequest request, string policy, string idNumber, CancellationToken cancellationToken) =>
+        GetAsync(policy, idNumber, ledger, identities, cancellationToken);
+
+    /// <summary>A policy's enrolments, filtered by status, town and source; pass continuation back for the next page.</summary>
+    [Function("ListEnrolments")]
+    [Roles(FunctionRoles.Staff)]
+    public Task<IResult> List(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "enrolments")] HttpRequest request, CancellationToken cancellationToken) =>
+        Query.TryInt(request, "pageSize", out var pageSize, out var problem)
+            ? ListAsync(Query.Text(request, "policy"), Query.Text(request, "status"), Query.Text(request, "town"), Query.Text(request, "source"), pageSize, Query.Text(request, "continuation"), ledger, cancellationToken)
+            : Task.FromResult(problem!);
 
     internal static async Task<IResult> EnrolAsync(HttpRequest http, EnrolmentLedger ledger, CancellationToken cancellationToken)
     {

@@ -1,28 +1,20 @@
 using Collection.Domain.Codes;
 using Collection.Functions.Assessments;
 using Collection.Functions.Policies;
-using Collection.Runtime.Functions;
-using Collection.Runtime.Http;
+using Collection.Functions.Hosting;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Collection.Functions.Ledger;
 
 /// <summary><c>POST /api/payments</c> (tax, staff, admin): posts one payment against an enrolment, idempotent by transaction id.</summary>
-public sealed class PaymentsApi : IHttpFunction
+public sealed class PaymentsApi(EnrolmentLedger ledger)
 {
-    public static void Map(IEndpointRouteBuilder api)
-    {
-        api.MapPost("/payments", PostAsync)
-            .RequireRoles(FunctionRoles.Tax, FunctionRoles.Staff)
-            .WithTags("Payments")
-            .WithName("PostPayment")
-            .WithSummary("Post a payment (到账划账). The same transactionId again changes nothing and answers the first posting.")
-            .Accepts<PaymentRequestBody>("application/json")
-            .Produces<PaymentResponse>(StatusCodes.Status201Created)
-            .Produces<PaymentResponse>()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-    }
+    /// <summary>Post a payment (到账划账). The same transactionId again changes nothing and answers the first posting.</summary>
+    [Function("PostPayment")]
+    [Roles(FunctionRoles.Tax, FunctionRoles.Staff)]
+    public Task<IResult> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "payments")] HttpRequest request, CancellationToken cancellationToken) =>
+        PostAsync(request, ledger, cancellationToken);
 
     internal static async Task<IResult> PostAsync(HttpRequest http, EnrolmentLedger ledger, CancellationToken cancellationToken)
     {

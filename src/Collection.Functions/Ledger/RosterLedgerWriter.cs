@@ -8,7 +8,7 @@ using Collection.Domain.Policies;
 using Collection.Domain.Rosters;
 using Collection.Functions.Assessments;
 using Collection.Functions.Rosters;
-using Collection.Runtime.Tables;
+using Collection.Functions.Hosting;
 
 namespace Collection.Functions.Ledger;
 

@@ -1,5 +1,6 @@
 using Collection.Domain.Policies;
-using Collection.Runtime.Functions;
+using Collection.Functions.Hosting;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Collection.Functions.Policies;
 
@@ -8,19 +9,19 @@ namespace Collection.Functions.Policies;
 /// notices (baiyin-2023 is marked "公开属性：主动公开"; all five were published to the public), and the files
 /// hold no personal data, so reading them needs no function key.
 /// </summary>
-public sealed class PoliciesApi : IHttpFunction
+public sealed class PoliciesApi(PolicyCatalog catalog)
 {
-    public static void Map(IEndpointRouteBuilder api)
-    {
-        var group = api.MapGroup("/policies").WithTags("Policies");
-        group.MapGet("/", (PolicyCatalog catalog) => TypedResults.Ok(catalog.Policies.Select(Summary)))
-            .WithName("ListPolicies")
-            .WithSummary("Every policy: code, name, region, collection period and coverage year.");
-        group.MapGet("/{code}", Get)
-            .WithName("GetPolicy")
-            .WithSummary("One policy document as written in policies/{code}.json, with its $comment citations.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
-    }
+    /// <summary>Every policy: code, name, region, collection period and coverage year.</summary>
+    [Function("ListPolicies")]
+    [Public]
+    public IResult List([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "policies")] HttpRequest request) =>
+        TypedResults.Ok(catalog.Policies.Select(Summary));
+
+    /// <summary>One policy document as written in policies/{code}.json, with its $comment citations; 404 when unknown.</summary>
+    [Function("GetPolicy")]
+    [Public]
+    public IResult GetOne([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "policies/{code}")] HttpRequest request, string code) =>
+        Get(code, catalog);
 
     /// <summary>The reader's options, writing Chinese as itself: the notices are Chinese text, not <c>\uXXXX</c>.</summary>
     private static readonly System.Text.Json.JsonSerializerOptions ResponseJson = new(PolicyReader.JsonOptions)

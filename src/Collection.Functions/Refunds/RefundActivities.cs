@@ -1,14 +1,18 @@
 using Collection.Domain.Codes;
 using Collection.Domain.Policies;
 using Collection.Domain.Refunds;
-using Collection.Runtime.Workflows;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Collection.Functions.Refunds;
 
 /// <summary>Runs the reason's checks against the enrolment and payments on file and what was refunded before.</summary>
-public sealed class CheckRefund(IRefundLedger ledger, RefundClaims claims, PolicyCatalog catalog) : IActivity<RefundCaseInput, RefundCheckResult>
+public sealed class CheckRefund(IRefundLedger ledger, RefundClaims claims, PolicyCatalog catalog)
 {
-    public async Task<RefundCheckResult> RunAsync(RefundCaseInput input, WorkflowActivityContext context, CancellationToken cancellationToken)
+    [Function(RefundOrchestration.CheckActivity)]
+    public Task<RefundCheckResult> Run([ActivityTrigger] RefundCaseInput input, FunctionContext context) =>
+        RunAsync(input, context?.CancellationToken ?? default);
+
+    public async Task<RefundCheckResult> RunAsync(RefundCaseInput input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         var application = input.Application;
@@ -63,9 +67,13 @@ public sealed class CheckRefund(IRefundLedger ledger, RefundClaims claims, Polic
 /// Pays the money back by the original channel: written once per case in the refund book (idempotent by
 /// case id, refused beyond what was paid). The reference is what the collection point or bureau quotes.
 /// </summary>
-public sealed class IssueRefund(IRefundLedger ledger, RefundClaims claims) : IActivity<RefundWorkInput, string>
+public sealed class IssueRefund(IRefundLedger ledger, RefundClaims claims)
 {
-    public async Task<string> RunAsync(RefundWorkInput input, WorkflowActivityContext context, CancellationToken cancellationToken)
+    [Function(RefundOrchestration.IssueActivity)]
+    public Task<string> Run([ActivityTrigger] RefundWorkInput input, FunctionContext context) =>
+        RunAsync(input, context?.CancellationToken ?? default);
+
+    public async Task<string> RunAsync(RefundWorkInput input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         var settlement = await RefundBook.SettleAsync(ledger, claims, input, "issued", cancellationToken).ConfigureAwait(false);
@@ -77,9 +85,13 @@ public sealed class IssueRefund(IRefundLedger ledger, RefundClaims claims) : IAc
 /// Makes the enrolment agree with the refund: the refund is in the book (for cash handed back by the
 /// community, it is recorded here), and the enrolment is cancelled where the reason says so. Both idempotent.
 /// </summary>
-public sealed class CorrectEnrolment(IRefundLedger ledger, RefundClaims claims) : IActivity<RefundWorkInput, string>
+public sealed class CorrectEnrolment(IRefundLedger ledger, RefundClaims claims)
 {
-    public async Task<string> RunAsync(RefundWorkInput input, WorkflowActivityContext context, CancellationToken cancellationToken)
+    [Function(RefundOrchestration.CorrectActivity)]
+    public Task<string> Run([ActivityTrigger] RefundWorkInput input, FunctionContext context) =>
+        RunAsync(input, context?.CancellationToken ?? default);
+
+    public async Task<string> RunAsync(RefundWorkInput input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         var settlement = await RefundBook.SettleAsync(ledger, claims, input, "cash-returned", cancellationToken).ConfigureAwait(false);

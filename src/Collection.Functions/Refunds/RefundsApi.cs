@@ -8,10 +8,9 @@ using Collection.Domain.Codes;
 using Collection.Domain.Policies;
 using Collection.Domain.Refunds;
 using Collection.Functions.Policies;
-using Collection.Runtime.Functions;
-using Collection.Runtime.Http;
-using Collection.Runtime.Workflows;
-using Microsoft.AspNetCore.Mvc;
+using Collection.Functions.Hosting;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 
 namespace Collection.Functions.Refunds;
 
@@ -41,11 +40,15 @@ public sealed record RefundCaseListItem(string RuntimeStatus, RefundCaseView Cas
 /// <summary>A case as <c>GET /api/refunds/{id}</c> shows it.</summary>
 public sealed record RefundCaseResponse(string RuntimeStatus, DateTimeOffset CreatedTime, DateTimeOffset LastUpdatedTime, string? Error, RefundCaseView Case);
 
+/// <summary>The answer to an opened case, in the Durable Functions shape, with links the opener's key may call.</summary>
+public sealed record RefundCaseLinks(string Id, string StatusQueryGetUri, string SendEventPostUri, string TerminatePostUri);
+
 /// <summary>
-/// Refund cases over HTTP: open (202 in the durable shape), see one, list, and send the hand-off events.
-/// Cases open with staff, tax or community keys; each event needs the role named in <see cref="RefundEvents.RoleFor"/>.
+/// Refund cases over HTTP: open (202 in the durable shape), see one, list, send the hand-off events, and (admin)
+/// terminate. Cases open with staff, tax or community keys; each event needs the role named in
+/// <see cref="RefundEvents.RoleFor"/>. The cases are Durable Functions instances (<see cref="RefundOrchestration"/>).
 /// </summary>
-public sealed class RefundsApi : IHttpFunction
+public sealed class RefundsApi(PolicyCatalog catalog, IRefundLedger ledger, RefundClaims claims, ChinaClock clock)
 {
     private const string Route = "/api/refunds";
 
@@ -57,47 +60,20 @@ public sealed class RefundsApi : IHttpFunction
         AllowDuplicateProperties = false,
     };
 
-    public static void Map(IEndpointRouteBuilder api)
-    {
-        var group = api.MapGroup("/refunds").WithTags("Refunds");
-        group.MapPost("", OpenAsync)
-            .RequireRoles(FunctionRoles.Staff, FunctionRoles.Tax, FunctionRoles.Community)
-            .WithName("OpenRefund")
-            .WithSummary("Open a refund case; 202 with the durable links, or a coded problem when it cannot succeed.")
-            .Accepts<RefundRequestBody>("application/json")
-            .Produces<WorkflowStartResponse>(StatusCodes.Status202Accepted)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        group.MapGet("/{id}", GetAsync)
-            .RequireRoles(FunctionRoles.Staff, FunctionRoles.Tax, FunctionRoles.Community, FunctionRoles.Approver)
-            .WithName("GetRefund")
-            .WithSummary("A refund case: runtime status, stage, channel, amount, what it waits for, outcome and history.")
-            .Produces<RefundCaseResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet("", ListAsync)
-            .RequireRoles(FunctionRoles.Staff, FunctionRoles.Tax, FunctionRoles.Community, FunctionRoles.Approver)
-            .WithName("ListRefunds")
-            .WithSummary("Refund cases filtered by policy, stage, reason and overdue; paged with continuationToken.")
-            .Produces<RefundCasePage>();
-        group.MapPost("/{id}/events/{eventName}", RaiseAsync)
-            .RequireRoles(FunctionRoles.Approver, FunctionRoles.Tax, FunctionRoles.Community)
-            .WithName("SendRefundEvent")
-            .WithSummary("approve or reject (approver), tax-accepted (tax), cash-returned (community), with a comment.")
-            .Accepts<RefundEventBody>("application/json")
-            .Produces(StatusCodes.Status202Accepted)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
-    }
+    private static readonly JsonSerializerOptions StatusJson = new(JsonSerializerDefaults.Web);
 
-    internal static async Task<IResult> OpenAsync(
-        HttpRequest http, ClaimsPrincipal user, PolicyCatalog catalog, [FromServices] IRefundLedger ledger, [FromServices] RefundClaims claims, IWorkflowClient workflows, ChinaClock clock, CancellationToken cancellationToken)
+    /// <summary>Open a refund case; 202 with the case links, or a coded problem when it cannot succeed.</summary>
+    [Function("OpenRefund")]
+    [Roles(FunctionRoles.Staff, FunctionRoles.Tax, FunctionRoles.Community)]
+    public async Task<IResult> Open(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "refunds")] HttpRequest request, [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(durable);
         RefundRequestBody? body;
         try
         {
-            body = await JsonSerializer.DeserializeAsync<RefundRequestBody>(http.Body, RequestJson, cancellationToken).ConfigureAwait(false);
+            body = await JsonSerializer.DeserializeAsync<RefundRequestBody>(request.Body, RequestJson, cancellationToken).ConfigureAwait(false);
         }
         catch (JsonException e)
         {
@@ -123,7 +99,7 @@ public sealed class RefundsApi : IHttpFunction
         }
 
         var caseId = "refund-" + Guid.NewGuid().ToString("N");
-        var open = await claims.TryOpenAsync(application.Policy, application.IdNumber, caseId, (id, ct) => IsRunningAsync(workflows, id, ct), cancellationToken).ConfigureAwait(false);
+        var open = await claims.TryOpenAsync(application.Policy, application.IdNumber, caseId, (id, ct) => IsRunningAsync(durable, id, ct), cancellationToken).ConfigureAwait(false);
         if (open is not null)
         {
             var result = Problems.Problem(StatusCodes.Status409Conflict, "refund-in-progress", "A refund case is already open for this person.",
@@ -131,29 +107,47 @@ public sealed class RefundsApi : IHttpFunction
             return WithExtension(result, "openCase", open);
         }
 
-        await workflows.StartAsync(RefundCaseWorkflow.Name, new RefundCaseInput(caseId, application, user.Actor()), caseId, user.Actor(), cancellationToken).ConfigureAwait(false);
-        return WorkflowLinks.Accepted(http, caseId);
+        var actor = request.HttpContext.User.Actor();
+        await durable.ScheduleNewOrchestrationInstanceAsync(RefundOrchestration.Name, new RefundCaseInput(caseId, application, actor),
+            new Microsoft.DurableTask.StartOrchestrationOptions(caseId), cancellationToken).ConfigureAwait(false);
+        var links = Links(request, caseId);
+        return Results.Accepted(links.StatusQueryGetUri, links);
     }
 
-    internal static async Task<IResult> GetAsync(string id, IWorkflowClient workflows, CancellationToken cancellationToken)
+    /// <summary>A refund case: runtime status, stage, channel, amount, what it waits for, outcome and history.</summary>
+    [Function("GetRefund")]
+    [Roles(FunctionRoles.Staff, FunctionRoles.Tax, FunctionRoles.Community, FunctionRoles.Approver)]
+    public async Task<IResult> Get(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "refunds/{id}")] HttpRequest request, string id, [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken)
     {
-        var status = await FindAsync(workflows, id, cancellationToken).ConfigureAwait(false);
+        var status = await FindAsync(durable, id, cancellationToken).ConfigureAwait(false);
         if (status is null || View(status) is not { } view)
         {
             return NotFound(id);
         }
 
-        return Results.Ok(new RefundCaseResponse(status.RuntimeStatus.ToString(), status.CreatedTime, status.LastUpdatedTime,
-            status.RuntimeStatus == WorkflowRuntimeStatus.Failed && status.Output is { } output ? output.ToString() : null, view));
+        return Results.Ok(new RefundCaseResponse(status.RuntimeStatus.ToString(), status.CreatedAt, status.LastUpdatedAt,
+            status.RuntimeStatus == OrchestrationRuntimeStatus.Failed ? status.FailureDetails?.ErrorMessage : null, view));
     }
 
-    internal static async Task<IResult> ListAsync(
-        string? policy, string? stage, string? reason, bool? overdue, int? top, string? continuationToken, IWorkflowClient workflows, CancellationToken cancellationToken)
+    /// <summary>Refund cases filtered by policy, stage, reason and overdue; paged with continuationToken.</summary>
+    [Function("ListRefunds")]
+    [Roles(FunctionRoles.Staff, FunctionRoles.Tax, FunctionRoles.Community, FunctionRoles.Approver)]
+    public async Task<IResult> List(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "refunds")] HttpRequest request, [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken)
     {
+        if (!Query.TryBool(request, "overdue", out var overdue, out var problem) || !Query.TryInt(request, "top", out var top, out problem))
+        {
+            return problem!;
+        }
+
+        var policy = Query.Text(request, "policy");
+        var stage = Query.Text(request, "stage");
+        var reason = Query.Text(request, "reason");
         if (stage is not null && !RefundProcess.TryParseStage(stage, out _))
         {
             return Problems.Problem(StatusCodes.Status400BadRequest, "unknown-stage", "Unknown stage.",
-                $"'{stage}' is not a stage ({string.Join(", ", Enum.GetValues<RefundStage>().Select(RefundProcess.StageCode))}).", "stage");
+                $"'{LogText.Of(stage)}' is not a stage ({string.Join(", ", Enum.GetValues<RefundStage>().Select(RefundProcess.StageCode))}).", "stage");
         }
 
         if (reason is not null && !Glossary.RefundReasons.TryParse(reason, out _))
@@ -164,13 +158,14 @@ public sealed class RefundsApi : IHttpFunction
         var reasonCode = reason is null ? null : Glossary.RefundReasons.Code(Glossary.RefundReasons.Parse(reason));
         var pageSize = Math.Clamp(top ?? 50, 1, 500);
         var items = new List<RefundCaseListItem>();
-        var token = continuationToken;
+        var token = Query.Text(request, "continuationToken");
+        var query = new OrchestrationQuery { InstanceIdPrefix = "refund-", FetchInputsAndOutputs = true, PageSize = pageSize };
 
         // Filters apply to the custom status, so keep reading runtime pages until this page is full.
         do
         {
-            var page = await workflows.ListAsync(new WorkflowQuery(Name: RefundCaseWorkflow.Name, PageSize: pageSize, ContinuationToken: token), cancellationToken).ConfigureAwait(false);
-            foreach (var status in page.Instances)
+            var page = await FirstPageAsync(durable.GetAllInstancesAsync(query with { ContinuationToken = token }), cancellationToken).ConfigureAwait(false);
+            foreach (var status in page?.Values ?? [])
             {
                 if (View(status) is { } view
                     && (policy is null || string.Equals(view.Policy, policy, StringComparison.OrdinalIgnoreCase))
@@ -182,20 +177,28 @@ public sealed class RefundsApi : IHttpFunction
                 }
             }
 
-            token = page.ContinuationToken;
+            token = page?.ContinuationToken;
         }
-        while (token is not null && items.Count < pageSize);
+        while (!string.IsNullOrEmpty(token) && items.Count < pageSize);
 
-        return Results.Ok(new RefundCasePage(items, token));
+        return Results.Ok(new RefundCasePage(items, string.IsNullOrEmpty(token) ? null : token));
     }
 
-    internal static async Task<IResult> RaiseAsync(string id, string eventName, HttpRequest http, ClaimsPrincipal user, IWorkflowClient workflows, CancellationToken cancellationToken)
+    /// <summary>approve or reject (approver), tax-accepted (tax), cash-returned (community), with a comment.</summary>
+    [Function("SendRefundEvent")]
+    [Roles(FunctionRoles.Approver, FunctionRoles.Tax, FunctionRoles.Community)]
+    public async Task<IResult> Raise(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "refunds/{id}/events/{eventName}")] HttpRequest request, string id, string eventName,
+        [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(durable);
+        var user = request.HttpContext.User;
         var role = RefundEvents.RoleFor(eventName);
         if (role is null)
         {
             return Problems.Problem(StatusCodes.Status404NotFound, "unknown-event", "Unknown event.",
-                $"'{eventName}' is not a refund event ({string.Join(", ", RefundEvents.All)}).", "eventName");
+                $"'{LogText.Of(eventName)}' is not a refund event ({string.Join(", ", RefundEvents.All)}).", "eventName");
         }
 
         if (!user.IsInRole(role) && !user.IsInRole(FunctionRoles.Admin))
@@ -205,11 +208,11 @@ public sealed class RefundsApi : IHttpFunction
         }
 
         RefundEventBody? body = null;
-        if (http.ContentLength is > 0 || http.Headers.TransferEncoding.Count > 0)
+        if (request.ContentLength is > 0 || request.Headers.TransferEncoding.Count > 0)
         {
             try
             {
-                body = await JsonSerializer.DeserializeAsync<RefundEventBody>(http.Body, RequestJson, cancellationToken).ConfigureAwait(false);
+                body = await JsonSerializer.DeserializeAsync<RefundEventBody>(request.Body, RequestJson, cancellationToken).ConfigureAwait(false);
             }
             catch (JsonException e)
             {
@@ -222,10 +225,15 @@ public sealed class RefundsApi : IHttpFunction
             return tooLong.ToResult();
         }
 
-        var status = await FindAsync(workflows, id, cancellationToken).ConfigureAwait(false);
+        var status = await FindAsync(durable, id, cancellationToken).ConfigureAwait(false);
         if (status is null || View(status) is not { } view)
         {
             return NotFound(id);
+        }
+
+        if (status.RuntimeStatus is not (OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended))
+        {
+            return Problems.Problem(StatusCodes.Status409Conflict, "event-not-awaited", "The case is over.", $"Case {id} has finished.");
         }
 
         if (!view.WaitingFor.Contains(eventName))
@@ -236,14 +244,32 @@ public sealed class RefundsApi : IHttpFunction
             return WithExtension(result, "waitingFor", view.WaitingFor);
         }
 
-        var eventId = http.Headers["Idempotency-Key"].FirstOrDefault();
-        var outcome = await workflows.RaiseEventAsync(id, eventName, new RefundEventPayload(body?.Comment), user.Actor(), eventId, cancellationToken).ConfigureAwait(false);
-        return outcome switch
+        await durable.RaiseEventAsync(id, RefundOrchestration.EventName, new RefundEventMessage(eventName, user.Actor(), body?.Comment), cancellationToken).ConfigureAwait(false);
+        return Results.Accepted($"{Route}/{Uri.EscapeDataString(id)}", new { id, @event = eventName });
+    }
+
+    /// <summary>Stops a case where it stands (admin), e.g. one opened in error; its view keeps the last stage.</summary>
+    [Function("TerminateRefund")]
+    [Roles(FunctionRoles.Admin)]
+    public async Task<IResult> Terminate(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "refunds/{id}/terminate")] HttpRequest request, string id, [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(durable);
+        var status = await FindAsync(durable, id, cancellationToken).ConfigureAwait(false);
+        if (status is null)
         {
-            WorkflowOperationResult.NotFound => NotFound(id),
-            WorkflowOperationResult.Finished => Problems.Problem(StatusCodes.Status409Conflict, "event-not-awaited", "The case is over.", $"Case {id} has finished."),
-            _ => Results.Accepted($"{Route}/{Uri.EscapeDataString(id)}", new { id, @event = eventName }),
-        };
+            return NotFound(id);
+        }
+
+        if (!status.IsRunning && status.RuntimeStatus != OrchestrationRuntimeStatus.Pending)
+        {
+            return Problems.Problem(StatusCodes.Status409Conflict, "refund-finished", "The case is over.", $"Case {id} has finished ({status.RuntimeStatus}).");
+        }
+
+        var reason = Query.Text(request, "reason") is { Length: > 0 } text ? LogText.Of(text) : "terminated by " + request.HttpContext.User.Actor();
+        await durable.TerminateInstanceAsync(id, reason, cancellationToken).ConfigureAwait(false);
+        return Results.Accepted($"{Route}/{Uri.EscapeDataString(id)}", new { id, terminated = true });
     }
 
     /// <summary>Checks a request and turns it into an application; the problem says what is wrong.</summary>
@@ -328,35 +354,51 @@ public sealed class RefundsApi : IHttpFunction
     private static IResult NotFound(string id) =>
         Problems.Problem(StatusCodes.Status404NotFound, "refund-not-found", "No such refund case.", $"There is no refund case '{id}'.");
 
-    private static async Task<WorkflowStatus?> FindAsync(IWorkflowClient workflows, string id, CancellationToken cancellationToken)
+    private static RefundCaseLinks Links(HttpRequest request, string caseId)
+    {
+        var instance = $"{request.Scheme}://{request.Host}{request.PathBase}{Route}/{Uri.EscapeDataString(caseId)}";
+        return new RefundCaseLinks(caseId, instance, instance + "/events/{eventName}", instance + "/terminate?reason={text}");
+    }
+
+    private static async Task<Microsoft.DurableTask.Page<OrchestrationMetadata>?> FirstPageAsync(Microsoft.DurableTask.AsyncPageable<OrchestrationMetadata> pages, CancellationToken cancellationToken)
+    {
+        await foreach (var page in pages.AsPages().WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            return page;
+        }
+
+        return null;
+    }
+
+    private static async Task<OrchestrationMetadata?> FindAsync(DurableTaskClient durable, string id, CancellationToken cancellationToken)
     {
         if (!id.StartsWith("refund-", StringComparison.Ordinal) || id.Length > 100 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
         {
             return null;
         }
 
-        var status = await workflows.GetStatusAsync(id, showHistory: false, cancellationToken).ConfigureAwait(false);
-        return status?.Name == RefundCaseWorkflow.Name ? status : null;
+        var status = await durable.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken).ConfigureAwait(false);
+        return status?.Name == RefundOrchestration.Name ? status : null;
     }
 
-    /// <summary>Whether a case's workflow still runs; null when it does not exist (yet).</summary>
-    private static async Task<bool?> IsRunningAsync(IWorkflowClient workflows, string id, CancellationToken cancellationToken)
+    /// <summary>Whether a case's orchestration still runs; null when it does not exist (yet).</summary>
+    private static async Task<bool?> IsRunningAsync(DurableTaskClient durable, string id, CancellationToken cancellationToken)
     {
-        var status = await workflows.GetStatusAsync(id, showHistory: false, cancellationToken).ConfigureAwait(false);
-        return status is null ? null : status.RuntimeStatus is WorkflowRuntimeStatus.Pending or WorkflowRuntimeStatus.Running;
+        var status = await durable.GetInstanceAsync(id, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false);
+        return status is null ? null : status.RuntimeStatus is OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Suspended;
     }
 
-    /// <summary>The case's view: the workflow's custom status, or — before the workflow has first run
-    /// (still Pending) — the case as opened, built from its input, so a case is visible as soon as it is accepted.</summary>
-    private static RefundCaseView? View(WorkflowStatus status)
+    /// <summary>The case's view: the orchestration's custom status, or — before it has first run (still
+    /// Pending) — the case as opened, built from its input, so a case is visible as soon as it is accepted.</summary>
+    private static RefundCaseView? View(OrchestrationMetadata status)
     {
-        if (status.CustomStatus is { } custom && !WorkflowJson.IsNull(custom))
+        if (status.SerializedCustomStatus is { Length: > 0 } custom && custom != "null")
         {
-            return custom.Deserialize<RefundCaseView>(WorkflowJson.Options);
+            return JsonSerializer.Deserialize<RefundCaseView>(custom, StatusJson);
         }
 
-        return !WorkflowJson.IsNull(status.Input) && status.Input.Deserialize<RefundCaseInput>(WorkflowJson.Options) is { } input
-            ? RefundCaseView.From(RefundProcess.Open(input.CaseId, input.Application, status.CreatedTime, input.OpenedBy))
+        return status.SerializedInput is { Length: > 0 } input && JsonSerializer.Deserialize<RefundCaseInput>(input, StatusJson) is { } opened
+            ? RefundCaseView.From(RefundProcess.Open(opened.CaseId, opened.Application, status.CreatedAt, opened.OpenedBy))
             : null;
     }
 

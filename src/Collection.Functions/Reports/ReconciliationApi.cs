@@ -2,13 +2,13 @@ using Collection.Functions.Assessments;
 using Collection.Functions.Files;
 using Collection.Functions.Ledger;
 using Collection.Functions.Policies;
-using Collection.Runtime.Functions;
-using Collection.Runtime.Http;
+using Collection.Functions.Hosting;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Collection.Functions.Reports;
 
 /// <summary><c>GET /api/reports/reconciliation?policy=&amp;from=&amp;to=[&amp;format=csv]</c> (staff, admin): 对账.</summary>
-public sealed class ReconciliationApi : IHttpFunction
+public sealed class ReconciliationApi(EnrolmentLedger ledger)
 {
     private static readonly Dictionary<string, string> KindLabels = new(StringComparer.Ordinal)
     {
@@ -18,17 +18,12 @@ public sealed class ReconciliationApi : IHttpFunction
         ["unmatched-payment"] = "缴费未匹配到参保登记",
     };
 
-    public static void Map(IEndpointRouteBuilder api)
-    {
-        api.MapGet("/reports/reconciliation", GetAsync)
-            .RequireRoles(FunctionRoles.Staff)
-            .WithTags("Reports")
-            .WithName("Reconciliation")
-            .WithSummary("Assessed vs paid for a policy and period: by channel, in treasury, waived, over/under-payments and mismatches; format=csv downloads it.")
-            .Produces<ReconciliationReport>()
-            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
-    }
+    /// <summary>Assessed vs paid for a policy and period: by channel, in treasury, waived, over/under-payments and mismatches; format=csv downloads it.</summary>
+    [Function("Reconciliation")]
+    [Roles(FunctionRoles.Staff)]
+    public Task<IResult> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/reconciliation")] HttpRequest request, CancellationToken cancellationToken) =>
+        GetAsync(Query.Text(request, "policy"), Query.Text(request, "from"), Query.Text(request, "to"), Query.Text(request, "format"), ledger, cancellationToken);
 
     internal static async Task<IResult> GetAsync(string? policy, string? from, string? to, string? format, EnrolmentLedger ledger, CancellationToken cancellationToken)
     {

@@ -1,29 +1,35 @@
 using Azure;
 using Azure.Storage.Blobs.Models;
 using Collection.Domain.Rosters;
-using Collection.Runtime.Functions;
+using Azure.Storage.Blobs;
+using Collection.Functions.Hosting;
+using Microsoft.Azure.Functions.Worker;
 using Collection.Functions.Policies;
 
 namespace Collection.Functions.Rosters;
 
-/// <summary>Blob trigger on <c>school-rosters/{policy}/{school}/{name}</c>: kindergartens, primary and secondary schools.</summary>
-public sealed class SchoolRosterFunction(RosterIngestion ingestion, ILogger<SchoolRosterFunction> logger) : IBlobFunction
+/// <summary>
+/// Blob triggers on <c>school-rosters/{policy}/{school}/{name}</c> (kindergartens, primary and secondary schools)
+/// and <c>university-rosters/…</c> (new-student lists of universities). Any blob of the container triggers, so
+/// one in the wrong folder gets a result saying where rosters go. Event Grid is the source on Flex Consumption.
+/// </summary>
+public sealed class RosterFunctions(RosterIngestion ingestion, ILogger<RosterFunctions> logger)
 {
-    public Task RunAsync(BlobTrigger blob, CancellationToken cancellationToken) =>
-        RosterBlobRun.RunAsync(ingestion, RosterKind.School, blob, logger, cancellationToken);
-}
+    [Function("SchoolRosters")]
+    public async Task School(
+        [BlobTrigger(RosterBlobs.SchoolContainer + "/{name}", Source = BlobTriggerSource.EventGrid)] BlobClient blob, FunctionContext context, CancellationToken cancellationToken) =>
+        await RosterBlobRun.RunAsync(ingestion, RosterKind.School, await TriggeredBlob.FromAsync(blob, context, cancellationToken).ConfigureAwait(false), logger, cancellationToken).ConfigureAwait(false);
 
-/// <summary>Blob trigger on <c>university-rosters/{policy}/{school}/{name}</c>: new-student lists of universities.</summary>
-public sealed class UniversityRosterFunction(RosterIngestion ingestion, ILogger<UniversityRosterFunction> logger) : IBlobFunction
-{
-    public Task RunAsync(BlobTrigger blob, CancellationToken cancellationToken) =>
-        RosterBlobRun.RunAsync(ingestion, RosterKind.University, blob, logger, cancellationToken);
+    [Function("UniversityRosters")]
+    public async Task University(
+        [BlobTrigger(RosterBlobs.UniversityContainer + "/{name}", Source = BlobTriggerSource.EventGrid)] BlobClient blob, FunctionContext context, CancellationToken cancellationToken) =>
+        await RosterBlobRun.RunAsync(ingestion, RosterKind.University, await TriggeredBlob.FromAsync(blob, context, cancellationToken).ConfigureAwait(false), logger, cancellationToken).ConfigureAwait(false);
 }
 
 /// <summary>What both roster functions do with their blob.</summary>
 internal static class RosterBlobRun
 {
-    public static async Task RunAsync(RosterIngestion ingestion, RosterKind kind, BlobTrigger blob, ILogger logger, CancellationToken cancellationToken)
+    public static async Task RunAsync(RosterIngestion ingestion, RosterKind kind, TriggeredBlob blob, ILogger logger, CancellationToken cancellationToken)
     {
         var parts = blob.Name.Split('/');
         var (policy, school, fileName) = parts.Length == 3 ? (parts[0], RosterBlobs.SchoolCode(parts[1]), parts[2]) : (string.Empty, string.Empty, blob.Name);

@@ -7,9 +7,8 @@ using Collection.Domain.Policies;
 using Collection.Domain.Rosters;
 using Collection.Functions.Assessments;
 using Collection.Functions.Policies;
-using Collection.Runtime.Blobs;
-using Collection.Runtime.Functions;
-using Collection.Runtime.Http;
+using Collection.Functions.Hosting;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Collection.Functions.Rosters;
 
@@ -22,34 +21,34 @@ public sealed record RosterAccepted(string Container, string BlobName, string ET
 /// <c>GET</c> on the same path answers the result JSON (rows so far while it runs), and
 /// <c>GET …/rejected</c> the rejected rows as CSV. A school key acts only for its own school codes.
 /// </summary>
-public sealed class RostersApi : IHttpFunction
+public sealed class RostersApi(BlobServiceClient blobs, RosterResultStore results, PolicyCatalog catalog, IConfiguration configuration, ChinaClock clock)
 {
-    private const string Route = "/rosters/{kind}/{policy}/{school}/{fileName}";
+    private const string Route = "rosters/{kind}/{policy}/{school}/{fileName}";
 
-    public static void Map(IEndpointRouteBuilder api)
-    {
-        var group = api.MapGroup(string.Empty).RequireRoles(FunctionRoles.School, FunctionRoles.Staff).WithTags("Rosters");
-        group.MapPut(Route, UploadAsync)
-            .WithName("UploadRoster")
-            .WithSummary("Upload a school or university roster (CSV in UTF-8 or GB18030, or XLSX); ingested by the blob trigger.")
-            .Produces<RosterAccepted>(StatusCodes.Status202Accepted)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
-        group.MapGet(Route, StatusAsync)
-            .WithName("RosterStatus")
-            .WithSummary("The result of a roster: processing (rows so far), completed or failed, with every rejected row.")
-            .Produces<RosterResult>()
-            .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapGet(Route + "/rejected", RejectedAsync)
-            .WithName("RosterRejectedRows")
-            .WithSummary("The rejected rows as CSV (UTF-8 with BOM, the file's own columns plus 行号, 原因代码, 原因说明).")
-            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
-            .ProducesProblem(StatusCodes.Status404NotFound);
-    }
+    /// <summary>Upload a school or university roster (CSV in UTF-8 or GB18030, or XLSX); ingested by the blob trigger.</summary>
+    [Function("UploadRoster")]
+    [Roles(FunctionRoles.School, FunctionRoles.Staff)]
+    public Task<IResult> Upload(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = Route)] HttpRequest request, string kind, string policy, string school, string fileName, CancellationToken cancellationToken) =>
+        UploadAsync(kind, policy, school, fileName, Query.Text(request, "date"), request, request.HttpContext.User, blobs, catalog, configuration, clock, cancellationToken);
+
+    /// <summary>The result of a roster: processing (rows so far), completed or failed, with its rejected rows.</summary>
+    [Function("RosterStatus")]
+    [Roles(FunctionRoles.School, FunctionRoles.Staff)]
+    public Task<IResult> Status(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Route)] HttpRequest request, string kind, string policy, string school, string fileName, CancellationToken cancellationToken) =>
+        StatusAsync(kind, policy, school, fileName, request.HttpContext.User, blobs, results, catalog, configuration, cancellationToken);
+
+    /// <summary>The rejected rows as CSV (UTF-8 with BOM, the file's own columns plus 行号, 原因代码, 原因说明).</summary>
+    [Function("RosterRejectedRows")]
+    [Roles(FunctionRoles.School, FunctionRoles.Staff)]
+    public Task<IResult> Rejected(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = Route + "/rejected")] HttpRequest request, string kind, string policy, string school, string fileName, CancellationToken cancellationToken) =>
+        RejectedAsync(kind, policy, school, fileName, request.HttpContext.User, results, catalog, configuration, cancellationToken);
 
     internal static async Task<IResult> UploadAsync(
         string kind, string policy, string school, string fileName, string? date,
-        HttpRequest http, ClaimsPrincipal user, BlobServiceClient blobs, BlobScanSignal scanSignal, PolicyCatalog catalog, IConfiguration configuration, ChinaClock clock, CancellationToken cancellationToken)
+        HttpRequest http, ClaimsPrincipal user, BlobServiceClient blobs, PolicyCatalog catalog, IConfiguration configuration, ChinaClock clock, CancellationToken cancellationToken)
     {
         if (Check(kind, policy, school, fileName, user, catalog, configuration) is { } problem)
         {
@@ -95,7 +94,6 @@ public sealed class RostersApi : IHttpFunction
         }, cancellationToken).ConfigureAwait(false);
 
         // Start the ingestion now rather than at the blob trigger's next polling tick.
-        scanSignal.Request();
         var statusUri = $"{http.Scheme}://{http.Host}{http.PathBase}{http.Path}";
         return TypedResults.Accepted(statusUri, new RosterAccepted(container.Name, blobName, RosterBlobs.ETagText(uploaded.Value.ETag), statusUri, statusUri + "/rejected"));
     }

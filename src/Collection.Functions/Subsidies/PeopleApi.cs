@@ -2,23 +2,20 @@ using Collection.Domain.Codes;
 using Collection.Domain.Subsidies;
 using Collection.Functions.Assessments;
 using Collection.Functions.Policies;
-using Collection.Runtime.Functions;
-using Collection.Runtime.Http;
+using Collection.Functions.Hosting;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Collection.Functions.Subsidies;
 
 /// <summary><c>GET /api/people/{idNumber}/identities</c> (staff, admin): a person's subsidy identities and their history, across policies.</summary>
-public sealed class PeopleApi : IHttpFunction
+public sealed class PeopleApi(SubsidyIdentityBook book)
 {
-    public static void Map(IEndpointRouteBuilder api)
-    {
-        var group = api.MapGroup("/people").WithTags("People").RequireRoles(FunctionRoles.Staff);
-        group.MapGet("/{idNumber}/identities", GetIdentitiesAsync)
-            .WithName("GetPersonIdentities")
-            .WithSummary("A person's subsidy identities (spells, current and ended) and the list rows that made them, under every policy.")
-            .Produces<PersonIdentitiesBody>()
-            .ProducesProblem(StatusCodes.Status400BadRequest);
-    }
+    /// <summary>A person's subsidy identities (spells, current and ended) and the list rows that made them, under every policy.</summary>
+    [Function("GetPersonIdentities")]
+    [Roles(FunctionRoles.Staff)]
+    public Task<IResult> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "people/{idNumber}/identities")] HttpRequest request, string idNumber, CancellationToken cancellationToken) =>
+        GetIdentitiesAsync(idNumber, book, cancellationToken);
 
     internal static async Task<IResult> GetIdentitiesAsync(string idNumber, SubsidyIdentityBook book, CancellationToken cancellationToken)
     {

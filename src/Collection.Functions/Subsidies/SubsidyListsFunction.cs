@@ -9,8 +9,9 @@ using Collection.Domain.Codes;
 using Collection.Domain.Rosters;
 using Collection.Domain.Subsidies;
 using Collection.Functions.Files;
-using Collection.Runtime.Functions;
 using Collection.Functions.Policies;
+using Collection.Functions.Hosting;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Collection.Functions.Subsidies;
 
@@ -21,13 +22,18 @@ namespace Collection.Functions.Subsidies;
 /// with <c>.rejected.csv</c> beside it. A file that cannot be read ends as a failed result (retrying would not
 /// help); a re-dropped file changes nothing (every row comes back unchanged).
 /// </summary>
-public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobServiceClient blobs, TimeProvider time, ILogger<SubsidyListsFunction> logger) : IBlobFunction
+public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobServiceClient blobs, TimeProvider time, ILogger<SubsidyListsFunction> logger)
 {
     public const string Container = "subsidy-lists";
     public const string ResultsContainer = "subsidy-lists-results";
     public const int ChunkRows = 2000;
 
-    public async Task RunAsync(BlobTrigger blob, CancellationToken cancellationToken)
+    [Function("SubsidyLists")]
+    public async Task OnBlob(
+        [BlobTrigger(Container + "/{name}", Source = BlobTriggerSource.EventGrid)] BlobClient blob, FunctionContext context, CancellationToken cancellationToken) =>
+        await RunAsync(await TriggeredBlob.FromAsync(blob, context, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    public async Task RunAsync(TriggeredBlob blob, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
         var stopwatch = Stopwatch.StartNew();
@@ -104,7 +110,7 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
     }
 
     /// <summary>Reads and applies the file; null when the blob is gone or replaced (the newer version has a run of its own).</summary>
-    private async Task<RejectedRowsCsvWriter?> ReadAsync(BlobTrigger blob, ListTarget target, SubsidyListResult result, Stream rejectedCsv, CancellationToken cancellationToken)
+    private async Task<RejectedRowsCsvWriter?> ReadAsync(TriggeredBlob blob, ListTarget target, SubsidyListResult result, Stream rejectedCsv, CancellationToken cancellationToken)
     {
         TabularFile file;
         try

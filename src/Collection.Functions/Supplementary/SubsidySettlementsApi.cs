@@ -3,8 +3,8 @@ using Collection.Domain.Codes;
 using Collection.Functions.Files;
 using Collection.Functions.Ledger;
 using Collection.Functions.Policies;
-using Collection.Runtime.Functions;
-using Collection.Runtime.Http;
+using Collection.Functions.Hosting;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Collection.Functions.Supplementary;
 
@@ -31,22 +31,17 @@ public sealed record SettlementReport(string Policy, string Month, IAsyncEnumera
 /// <c>GET /api/reports/subsidy-settlements?policy=&amp;month=yyyy-MM[&amp;format=csv]</c> (staff, admin): the top-ups (补差),
 /// rebates due (先缴后补) and assistance-fund payments the supplementary run recorded for a policy in a month.
 /// </summary>
-public sealed class SubsidySettlementsApi : IHttpFunction
+public sealed class SubsidySettlementsApi(EnrolmentLedger ledger, SubsidySettlementBook settlements)
 {
     private static readonly string[] CsvHeaders =
         ["类别", "身份证号", "姓名", "乡镇街道", "报送部门", "资助身份", "资金承担", "原资助标准", "新资助标准", "金额", "结算流水号", "运行日期"];
 
-    public static void Map(IEndpointRouteBuilder api)
-    {
-        api.MapGet("/reports/subsidy-settlements", GetAsync)
-            .RequireRoles(FunctionRoles.Staff)
-            .WithTags("Reports")
-            .WithName("SubsidySettlements")
-            .WithSummary("Top-ups, rebates due and assistance-fund payments recorded by the supplementary enrolment for a policy and month; format=csv downloads them (UTF-8 BOM).")
-            .Produces<SettlementReport>()
-            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
-    }
+    /// <summary>Top-ups, rebates due and assistance-fund payments recorded by the supplementary enrolment for a policy and month; format=csv downloads them (UTF-8 BOM).</summary>
+    [Function("SubsidySettlements")]
+    [Roles(FunctionRoles.Staff)]
+    public Task<IResult> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/subsidy-settlements")] HttpRequest request, CancellationToken cancellationToken) =>
+        GetAsync(Query.Text(request, "policy"), Query.Text(request, "month"), Query.Text(request, "format"), ledger, settlements, cancellationToken);
 
     internal static async Task<IResult> GetAsync(string? policy, string? month, string? format, EnrolmentLedger ledger, SubsidySettlementBook settlements, CancellationToken cancellationToken)
     {

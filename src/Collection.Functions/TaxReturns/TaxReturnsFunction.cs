@@ -8,7 +8,8 @@ using Collection.Domain.Codes;
 using Collection.Functions.Files;
 using Collection.Functions.Ledger;
 using Collection.Functions.Policies;
-using Collection.Runtime.Functions;
+using Collection.Functions.Hosting;
+using Microsoft.Azure.Functions.Worker;
 
 namespace Collection.Functions.TaxReturns;
 
@@ -19,13 +20,18 @@ namespace Collection.Functions.TaxReturns;
 /// <c>tax-returns-results/{same name}.json</c> plus <c>.rejected.csv</c>. Memory stays bounded: one chunk of
 /// rows at a time; rejections go to temporary files, not lists.
 /// </summary>
-public sealed partial class TaxReturnsFunction(EnrolmentLedger ledger, BlobServiceClient blobs, ILogger<TaxReturnsFunction> logger) : IBlobFunction
+public sealed partial class TaxReturnsFunction(EnrolmentLedger ledger, BlobServiceClient blobs, ILogger<TaxReturnsFunction> logger)
 {
     public const string Container = "tax-returns";
     public const string ResultsContainer = "tax-returns-results";
     public const int ChunkRows = 2000;
 
-    public async Task RunAsync(BlobTrigger blob, CancellationToken cancellationToken)
+    [Function("TaxReturns")]
+    public async Task OnBlob(
+        [BlobTrigger(Container + "/{name}", Source = BlobTriggerSource.EventGrid)] BlobClient blob, FunctionContext context, CancellationToken cancellationToken) =>
+        await RunAsync(await TriggeredBlob.FromAsync(blob, context, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    public async Task RunAsync(TriggeredBlob blob, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
         var report = new TaxReturnReport(blob.Name) { ETag = blob.ETag.ToString() };
@@ -68,7 +74,7 @@ public sealed partial class TaxReturnsFunction(EnrolmentLedger ledger, BlobServi
         }
     }
 
-    private async Task PostFileAsync(BlobTrigger blob, TaxReturnReport report, RejectionLog rejections, CancellationToken cancellationToken)
+    private async Task PostFileAsync(TriggeredBlob blob, TaxReturnReport report, RejectionLog rejections, CancellationToken cancellationToken)
     {
         TabularFile file;
         try

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Collection.Functions.Hosting;
+
+/// <summary>What every function of the app stands on: storage clients, keys and roles, problem details.</summary>
+public static class AppHosting
+{
+    public const string StorageSetting = "AzureWebJobsStorage";
+
+    /// <summary>Largest request body (roster uploads are the largest); beyond it the answer is 413 <c>request-too-large</c>.</summary>
+    public const string MaxRequestBodySetting = "Http:MaxRequestBodySize";
+
+    public const long DefaultMaxRequestBodySize = 50L * 1024 * 1024;
+
+    public static IServiceCollection AddAppHosting(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+        HttpErrors.AddHttpErrors(services);
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
+        services.Configure<KestrelServerOptions>(kestrel =>
+            kestrel.Limits.MaxRequestBodySize = configuration.GetValue(MaxRequestBodySetting, DefaultMaxRequestBodySize));
+        services.AddSingleton<FunctionKeyStore>();
+        services.AddSingleton(new FunctionAccessMap(typeof(AppHosting).Assembly));
+
+        // Few SDK retries: the trigger retries (blob receipts, durable activity retries) are the outer loop.
+        services.TryAddSingleton(sp => StorageClients.Blobs(sp.GetRequiredService<IConfiguration>()));
+        services.TryAddSingleton(sp => StorageClients.Tables(sp.GetRequiredService<IConfiguration>()));
+        services.TryAddSingleton(sp => StorageClients.BatchInserter(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<TableServiceClient>()));
+        return services;
+    }
+}
+
+/// <summary>
+/// The app's storage clients from <c>AzureWebJobsStorage</c>, as the Functions host reads it: a connection
+/// string (Azurite, or an account key), or identity-based — <c>AzureWebJobsStorage__blobServiceUri</c> and
+/// <c>__tableServiceUri</c> with <c>__credential</c> = <c>managedidentity</c> and <c>__clientId</c> (what
+/// <c>infra/</c> sets on Flex Consumption, where no account key is kept).
+/// </summary>
+internal static class StorageClients
+{
+    public static BlobServiceClient Blobs(IConfiguration configuration)
+    {
+        var options = WithRetries(new BlobClientOptions());
+        return ConnectionString(configuration) is { } connection
+            ? new BlobServiceClient(connection, options)
+            : new BlobServiceClient(ServiceUri(configuration, "blobServiceUri"), Credential(configuration), options);
+    }
+
+    public static TableServiceClient Tables(IConfiguration configuration)
+    {
+        var options = WithRetries(new TableClientOptions());
+        return ConnectionString(configuration) is { } connection
+            ? new TableServiceClient(connection, options)
+            : new TableServiceClient(ServiceUri(configuration, "tableServiceUri"), Credential(configuration), options);
+    }
+
+    public static TableBatchInserter BatchInserter(IConfiguration configuration, TableServiceClient tables) =>
+        new(tables, ConnectionString(configuration), WithRetries(new TableClientOptions()));
+
+    private static string? ConnectionString(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(AppHosting.StorageSetting);
+        if (!string.IsNullOrEmpty(section.Value))
+        {
+            return section.Value;
+        }
+
+        // Nothing configured at all: the local emulator, as Core Tools assumes.
+        return section.GetChildren().Any() ? null : "UseDevelopmentStorage=true";
+    }
+
+    private static Uri ServiceUri(IConfiguration configuration, string name) =>
+        configuration[$"{AppHosting.StorageSetting}:{name}"] is { Length: > 0 } uri
+            ? new Uri(uri)
+            : throw new InvalidOperationException($"{AppHosting.StorageSetting} has no connection string and no {AppHosting.StorageSetting}__{name}.");
+
+    private static TokenCredential Credential(IConfiguration configuration) =>
+        string.Equals(configuration[$"{AppHosting.StorageSetting}:credential"], "managedidentity", StringComparison.OrdinalIgnoreCase)
+            ? new ManagedIdentityCredential(configuration[$"{AppHosting.StorageSetting}:clientId"] is { Length: > 0 } id ? ManagedIdentityId.FromUserAssignedClientId(id) : ManagedIdentityId.SystemAssigned)
+            : new DefaultAzureCredential();
+
+    private static T WithRetries<T>(T options)
+        where T : ClientOptions
+    {
+        options.Retry.MaxRetries = 2;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(200);
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(2);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
+        return options;
+    }
+}
