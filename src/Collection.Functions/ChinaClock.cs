@@ -26,11 +26,37 @@ public sealed class ChinaClock
     {
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
-        BusinessDate = businessDate;
+        _configured = businessDate;
     }
 
-    /// <summary>The configured business date; null when the app follows the real China date.</summary>
-    public DateOnly? BusinessDate { get; }
+    private static readonly AsyncLocal<DateOnly?> RequestDate = new();
+
+    private readonly DateOnly? _configured;
+
+    /// <summary>
+    /// The business date in force: one a request asked for (<see cref="ForRequest"/>), else the configured one;
+    /// null when the app follows the real China date.
+    /// </summary>
+    public DateOnly? BusinessDate => _configured is null ? null : RequestDate.Value ?? _configured;
+
+    /// <summary>True when a business date is configured, so requests may ask for another day (never in production).</summary>
+    public bool Rehearsal => _configured is not null;
+
+    /// <summary>
+    /// Within a rehearsal (a configured business date), the rest of this request acts as of <paramref name="day"/>:
+    /// a trainer or a test walks a year through its days without restarting. The request header
+    /// <see cref="HeaderName"/> asks for it. Outside a rehearsal it is refused, so the live service has one calendar.
+    /// </summary>
+    public bool ForRequest(DateOnly day)
+    {
+        if (!Rehearsal)
+        {
+            return false;
+        }
+
+        RequestDate.Value = day;
+        return true;
+    }
 
     /// <summary>Now in China (+08:00); on the business date when one is set, at the real time of day.</summary>
     public DateTimeOffset Now

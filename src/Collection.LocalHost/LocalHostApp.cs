@@ -47,7 +47,8 @@ internal sealed record LocalHostOptions(string ScriptRoot, string? SettingsPath,
 /// <summary>The local host's composition: Kestrel (HTTP for people, HTTP/2 for the worker), the worker and the triggers.</summary>
 internal static class LocalHostApp
 {
-    public static WebApplication Build(LocalHostOptions options)
+    /// <param name="configure">What an embedding process adds before the host is built (a test's log capture).</param>
+    public static WebApplication Build(LocalHostOptions options, Action<WebApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var app = ScriptRoot.Load(options.ScriptRoot, options.SettingsPath);
@@ -86,6 +87,7 @@ internal static class LocalHostApp
         DurableHosting.AddDurable(builder, app, options.Port);
         builder.Services.AddProblemDetails();
 
+        configure?.Invoke(builder);
         var web = builder.Build();
         // Requests that come while the worker (re)starts wait for it rather than find no route.
         web.Use(async (http, next) =>

@@ -2,32 +2,30 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Collection.Testing;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Collection.Functions.Tests;
 
-public sealed class FunctionKeyTests : IAsyncLifetime
+public sealed class FunctionKeyFixture : AppFixture
 {
-    private WebApplicationFactory<Program> _factory = null!;
-
-    public async Task InitializeAsync()
+    protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
     {
-        var azurite = await AzuriteInstance.SharedAsync();
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b
-            .UseSetting("AzureWebJobsStorage", azurite.ConnectionString)
-            .UseSetting("Keys:admin", "test-admin")
-            .UseSetting("Keys:staff", "test-staff-old, test-staff")
-            .UseSetting("Keys:school:SCH9", "test-school"));
-    }
+        ["Keys:admin"] = "test-admin",
+        ["Keys:staff"] = "test-staff-old, test-staff",
+        ["Keys:school:SCH9"] = "test-school",
+    };
+}
 
-    public async Task DisposeAsync() => await _factory.DisposeAsync();
+/// <summary>The app's own keys and roles (worker middleware), on an admin-only function: a job's run history.</summary>
+public sealed class FunctionKeyTests(FunctionKeyFixture app) : IClassFixture<FunctionKeyFixture>
+{
+    private const string AdminOnly = "/api/jobs/ActivateCoverage/runs";
 
     [Fact]
     public async Task AdminEndpoint_WithoutKey_Answers401ProblemDetails()
     {
-        using var client = _factory.CreateClient();
+        using var client = app.Host.CreateClient();
 
-        var response = await client.GetAsync(new Uri("/admin/functions", UriKind.Relative));
+        var response = await client.GetAsync(new Uri(AdminOnly, UriKind.Relative));
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
@@ -40,10 +38,10 @@ public sealed class FunctionKeyTests : IAsyncLifetime
     [InlineData("test-admin ")]
     public async Task AdminEndpoint_WithWrongKey_Answers401(string key)
     {
-        using var client = _factory.CreateClient();
+        using var client = app.Host.CreateClient();
         client.DefaultRequestHeaders.Add("x-functions-key", key);
 
-        var response = await client.GetAsync(new Uri("/admin/functions", UriKind.Relative));
+        var response = await client.GetAsync(new Uri(AdminOnly, UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
@@ -54,10 +52,10 @@ public sealed class FunctionKeyTests : IAsyncLifetime
     [InlineData("test-school")]
     public async Task AdminEndpoint_WithOtherRole_Answers403ProblemDetails(string key)
     {
-        using var client = _factory.CreateClient();
+        using var client = app.Host.CreateClient();
         client.DefaultRequestHeaders.Add("x-functions-key", key);
 
-        var response = await client.GetAsync(new Uri("/admin/functions", UriKind.Relative));
+        var response = await client.GetAsync(new Uri(AdminOnly, UriKind.Relative));
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
@@ -67,11 +65,11 @@ public sealed class FunctionKeyTests : IAsyncLifetime
     [Fact]
     public async Task AdminEndpoint_WithAdminKeyInHeaderOrQuery_Answers200()
     {
-        using var client = _factory.CreateClient();
+        using var client = app.Host.CreateClient();
 
-        var byQuery = await client.GetAsync(new Uri("/admin/functions?code=test-admin", UriKind.Relative));
+        var byQuery = await client.GetAsync(new Uri(AdminOnly + "?code=test-admin", UriKind.Relative));
         client.DefaultRequestHeaders.Add("x-functions-key", "test-admin");
-        var byHeader = await client.GetAsync(new Uri("/admin/functions", UriKind.Relative));
+        var byHeader = await client.GetAsync(new Uri(AdminOnly, UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.OK, byQuery.StatusCode);
         Assert.Equal(HttpStatusCode.OK, byHeader.StatusCode);
@@ -80,7 +78,7 @@ public sealed class FunctionKeyTests : IAsyncLifetime
     [Fact]
     public async Task Health_NeedsNoKey()
     {
-        using var client = _factory.CreateClient();
+        using var client = app.Host.CreateClient();
 
         var response = await client.GetAsync(new Uri("/api/health", UriKind.Relative));
 

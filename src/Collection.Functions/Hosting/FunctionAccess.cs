@@ -62,7 +62,8 @@ public sealed class FunctionAccessMap
 /// The app's own key and role check, in the worker, so it is the same locally and in Azure: the Functions
 /// host's keys carry no roles, so HTTP functions are declared anonymous to the host and this middleware
 /// decides (401 without a valid key, 403 when the key's role may not call the function, as problem
-/// details). It also stamps every answer with the business date and turns an unhandled error or an
+/// details). It also takes a request's business date (<see cref="ChinaClock.ForRequest"/>), stamps every
+/// answer with the day the app acted as of, and turns an unhandled error or an
 /// over-large body into a problem instead of an empty 500.
 /// </summary>
 internal sealed partial class FunctionAccessMiddleware(FunctionAccessMap access, FunctionKeyStore keys, ChinaClock clock, ILogger<FunctionAccessMiddleware> logger)
@@ -84,6 +85,23 @@ internal sealed partial class FunctionAccessMiddleware(FunctionAccessMap access,
             http.Response.Headers[ChinaClock.HeaderName] = Collection.Functions.Policies.Problems.Date(clock.Today);
             return Task.CompletedTask;
         });
+        if (http.Request.Headers[ChinaClock.HeaderName].FirstOrDefault() is { Length: > 0 } asked)
+        {
+            if (!DateOnly.TryParseExact(asked.Trim(), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day))
+            {
+                await Policies.Problems.Problem(StatusCodes.Status400BadRequest, "invalid-date", "Invalid business date.",
+                    $"The {ChinaClock.HeaderName} header must be a date as yyyy-MM-dd.", ChinaClock.HeaderName).ExecuteAsync(http).ConfigureAwait(false);
+                return;
+            }
+
+            if (!clock.ForRequest(day))
+            {
+                await Policies.Problems.Problem(StatusCodes.Status400BadRequest, "business-date-not-allowed", "This service follows the real date.",
+                    $"The {ChinaClock.HeaderName} header is taken only where {ChinaClock.BusinessDateSetting} is configured (training, rehearsals, replays).", ChinaClock.HeaderName).ExecuteAsync(http).ConfigureAwait(false);
+                return;
+            }
+        }
+
         var roles = access.RolesFor(context.FunctionDefinition.Name);
         if (roles is not null)
         {

@@ -105,6 +105,11 @@ internal sealed class ScriptRoot
         Environment.GetEnvironmentVariable(name.Replace(":", "__", StringComparison.Ordinal))
         ?? (Values.TryGetValue(name, out var value) ? value : null);
 
+    /// <summary>True when the app setting <c>AzureWebJobs.{name}.Disabled</c> is <c>true</c> or <c>1</c>, as in Azure Functions.</summary>
+    public bool IsDisabled(string function) =>
+        Setting($"AzureWebJobs.{function}.Disabled")?.Trim() is { } value
+        && (value == "1" || string.Equals(value, "true", StringComparison.OrdinalIgnoreCase));
+
     /// <summary>Resolves <c>%Name%</c> placeholders in a trigger argument from the app settings.</summary>
     public string Resolve(string text)
     {

@@ -159,6 +159,11 @@ internal sealed partial class WorkerSupervisor(
         var functions = new List<HostedFunction>();
         foreach (var function in metadata.FunctionMetadataResults)
         {
+            if (app.IsDisabled(function.Name))
+            {
+                continue; // as the Functions host: no route, no listener, no run
+            }
+
             var load = new FunctionLoadRequest { FunctionId = function.FunctionId, Metadata = function };
             var loaded = (await connection.RequestAsync(new StreamingMessage { FunctionLoadRequest = load }, cancellationToken).ConfigureAwait(false)).FunctionLoadResponse;
             EnsureSuccess(loaded.Result, $"load function '{function.Name}'");

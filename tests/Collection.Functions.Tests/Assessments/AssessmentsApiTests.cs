@@ -2,40 +2,26 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Collection.Testing;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Collection.Functions.Tests.Assessments;
 
-public sealed class AssessmentsApiTests : IAsyncLifetime
+/// <summary>The app on 2022-09-25 (a business date): the China day, whatever the machine's.</summary>
+public sealed class AssessmentsApiFixture : AppFixture
 {
-    // 2022-09-24T20:00Z is already 2022-09-25 in China.
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2022, 9, 24, 20, 0, 0, TimeSpan.Zero));
-    private WebApplicationFactory<Program> _factory = null!;
-
-    public async Task InitializeAsync()
+    protected override IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
     {
-        var azurite = await AzuriteInstance.SharedAsync();
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b
-            .UseSetting("AzureWebJobsStorage", azurite.ConnectionString)
-            .UseSetting("Keys:admin", "test-admin")
-            .UseSetting("Keys:staff", "test-staff")
-            .UseSetting("Keys:school:SCH1", "test-school")
-            .ConfigureServices(s => s.AddSingleton<TimeProvider>(_time)));
-    }
+        [ChinaClock.BusinessDateSetting] = "2022-09-25",
+        ["Keys:admin"] = "test-admin",
+        ["Keys:staff"] = "test-staff",
+        ["Keys:school:SCH1"] = "test-school",
+    };
+}
 
-    public async Task DisposeAsync() => await _factory.DisposeAsync();
-
+public sealed class AssessmentsApiTests(AssessmentsApiFixture app) : IClassFixture<AssessmentsApiFixture>
+{
     private HttpClient Client(string? key = "test-staff")
     {
-        var client = _factory.CreateClient();
-        if (key is not null)
-        {
-            client.DefaultRequestHeaders.Add("x-functions-key", key);
-        }
-
-        return client;
+        return app.Host.CreateClient(key);
     }
 
     private async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(object body, string? key = "test-staff")

@@ -3,26 +3,18 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Collection.Domain.Policies;
 using Collection.Testing;
-using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Collection.Functions.Tests.Assessments;
 
-public sealed class PoliciesApiTests : IAsyncLifetime
+public sealed class PoliciesApiFixture : AppFixture;
+
+public sealed class PoliciesApiTests(PoliciesApiFixture app) : IClassFixture<PoliciesApiFixture>
 {
-    private WebApplicationFactory<Program> _factory = null!;
-
-    public async Task InitializeAsync()
-    {
-        var azurite = await AzuriteInstance.SharedAsync();
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseSetting("AzureWebJobsStorage", azurite.ConnectionString));
-    }
-
-    public async Task DisposeAsync() => await _factory.DisposeAsync();
-
     [Fact]
     public async Task List_WithoutKey_ShowsTheFivePolicies()
     {
-        using var client = _factory.CreateClient();
+        using var client = app.Host.CreateClient();
 
         var body = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/policies", UriKind.Relative));
 
@@ -35,7 +27,7 @@ public sealed class PoliciesApiTests : IAsyncLifetime
     [Fact]
     public async Task Get_WritesChineseAsItself()
     {
-        using var client = _factory.CreateClient();
+        using var client = app.Host.CreateClient();
 
         var text = await client.GetStringAsync(new Uri("/api/policies/dalate-2022", UriKind.Relative));
 
@@ -47,7 +39,7 @@ public sealed class PoliciesApiTests : IAsyncLifetime
     [Fact]
     public async Task Get_ShowsTheDocumentWithItsCitations()
     {
-        using var client = _factory.CreateClient();
+        using var client = app.Host.CreateClient();
 
         var body = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/policies/dalate-2022", UriKind.Relative));
 
@@ -59,7 +51,7 @@ public sealed class PoliciesApiTests : IAsyncLifetime
     [Fact]
     public async Task Get_UnknownPolicy_Answers404ProblemDetails()
     {
-        using var client = _factory.CreateClient();
+        using var client = app.Host.CreateClient();
 
         var response = await client.GetAsync(new Uri("/api/policies/nowhere-2022", UriKind.Relative));
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -72,14 +64,14 @@ public sealed class PoliciesApiTests : IAsyncLifetime
     [Fact]
     public async Task Functions_ListsPoliciesAndAssessments()
     {
-        using var client = _factory.WithWebHostBuilder(b => b.UseSetting("Keys:admin", "k")).CreateClient();
-        client.DefaultRequestHeaders.Add("x-functions-key", "k");
+        // The local host's admin API, as Core Tools': open locally, listing the worker's functions.metadata.
+        using var client = app.Host.CreateClient();
 
         var body = await client.GetFromJsonAsync<JsonElement>(new Uri("/admin/functions", UriKind.Relative));
 
         var names = body.EnumerateArray().Select(f => f.GetProperty("name").GetString()).ToList();
-        Assert.Contains("Policies", names);
-        Assert.Contains("Assessments", names);
+        Assert.Contains("ListPolicies", names);
+        Assert.Contains("Assess", names);
     }
 
     [Fact]
@@ -90,12 +82,17 @@ public sealed class PoliciesApiTests : IAsyncLifetime
         {
             var good = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "policies", "wuhai-2022.json"));
             await File.WriteAllTextAsync(Path.Combine(directory.FullName, "wuhai-2022.json"), good.Replace("\"end\": \"2022-04-30\"", "\"end\": \"2022-04-31\"", StringComparison.Ordinal));
-            var azurite = await AzuriteInstance.SharedAsync();
-            await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b
-                .UseSetting("AzureWebJobsStorage", azurite.ConnectionString)
-                .UseSetting("Policies:Directory", directory.FullName));
+            // What the worker does when it starts (Program.cs composes these services, the host starts them).
+            await using var services = AppHost.Compose(new Dictionary<string, string> { ["Policies:Directory"] = directory.FullName });
+            var startup = services.GetServices<Microsoft.Extensions.Hosting.IHostedService>();
 
-            var e = Assert.Throws<PolicyValidationException>(() => factory.CreateClient());
+            var e = await Assert.ThrowsAsync<PolicyValidationException>(async () =>
+            {
+                foreach (var service in startup)
+                {
+                    await service.StartAsync(CancellationToken.None);
+                }
+            });
 
             Assert.Equal("wuhai-2022.json", e.File);
             Assert.Equal("collection.end", e.Field);

@@ -1,68 +1,77 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Collection.Domain;
 using Collection.Functions.Ledger;
 using Collection.Testing;
-using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Collection.Functions.Tests.Ledger;
 
-/// <summary>A host on the shared Azurite with its own ledger tables and a fake clock (2022-04-20 10:00 in China).</summary>
+/// <summary>
+/// The app in the local host on the shared Azurite with its own ledger tables, role keys, and a business date
+/// (default 2022-04-20). <see cref="Today"/> is the day requests act as of (sent as <c>X-Business-Date</c>);
+/// <see cref="Ledger"/> is the app's ledger composed in the test process on the same tables, to arrange and read.
+/// </summary>
 public sealed class LedgerTestHost : IAsyncDisposable
 {
-    private LedgerTestHost(WebApplicationFactory<Program> factory, FakeTimeProvider time, string prefix)
+    public static readonly DateOnly DefaultToday = new(2022, 4, 20);
+
+    private readonly ServiceProvider _services;
+
+    private LedgerTestHost(AppHost app, string prefix, DateOnly today)
     {
-        Factory = factory;
-        Time = time;
+        App = app;
         Prefix = prefix;
+        Today = today;
+        _services = app.AppServices();
     }
 
-    public WebApplicationFactory<Program> Factory { get; }
-
-    public FakeTimeProvider Time { get; }
+    public AppHost App { get; }
 
     public string Prefix { get; }
 
-    public EnrolmentLedger Ledger => Factory.Services.GetRequiredService<EnrolmentLedger>();
+    /// <summary>The day the app acts as of in this test's requests.</summary>
+    public DateOnly Today { get; set; }
 
-    public static async Task<LedgerTestHost> StartAsync(string? connectionString = null, string? prefix = null, FakeTimeProvider? time = null, Action<Microsoft.AspNetCore.Hosting.IWebHostBuilder>? configure = null)
+    /// <summary>The app's services in the test process, on this host's storage and tables.</summary>
+    public IServiceProvider Services => _services;
+
+    public EnrolmentLedger Ledger => _services.GetRequiredService<EnrolmentLedger>();
+
+    /// <summary>Starts a host; <paramref name="settings"/> are app settings added to the defaults (keys, prefix, business date).</summary>
+    public static async Task<LedgerTestHost> StartAsync(
+        string? connectionString = null, string? prefix = null, DateOnly? today = null, IReadOnlyDictionary<string, string>? settings = null, Action<WebApplicationBuilder>? configureHost = null)
     {
         connectionString ??= (await AzuriteInstance.SharedAsync()).ConnectionString;
         prefix ??= AzuriteInstance.UniqueName("l");
-        time ??= new FakeTimeProvider(new DateTimeOffset(2022, 4, 20, 2, 0, 0, TimeSpan.Zero));
-        var clock = time;
-        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        var day = today ?? DefaultToday;
+        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
-            b.UseSetting("AzureWebJobsStorage", connectionString)
-                .UseSetting(LedgerTables.PrefixSetting, prefix)
-                .UseSetting("Keys:admin", "test-admin")
-                .UseSetting("Keys:staff", "test-staff")
-                .UseSetting("Keys:tax", "test-tax")
-                .UseSetting("Keys:school:SCH1", "test-school")
-                .ConfigureServices(s => s.AddSingleton<TimeProvider>(clock));
-            configure?.Invoke(b);
-        });
-        return new LedgerTestHost(factory, time, prefix);
-    }
-
-    public HttpClient Client(string? key = "test-staff")
-    {
-        var client = Factory.CreateClient();
-        if (key is not null)
+            [LedgerTables.PrefixSetting] = prefix,
+            [ChinaClock.BusinessDateSetting] = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["Keys:admin"] = "test-admin",
+            ["Keys:staff"] = "test-staff",
+            ["Keys:tax"] = "test-tax",
+            ["Keys:school:SCH1"] = "test-school",
+        };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
         {
-            client.DefaultRequestHeaders.Add("x-functions-key", key);
+            values[name] = value;
         }
 
-        return client;
+        var app = await AppHost.StartAsync(connectionString, values, configureHost);
+        return new LedgerTestHost(app, prefix, day);
     }
+
+    public HttpClient Client(string? key = "test-staff") => App.CreateClient(key, Today);
 
     public async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(string path, object body, string? key = "test-staff")
     {
         using var client = Client(key);
-        var response = await client.PostAsJsonAsync(new Uri(path, UriKind.Relative), body);
+        var response = await client.PostAsJsonAsync(new Uri(path.TrimStart('/'), UriKind.Relative), body);
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, text.Length == 0 ? default : JsonSerializer.Deserialize<JsonElement>(text));
     }
@@ -70,12 +79,16 @@ public sealed class LedgerTestHost : IAsyncDisposable
     public async Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(string path, string? key = "test-staff")
     {
         using var client = Client(key);
-        var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+        var response = await client.GetAsync(new Uri(path.TrimStart('/'), UriKind.Relative));
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, text.Length == 0 ? default : JsonSerializer.Deserialize<JsonElement>(text));
     }
 
-    public ValueTask DisposeAsync() => Factory.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        await App.DisposeAsync();
+    }
 
     /// <summary>A valid ID number (ISO 7064 MOD 11-2 check character) from 17 digits.</summary>
     public static string Id(string first17) => first17 + ResidentId.ComputeCheckCharacter(first17);

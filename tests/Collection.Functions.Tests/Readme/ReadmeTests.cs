@@ -1,7 +1,5 @@
 using System.Text.Json;
 using Collection.Testing;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Collection.Functions.Tests.Readme;
 
@@ -17,24 +15,14 @@ public sealed class ReadmeTests
 
         // A dedicated Azurite with every listener on: the README's uploads are processed as on a real host.
         await using var azurite = await AzuriteInstance.StartAsync();
-        var port = ReadmeCommands.FreePort();
-        await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+        var settings = SampleSettings(root).ToDictionary(s => s.Name, s => s.Value, StringComparer.OrdinalIgnoreCase);
+        foreach (var function in AppHost.TriggeredFunctions)
         {
-            foreach (var (name, value) in SampleSettings(root))
-            {
-                host.UseSetting(name, value);
-            }
+            settings[$"AzureWebJobs.{function}.Disabled"] = "false";
+        }
 
-            host.UseSetting("AzureWebJobsStorage", azurite.ConnectionString);
-            foreach (var function in TestHostDefaults.ListenedFunctions)
-            {
-                host.UseSetting($"AzureWebJobs.{function}.Disabled", "false");
-            }
-
-            host.UseSetting("urls", $"http://127.0.0.1:{port}");
-        });
-        factory.UseKestrel();
-        factory.StartServer();
+        await using var host = await AppHost.StartAsync(azurite, settings);
+        var baseUrl = host.BaseAddress.AbsoluteUri.TrimEnd('/');
 
         // Files the commands write land in a scratch folder; paths they read (samples/) resolve from it.
         var scratch = Directory.CreateTempSubdirectory("readme-").FullName;
@@ -42,7 +30,7 @@ public sealed class ReadmeTests
         foreach (var command in commands)
         {
             var runnable = command
-                .Replace(ReadmeCommands.DocumentedBaseUrl, $"http://127.0.0.1:{port}", StringComparison.Ordinal)
+                .Replace(ReadmeCommands.DocumentedBaseUrl, baseUrl, StringComparison.Ordinal)
                 .Replace("curl ", "curl --fail-with-body ", StringComparison.Ordinal);
 
             var (exitCode, output) = await ReadmeCommands.RunAsync(runnable, scratch, TimeSpan.FromSeconds(60));

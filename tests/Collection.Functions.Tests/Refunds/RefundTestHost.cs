@@ -3,67 +3,87 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Collection.Functions.Refunds;
 using Collection.Testing;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Collection.Functions.Tests.Refunds;
 
-/// <summary>A host on Azurite with its own workflow hub and refund tables, role keys, fast polling and a fake clock.</summary>
+/// <summary>
+/// The app in the local host on Azurite with its own task hub, refund and ledger tables, role keys, and a business
+/// date in bagongshan-2022's collection period. People are enrolled and paid through the API, as staff and tax do.
+/// </summary>
 public sealed class RefundTestHost : IAsyncDisposable
 {
-    private RefundTestHost(WebApplicationFactory<Program> factory, FakeTimeProvider time)
-    {
-        Factory = factory;
-        Time = time;
-    }
+    private RefundTestHost(AppHost app) => App = app;
 
-    public WebApplicationFactory<Program> Factory { get; }
+    public AppHost App { get; }
 
-    public FakeTimeProvider Time { get; }
-
-    public static async Task<RefundTestHost> StartAsync(Action<IServiceCollection>? services = null, string? connectionString = null, string? hub = null, string? prefix = null, FakeTimeProvider? time = null)
+    /// <summary>Starts a host; a restart test passes the same <paramref name="hub"/> and <paramref name="prefix"/> to see the same cases.</summary>
+    public static async Task<RefundTestHost> StartAsync(string? connectionString = null, string? hub = null, string? prefix = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         connectionString ??= (await AzuriteInstance.SharedAsync()).ConnectionString;
         hub ??= AzuriteInstance.UniqueName("rf");
         prefix ??= AzuriteInstance.UniqueName("rt");
+        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["AzureFunctionsJobHost__extensions__durableTask__hubName"] = hub,
+            [RefundTables.PrefixSetting] = prefix,
+            ["Ledger:TablePrefix"] = prefix,
+            // 2021-12-01: inside bagongshan-2022's collection period.
+            [ChinaClock.BusinessDateSetting] = "2021-12-01",
+            ["Keys:admin"] = "test-admin",
+            ["Keys:staff"] = "test-staff",
+            ["Keys:tax"] = "test-tax",
+            ["Keys:community"] = "test-community",
+            ["Keys:approver"] = "test-approver",
+        };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            values[name] = value;
+        }
 
-        // 2021-12-01 09:00 in China: inside bagongshan-2022's collection period.
-        var clock = time ?? new FakeTimeProvider(new DateTimeOffset(2021, 12, 1, 1, 0, 0, TimeSpan.Zero));
-        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b
-            .UseSetting("AzureWebJobsStorage", connectionString)
-            .UseSetting("Workflows:HubName", hub)
-            .UseSetting("Workflows:MaxPollInterval", "00:00:00.100")
-            .UseSetting("Workflows:MinPollInterval", "00:00:00.020")
-            .UseSetting("Workflows:TimerPollInterval", "00:00:00.100")
-            .UseSetting("Workflows:OutboxSweepInterval", "00:00:00.500")
-            .UseSetting(RefundTables.PrefixSetting, prefix)
-            .UseSetting("Ledger:TablePrefix", prefix)
-            .UseSetting("Keys:admin", "test-admin")
-            .UseSetting("Keys:staff", "test-staff")
-            .UseSetting("Keys:tax", "test-tax")
-            .UseSetting("Keys:community", "test-community")
-            .UseSetting("Keys:approver", "test-approver")
-            .ConfigureServices(s =>
-            {
-                s.AddSingleton<TimeProvider>(clock);
-                services?.Invoke(s);
-            }));
-        _ = factory.Server;
-        return new RefundTestHost(factory, clock);
+        return new RefundTestHost(await AppHost.StartAsync(connectionString, values));
     }
 
-    public HttpClient Client(string key = "test-staff")
+    public HttpClient Client(string key = "test-staff") => App.CreateClient(key);
+
+    /// <summary>A payment as the tax office posts it.</summary>
+    public sealed record TestPayment(string TransactionId, decimal Amount, string Channel = "online", bool InTreasury = false, string PaidOn = "2021-10-01");
+
+    public static TestPayment Payment(string id, decimal amount, string channel = "online", bool inTreasury = false, string paidOn = "2021-10-01") =>
+        new(id, amount, channel, inTreasury, paidOn);
+
+    /// <summary>Enrols <paramref name="idNumber"/> on 2021-09-01 (window) and posts <paramref name="payments"/>, each with its own transaction id.</summary>
+    public async Task EnrolAsync(string policy, string idNumber, params TestPayment[] payments)
     {
-        var client = Factory.CreateClient();
-        client.DefaultRequestHeaders.Add("x-functions-key", key);
-        return client;
+        ArgumentNullException.ThrowIfNull(payments);
+        var (enrolled, body) = await PostAsync("/api/enrolments", new { policy, idNumber, date = "2021-09-01", source = "window" });
+        Assert.True(enrolled == HttpStatusCode.Created, $"{enrolled}: {body}");
+        foreach (var payment in payments)
+        {
+            var (posted, answer) = await PostAsync("/api/payments", new
+            {
+                policy,
+                idNumber,
+                amount = payment.Amount,
+                paidOn = payment.PaidOn,
+                channel = payment.Channel,
+                transactionId = payment.TransactionId + "-" + idNumber[^6..],
+                inTreasury = payment.InTreasury,
+            }, "test-tax");
+            Assert.True(posted is HttpStatusCode.Created or HttpStatusCode.OK, $"{posted}: {answer}");
+        }
+    }
+
+    /// <summary>The enrolment's status as the API shows it (<c>paid</c>, <c>cancelled</c>…).</summary>
+    public async Task<string?> EnrolmentStatusAsync(string policy, string idNumber)
+    {
+        var (status, body) = await GetAsync($"/api/enrolments/{policy}/{idNumber}");
+        return status == HttpStatusCode.OK ? body.GetProperty("status").GetString() : null;
     }
 
     public async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(string path, object? body, string key = "test-staff")
     {
         using var client = Client(key);
-        var response = await client.PostAsJsonAsync(new Uri(path, UriKind.Relative), body);
+        var response = await client.PostAsJsonAsync(new Uri(path.TrimStart('/'), UriKind.Relative), body);
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, text.Length == 0 ? default : JsonSerializer.Deserialize<JsonElement>(text));
     }
@@ -71,7 +91,7 @@ public sealed class RefundTestHost : IAsyncDisposable
     public async Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(string path, string key = "test-staff")
     {
         using var client = Client(key);
-        var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+        var response = await client.GetAsync(new Uri(path.TrimStart('/'), UriKind.Relative));
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, text.Length == 0 ? default : JsonSerializer.Deserialize<JsonElement>(text));
     }
@@ -81,7 +101,7 @@ public sealed class RefundTestHost : IAsyncDisposable
     {
         var (status, answer) = await PostAsync("/api/refunds", body, key);
         Assert.True(status == HttpStatusCode.Accepted, $"{status}: {answer}");
-        Assert.Contains("/instances/", answer.GetProperty("statusQueryGetUri").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("/api/refunds/" + answer.GetProperty("id").GetString(), answer.GetProperty("statusQueryGetUri").GetString(), StringComparison.Ordinal);
         return answer.GetProperty("id").GetString()!;
     }
 
@@ -111,5 +131,5 @@ public sealed class RefundTestHost : IAsyncDisposable
     public Task<JsonElement> WaitForStageAsync(string id, string stage) =>
         WaitForAsync(id, b => b.GetProperty("case").GetProperty("stage").GetString() == stage);
 
-    public ValueTask DisposeAsync() => Factory.DisposeAsync();
+    public ValueTask DisposeAsync() => App.DisposeAsync();
 }

@@ -5,8 +5,6 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Collection.Functions.Rosters;
 using Collection.Testing;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace Collection.Functions.Tests.Rosters;
 
@@ -22,34 +20,37 @@ public sealed class RosterStorage : IAsyncLifetime
     public async Task DisposeAsync() => await Azurite.DisposeAsync();
 }
 
-/// <summary>A real host (the app's Program) on the roster Azurite, polling blobs every 250 ms (unless told), with test keys.</summary>
+/// <summary>The app in the local host on the roster Azurite, its blob triggers on, polling blobs every 250 ms (unless told), with test keys.</summary>
 internal static class RosterHost
 {
     public const string StaffKey = "test-staff-key";
 
     public static string SchoolKey(string school) => $"test-{school}-key";
 
-    public static WebApplicationFactory<Program> Start(AzuriteInstance azurite, TimeSpan? leaseTime = null, TimeSpan? pollingInterval = null) =>
-        new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
+    public static Task<AppHost> StartAsync(AzuriteInstance azurite, TimeSpan? leaseTime = null, TimeSpan? pollingInterval = null)
+    {
+        ArgumentNullException.ThrowIfNull(azurite);
+        var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
-            host.UseSetting("AzureWebJobsStorage", azurite.ConnectionString);
-            foreach (var function in TestHostDefaults.ListenedFunctions)
-            {
-                host.UseSetting($"AzureWebJobs.{function}.Disabled", "false");
-            }
-
-            host.UseSetting("Ledger:TablePrefix", RosterStorage.LedgerPrefix);
-            host.UseSetting("AzureFunctionsJobHost:extensions:blobs:pollingInterval", (pollingInterval ?? TimeSpan.FromMilliseconds(250)).ToString("c"));
-            host.UseSetting("AzureFunctionsJobHost:extensions:blobs:leaseTime", (leaseTime ?? TimeSpan.FromMinutes(1)).ToString("c"));
-            host.UseSetting("Keys:staff", StaffKey);
-            foreach (var school in new[] { "SCH001", "SCH002", "SCH003", "SCH004", "SCH005", "SCH006", "SCH007", "SCH009", "UNI001" })
-            {
-                host.UseSetting($"Keys:school:{school}", SchoolKey(school));
-            }
-
+            ["Ledger:TablePrefix"] = RosterStorage.LedgerPrefix,
+            ["AzureFunctionsJobHost__extensions__blobs__pollingInterval"] = (pollingInterval ?? TimeSpan.FromMilliseconds(250)).ToString("c"),
+            ["AzureFunctionsJobHost__extensions__blobs__leaseTime"] = (leaseTime ?? TimeSpan.FromMinutes(1)).ToString("c"),
+            ["Keys:staff"] = StaffKey,
             // A Dalate school: its key may not enrol anyone under a Luyang policy.
-            host.UseSetting("Schools:SCH009:Policies", "dalate-2022, wuhai-2022");
-        });
+            ["Schools:SCH009:Policies"] = "dalate-2022, wuhai-2022",
+        };
+        foreach (var function in AppHost.TriggeredFunctions)
+        {
+            settings[$"AzureWebJobs.{function}.Disabled"] = "false";
+        }
+
+        foreach (var school in new[] { "SCH001", "SCH002", "SCH003", "SCH004", "SCH005", "SCH006", "SCH007", "SCH009", "UNI001" })
+        {
+            settings[$"Keys:school:{school}"] = SchoolKey(school);
+        }
+
+        return AppHost.StartAsync(azurite, settings);
+    }
 
     /// <summary>Uploads straight to storage (as Azure Storage Explorer does), assessed on a day of the collection period.</summary>
     public static async Task UploadBlobAsync(AzuriteInstance azurite, string container, string blobName, byte[] content, string assessOn = "2022-10-10")
@@ -112,11 +113,10 @@ internal static class RosterHost
         return rows;
     }
 
-    public static HttpClient Client(WebApplicationFactory<Program> host, string key)
+    public static HttpClient Client(AppHost host, string key)
     {
-        var client = host.CreateClient();
-        client.DefaultRequestHeaders.Add("x-functions-key", key);
-        return client;
+        ArgumentNullException.ThrowIfNull(host);
+        return host.CreateClient(key);
     }
 
     public static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement.Clone();

@@ -7,7 +7,6 @@ using Collection.Functions.Subsidies;
 using Collection.Functions.Tests.Ledger;
 using Collection.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Collection.Functions.Tests.Supplementary;
 
@@ -28,20 +27,17 @@ public sealed class SupplementaryStorage : IAsyncLifetime
 /// <summary>Seeds lists and enrolments, runs the timer by hand and reads what it wrote.</summary>
 internal sealed class SupplementaryHost(LedgerTestHost host, AzuriteInstance azurite) : IAsyncDisposable
 {
-    private static readonly TimeSpan China = TimeSpan.FromHours(8);
-
     public LedgerTestHost Host => host;
 
     public static async Task<SupplementaryHost> StartAsync(AzuriteInstance azurite, DateOnly today) =>
-        new(await LedgerTestHost.StartAsync(azurite.ConnectionString, AzuriteInstance.UniqueName("sup"), new FakeTimeProvider(At(today))), azurite);
+        new(await LedgerTestHost.StartAsync(azurite.ConnectionString, AzuriteInstance.UniqueName("sup"), today), azurite);
 
-    public void SetToday(DateOnly today) => host.Time.SetUtcNow(At(today));
-
-    private static DateTimeOffset At(DateOnly day) => new DateTimeOffset(day.ToDateTime(new TimeOnly(3, 0)), China).ToUniversalTime();
+    /// <summary>The day the following requests act as of (the host runs on a business date, so requests may name another).</summary>
+    public void SetToday(DateOnly today) => host.Today = today;
 
     public async Task ListAsync(string policy, string idNumber, SubsidyIdentity identity, Department department, DateOnly from, string town, AllowanceClass? allowanceClass = null, ListChange change = ListChange.Add, string name = "李四")
     {
-        var book = host.Factory.Services.GetRequiredService<SubsidyIdentityBook>();
+        var book = host.Services.GetRequiredService<SubsidyIdentityBook>();
         var outcomes = await book.ApplyAsync([new SubsidyListRow(policy, ResidentId.Parse(idNumber), identity, department,
             new ListEntry(from, change, name, town, allowanceClass, $"{policy}/{Glossary.Departments.Code(department)}/{from:yyyyMMdd}-test.csv"))]);
         Assert.NotEqual(ListEntryOutcome.NotInList, outcomes[0]);
@@ -58,10 +54,10 @@ internal sealed class SupplementaryHost(LedgerTestHost host, AzuriteInstance azu
         }
     }
 
-    /// <summary>Runs the timer as an admin would (<c>POST /admin/functions/SupplementaryEnrolment?asOf=</c>) and answers the run's summary.</summary>
+    /// <summary>Runs the job as an admin would (<c>POST /api/jobs/SupplementaryEnrolment/runs?asOf=</c>) and answers the run's summary.</summary>
     public async Task<JsonElement> RunAsync(string asOf, string expectedOutcome = "succeeded")
     {
-        var (status, body) = await host.PostAsync($"/admin/functions/SupplementaryEnrolment?asOf={asOf}", new { }, "test-admin");
+        var (status, body) = await host.PostAsync($"/api/jobs/SupplementaryEnrolment/runs?asOf={asOf}", new { }, "test-admin");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.True(body.GetProperty("outcome").GetString() == expectedOutcome, body.ToString());
         return body.GetProperty("summary");
