@@ -53,14 +53,19 @@ else
   echo "Using the storage account in AzureWebJobsStorage."
 fi
 
+# Timer schedules (China time locally); a local.settings.json from before they were settings lacks them.
+schedule=$(setting ActivateCoverageSchedule); export ActivateCoverageSchedule="${schedule:-0 5 0 * * *}"
+schedule=$(setting SupplementaryEnrolmentSchedule); export SupplementaryEnrolmentSchedule="${schedule:-0 0 2 5 * *}"
+
 dotnet build src/Collection.Functions -c Debug --nologo -v quiet
-url="${ASPNETCORE_URLS:-http://localhost:7071}"
+dotnet build src/Collection.LocalHost -c Debug --nologo -v quiet
+port="${PORT:-7071}"
+url="http://localhost:$port"
 cat <<INFO
 
 Collection.Functions
   API base URL     $url/api           (health: $url/api/health)
-  OpenAPI UI       $url/scalar/v1     (document: $url/openapi/v1.json)
-  Function list    $url/admin/functions   (x-functions-key: $(key admin))
+  Function list    $url/admin/functions   (the local host's admin API, as Core Tools')
   Upload to        containers school-rosters, university-rosters, tax-returns, subsidy-lists
                    (Azurite blob endpoint http://127.0.0.1:10000/devstoreaccount1)
   Development keys admin=$(key admin) staff=$(key staff) approver=$(key approver)
@@ -68,7 +73,9 @@ Collection.Functions
   Ctrl-C stops the host and Azurite.
 
 INFO
-# Run from the repository root: it is the function app root (host.json, local.settings.json), as with `func start`.
-dotnet src/Collection.Functions/bin/Debug/net10.0/Collection.Functions.dll --urls "$url" &
+# The local host plays Core Tools' part: it starts the app's worker from its build output (host.json,
+# functions.metadata) with the Values of local.settings.json as app settings.
+dotnet src/Collection.LocalHost/bin/Debug/net10.0/Collection.LocalHost.dll \
+  --script-root src/Collection.Functions/bin/Debug/net10.0 --settings local.settings.json --port "$port" &
 host_pid=$!
 wait "$host_pid"

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using Collection.Functions.Tests.Ledger;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Collection.Functions.Tests;
 
@@ -12,19 +10,12 @@ namespace Collection.Functions.Tests;
 /// </summary>
 public sealed class BusinessDateTests
 {
-    // 2026-12-02 01:00 in China: the machine's real day is years after every hosted coverage year.
-    private static FakeTimeProvider Machine() => new(new DateTimeOffset(2026, 12, 1, 17, 0, 0, TimeSpan.Zero));
-
-    private static Task<LedgerTestHost> StartAsync(string? businessDate, Action<IWebHostBuilder>? more = null) =>
-        LedgerTestHost.StartAsync(time: Machine(), configure: b =>
-        {
-            if (businessDate is not null)
-            {
-                b.UseSetting(ChinaClock.BusinessDateSetting, businessDate);
-            }
-
-            more?.Invoke(b);
-        });
+    // The machine's real day (2026 or later) is years after every hosted coverage year.
+    private static Task<LedgerTestHost> StartAsync(string? businessDate, IReadOnlyDictionary<string, string>? more = null)
+    {
+        var settings = new Dictionary<string, string>(more ?? new Dictionary<string, string>()) { [ChinaClock.BusinessDateSetting] = businessDate ?? "" };
+        return LedgerTestHost.StartAsync(today: businessDate is null ? null : DateOnly.Parse(businessDate, System.Globalization.CultureInfo.InvariantCulture), settings: settings);
+    }
 
     private static async Task EnrolAndPayAsync(LedgerTestHost host, string policy, string id, string day, decimal amount)
     {
@@ -43,7 +34,7 @@ public sealed class BusinessDateTests
 
     private static async Task<JsonElement> ActivateAsync(LedgerTestHost host, string? asOf)
     {
-        var (status, body) = await host.PostAsync("/admin/functions/ActivateCoverage" + (asOf is null ? "" : "?asOf=" + asOf), new { }, "test-admin");
+        var (status, body) = await host.PostAsync("/api/jobs/ActivateCoverage/runs" + (asOf is null ? "" : "?asOf=" + asOf), new { }, "test-admin");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("succeeded", body.GetProperty("outcome").GetString());
         return body.GetProperty("summary");
@@ -130,7 +121,7 @@ public sealed class BusinessDateTests
 
         Assert.Equal("2022-04-20", configured.GetProperty("businessDate").GetString());
         Assert.True(configured.GetProperty("businessDateConfigured").GetBoolean());
-        Assert.Equal("2026-12-02", real.GetProperty("businessDate").GetString());
+        Assert.Equal(ChinaToday(), real.GetProperty("businessDate").GetString());
         Assert.False(real.GetProperty("businessDateConfigured").GetBoolean());
     }
 
@@ -151,9 +142,8 @@ public sealed class BusinessDateTests
     [InlineData("ASPNETCORE_ENVIRONMENT")]
     public async Task BusinessDate_InProduction_RefusesToStart(string setting)
     {
-        await using var host = await StartAsync("2022-04-20", b => b.UseSetting(setting, "Production"));
-
-        var refused = Record.Exception(() => host.Client());
+        // What the worker does first when it starts (Program.cs): it stops with the reason.
+        var refused = Record.Exception(() => AppHost.Compose(new Dictionary<string, string> { [ChinaClock.BusinessDateSetting] = "2022-04-20", [setting] = "Production" }));
 
         Assert.NotNull(refused);
         Assert.Contains(Messages(refused), m => m.Contains("Collection:BusinessDate", StringComparison.Ordinal) && m.Contains("Production", StringComparison.Ordinal));
@@ -162,9 +152,7 @@ public sealed class BusinessDateTests
     [Fact]
     public async Task BusinessDate_NotADate_RefusesToStart()
     {
-        await using var host = await StartAsync("20.04.2022");
-
-        var refused = Record.Exception(() => host.Client());
+        var refused = Record.Exception(() => AppHost.Compose(new Dictionary<string, string> { [ChinaClock.BusinessDateSetting] = "20.04.2022" }));
 
         Assert.NotNull(refused);
         Assert.Contains(Messages(refused), m => m.Contains("yyyy-MM-dd", StringComparison.Ordinal));
@@ -173,12 +161,30 @@ public sealed class BusinessDateTests
     [Fact]
     public async Task NoBusinessDate_InProduction_Starts()
     {
-        await using var host = await StartAsync(null, b => b.UseSetting("AZURE_FUNCTIONS_ENVIRONMENT", "Production"));
+        await using var host = await StartAsync(null, new Dictionary<string, string> { ["AZURE_FUNCTIONS_ENVIRONMENT"] = "Production" });
 
         var (status, body) = await host.GetAsync("/api/health", key: null);
 
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal("2026-12-02", body.GetProperty("businessDate").GetString());
+        Assert.Equal(ChinaToday(), body.GetProperty("businessDate").GetString());
+    }
+
+    private static string ChinaToday() => DateTime.UtcNow.AddHours(8).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task RequestBusinessDate_InARehearsal_ActsAsOfThatDay_AndTheLiveServiceRefusesIt()
+    {
+        await using var rehearsal = await StartAsync("2022-04-20");
+        await using var live = await StartAsync(null);
+        using var asked = rehearsal.App.CreateClient("test-staff", new DateOnly(2022, 7, 10));
+        using var refused = live.App.CreateClient("test-staff", new DateOnly(2022, 7, 10));
+
+        using var answer = await asked.GetAsync(new Uri("api/health", UriKind.Relative));
+        using var problem = await refused.GetAsync(new Uri("api/health", UriKind.Relative));
+
+        Assert.Equal("2022-07-10", Assert.Single(answer.Headers.GetValues(ChinaClock.HeaderName)));
+        Assert.Equal(HttpStatusCode.BadRequest, problem.StatusCode);
+        Assert.Contains("business-date-not-allowed", await problem.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     private static IEnumerable<string> Messages(Exception? e)

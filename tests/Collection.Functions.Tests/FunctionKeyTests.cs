@@ -35,7 +35,8 @@ public sealed class FunctionKeyTests(FunctionKeyFixture app) : IClassFixture<Fun
 
     [Theory]
     [InlineData("wrong")]
-    [InlineData("test-admin ")]
+    [InlineData("TEST-ADMIN")]
+    [InlineData("test-admi")]
     public async Task AdminEndpoint_WithWrongKey_Answers401(string key)
     {
         using var client = app.Host.CreateClient();

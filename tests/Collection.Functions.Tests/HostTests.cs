@@ -24,12 +24,20 @@ public class HostTests
     [Fact]
     public async Task Health_WithStorageUnreachable_Answers503()
     {
-        await using var host = await AppHost.StartAsync(
-            $"DefaultEndpointsProtocol=http;AccountName={AzuriteInstance.AccountName};AccountKey={AzuriteInstance.AccountKey};BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;",
-            waitForHealth: false);
+        // Storage goes away under a running app (the Functions host itself does not start without its storage).
+        var azurite = await AzuriteInstance.StartAsync();
+        var host = await AppHost.StartAsync(azurite);
         using var client = host.CreateClient();
+        var (blob, queue, table) = (azurite.BlobPort, azurite.QueuePort, azurite.TablePort);
+        await azurite.DisposeAsync();
 
         var response = await client.GetAsync(new Uri("/api/health", UriKind.Relative));
+
+        // Storage back on the same ports, so the host (and its Durable extension) can stop cleanly.
+        await using (await AzuriteInstance.StartAsync(blob, queue, table))
+        {
+            await host.DisposeAsync();
+        }
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
     }

@@ -80,26 +80,33 @@ internal sealed partial class FunctionAccessMiddleware(FunctionAccessMap access,
             return;
         }
 
-        http.Response.OnStarting(() =>
-        {
-            http.Response.Headers[ChinaClock.HeaderName] = Collection.Functions.Policies.Problems.Date(clock.Today);
-            return Task.CompletedTask;
-        });
+        // The request's business date first, so the date stamped on the answer is the one the request acted as of.
+        IResult? refused = null;
         if (http.Request.Headers[ChinaClock.HeaderName].FirstOrDefault() is { Length: > 0 } asked)
         {
             if (!DateOnly.TryParseExact(asked.Trim(), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day))
             {
-                await Policies.Problems.Problem(StatusCodes.Status400BadRequest, "invalid-date", "Invalid business date.",
-                    $"The {ChinaClock.HeaderName} header must be a date as yyyy-MM-dd.", ChinaClock.HeaderName).ExecuteAsync(http).ConfigureAwait(false);
-                return;
+                refused = Policies.Problems.Problem(StatusCodes.Status400BadRequest, "invalid-date", "Invalid business date.",
+                    $"The {ChinaClock.HeaderName} header must be a date as yyyy-MM-dd.", ChinaClock.HeaderName);
             }
-
-            if (!clock.ForRequest(day))
+            else if (!clock.ForRequest(day))
             {
-                await Policies.Problems.Problem(StatusCodes.Status400BadRequest, "business-date-not-allowed", "This service follows the real date.",
-                    $"The {ChinaClock.HeaderName} header is taken only where {ChinaClock.BusinessDateSetting} is configured (training, rehearsals, replays).", ChinaClock.HeaderName).ExecuteAsync(http).ConfigureAwait(false);
-                return;
+                refused = Policies.Problems.Problem(StatusCodes.Status400BadRequest, "business-date-not-allowed", "This service follows the real date.",
+                    $"The {ChinaClock.HeaderName} header is taken only where {ChinaClock.BusinessDateSetting} is configured (training, rehearsals, replays).", ChinaClock.HeaderName);
             }
+        }
+
+        // Read now: the callback runs outside this request's flow, where a request's business date is not seen.
+        var today = Policies.Problems.Date(clock.Today);
+        http.Response.OnStarting(() =>
+        {
+            http.Response.Headers[ChinaClock.HeaderName] = today;
+            return Task.CompletedTask;
+        });
+        if (refused is not null)
+        {
+            await refused.ExecuteAsync(http).ConfigureAwait(false);
+            return;
         }
 
         var roles = access.RolesFor(context.FunctionDefinition.Name);

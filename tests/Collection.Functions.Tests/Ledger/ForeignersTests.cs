@@ -13,7 +13,7 @@ public sealed class ForeignersTests
     private const string PermanentResident = "934840199003150029";
 
     private static Task<LedgerTestHost> StartAsync() =>
-        LedgerTestHost.StartAsync(configure: b => b.UseSetting(ChinaClock.BusinessDateSetting, "2022-10-10"));
+        LedgerTestHost.StartAsync(today: new DateOnly(2022, 10, 10));
 
     [Fact]
     public async Task Enrol_ForeignPermanentResidentWithResidencePermit_IsCreatedAndFoundByTheNumber()

@@ -270,7 +270,7 @@ public sealed class LedgerApiTests : IAsyncLifetime
     {
         // What a forged source would put in the console: a line of its own carrying a full ID number.
         var logs = new LogCapture();
-        await using var host = await LedgerTestHost.StartAsync(configure: b => b.ConfigureServices(s => s.AddSingleton<ILoggerProvider>(logs)));
+        await using var host = await LedgerTestHost.StartAsync(configureHost: b => b.Logging.AddProvider(logs));
         var id = LedgerTestHost.NewId();
         var other = LedgerTestHost.NewId("19700101");
 

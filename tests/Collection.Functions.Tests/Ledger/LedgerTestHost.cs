@@ -21,7 +21,7 @@ public sealed class LedgerTestHost : IAsyncDisposable
 
     private readonly ServiceProvider _services;
 
-    private LedgerTestHost(AppHost app, string prefix, DateOnly today)
+    private LedgerTestHost(AppHost app, string prefix, DateOnly? today)
     {
         App = app;
         Prefix = prefix;
@@ -33,15 +33,18 @@ public sealed class LedgerTestHost : IAsyncDisposable
 
     public string Prefix { get; }
 
-    /// <summary>The day the app acts as of in this test's requests.</summary>
-    public DateOnly Today { get; set; }
+    /// <summary>The day the app acts as of in this test's requests; null when the host follows the real date.</summary>
+    public DateOnly? Today { get; set; }
 
     /// <summary>The app's services in the test process, on this host's storage and tables.</summary>
     public IServiceProvider Services => _services;
 
     public EnrolmentLedger Ledger => _services.GetRequiredService<EnrolmentLedger>();
 
-    /// <summary>Starts a host; <paramref name="settings"/> are app settings added to the defaults (keys, prefix, business date).</summary>
+    /// <summary>
+    /// Starts a host; <paramref name="settings"/> are app settings added to the defaults (keys, prefix, business date).
+    /// A business date setting of "" leaves the host on the real China date.
+    /// </summary>
     public static async Task<LedgerTestHost> StartAsync(
         string? connectionString = null, string? prefix = null, DateOnly? today = null, IReadOnlyDictionary<string, string>? settings = null, Action<WebApplicationBuilder>? configureHost = null)
     {
@@ -62,8 +65,15 @@ public sealed class LedgerTestHost : IAsyncDisposable
             values[name] = value;
         }
 
+        DateOnly? businessDate = day;
+        if (values[ChinaClock.BusinessDateSetting].Length == 0)
+        {
+            values.Remove(ChinaClock.BusinessDateSetting);
+            businessDate = null;
+        }
+
         var app = await AppHost.StartAsync(connectionString, values, configureHost);
-        return new LedgerTestHost(app, prefix, day);
+        return new LedgerTestHost(app, prefix, businessDate);
     }
 
     public HttpClient Client(string? key = "test-staff") => App.CreateClient(key, Today);

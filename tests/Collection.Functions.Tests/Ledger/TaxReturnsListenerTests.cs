@@ -22,9 +22,7 @@ public sealed class TaxReturnsListenerTests
     {
         // A dedicated Azurite: with the listener on, this host owns the tax-returns container.
         await using var azurite = await AzuriteInstance.StartAsync();
-        await using var host = await LedgerTestHost.StartAsync(azurite.ConnectionString, configure: b => b
-            .UseSetting("AzureWebJobs.TaxReturns.Disabled", "false")
-            .UseSetting("AzureFunctionsJobHost:extensions:blobs:pollingInterval", "00:00:00.250"));
+        await using var host = await LedgerTestHost.StartAsync(azurite.ConnectionString, settings: new Dictionary<string, string> { ["AzureWebJobs.TaxReturns.Disabled"] = "false" });
         using var staff = host.Client();
         var (paid, stranger) = (LedgerTestHost.NewId(), LedgerTestHost.NewId());
         var (enrolled, _) = await host.PostAsync("/api/enrolments", new { policy = "wuhai-2022", idNumber = paid, date = "2021-12-01" });

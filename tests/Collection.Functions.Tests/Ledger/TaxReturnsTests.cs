@@ -5,7 +5,7 @@ using Collection.Domain;
 using Collection.Functions.Ledger;
 using Collection.Functions.Tests.Files;
 using Collection.Functions.TaxReturns;
-using Collection.Runtime.Functions;
+using Collection.Functions.Hosting;
 using Collection.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -23,7 +23,7 @@ public sealed class TaxReturnsTests : IAsyncLifetime
 
     internal static async Task<JsonElement> RunAsync(LedgerTestHost host, string name, byte[] content, CancellationToken cancellationToken = default)
     {
-        var blobs = host.Factory.Services.GetRequiredService<BlobServiceClient>();
+        var blobs = host.Services.GetRequiredService<BlobServiceClient>();
         var container = blobs.GetBlobContainerClient(TaxReturnsFunction.Container);
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         var blob = container.GetBlobClient(name);
@@ -34,19 +34,19 @@ public sealed class TaxReturnsTests : IAsyncLifetime
     /// <summary>Runs the function on a blob already there, as the runtime does after a restart (same name and ETag).</summary>
     internal static async Task<JsonElement> TriggerAsync(LedgerTestHost host, string name, CancellationToken cancellationToken = default)
     {
-        var blobs = host.Factory.Services.GetRequiredService<BlobServiceClient>();
+        var blobs = host.Services.GetRequiredService<BlobServiceClient>();
         var blob = blobs.GetBlobContainerClient(TaxReturnsFunction.Container).GetBlobClient(name);
         var properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
-        using var scope = host.Factory.Services.CreateScope();
-        var function = scope.ServiceProvider.GetRequiredService<TaxReturnsFunction>();
-        await function.RunAsync(new BlobTrigger(TaxReturnsFunction.Container, name, properties.ETag, properties.ContentLength, 1, blob, new Dictionary<string, string> { ["name"] = name }), cancellationToken);
+        // The function class as the worker activates it, on the trigger the host gives.
+        var function = ActivatorUtilities.CreateInstance<TaxReturnsFunction>(host.Services);
+        await function.RunAsync(new TriggeredBlob(TaxReturnsFunction.Container, name, properties.ETag, blob), cancellationToken);
         var result = await blobs.GetBlobContainerClient(TaxReturnsFunction.ResultsContainer).GetBlobClient(name + ".json").DownloadContentAsync(cancellationToken);
         return JsonSerializer.Deserialize<JsonElement>(result.Value.Content);
     }
 
     private async Task<byte[]> RejectedCsvAsync(string name)
     {
-        var blobs = _host.Factory.Services.GetRequiredService<BlobServiceClient>();
+        var blobs = _host.Services.GetRequiredService<BlobServiceClient>();
         return (await blobs.GetBlobContainerClient(TaxReturnsFunction.ResultsContainer).GetBlobClient(name + ".rejected.csv").DownloadContentAsync()).Value.Content.ToArray();
     }
 

@@ -27,7 +27,7 @@ public sealed class RunScriptTests
             RedirectStandardError = true,
         };
         start.Environment["AzureWebJobsStorage"] = azurite.ConnectionString;
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        start.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         using var script = Process.Start(start)!;
         var output = script.StandardOutput.ReadToEndAsync();
         var errors = script.StandardError.ReadToEndAsync();
@@ -56,7 +56,7 @@ public sealed class RunScriptTests
         var printed = await output + await errors;
 
         Assert.True(healthy, "run.sh did not bring up a healthy host:\n" + printed);
-        Assert.Contains($"API base URL     http://127.0.0.1:{port}/api", printed, StringComparison.Ordinal);
+        Assert.Contains($"API base URL     http://localhost:{port}/api", printed, StringComparison.Ordinal);
         Assert.Contains("Host stopped.", printed, StringComparison.Ordinal);
         await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(new Uri($"http://127.0.0.1:{port}/api/health")));
     }

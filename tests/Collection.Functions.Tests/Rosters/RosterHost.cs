@@ -13,11 +13,37 @@ public sealed class RosterStorage : IAsyncLifetime
 {
     public const string LedgerPrefix = "rostertest";
 
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private AppHost? _host;
+
     public AzuriteInstance Azurite { get; private set; } = null!;
 
     public async Task InitializeAsync() => Azurite = await AzuriteInstance.StartAsync();
 
-    public async Task DisposeAsync() => await Azurite.DisposeAsync();
+    /// <summary>One host with the default settings for the tests of a class that need nothing else (started on first use).</summary>
+    public async Task<AppHost> HostAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            return _host ??= await RosterHost.StartAsync(Azurite);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+
+        await Azurite.DisposeAsync();
+        _gate.Dispose();
+    }
 }
 
 /// <summary>The app in the local host on the roster Azurite, its blob triggers on, polling blobs every 250 ms (unless told), with test keys.</summary>

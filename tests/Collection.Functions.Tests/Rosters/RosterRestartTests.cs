@@ -15,15 +15,13 @@ public sealed class RosterRestartTests(RosterStorage storage) : IClassFixture<Ro
         const string name = $"{Policy}/SCH002/big.csv";
         var content = RosterFiles.Gb18030(RosterFiles.ToCsv(RosterFiles.ChineseRows(0, rows, salt: 6)));
 
-        var first = Start(storage.Azurite, leaseTime: TimeSpan.FromSeconds(3));
-        _ = first.Server;
+        var first = await StartAsync(storage.Azurite, leaseTime: TimeSpan.FromSeconds(3));
         await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, name, content);
         var partial = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, name, until: r => r.Counts.Accepted > 0);
         await first.DisposeAsync();
         var enrolledBeforeRestart = (await EnrolmentsAsync(storage.Azurite, Policy, "roster:SCH002")).Count;
 
-        await using var second = Start(storage.Azurite, leaseTime: TimeSpan.FromSeconds(3));
-        _ = second.Server;
+        await using var second = await StartAsync(storage.Azurite, leaseTime: TimeSpan.FromSeconds(3));
         var result = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, name, TimeSpan.FromMinutes(3), r => r.Status == RosterStatus.Completed);
 
         Assert.Equal(RosterStatus.Processing, partial.Status);
@@ -40,10 +38,8 @@ public sealed class RosterRestartTests(RosterStorage storage) : IClassFixture<Ro
     {
         const int rows = 3_000;
         const string name = $"{Policy}/SCH003/twice.csv";
-        await using var a = Start(storage.Azurite);
-        await using var b = Start(storage.Azurite);
-        _ = a.Server;
-        _ = b.Server;
+        await using var a = await StartAsync(storage.Azurite);
+        await using var b = await StartAsync(storage.Azurite);
 
         await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, name, RosterFiles.Utf8(RosterFiles.ToCsv(RosterFiles.ChineseRows(0, rows, salt: 7)), bom: false));
         var result = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, name, TimeSpan.FromMinutes(2));

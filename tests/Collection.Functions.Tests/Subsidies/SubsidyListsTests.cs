@@ -5,7 +5,7 @@ using Azure.Storage.Blobs;
 using Collection.Functions.Subsidies;
 using Collection.Functions.Tests.Ledger;
 using Collection.Functions.Tests.Rosters;
-using Collection.Runtime.Functions;
+using Collection.Functions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Collection.Functions.Tests.Subsidies;
@@ -23,17 +23,15 @@ public sealed class SubsidyListsTests : IAsyncLifetime
     /// <summary>Uploads a list and runs the function on it; returns the result JSON.</summary>
     internal static async Task<JsonElement> DropAsync(LedgerTestHost host, string name, byte[] content)
     {
-        var blobs = host.Factory.Services.GetRequiredService<BlobServiceClient>();
+        var blobs = host.Services.GetRequiredService<BlobServiceClient>();
         var container = blobs.GetBlobContainerClient(SubsidyListsFunction.Container);
         await container.CreateIfNotExistsAsync();
         var blob = container.GetBlobClient(name);
         await blob.UploadAsync(new BinaryData(content), overwrite: true);
         var properties = (await blob.GetPropertiesAsync()).Value;
-        using (var scope = host.Factory.Services.CreateScope())
-        {
-            var function = scope.ServiceProvider.GetRequiredService<SubsidyListsFunction>();
-            await function.RunAsync(new BlobTrigger(SubsidyListsFunction.Container, name, properties.ETag, properties.ContentLength, 1, blob, new Dictionary<string, string> { ["name"] = name }), CancellationToken.None);
-        }
+        // The function class as the worker activates it, on the trigger the host gives.
+        var function = ActivatorUtilities.CreateInstance<SubsidyListsFunction>(host.Services);
+        await function.RunAsync(new TriggeredBlob(SubsidyListsFunction.Container, name, properties.ETag, blob), CancellationToken.None);
 
         var result = await blobs.GetBlobContainerClient(SubsidyListsFunction.ResultsContainer).GetBlobClient(name + ".json").DownloadContentAsync();
         return JsonSerializer.Deserialize<JsonElement>(result.Value.Content);
@@ -41,7 +39,7 @@ public sealed class SubsidyListsTests : IAsyncLifetime
 
     private async Task<byte[]> RejectedCsvAsync(string name)
     {
-        var blobs = _host.Factory.Services.GetRequiredService<BlobServiceClient>();
+        var blobs = _host.Services.GetRequiredService<BlobServiceClient>();
         return (await blobs.GetBlobContainerClient(SubsidyListsFunction.ResultsContainer).GetBlobClient(name + ".rejected.csv").DownloadContentAsync()).Value.Content.ToArray();
     }
 
@@ -82,7 +80,7 @@ public sealed class SubsidyListsTests : IAsyncLifetime
         Assert.Equal(JsonValueKind.Null, elderly.GetProperty("to").ValueKind);
         Assert.Equal(["add", "add", "remove"], body.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("change").GetString()));
 
-        var book = _host.Factory.Services.GetRequiredService<SubsidyIdentityBook>();
+        var book = _host.Services.GetRequiredService<SubsidyIdentityBook>();
         var bSpell = Assert.Single(await book.ForPersonAsync(Domain.ResidentId.Parse(b)));
         Assert.Equal(("亳州路街道", "urban-full", new DateOnly(2022, 8, 31)), (bSpell.Town, bSpell.AllowanceCategory, bSpell.From));
         Assert.Equal("extreme-poverty", Domain.Codes.Glossary.SubsidyIdentities.Code((await book.InForceAsync("luyang-2023", Domain.ResidentId.Parse(a), new DateOnly(2022, 12, 30)))!.Identity));

@@ -352,10 +352,10 @@ public sealed class SupplementaryEnrolmentTests(SupplementaryStorage storage) : 
         await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2023-03-05"));
         var person = LedgerTestHost.NewId("19600101", "340103");
         await run.ListAsync("luyang-2023", person, SubsidyIdentity.MinimumLivingAllowance, Department.CivilAffairs, Day("2023-02-01"), "林店街道");
-        var (_, answer) = await run.Host.PostAsync("/admin/functions/SupplementaryEnrolment?asOf=2023-03-05", new { }, "test-admin");
+        var (_, answer) = await run.Host.PostAsync("/api/jobs/SupplementaryEnrolment/runs?asOf=2023-03-05", new { }, "test-admin");
 
         // Other tests of this class ran the timer on this Azurite too (at the same fake time): find this run.
-        var (status, runs) = await run.Host.GetAsync("/admin/functions/SupplementaryEnrolment/runs?top=50", "test-admin");
+        var (status, runs) = await run.Host.GetAsync("/api/jobs/SupplementaryEnrolment/runs?top=50", "test-admin");
 
         Assert.Equal(HttpStatusCode.OK, status);
         var latest = runs.EnumerateArray().Single(r => r.GetProperty("runId").GetString() == answer.GetProperty("runId").GetString());
