@@ -18,11 +18,13 @@ public sealed class TabularFile : IAsyncDisposable, IDisposable
     private readonly Queue<RawRow> pending;
     private readonly List<FileWarning> warnings = [];
     private readonly HashSet<int> columnsWarned = [];
+    private readonly int maxRows;
     private bool started;
 
-    private TabularFile(TabularReader reader, IAsyncEnumerator<RawRow> rows, HeaderMap header, Queue<RawRow> pending, IEnumerable<FileWarning> headerWarnings)
+    private TabularFile(TabularReader reader, IAsyncEnumerator<RawRow> rows, HeaderMap header, Queue<RawRow> pending, IEnumerable<FileWarning> headerWarnings, int maxRows)
     {
         this.reader = reader;
+        this.maxRows = maxRows;
         this.rows = rows;
         this.pending = pending;
         Header = header;
@@ -49,10 +51,19 @@ public sealed class TabularFile : IAsyncDisposable, IDisposable
     /// unusable header (<c>missing-columns</c>, <c>duplicate-columns</c>, <c>empty-file</c>, …).
     /// Takes ownership of <paramref name="stream"/>.
     /// </summary>
-    public static async Task<TabularFile> OpenAsync(Stream stream, string fileName, FileLayout layout, CancellationToken cancellationToken = default)
+    public static Task<TabularFile> OpenAsync(Stream stream, string fileName, FileLayout layout, CancellationToken cancellationToken = default) =>
+        OpenAsync(stream, fileName, layout, FileLimits.Default, cancellationToken);
+
+    /// <summary>
+    /// <see cref="OpenAsync(Stream, string, FileLayout, CancellationToken)"/> within <paramref name="limits"/>:
+    /// besides the reader's byte, part and cell limits, the rows fail with <c>too-many-rows</c> at the first
+    /// data row beyond <see cref="FileLimits.MaxRows"/>, before it is handed out.
+    /// </summary>
+    public static async Task<TabularFile> OpenAsync(Stream stream, string fileName, FileLayout layout, FileLimits limits, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(layout);
-        var reader = await TabularReader.OpenAsync(stream, fileName, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(limits);
+        var reader = await TabularReader.OpenAsync(stream, fileName, limits, cancellationToken).ConfigureAwait(false);
         IAsyncEnumerator<RawRow>? rows = null;
         try
         {
@@ -102,7 +113,7 @@ public sealed class TabularFile : IAsyncDisposable, IDisposable
                 headerWarnings.Add(new FileWarning(FileWarningCodes.UnknownColumn, $"无法识别的列“{column.Header}”（{column.Column} 列），其内容未被使用", best.HeaderLine, column.Column));
             }
 
-            return new TabularFile(reader, rows, best, new Queue<RawRow>(seen.Skip(bestAt + 1)), headerWarnings);
+            return new TabularFile(reader, rows, best, new Queue<RawRow>(seen.Skip(bestAt + 1)), headerWarnings, limits.MaxRows);
         }
         catch
         {
@@ -118,6 +129,9 @@ public sealed class TabularFile : IAsyncDisposable, IDisposable
 
     public static TabularFile Open(Stream stream, string fileName, FileLayout layout) =>
         OpenAsync(stream, fileName, layout).GetAwaiter().GetResult();
+
+    public static TabularFile Open(Stream stream, string fileName, FileLayout layout, FileLimits limits) =>
+        OpenAsync(stream, fileName, layout, limits).GetAwaiter().GetResult();
 
     /// <summary>The data rows after the header, once.</summary>
     public async IAsyncEnumerable<TabularRow> ReadRowsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -158,6 +172,15 @@ public sealed class TabularFile : IAsyncDisposable, IDisposable
 
     private TabularRow Accept(RawRow raw)
     {
+        if (RowsRead == maxRows)
+        {
+            // At the first row beyond the limit, before it is handed out: reading on is the unbounded work the limit stops.
+            throw new TabularFileException(
+                FileErrorCodes.TooManyRows,
+                $"文件超过 {maxRows} 行数据的上限（第 {raw.LineNumber} 行是第 {maxRows + 1} 行数据），请拆分为多个文件分别上传",
+                raw.LineNumber);
+        }
+
         RowsRead++;
         for (var i = 0; i < raw.Cells.Count; i++)
         {

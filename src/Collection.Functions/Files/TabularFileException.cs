@@ -49,4 +49,10 @@ public static class FileErrorCodes
     public const string TooManyColumns = "too-many-columns";
     public const string MissingColumns = "missing-columns";
     public const string DuplicateColumns = "duplicate-columns";
+
+    /// <summary>Beyond <see cref="FileLimits.MaxBytes"/>, or an XLSX part, shared strings or cells beyond theirs.</summary>
+    public const string FileTooLarge = "file-too-large";
+
+    /// <summary>More data rows than <see cref="FileLimits.MaxRows"/>.</summary>
+    public const string TooManyRows = "too-many-rows";
 }

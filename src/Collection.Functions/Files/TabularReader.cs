@@ -9,7 +9,7 @@ public enum TabularFormat
 /// <summary>
 /// Streams the rows of an uploaded CSV or XLSX file, header included, skipping blank rows while
 /// keeping true line numbers. Memory stays bounded by one buffer (CSV) or by the workbook's shared
-/// strings (XLSX); the file is never loaded whole.
+/// strings (XLSX, themselves within <see cref="FileLimits"/>); the file is never loaded whole.
 /// </summary>
 public abstract class TabularReader : IAsyncDisposable, IDisposable
 {
@@ -34,18 +34,29 @@ public abstract class TabularReader : IAsyncDisposable, IDisposable
     /// Throws <see cref="TabularFileException"/> with a coded reason when the file cannot be read.
     /// The reader owns the stream from here on.
     /// </summary>
-    public static async Task<TabularReader> OpenAsync(Stream stream, string fileName, CancellationToken cancellationToken = default)
+    public static Task<TabularReader> OpenAsync(Stream stream, string fileName, CancellationToken cancellationToken = default) =>
+        OpenAsync(stream, fileName, FileLimits.Default, cancellationToken);
+
+    /// <summary>
+    /// <see cref="OpenAsync(Stream, string, CancellationToken)"/> within <paramref name="limits"/>: a file
+    /// beyond <see cref="FileLimits.MaxBytes"/> fails with <c>file-too-large</c> at once when its length is
+    /// known, else as soon as that many bytes have been read; an XLSX also within the part, shared-string and
+    /// cell limits.
+    /// </summary>
+    public static async Task<TabularReader> OpenAsync(Stream stream, string fileName, FileLimits limits, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(fileName);
+        ArgumentNullException.ThrowIfNull(limits);
         try
         {
+            stream = Bounded(stream, limits.MaxBytes);
             var head = new byte[8];
             var headLength = await ReadAtLeastAsync(stream, head, cancellationToken).ConfigureAwait(false);
             var kind = Classify(head.AsSpan(0, headLength), fileName);
             var rest = Rewind(stream, head, headLength);
             return kind == TabularFormat.Xlsx
-                ? await XlsxTabularReader.OpenAsync(rest, cancellationToken).ConfigureAwait(false)
+                ? await XlsxTabularReader.OpenAsync(rest, limits, cancellationToken).ConfigureAwait(false)
                 : await CsvTabularReader.OpenAsync(rest, cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -55,9 +66,33 @@ public abstract class TabularReader : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Synchronous <see cref="OpenAsync"/>, for the offline check and tests.</summary>
+    /// <summary>Synchronous <see cref="OpenAsync(Stream, string, CancellationToken)"/>, for the offline check and tests.</summary>
     public static TabularReader Open(Stream stream, string fileName) =>
         OpenAsync(stream, fileName).GetAwaiter().GetResult();
+
+    /// <summary>Synchronous <see cref="OpenAsync(Stream, string, FileLimits, CancellationToken)"/>, for tests.</summary>
+    public static TabularReader Open(Stream stream, string fileName, FileLimits limits) =>
+        OpenAsync(stream, fileName, limits).GetAwaiter().GetResult();
+
+    internal static TabularFileException FileTooLarge(long maxBytes, long? size = null) =>
+        new(FileErrorCodes.FileTooLarge, size is { } known
+            ? $"文件有 {FileLimits.Megabytes(known)}，超过 {FileLimits.Megabytes(maxBytes)} 的上限，请拆分为多个文件分别上传"
+            : $"文件超过 {FileLimits.Megabytes(maxBytes)} 的上限，请拆分为多个文件分别上传");
+
+    /// <summary>
+    /// A stream whose length is known is refused at once when too long (a blob's read stream knows it); any
+    /// other is counted as it is read.
+    /// </summary>
+    private static Stream Bounded(Stream stream, long maxBytes)
+    {
+        if (stream.CanSeek)
+        {
+            var size = stream.Length - stream.Position;
+            return size > maxBytes ? throw FileTooLarge(maxBytes, size) : stream;
+        }
+
+        return new BoundedReadStream(stream, maxBytes, () => FileTooLarge(maxBytes));
+    }
 
     /// <summary>The non-blank rows in file order, header first.</summary>
     public abstract IAsyncEnumerable<RawRow> ReadRowsAsync(CancellationToken cancellationToken = default);

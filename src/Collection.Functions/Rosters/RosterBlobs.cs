@@ -11,8 +11,9 @@ namespace Collection.Functions.Rosters;
 /// <summary>
 /// Where rosters and their results live. Uploads: <c>school-rosters</c> and <c>university-rosters</c>,
 /// blob <c>{policy}/{schoolCode}/{fileName}</c>. Results: <c>roster-results/{container}/{blob name}.json</c>,
-/// <c>.rejected.csv</c> beside it, and <c>.people.csv</c>, the people the last completed version
-/// enrolled (what the next version's vanished rows are found from).
+/// <c>.rejected.csv</c> beside it, <c>.vanished.csv</c> (people of earlier versions not in this one), and
+/// <c>.people.csv</c>, the people the last completed version enrolled (what the next version's vanished rows
+/// are found from).
 /// </summary>
 public static class RosterBlobs
 {
@@ -55,6 +56,8 @@ public static class RosterBlobs
     public static string RejectedName(string container, string blobName) => $"{container}/{blobName}.rejected.csv";
 
     public static string PeopleName(string container, string blobName) => $"{container}/{blobName}.people.csv";
+
+    public static string VanishedName(string container, string blobName) => $"{container}/{blobName}.vanished.csv";
 
     /// <summary>A school code or file name usable as one path segment: no slashes, no dot-only names, no control characters.</summary>
     public static bool IsSegment([NotNullWhen(true)] string? text, int maxLength = 200) =>
@@ -150,6 +153,41 @@ public sealed class RosterResultStore(BlobServiceClient blobs)
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Every vanished person as CSV for the school (ID numbers masked, as in the result), which lists only the
+    /// first; the blob's name in <c>roster-results</c>, or null (and any older list deleted) when nobody vanished.
+    /// </summary>
+    public async Task<string?> WriteVanishedAsync(string container, string blobName, IReadOnlyCollection<RosterManifestEntry> vanished, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(vanished);
+        var name = RosterBlobs.VanishedName(container, blobName);
+        var blob = results.GetBlobClient(name);
+        if (vanished.Count == 0)
+        {
+            await blob.DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
+        var stream = await blob.OpenWriteAsync(overwrite: true, new BlobOpenWriteOptions
+        {
+            HttpHeaders = new BlobHttpHeaders { ContentType = "text/csv; charset=utf-8" },
+        }, cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var writer = CsvReportWriter.Create(stream, ["姓名", "公民身份号码", "上次行号"], leaveOpen: true);
+            await using (writer.ConfigureAwait(false))
+            {
+                foreach (var person in vanished.OrderBy(p => p.Line))
+                {
+                    await writer.WriteRowAsync([person.Name, Domain.Rosters.RosterChecker.Mask(person.IdNumber), person.Line.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        return $"{RosterBlobs.ResultsContainer}/{name}";
     }
 }
 

@@ -9,7 +9,7 @@ namespace Collection.Functions.Rosters;
 /// <summary>
 /// <c>roster check &lt;file&gt; --policy &lt;code&gt; [--kind school|university] [--date yyyy-MM-dd] [--policies dir]</c>:
 /// the ingestion's checks without storage, so a school can check its file before sending it. Prints
-/// the counts and every rejected row, writes <c>&lt;file&gt;.rejected.csv</c> beside the file when rows
+/// the counts and the first rejected rows, writes <c>&lt;file&gt;.rejected.csv</c> beside the file when rows
 /// are rejected. Exit code 0 when every row passes, 1 when rows are rejected, 2 when the file cannot
 /// be read or the command is wrong. Whether a person is enrolled elsewhere needs the ledger and is
 /// only checked on upload.
@@ -154,6 +154,12 @@ public static class RosterCheckCommand
         foreach (var row in result.Rejected)
         {
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  line {row.Line}  {row.IdNumber}  {row.Code}  {row.Message}")).ConfigureAwait(false);
+        }
+
+        if (counts.Rejected > result.Rejected.Count)
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"  ... {counts.Rejected - result.Rejected.Count} more rejected rows in the CSV（另有 {counts.Rejected - result.Rejected.Count} 行未列出，见 rejected.csv）")).ConfigureAwait(false);
         }
 
         foreach (var warning in file.Warnings)

@@ -24,6 +24,9 @@ public sealed record RosterUpload(
 /// Ingests one roster version: streams the file (rows set aside on disk by ledger partition), checks every
 /// row (<see cref="RosterChecker"/>), writes accepted people to the ledger in batches partition by partition
 /// in key order, and keeps the result blob up to date (every <see cref="ProgressInterval"/>, and at the end).
+/// Work is bounded per file: a file beyond <see cref="Limits"/> fails as a whole at the limit; rejected rows go
+/// to disk, not memory; the result rewritten every few seconds is of fixed size, so the cost of a file is linear
+/// in its rows.
 /// Idempotent: a rerun of the same version (after a crash) finds its own rows and updates them, so every row
 /// ends up once. A file that cannot be read ends as a <c>failed</c> result, not as an exception (retrying
 /// would not help).
@@ -35,6 +38,9 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
     private readonly TimeProvider time = time;
 
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Rows, bytes and XLSX limits per file (settings <c>Files:*</c>).</summary>
+    public FileLimits Limits { get; init; } = FileLimits.Default;
 
     /// <summary>
     /// Ledger batches written concurrently while the file is read on by default. Storage takes one batch at a
@@ -79,7 +85,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
         TabularFile file;
         try
         {
-            file = await TabularFile.OpenAsync(await open(cancellationToken).ConfigureAwait(false), upload.FileName, RosterRows.LayoutOf(upload.Kind), cancellationToken).ConfigureAwait(false);
+            file = await TabularFile.OpenAsync(await open(cancellationToken).ConfigureAwait(false), upload.FileName, RosterRows.LayoutOf(upload.Kind), Limits, cancellationToken).ConfigureAwait(false);
         }
         catch (TabularFileException e)
         {
@@ -90,9 +96,10 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
         {
             result.Format = file.Format.ToString().ToLowerInvariant();
             var batches = await ledger.BeginAsync(policy, SourceOf(upload.School), assessOn, upload.Actor, cancellationToken).ConfigureAwait(false);
+            using var spill = new RosterSpill(time);
             try
             {
-                await run.IngestAsync(file, batches, cancellationToken).ConfigureAwait(false);
+                await run.IngestAsync(file, batches, spill, cancellationToken).ConfigureAwait(false);
             }
             catch (TabularFileException e)
             {
@@ -105,7 +112,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
 
             result.Encoding = file.EncodingName;
             result.Warnings = [.. file.Warnings];
-            await run.FinishAsync(file.Header.Header, cancellationToken).ConfigureAwait(false);
+            await run.FinishAsync(file.Header.Header, spill, cancellationToken).ConfigureAwait(false);
         }
 
         logger.LogInformation("Roster {Container}/{Blob} ({ETag}): {Total} rows, {Accepted} accepted, {Rejected} rejected, {Vanished} vanished in {Seconds:0.0} s ({ReadSeconds:0.0} s reading the file)",
@@ -147,18 +154,16 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
 
     private sealed record Pending(RosterPerson Person, string? SchoolName, IReadOnlyList<string> Cells);
 
-    private sealed record RejectedLine(int Line, IReadOnlyList<string> Cells, string Code, string Message);
-
     /// <summary>The state of one run; the read loop and the ledger writes in flight share it under <see cref="gate"/>.</summary>
     private sealed class Run(RosterIngestion owner, RosterUpload upload, RosterResult result, RosterChecker checker, RosterTally tally)
     {
         private readonly Lock gate = new();
         private readonly List<Task> inFlight = [];
-        private readonly List<RejectedLine> rejectedLines = [];
         private readonly List<RosterManifestEntry> enrolled = [];
         private readonly HashSet<string> seenIds = new(StringComparer.Ordinal);
         private SemaphoreSlim? throttle;
         private IRosterLedgerBatches? batches;
+        private RosterSpill? spill;
         private long lastProgress;
 
         public RosterTally Tally => tally;
@@ -173,13 +178,13 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
         /// read to its end. The checker sees the rows of one ID number in file order (they share a partition),
         /// so the first of two equal ones is kept.
         /// </summary>
-        public async Task IngestAsync(TabularFile file, IRosterLedgerBatches ledgerBatches, CancellationToken cancellationToken)
+        public async Task IngestAsync(TabularFile file, IRosterLedgerBatches ledgerBatches, RosterSpill rows, CancellationToken cancellationToken)
         {
             batches = ledgerBatches;
+            spill = rows;
             throttle = new SemaphoreSlim(owner.BatchesInFlight);
             lastProgress = Stopwatch.GetTimestamp();
             var started = Stopwatch.GetTimestamp();
-            using var spill = new RosterSpill(owner.time);
             await foreach (var row in file.ReadRowsAsync(cancellationToken).ConfigureAwait(false))
             {
                 var facts = RosterRows.Facts(row, out var cellProblem);
@@ -187,7 +192,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
                 seenIds.Add(usable ? id.ToString() : facts.IdNumber);
                 if (cellProblem is null && usable)
                 {
-                    spill.Add(batches.BatchKey(id), row.LineNumber, row.Cells);
+                    rows.Add(batches.BatchKey(id), row.LineNumber, row.Cells);
                     lock (gate)
                     {
                         tally.Read();
@@ -207,11 +212,11 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
             }
 
             ReadTime = Stopwatch.GetElapsedTime(started);
-            foreach (var key in spill.Keys)
+            foreach (var key in rows.Keys)
             {
                 // One partition's rows at a time (a 64th of the file), checked in file order, written in row key order.
                 var accepted = new List<Pending>();
-                foreach (var (lineNumber, cells) in spill.Read(key))
+                foreach (var (lineNumber, cells) in rows.Read(key))
                 {
                     var row = new TabularRow(new RawRow(lineNumber, cells), file.Header);
                     var outcome = checker.Check(RosterRows.Facts(row, out _));
@@ -250,24 +255,23 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
             await Task.WhenAll(pending).ConfigureAwait(false);
         }
 
-        public async Task FinishAsync(IReadOnlyList<string> header, CancellationToken cancellationToken)
+        public async Task FinishAsync(IReadOnlyList<string> header, RosterSpill rows, CancellationToken cancellationToken)
         {
             var store = owner.store;
             var previous = await store.ReadPeopleAsync(upload.Container, upload.BlobName, cancellationToken).ConfigureAwait(false);
-            foreach (var person in previous)
-            {
-                if (!seenIds.Contains(person.IdNumber))
-                {
-                    tally.Vanished.Add(new RosterVanishedRow(RosterChecker.Mask(person.IdNumber), person.Name, person.Line));
-                }
-            }
 
             // People of the previous version still enrolled: carried in the list so they stay findable next time.
-            var carried = previous.Where(p => !seenIds.Contains(p.IdNumber));
+            var carried = previous.Where(p => !seenIds.Contains(p.IdNumber)).ToList();
+            foreach (var person in carried)
+            {
+                tally.Vanish(new RosterVanishedRow(RosterChecker.Mask(person.IdNumber), person.Name, person.Line));
+            }
+
             await store.WritePeopleAsync(upload.Container, upload.BlobName, enrolled.OrderBy(e => e.Line).Concat(carried), cancellationToken).ConfigureAwait(false);
+            result.VanishedCsv = await store.WriteVanishedAsync(upload.Container, upload.BlobName, carried, cancellationToken).ConfigureAwait(false);
 
             var csv = store.RejectedCsv(upload.Container, upload.BlobName);
-            if (rejectedLines.Count > 0)
+            if (rows.RejectedCount > 0)
             {
                 var stream = await csv.OpenWriteAsync(overwrite: true, new Azure.Storage.Blobs.Models.BlobOpenWriteOptions
                 {
@@ -278,9 +282,9 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
                     var writer = RejectedRowsCsvWriter.Create(stream, header, leaveOpen: true);
                     await using (writer.ConfigureAwait(false))
                     {
-                        foreach (var line in rejectedLines.OrderBy(l => l.Line))
+                        foreach (var (line, cells, code, message) in rows.ReadRejected())
                         {
-                            await writer.WriteAsync(line.Line, line.Cells, line.Code, line.Message, cancellationToken).ConfigureAwait(false);
+                            await writer.WriteAsync(line, cells, code, message, cancellationToken).ConfigureAwait(false);
                         }
                     }
                 }
@@ -302,7 +306,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
         private void Reject(int line, IReadOnlyList<string> cells, string idNumber, RosterRejection rejection)
         {
             tally.Reject(line, idNumber, rejection);
-            rejectedLines.Add(new RejectedLine(line, cells, rejection.Code, rejection.Message));
+            spill!.AddRejected(line, cells, rejection.Code, rejection.Message);
         }
 
         private async Task DispatchAsync(Pending[] batch, CancellationToken cancellationToken)

@@ -17,6 +17,9 @@ public static class RosterStatus
 /// The result of one uploaded roster version: <c>roster-results/{container}/{blob name}.json</c>, and
 /// what <c>GET</c> on the status URL answers. Written when ingestion starts, every few seconds while it
 /// runs (counts so far) and when it ends. ID numbers are masked: the result goes back to the school.
+/// Its size does not grow with the file: counts, counts by reason, the first <see cref="FirstLines.Listed"/>
+/// rejected and vanished rows and at most <see cref="RosterTally.MaxSchoolNames"/> school totals; every
+/// rejected row is in <see cref="RejectedCsv"/>, every vanished person in <see cref="VanishedCsv"/>.
 /// </summary>
 public sealed class RosterResult
 {
@@ -68,9 +71,13 @@ public sealed class RosterResult
     /// <summary>What each school owes for its accepted rows (the blob's school; per 学校名称 when the file has that column).</summary>
     public List<RosterSchoolTotal> Schools { get; set; } = [];
 
+    /// <summary>The first rejected rows by line (<see cref="RosterCounts.Rejected"/> says how many in all; <see cref="RejectedCsv"/> has each one).</summary>
     public List<RosterRejectedRow> Rejected { get; set; } = [];
 
-    /// <summary>People enrolled through an earlier version of this file who are not in this one. They stay enrolled.</summary>
+    /// <summary>
+    /// The first people (by their line in the earlier version) enrolled through an earlier version of this file who
+    /// are not in this one. They stay enrolled. <see cref="RosterCounts.Vanished"/> says how many, <see cref="VanishedCsv"/> lists each.
+    /// </summary>
     public List<RosterVanishedRow> Vanished { get; set; } = [];
 
     /// <summary>Unknown columns, cells under no header, title rows skipped.</summary>
@@ -78,6 +85,9 @@ public sealed class RosterResult
 
     /// <summary>The blob (in <c>roster-results</c>) or file holding the rejected rows as CSV, when there are any.</summary>
     public string? RejectedCsv { get; set; }
+
+    /// <summary>The blob (in <c>roster-results</c>) listing the vanished people as CSV (masked ID number, name, earlier line), when there are any.</summary>
+    public string? VanishedCsv { get; set; }
 
     public static RosterResult? Parse(ReadOnlySpan<byte> json) => JsonSerializer.Deserialize<RosterResult>(json, Json);
 
@@ -119,6 +129,9 @@ public sealed class RosterSchoolTotal
 
     /// <summary>Sum of the government subsidies of the accepted people (yuan).</summary>
     public decimal Subsidy { get; set; }
+
+    /// <summary>True on the one total that sums the rows of every 学校名称 beyond the first <see cref="RosterTally.MaxSchoolNames"/>.</summary>
+    public bool? Combined { get; set; }
 }
 
 public sealed record RosterRejectedRow(int Line, string IdNumber, string Code, string Message);
@@ -127,13 +140,25 @@ public sealed record RosterVanishedRow(string IdNumber, string Name, int? Previo
 
 /// <summary>
 /// Counts and lists for one run, built row by row; <see cref="Snapshot"/> copies them into a result.
-/// Not thread-safe: one ingestion loop owns it.
+/// Of size fixed whatever the rows (see <see cref="RosterResult"/>). Not thread-safe: one ingestion loop owns it.
 /// </summary>
 public sealed class RosterTally
 {
+    /// <summary>
+    /// School totals listed by 学校名称: a roster sent for several schools names a few, a county's tens. Names beyond
+    /// these are summed in one total (<see cref="RosterSchoolTotal.Combined"/>), so a name per row cannot
+    /// make the result as long as the file.
+    /// </summary>
+    public const int MaxSchoolNames = 200;
+
+    /// <summary>What the combined total is called.</summary>
+    public const string CombinedSchoolName = "（其他学校名称合计）";
+
     private readonly Dictionary<string, RosterSchoolTotal> schools = new(StringComparer.Ordinal);
     private readonly List<RosterRejectedRow> rejected = [];
+    private readonly List<RosterVanishedRow> vanished = [];
     private readonly SortedDictionary<string, int> byReason = new(StringComparer.Ordinal);
+    private RosterSchoolTotal? combined;
 
     public RosterTally(string school) => School = school;
 
@@ -147,11 +172,12 @@ public sealed class RosterTally
 
     public int Updated { get; private set; }
 
-    public int Rejected => rejected.Count;
+    public int Rejected { get; private set; }
 
+    /// <summary>The first <see cref="FirstLines.Listed"/> rejected rows by line.</summary>
     public IReadOnlyList<RosterRejectedRow> RejectedRows => rejected;
 
-    public List<RosterVanishedRow> Vanished { get; } = [];
+    public int Vanished { get; private set; }
 
     public void Read() => Total++;
 
@@ -161,7 +187,15 @@ public sealed class RosterTally
         var key = schoolName ?? string.Empty;
         if (!schools.TryGetValue(key, out var total))
         {
-            total = schools[key] = new RosterSchoolTotal { School = School, SchoolName = string.IsNullOrEmpty(schoolName) ? null : schoolName };
+            if (schools.Count < MaxSchoolNames)
+            {
+                total = schools[key] = new RosterSchoolTotal { School = School, SchoolName = string.IsNullOrEmpty(schoolName) ? null : schoolName };
+            }
+            else
+            {
+                // Not even the names are kept: they would grow with the rows.
+                total = combined ??= new RosterSchoolTotal { School = School, SchoolName = CombinedSchoolName, Combined = true };
+            }
         }
 
         total.Accepted++;
@@ -181,11 +215,25 @@ public sealed class RosterTally
     public void Reject(int line, string idNumber, RosterRejection rejection)
     {
         ArgumentNullException.ThrowIfNull(rejection);
-        rejected.Add(new RosterRejectedRow(line, RosterChecker.Mask(idNumber), rejection.Code, rejection.Message));
+        Rejected++;
         byReason[rejection.Code] = byReason.GetValueOrDefault(rejection.Code) + 1;
+
+        // Masked only when listed: most rows of a bad file are only counted.
+        if (rejected.Count < FirstLines.Listed || line < rejected[^1].Line)
+        {
+            FirstLines.Add(rejected, new RosterRejectedRow(line, RosterChecker.Mask(idNumber), rejection.Code, rejection.Message), r => r.Line);
+        }
     }
 
-    /// <summary>Copies counts and lists into <paramref name="result"/> (rejected rows sorted by line).</summary>
+    /// <summary>A person of an earlier version not in this one (listed when among the first by earlier line).</summary>
+    public void Vanish(RosterVanishedRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        Vanished++;
+        FirstLines.Add(vanished, row, r => r.PreviousLine ?? int.MaxValue);
+    }
+
+    /// <summary>Copies counts and lists into <paramref name="result"/> (rows in line order); copies, so the result may be written while rows go on.</summary>
     public void Snapshot(RosterResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
@@ -196,12 +244,14 @@ public sealed class RosterTally
             Enrolled = Enrolled,
             Updated = Updated,
             Rejected = Rejected,
-            Vanished = Vanished.Count,
+            Vanished = Vanished,
             ByReason = new SortedDictionary<string, int>(byReason, StringComparer.Ordinal),
         };
-        result.Schools = [.. schools.Values.OrderBy(s => s.SchoolName, StringComparer.Ordinal)];
-        result.Schools = schools.Count == 0 ? [new RosterSchoolTotal { School = School }] : result.Schools;
-        result.Rejected = [.. rejected.OrderBy(r => r.Line)];
-        result.Vanished = [.. Vanished];
+        var totals = schools.Values.OrderBy(s => s.SchoolName, StringComparer.Ordinal).Append(combined).OfType<RosterSchoolTotal>()
+            .Select(s => new RosterSchoolTotal { School = s.School, SchoolName = s.SchoolName, Accepted = s.Accepted, AmountDue = s.AmountDue, Subsidy = s.Subsidy, Combined = s.Combined });
+        result.Schools = [.. totals];
+        result.Schools = result.Schools.Count == 0 ? [new RosterSchoolTotal { School = School }] : result.Schools;
+        result.Rejected = [.. rejected];
+        result.Vanished = [.. vanished];
     }
 }

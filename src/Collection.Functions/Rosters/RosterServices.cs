@@ -1,4 +1,5 @@
 using Collection.Domain.Policies;
+using Collection.Functions.Files;
 using Collection.Functions.Ledger;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -12,6 +13,7 @@ public static class RosterServices
     /// <summary>The roster ingestion, its result store and its ledger operation (needs the ledger's services).</summary>
     public static IServiceCollection AddRosters(this IServiceCollection services)
     {
+        services.AddFileLimits();
         services.TryAddSingleton<RosterResultStore>();
         services.TryAddSingleton<IRosterLedger, RosterLedgerWriter>();
         services.TryAddSingleton(sp =>
@@ -26,6 +28,7 @@ public static class RosterServices
                 sp.GetRequiredService<ILogger<RosterIngestion>>())
             {
                 ProgressInterval = TimeSpan.TryParse(configured, System.Globalization.CultureInfo.InvariantCulture, out var interval) ? interval : TimeSpan.FromSeconds(2),
+                Limits = sp.GetRequiredService<FileLimits>(),
             };
         });
         return services;

@@ -5,7 +5,10 @@ namespace Collection.Functions.Rosters;
 /// the ledger is then written group by group in key order instead of in the file's order. Azurite's tables
 /// (sorted index arrays) shift every row of a later partition for each row inserted before them: measured,
 /// file order cost Azurite about a third more work per row than key order.
-/// Memory stays bounded whatever the file's size: a small write buffer per key, one group read back at a time.
+/// The rejected rows go to disk too, in whatever order they are found, and come back in line order for the
+/// <c>.rejected.csv</c> (issue 22: held in memory, a million of them took gigabytes).
+/// Memory stays bounded whatever the file's size: a small write buffer per key, one group read back at a time,
+/// 16 bytes per rejected row for their order.
 /// The files are deleted when the run ends; a directory left by a killed host is removed by a later run.
 /// </summary>
 public sealed class RosterSpill : IDisposable
@@ -14,6 +17,9 @@ public sealed class RosterSpill : IDisposable
     private static readonly TimeSpan StaleAfter = TimeSpan.FromDays(1);
 
     private readonly Dictionary<string, Group> groups = new(StringComparer.Ordinal);
+    private readonly List<(int Line, long At)> rejectedOrder = [];
+    private FileStream? rejected;
+    private BinaryWriter? rejectedWriter;
     private bool disposed;
     private bool reading;
 
@@ -62,6 +68,57 @@ public sealed class RosterSpill : IDisposable
         Count++;
     }
 
+    /// <summary>Rejected rows set aside so far.</summary>
+    public int RejectedCount => rejectedOrder.Count;
+
+    /// <summary>Sets a rejected row aside, in any order, also while rows are read back.</summary>
+    public void AddRejected(int lineNumber, IReadOnlyList<string> cells, string code, string message)
+    {
+        ArgumentNullException.ThrowIfNull(cells);
+        ArgumentNullException.ThrowIfNull(code);
+        ArgumentNullException.ThrowIfNull(message);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        rejected ??= new FileStream(Path.Combine(Location, "rejected"), FileMode.CreateNew, FileAccess.Write, FileShare.Read, BufferSize);
+        rejectedWriter ??= new BinaryWriter(rejected, System.Text.Encoding.UTF8, leaveOpen: true);
+        rejectedOrder.Add((lineNumber, rejected.Position));
+        rejectedWriter.Write(code);
+        rejectedWriter.Write(message);
+        rejectedWriter.Write(cells.Count);
+        foreach (var cell in cells)
+        {
+            rejectedWriter.Write(cell);
+        }
+    }
+
+    /// <summary>The rejected rows in line order (rows of one line in the order added), read from disk one at a time.</summary>
+    public IEnumerable<(int LineNumber, string[] Cells, string Code, string Message)> ReadRejected()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (rejected is null)
+        {
+            yield break;
+        }
+
+        rejectedWriter!.Flush();
+        var order = rejectedOrder.ToArray();
+        Array.Sort(order);
+        using var file = new FileStream(rejected.Name, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, BufferSize);
+        using var reader = new BinaryReader(file, System.Text.Encoding.UTF8);
+        foreach (var (line, at) in order)
+        {
+            file.Position = at;
+            var code = reader.ReadString();
+            var message = reader.ReadString();
+            var cells = new string[reader.ReadInt32()];
+            for (var i = 0; i < cells.Length; i++)
+            {
+                cells[i] = reader.ReadString();
+            }
+
+            yield return (line, cells, code, message);
+        }
+    }
+
     /// <summary>The rows of <paramref name="key"/> in the order they were added. No more rows may be added once reading starts.</summary>
     public IEnumerable<(int LineNumber, string[] Cells)> Read(string key)
     {
@@ -83,6 +140,9 @@ public sealed class RosterSpill : IDisposable
         {
             group.Dispose();
         }
+
+        rejectedWriter?.Dispose();
+        rejected?.Dispose();
 
         try
         {

@@ -6,8 +6,9 @@ namespace Collection.Functions.Subsidies;
 
 /// <summary>
 /// The result of one subsidy list version: <c>subsidy-lists-results/{blob name}.json</c>, the same shape as a
-/// roster's (status, counts with counts by reason, rejected rows with line, masked ID number, code and
-/// Chinese message, warnings). ID numbers are masked: the result goes back to the department.
+/// roster's (status, counts with counts by reason, the first rejected rows with line, masked ID number, code and
+/// Chinese message, warnings). ID numbers are masked: the result goes back to the department. Of fixed size
+/// whatever the list's length: every rejected row is in <see cref="RejectedCsv"/>.
 /// </summary>
 public sealed class SubsidyListResult
 {
@@ -50,6 +51,7 @@ public sealed class SubsidyListResult
 
     public SubsidyListCounts Counts { get; set; } = new();
 
+    /// <summary>The first <see cref="FirstLines.Listed"/> rejected rows by line (<see cref="SubsidyListCounts.Rejected"/> says how many in all).</summary>
     public List<SubsidyListRejectedRow> Rejected { get; set; } = [];
 
     public List<FileWarning> Warnings { get; set; } = [];
@@ -69,7 +71,7 @@ public sealed class SubsidyListResult
 
     internal void Reject(int line, string maskedId, string code, string message)
     {
-        Rejected.Add(new SubsidyListRejectedRow(line, maskedId, code, message));
+        FirstLines.Add(Rejected, new SubsidyListRejectedRow(line, maskedId, code, message), r => r.Line);
         Counts.Rejected++;
         Counts.ByReason[code] = Counts.ByReason.GetValueOrDefault(code) + 1;
     }

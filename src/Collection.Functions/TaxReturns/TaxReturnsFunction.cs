@@ -280,12 +280,15 @@ public sealed class TaxReturnReport(string file)
     }
 }
 
-/// <summary>Rejected rows, written as they come to two temporary files: the JSON array and the .rejected.csv.</summary>
+/// <summary>
+/// Rejected rows: every one to the .rejected.csv (a temporary file, written as they come), the first
+/// <see cref="FirstLines.Listed"/> by line kept for the result JSON, which so stays of fixed size however many
+/// rows a file has (issue 22).
+/// </summary>
 internal sealed class RejectionLog(string folder) : IAsyncDisposable
 {
-    private readonly FileStream _jsonItems = new(Path.Combine(folder, "rejected.json"), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 65536, FileOptions.DeleteOnClose);
     private readonly FileStream _csv = new(Path.Combine(folder, "rejected.csv"), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 65536, FileOptions.DeleteOnClose);
-    private Utf8JsonWriter? _items;
+    private readonly List<RejectedRow> _first = [];
     private RejectedRowsCsvWriter? _rows;
 
     public void Start(IReadOnlyList<string> header)
@@ -296,29 +299,14 @@ internal sealed class RejectionLog(string folder) : IAsyncDisposable
     public async ValueTask AddAsync(TabularRow row, string maskedId, string code, string message, TaxReturnReport report, CancellationToken cancellationToken)
     {
         report.Rejected++;
-        _items ??= StartItems();
-        _items.WriteStartObject();
-        _items.WriteNumber("line", row.LineNumber);
-        _items.WriteString("idNumber", maskedId);
-        _items.WriteString("code", code);
-        _items.WriteString("message", message);
-        _items.WriteEndObject();
-        if (_items.BytesPending > 32768)
-        {
-            await _items.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        FirstLines.Add(_first, new RejectedRow(row.LineNumber, maskedId, code, message), r => r.Line);
         await _rows!.WriteAsync(row, code, message, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The result JSON and the .rejected.csv as readable streams (owned by the caller).</summary>
     public async Task<(Stream Json, Stream Csv)> FinishAsync(TaxReturnReport report, CancellationToken cancellationToken)
     {
-        _items ??= StartItems();
-        _items.WriteEndArray();
-        await _items.FlushAsync(cancellationToken).ConfigureAwait(false);
-
-        var json = new FileStream(Path.Combine(folder, "result.json"), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 65536, FileOptions.DeleteOnClose);
+        var json = new MemoryStream();
         await using (var writer = new Utf8JsonWriter(json, new JsonWriterOptions { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartObject();
@@ -341,19 +329,24 @@ internal sealed class RejectionLog(string folder) : IAsyncDisposable
             }
 
             writer.WriteEndArray();
-            writer.WritePropertyName("rejectedRows");
-            writer.WriteRawValue("null", skipInputValidation: true);
+            writer.WriteString("rejectedCsv", $"{TaxReturnsFunction.ResultsContainer}/{report.File}.rejected.csv");
+            writer.WriteStartArray("rejectedRows");
+            foreach (var rejected in _first)
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber("line", rejected.Line);
+                writer.WriteString("idNumber", rejected.IdNumber);
+                writer.WriteString("code", rejected.Code);
+                writer.WriteString("message", rejected.Message);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
             await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        // Replace the placeholder with the streamed array, then close the object.
-        json.Seek(-"null".Length, SeekOrigin.End);
-        _jsonItems.Position = 0;
-        await _jsonItems.CopyToAsync(json, cancellationToken).ConfigureAwait(false);
-        json.WriteByte((byte)'}');
-        json.SetLength(json.Position);
         json.Position = 0;
-
         _rows ??= RejectedRowsCsvWriter.Create(_csv, [], leaveOpen: true);
         await _rows.FlushAsync(cancellationToken).ConfigureAwait(false);
         await _rows.DisposeAsync().ConfigureAwait(false);
@@ -366,24 +359,14 @@ internal sealed class RejectionLog(string folder) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_items is not null)
-        {
-            await _items.DisposeAsync().ConfigureAwait(false);
-        }
-
         if (_rows is not null)
         {
             await _rows.DisposeAsync().ConfigureAwait(false);
         }
 
-        await _jsonItems.DisposeAsync().ConfigureAwait(false);
         await _csv.DisposeAsync().ConfigureAwait(false);
     }
 
-    private Utf8JsonWriter StartItems()
-    {
-        var writer = new Utf8JsonWriter(_jsonItems, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-        writer.WriteStartArray();
-        return writer;
-    }
+    /// <summary>A rejected row as the result lists it: line, masked ID number, code and Chinese message.</summary>
+    private sealed record RejectedRow(int Line, string IdNumber, string Code, string Message);
 }

@@ -263,6 +263,9 @@ public class TabularReaderCsvTests(ITestOutputHelper output)
 
         public static long ApproximateBytes(int rows) => rows * 48L;
 
+        /// <summary>Bytes handed out so far: how far a reader got before it stopped.</summary>
+        public long BytesRead { get; private set; }
+
         public override int Read(byte[] buffer, int offset, int count)
         {
             if (position == current.Length)
@@ -280,6 +283,7 @@ public class TabularReaderCsvTests(ITestOutputHelper output)
             var n = Math.Min(count, current.Length - position);
             Array.Copy(current, position, buffer, offset, n);
             position += n;
+            BytesRead += n;
             return n;
         }
 

@@ -45,6 +45,35 @@ public sealed class RosterSpillTests
     }
 
     [Fact]
+    public void ReadRejected_InLineOrderWhateverTheOrderAdded_CellsCodesAndMessagesExactly()
+    {
+        using var spill = new RosterSpill(Time);
+        spill.AddRejected(9, ["张三", "a,\"b\"\r\nc"], "duplicate-in-file", "与第 2 行重复");
+        spill.AddRejected(3, [], "invalid-id-number", "身份证号无效");
+        spill.Add("k", 5, ["x"]);
+        _ = spill.Read("k").ToList();
+        spill.AddRejected(5, ["x"], "already-enrolled", "已参保");
+        spill.AddRejected(3, ["again"], "second", "same line, added later");
+
+        var rows = spill.ReadRejected().ToList();
+
+        Assert.Equal(4, spill.RejectedCount);
+        Assert.Equal([3, 3, 5, 9], rows.Select(r => r.LineNumber));
+        Assert.Equal(["invalid-id-number", "second", "already-enrolled", "duplicate-in-file"], rows.Select(r => r.Code));
+        Assert.Equal(["张三", "a,\"b\"\r\nc"], rows[3].Cells);
+        Assert.Equal("与第 2 行重复", rows[3].Message);
+        Assert.Empty(rows[0].Cells);
+    }
+
+    [Fact]
+    public void ReadRejected_NoneAdded_Empty()
+    {
+        using var spill = new RosterSpill(Time);
+
+        Assert.Empty(spill.ReadRejected());
+    }
+
+    [Fact]
     public void Add_AfterReadingStarted_Refused()
     {
         using var spill = new RosterSpill(Time);
