@@ -103,6 +103,18 @@ var telemetrySettings = [
   }
 ]
 
+// The timers' schedules in UTC: 00:05 and 02:00 on the 5th in China (UTC+8, no daylight saving).
+var timerSettings = [
+  {
+    name: 'ActivateCoverageSchedule'
+    value: '0 5 16 * * *'
+  }
+  {
+    name: 'SupplementaryEnrolmentSchedule'
+    value: '0 0 18 4 * *'
+  }
+]
+
 // No WEBSITE_TIME_ZONE: Linux Flex Consumption does not apply it to timer schedules (they run in UTC),
 // and the app computes China dates with a fixed UTC+8 itself. See infra/README.md, "China time".
 // No FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION: Flex Consumption takes the runtime from
@@ -142,7 +154,7 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
-      appSettings: concat(storageSettings, telemetrySettings, roleKeySettings, schoolKeySettings)
+      appSettings: concat(storageSettings, telemetrySettings, timerSettings, roleKeySettings, schoolKeySettings)
     }
     functionAppConfig: {
       deployment: {

@@ -9,12 +9,6 @@ using Collection.Functions.Supplementary;
 using Collection.Functions.Timers;
 using Microsoft.Azure.Functions.Worker.Builder;
 
-// Offline roster check (no storage, no host): see RosterCheckCommand.
-if (RosterCheckCommand.Handles(args))
-{
-    return await RosterCheckCommand.RunAsync(args, Console.Out, Console.Error, ChinaClock.ForConsole(TimeProvider.System));
-}
-
 // The one composition root. The functions themselves are the [Function] methods of each area; the build
 // lists them in functions.metadata, and GET /admin/functions (local host) or the portal shows that list.
 var builder = FunctionsApplication.CreateBuilder(args);
@@ -31,4 +25,3 @@ builder.Services.AddSupplementaryEnrolment();
 builder.Services.AddTimerJobs();
 
 await builder.Build().RunAsync();
-return 0;

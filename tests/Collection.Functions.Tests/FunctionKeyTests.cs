@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Collection.Testing;
+using Microsoft.Extensions.Configuration;
 
 namespace Collection.Functions.Tests;
 
@@ -84,5 +85,18 @@ public sealed class FunctionKeyTests(FunctionKeyFixture app) : IClassFixture<Fun
         var response = await client.GetAsync(new Uri("/api/health", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public void UnresolvedKeyVaultReference_IsNeverAKey()
+    {
+        const string reference = "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/keys-admin)";
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Keys:admin"] = reference, ["Keys:staff"] = "test-staff" })
+            .Build();
+        var keys = new Collection.Functions.Hosting.FunctionKeyStore(configuration);
+
+        Assert.Null(keys.Authenticate(reference));
+        Assert.NotNull(keys.Authenticate("test-staff"));
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Collection.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Collection.Functions.Tests;
 
@@ -24,21 +25,18 @@ public class HostTests
     [Fact]
     public async Task Health_WithStorageUnreachable_Answers503()
     {
-        // Storage goes away under a running app (the Functions host itself does not start without its storage).
-        var azurite = await AzuriteInstance.StartAsync();
-        var host = await AppHost.StartAsync(azurite);
-        using var client = host.CreateClient();
-        var (blob, queue, table) = (azurite.BlobPort, azurite.QueuePort, azurite.TablePort);
-        await azurite.DisposeAsync();
+        // The health function itself on a storage account that does not answer (the Functions host does not
+        // start without its own storage, so this is the function, not a host, with storage away).
+        var unreachable = new Azure.Storage.Blobs.BlobServiceClient(
+            $"DefaultEndpointsProtocol=http;AccountName={AzuriteInstance.AccountName};AccountKey={AzuriteInstance.AccountKey};BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;");
+        await using var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddLogging().AddProblemDetails().BuildServiceProvider();
+        var http = new Microsoft.AspNetCore.Http.DefaultHttpContext { RequestServices = services };
+        http.Response.Body = new MemoryStream();
+        var health = new Collection.Functions.Hosting.HealthFunction(unreachable, [], services);
 
-        var response = await client.GetAsync(new Uri("/api/health", UriKind.Relative));
+        var result = await health.Run(http.Request, CancellationToken.None);
+        await result.ExecuteAsync(http);
 
-        // Storage back on the same ports, so the host (and its Durable extension) can stop cleanly.
-        await using (await AzuriteInstance.StartAsync(blob, queue, table))
-        {
-            await host.DisposeAsync();
-        }
-
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal(Microsoft.AspNetCore.Http.StatusCodes.Status503ServiceUnavailable, http.Response.StatusCode);
     }
 }

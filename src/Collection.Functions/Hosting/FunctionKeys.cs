@@ -68,7 +68,9 @@ public sealed class FunctionKeyStore
 
     private static bool Matches(string? configured, string presented)
     {
-        if (string.IsNullOrEmpty(configured))
+        // An unresolved Key Vault reference (identity without access, secret missing) is the reference text
+        // itself: never a key, or anyone who read the app settings could call with it.
+        if (string.IsNullOrEmpty(configured) || configured.TrimStart().StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }

@@ -20,7 +20,7 @@ public static class RosterCheckCommand
     public const int RowsRejected = 1;
     public const int CannotCheck = 2;
 
-    private const string Usage = "usage: roster check <file.csv|file.xlsx> --policy <code> [--kind school|university] [--date yyyy-MM-dd] [--policies <folder>]";
+    private const string Usage = "usage: dotnet run --project src/Collection.RosterCheck -- <file.csv|file.xlsx> --policy <code> [--kind school|university] [--date yyyy-MM-dd] [--policies <folder>]";
 
     public static bool Handles(IReadOnlyList<string> args) =>
         args is not null && args.Count >= 2 && args[0] == "roster" && args[1] == "check";

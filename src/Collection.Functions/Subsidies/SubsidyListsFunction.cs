@@ -22,7 +22,7 @@ namespace Collection.Functions.Subsidies;
 /// with <c>.rejected.csv</c> beside it. A file that cannot be read ends as a failed result (retrying would not
 /// help); a re-dropped file changes nothing (every row comes back unchanged).
 /// </summary>
-public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobServiceClient blobs, TimeProvider time, ILogger<SubsidyListsFunction> logger)
+public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobServiceClient blobs, TimeProvider time, FileLimits limits, ILogger<SubsidyListsFunction> logger)
 {
     public const string Container = "subsidy-lists";
     public const string ResultsContainer = "subsidy-lists-results";
@@ -117,7 +117,7 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
         {
             var options = new BlobOpenReadOptions(allowModifications: false) { Conditions = new BlobRequestConditions { IfMatch = blob.ETag }, BufferSize = 1024 * 1024 };
             var stream = await blob.Client.OpenReadAsync(options, cancellationToken).ConfigureAwait(false);
-            file = await TabularFile.OpenAsync(stream, blob.Name, FileLayout.SubsidyList, cancellationToken).ConfigureAwait(false);
+            file = await TabularFile.OpenAsync(stream, blob.Name, FileLayout.SubsidyList, limits, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status is 404 or 412)
         {

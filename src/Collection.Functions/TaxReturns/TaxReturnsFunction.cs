@@ -20,7 +20,7 @@ namespace Collection.Functions.TaxReturns;
 /// <c>tax-returns-results/{same name}.json</c> plus <c>.rejected.csv</c>. Memory stays bounded: one chunk of
 /// rows at a time; rejections go to temporary files, not lists.
 /// </summary>
-public sealed partial class TaxReturnsFunction(EnrolmentLedger ledger, BlobServiceClient blobs, ILogger<TaxReturnsFunction> logger)
+public sealed partial class TaxReturnsFunction(EnrolmentLedger ledger, BlobServiceClient blobs, FileLimits limits, ILogger<TaxReturnsFunction> logger)
 {
     public const string Container = "tax-returns";
     public const string ResultsContainer = "tax-returns-results";
@@ -80,7 +80,7 @@ public sealed partial class TaxReturnsFunction(EnrolmentLedger ledger, BlobServi
         try
         {
             var stream = await blob.Client.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), cancellationToken).ConfigureAwait(false);
-            file = await TabularFile.OpenAsync(stream, blob.Name, FileLayout.TaxPaymentReturn, cancellationToken).ConfigureAwait(false);
+            file = await TabularFile.OpenAsync(stream, blob.Name, FileLayout.TaxPaymentReturn, limits, cancellationToken).ConfigureAwait(false);
         }
         catch (TabularFileException e)
         {

@@ -15,7 +15,8 @@ public sealed class ReadmeTests
 
         // A dedicated Azurite with every listener on: the README's uploads are processed as on a real host.
         await using var azurite = await AzuriteInstance.StartAsync();
-        var settings = SampleSettings(root).ToDictionary(s => s.Name, s => s.Value, StringComparer.OrdinalIgnoreCase);
+        // The sample's settings but its storage: AppHost points the app at this test's Azurite.
+        var settings = SampleSettings(root).Where(s => s.Name != "AzureWebJobsStorage").ToDictionary(s => s.Name, s => s.Value, StringComparer.OrdinalIgnoreCase);
         foreach (var function in AppHost.TriggeredFunctions)
         {
             settings[$"AzureWebJobs.{function}.Disabled"] = "false";

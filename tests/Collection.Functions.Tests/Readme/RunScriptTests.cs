@@ -34,15 +34,15 @@ public sealed class RunScriptTests
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
 
         var healthy = false;
-        for (var deadline = DateTime.UtcNow.AddMinutes(4); DateTime.UtcNow < deadline && !script.HasExited && !healthy; await Task.Delay(1000))
+        for (var deadline = DateTime.UtcNow.AddMinutes(8); DateTime.UtcNow < deadline && !script.HasExited && !healthy; await Task.Delay(1000))
         {
             try
             {
                 healthy = (await http.GetAsync(new Uri($"http://127.0.0.1:{port}/api/health"))).IsSuccessStatusCode;
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
-                // Still building or starting.
+                // Still building or starting (the local host holds requests while the worker starts).
             }
         }
 
