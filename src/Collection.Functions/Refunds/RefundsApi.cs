@@ -388,10 +388,20 @@ public sealed class RefundsApi(PolicyCatalog catalog, IRefundLedger ledger, Refu
         return status is null ? null : status.RuntimeStatus is OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Suspended;
     }
 
-    /// <summary>The case's view: the orchestration's custom status, or — before it has first run (still
-    /// Pending) — the case as opened, built from its input, so a case is visible as soon as it is accepted.</summary>
+    /// <summary>
+    /// The case's view: for a completed case what the orchestration returned, else its custom status, or — before it
+    /// has first run (still Pending) — the case as opened, built from its input, so a case is visible as soon as it is
+    /// accepted. A completed case's custom status cannot be relied on: when a host dies after writing an instance's
+    /// history but before its status row, the Azure Storage provider later rebuilds the row from the history alone,
+    /// with custom status <c>null</c> (the output survives).
+    /// </summary>
     private static RefundCaseView? View(OrchestrationMetadata status)
     {
+        if (status.RuntimeStatus == OrchestrationRuntimeStatus.Completed && status.SerializedOutput is { Length: > 0 } output && output != "null")
+        {
+            return JsonSerializer.Deserialize<RefundCaseView>(output, StatusJson);
+        }
+
         if (status.SerializedCustomStatus is { Length: > 0 } custom && custom != "null")
         {
             return JsonSerializer.Deserialize<RefundCaseView>(custom, StatusJson);

@@ -3,7 +3,6 @@ using Collection.Domain.Enrolments;
 using Collection.Domain.Refunds;
 using Collection.Functions.Policies;
 using Collection.Functions.Refunds;
-using Collection.Runtime.Workflows;
 using Collection.Testing;
 
 namespace Collection.Functions.Tests.Refunds;
@@ -27,8 +26,6 @@ public sealed class RefundBookTests : IAsyncLifetime
     private static Task<bool?> Open(string id, CancellationToken ct) => Task.FromResult<bool?>(true);
 
     private static Task<bool?> Finished(string id, CancellationToken ct) => Task.FromResult<bool?>(false);
-
-    private static WorkflowActivityContext Context(string caseId, string activity) => new(caseId, RefundCaseWorkflow.Name, activity, 1);
 
     [Fact]
     public async Task TryOpen_SecondCaseWhileFirstOpen_NamesTheFirst()
@@ -102,13 +99,31 @@ public sealed class RefundBookTests : IAsyncLifetime
         var check = new CheckRefund(_ledger, _claims, PolicyFiles.Load(PolicyFiles.DefaultDirectory));
         var application = new RefundApplication { Policy = Policy, IdNumber = Person, Reason = RefundReason.DuplicatePayment };
 
-        var first = await check.RunAsync(new RefundCaseInput("refund-a", application, "staff"), Context("refund-a", "check"), default);
+        var first = await check.RunAsync(new RefundCaseInput("refund-a", application, "staff"), default);
         Assert.Equal(320m, first.Check.Amount);
         Assert.Equal(5, first.ReminderDays);
-        await new IssueRefund(_ledger, _claims).RunAsync(new RefundWorkInput("refund-a", application, first.Check), Context("refund-a", "issue"), default);
+        await new IssueRefund(_ledger, _claims).RunAsync(new RefundWorkInput("refund-a", application, first.Check), default);
 
-        var second = await check.RunAsync(new RefundCaseInput("refund-b", application, "staff"), Context("refund-b", "check"), default);
+        var second = await check.RunAsync(new RefundCaseInput("refund-b", application, "staff"), default);
         Assert.Equal(RefundCodes.NothingToRefund, second.Check.RejectionCode);
+    }
+
+    [Fact]
+    public async Task IssueRefund_RunTwice_SameReferenceAndRefundedOnce()
+    {
+        // Activities are at-least-once: a host killed after the refund was written runs it again.
+        _ledger.Enrol(Policy, Person, 320, MemoryRefundLedger.Payment("T1", 320), MemoryRefundLedger.Payment("T2", 320));
+        var application = new RefundApplication { Policy = Policy, IdNumber = Person, Reason = RefundReason.DuplicatePayment };
+        var check = (await new CheckRefund(_ledger, _claims, PolicyFiles.Load(PolicyFiles.DefaultDirectory))
+            .RunAsync(new RefundCaseInput("refund-a", application, "staff"), default)).Check;
+        var issue = new IssueRefund(_ledger, _claims);
+
+        var first = await issue.RunAsync(new RefundWorkInput("refund-a", application, check), default);
+        var again = await issue.RunAsync(new RefundWorkInput("refund-a", application, check), default);
+
+        Assert.Equal("refund-refund-a: 320.00", first);
+        Assert.Equal(first, again);
+        Assert.Equal(320m, await _claims.RefundedAsync(Policy, Person, default));
     }
 
     [Fact]
@@ -117,12 +132,12 @@ public sealed class RefundBookTests : IAsyncLifetime
         _ledger.Enrol(Policy, Person, 320, MemoryRefundLedger.Payment("C1", 320, "cash"));
         var application = new RefundApplication { Policy = Policy, IdNumber = Person, Reason = RefundReason.Deceased, EventDate = new DateOnly(2021, 11, 1) };
         var check = (await new CheckRefund(_ledger, _claims, PolicyFiles.Load(PolicyFiles.DefaultDirectory))
-            .RunAsync(new RefundCaseInput("refund-a", application, "staff"), Context("refund-a", "check"), default)).Check;
+            .RunAsync(new RefundCaseInput("refund-a", application, "staff"), default)).Check;
         Assert.Equal(RefundChannel.CashNotInTreasury, check.Channel);
         var correct = new CorrectEnrolment(_ledger, _claims);
 
-        await correct.RunAsync(new RefundWorkInput("refund-a", application, check), Context("refund-a", "correct"), default);
-        var again = await correct.RunAsync(new RefundWorkInput("refund-a", application, check), Context("refund-a", "correct"), default);
+        await correct.RunAsync(new RefundWorkInput("refund-a", application, check), default);
+        var again = await correct.RunAsync(new RefundWorkInput("refund-a", application, check), default);
 
         Assert.Equal("320.00 refunded; enrolment cancelled", again);
         Assert.Equal(1, _ledger.Cancellations);

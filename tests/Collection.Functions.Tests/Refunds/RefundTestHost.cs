@@ -43,7 +43,8 @@ public sealed class RefundTestHost : IAsyncDisposable
         return new RefundTestHost(await AppHost.StartAsync(connectionString, values));
     }
 
-    public HttpClient Client(string key = "test-staff") => App.CreateClient(key);
+    /// <param name="today">The business date of the requests (<c>X-Business-Date</c>; this host is a rehearsal), for a policy of another year.</param>
+    public HttpClient Client(string key = "test-staff", DateOnly? today = null) => App.CreateClient(key, today);
 
     /// <summary>A payment as the tax office posts it.</summary>
     public sealed record TestPayment(string TransactionId, decimal Amount, string Channel = "online", bool InTreasury = false, string PaidOn = "2021-10-01");
@@ -52,10 +53,16 @@ public sealed class RefundTestHost : IAsyncDisposable
         new(id, amount, channel, inTreasury, paidOn);
 
     /// <summary>Enrols <paramref name="idNumber"/> on 2021-09-01 (window) and posts <paramref name="payments"/>, each with its own transaction id.</summary>
-    public async Task EnrolAsync(string policy, string idNumber, params TestPayment[] payments)
+    public Task EnrolAsync(string policy, string idNumber, params TestPayment[] payments) => EnrolAsync("2021-09-01", null, policy, idNumber, payments);
+
+    /// <summary>As of <paramref name="today"/> (in the policy's collection period), enrols <paramref name="idNumber"/> that day and posts <paramref name="payments"/>.</summary>
+    public Task EnrolOnAsync(DateOnly today, string policy, string idNumber, params TestPayment[] payments) =>
+        EnrolAsync(today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), today, policy, idNumber, payments);
+
+    private async Task EnrolAsync(string date, DateOnly? today, string policy, string idNumber, TestPayment[] payments)
     {
         ArgumentNullException.ThrowIfNull(payments);
-        var (enrolled, body) = await PostAsync("/api/enrolments", new { policy, idNumber, date = "2021-09-01", source = "window" });
+        var (enrolled, body) = await PostAsync("/api/enrolments", new { policy, idNumber, date, source = "window" }, today: today);
         Assert.True(enrolled == HttpStatusCode.Created, $"{enrolled}: {body}");
         foreach (var payment in payments)
         {
@@ -68,7 +75,7 @@ public sealed class RefundTestHost : IAsyncDisposable
                 channel = payment.Channel,
                 transactionId = payment.TransactionId + "-" + idNumber[^6..],
                 inTreasury = payment.InTreasury,
-            }, "test-tax");
+            }, "test-tax", today);
             Assert.True(posted is HttpStatusCode.Created or HttpStatusCode.OK, $"{posted}: {answer}");
         }
     }
@@ -80,9 +87,9 @@ public sealed class RefundTestHost : IAsyncDisposable
         return status == HttpStatusCode.OK ? body.GetProperty("status").GetString() : null;
     }
 
-    public async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(string path, object? body, string key = "test-staff")
+    public async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(string path, object? body, string key = "test-staff", DateOnly? today = null)
     {
-        using var client = Client(key);
+        using var client = Client(key, today);
         var response = await client.PostAsJsonAsync(new Uri(path.TrimStart('/'), UriKind.Relative), body);
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, text.Length == 0 ? default : JsonSerializer.Deserialize<JsonElement>(text));
@@ -97,9 +104,9 @@ public sealed class RefundTestHost : IAsyncDisposable
     }
 
     /// <summary>Opens a case and answers its id (asserting the 202 durable shape).</summary>
-    public async Task<string> OpenAsync(object body, string key = "test-staff")
+    public async Task<string> OpenAsync(object body, string key = "test-staff", DateOnly? today = null)
     {
-        var (status, answer) = await PostAsync("/api/refunds", body, key);
+        var (status, answer) = await PostAsync("/api/refunds", body, key, today);
         Assert.True(status == HttpStatusCode.Accepted, $"{status}: {answer}");
         Assert.EndsWith("/api/refunds/" + answer.GetProperty("id").GetString(), answer.GetProperty("statusQueryGetUri").GetString(), StringComparison.Ordinal);
         return answer.GetProperty("id").GetString()!;
