@@ -146,8 +146,9 @@ internal sealed partial class BlobTriggerListener : BackgroundService
                 _readyContainers.Add(path.Container);
             }
 
-            // Page by page, so a large container is worked through without holding its whole listing.
-            var pages = container.GetBlobsAsync(BlobTraits.None, BlobStates.None, path.Prefix, cancellationToken).AsPages(pageSizeHint: 1000);
+            // Page by page, so a large container is worked through without holding its whole listing. With
+            // metadata: a run gets the properties and metadata of the very version it was claimed for.
+            var pages = container.GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, path.Prefix, cancellationToken).AsPages(pageSizeHint: 1000);
             await foreach (var page in pages.ConfigureAwait(false))
             {
                 var candidates = new List<(BlobItem Blob, IReadOnlyDictionary<string, string> Values)>();
@@ -239,7 +240,7 @@ internal sealed partial class BlobTriggerListener : BackgroundService
             try
             {
                 var blobUri = _blobs.GetBlobContainerClient(path.Container).GetBlobClient(blob.Name).Uri;
-                outcome = await _triggers.InvokeBlobAsync(function, path.Container, blob.Name, blobUri, values, receipt.Attempts, _options.MaxDequeueCount, cancellationToken).ConfigureAwait(false);
+                outcome = await _triggers.InvokeBlobAsync(function, path.Container, blob, blobUri, values, receipt.Attempts, _options.MaxDequeueCount, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
