@@ -18,7 +18,18 @@ public sealed class TriggerFunctions(BlobServiceClient blobs)
             throw new InvalidOperationException($"Blob {name} always fails.");
         }
 
-        await WriteAsync($"blob-{name}.json", new { name, length = properties.Value.ContentLength, attempt = context.RetryContext?.RetryCount + 1 }, context.CancellationToken);
+        // Properties and Metadata as the app gets them: JSON text in the binding data.
+        await WriteAsync(
+            $"blob-{name}.json",
+            new
+            {
+                name,
+                length = properties.Value.ContentLength,
+                attempt = context.RetryContext?.RetryCount + 1,
+                properties = context.BindingContext.BindingData.GetValueOrDefault("Properties")?.ToString(),
+                metadata = context.BindingContext.BindingData.GetValueOrDefault("Metadata")?.ToString(),
+            },
+            context.CancellationToken);
     }
 
     [Function("OnMessage")]

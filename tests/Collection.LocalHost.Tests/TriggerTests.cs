@@ -25,6 +25,32 @@ public sealed class TriggerTests(LocalHostFixture host) : IClassFixture<LocalHos
     }
 
     [Fact]
+    public async Task Blob_Uploaded_BindingDataHasThePropertiesAndMetadataOfThatVersion()
+    {
+        var input = host.Azurite.CreateBlobServiceClient().GetBlobContainerClient("testapp-in");
+        await input.CreateIfNotExistsAsync();
+        var blob = input.GetBlobClient("属性-1.csv");
+        var uploaded = (await blob.UploadAsync(BinaryData.FromString("a,b\n"), new BlobUploadOptions
+        {
+            HttpHeaders = new BlobHttpHeaders { ContentType = "text/csv" },
+            Metadata = new Dictionary<string, string> { ["school"] = "SCH001", ["uploadedBy"] = "staff-7" },
+        })).Value;
+
+        var output = await host.WaitForOutputAsync("blob-属性-1.csv.json");
+
+        using var properties = JsonDocument.Parse(output.GetProperty("properties").GetString()!);
+        using var metadata = JsonDocument.Parse(output.GetProperty("metadata").GetString()!);
+        // Quoted, as BlobProperties.ETag.ToString() and the ETag header give it: the app compares the two.
+        Assert.Equal(uploaded.ETag.ToString(), properties.RootElement.GetProperty("ETag").GetString());
+        Assert.StartsWith("\"", properties.RootElement.GetProperty("ETag").GetString(), StringComparison.Ordinal);
+        Assert.Equal(4, properties.RootElement.GetProperty("ContentLength").GetInt64());
+        Assert.Equal("text/csv", properties.RootElement.GetProperty("ContentType").GetString());
+        Assert.Equal(uploaded.LastModified, properties.RootElement.GetProperty("LastModified").GetDateTimeOffset());
+        Assert.Equal("SCH001", metadata.RootElement.GetProperty("school").GetString());
+        Assert.Equal("staff-7", metadata.RootElement.GetProperty("uploadedBy").GetString());
+    }
+
+    [Fact]
     public async Task Blob_ThatAlwaysFails_IsPoisonAfterMaxDequeueCount()
     {
         var input = host.Azurite.CreateBlobServiceClient().GetBlobContainerClient("testapp-in");

@@ -1,6 +1,3 @@
-using Collection.Runtime.Blobs;
-using Collection.Runtime.Hosting;
-using Collection.Runtime.Timers;
 using System.Collections.Concurrent;
 using Azure;
 using Azure.Data.Tables;
@@ -19,8 +16,7 @@ namespace Collection.LocalHost.Triggers;
 /// <see cref="StorageLayout"/>) so that only one host runs each version, across restarts. Runs go on
 /// beside the scan (at most <c>maxDegreeOfParallelism</c> at once), so a long run does not hold up
 /// detection of other blobs. A failed
-/// version is tried again on later scans up to <c>maxDequeueCount</c>, then recorded as poison. A
-/// <see cref="BlobScanSignal"/> request starts the next scan at once (the app's upload endpoints).
+/// version is tried again on later scans up to <c>maxDequeueCount</c>, then recorded as poison.
 /// Storage errors are logged and the scan retried; the host never stops for them.
 /// </summary>
 internal sealed partial class BlobTriggerListener : BackgroundService
@@ -68,13 +64,6 @@ internal sealed partial class BlobTriggerListener : BackgroundService
     public long ScansCompleted => Interlocked.Read(ref _scans);
 
     private long _scans;
-
-    /// <summary>Poison receipts of <paramref name="function"/> (for <c>GET /admin/functions</c>).</summary>
-    public Task<int> CountPoisonAsync(HostedFunction function, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(function);
-        return _receipts.CountPoisonAsync(function.Name, cancellationToken);
-    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -157,8 +146,9 @@ internal sealed partial class BlobTriggerListener : BackgroundService
                 _readyContainers.Add(path.Container);
             }
 
-            // Page by page, so a large container is worked through without holding its whole listing.
-            var pages = container.GetBlobsAsync(BlobTraits.None, BlobStates.None, path.Prefix, cancellationToken).AsPages(pageSizeHint: 1000);
+            // Page by page, so a large container is worked through without holding its whole listing. With
+            // metadata: a run gets the properties and metadata of the very version it was claimed for.
+            var pages = container.GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, path.Prefix, cancellationToken).AsPages(pageSizeHint: 1000);
             await foreach (var page in pages.ConfigureAwait(false))
             {
                 var candidates = new List<(BlobItem Blob, IReadOnlyDictionary<string, string> Values)>();
@@ -250,7 +240,7 @@ internal sealed partial class BlobTriggerListener : BackgroundService
             try
             {
                 var blobUri = _blobs.GetBlobContainerClient(path.Container).GetBlobClient(blob.Name).Uri;
-                outcome = await _triggers.InvokeBlobAsync(function, path.Container, blob.Name, blobUri, values, receipt.Attempts, _options.MaxDequeueCount, cancellationToken).ConfigureAwait(false);
+                outcome = await _triggers.InvokeBlobAsync(function, path.Container, blob, blobUri, values, receipt.Attempts, _options.MaxDequeueCount, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

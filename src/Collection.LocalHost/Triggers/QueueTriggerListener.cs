@@ -1,6 +1,3 @@
-using Collection.Runtime.Blobs;
-using Collection.Runtime.Hosting;
-using Collection.Runtime.Timers;
 using System.Collections.Concurrent;
 using Azure;
 using Azure.Storage.Queues;

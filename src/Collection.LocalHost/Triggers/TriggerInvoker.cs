@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Azure.Storage.Blobs.Models;
 using Collection.LocalHost.Rpc;
 using Collection.LocalHost.Settings;
 using Collection.LocalHost.Worker;
@@ -28,20 +29,40 @@ internal sealed partial class TriggerInvoker(FunctionInvoker invoker, ScriptRoot
 
     public string Resolve(string text) => app.Resolve(text);
 
-    /// <summary>A blob, passed as the blob extension's binding data (the worker binds it to BlobClient, Stream, string…).</summary>
-    public Task<FunctionOutcome> InvokeBlobAsync(HostedFunction function, string container, string blobName, Uri blobUri, IReadOnlyDictionary<string, string> pathValues, int attempt, int maxAttempts, CancellationToken cancellationToken)
+    /// <summary>
+    /// A blob, passed as the blob extension's binding data (the worker binds it to BlobClient, Stream, string…),
+    /// with the trigger metadata the Functions host gives: <c>BlobTrigger</c>, <c>Uri</c>, the path's values,
+    /// and <c>Properties</c> and <c>Metadata</c> of <paramref name="blob"/> as listed, that is, of the version this
+    /// run is for (the blob may have been replaced since; its <c>ETag</c> tells the function which it got).
+    /// </summary>
+    public Task<FunctionOutcome> InvokeBlobAsync(HostedFunction function, string container, BlobItem blob, Uri blobUri, IReadOnlyDictionary<string, string> pathValues, int attempt, int maxAttempts, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(blob);
         var connection = function.Trigger.Property("connection") is { Length: > 0 } name ? name : DefaultConnection;
-        var content = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["Connection"] = connection, ["ContainerName"] = container, ["BlobName"] = blobName });
+        var content = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["Connection"] = connection, ["ContainerName"] = container, ["BlobName"] = blob.Name });
         var data = new TypedData
         {
             ModelBindingData = new ModelBindingData { Version = "1.0", Source = "AzureStorageBlobs", ContentType = "application/json", Content = ByteString.CopyFrom(content) },
         };
         var metadata = pathValues.ToDictionary(v => v.Key, v => Text(v.Value), StringComparer.OrdinalIgnoreCase);
-        metadata["BlobTrigger"] = Text($"{container}/{blobName}");
+        metadata["BlobTrigger"] = Text($"{container}/{blob.Name}");
         metadata["Uri"] = new TypedData { Json = JsonSerializer.Serialize(blobUri.AbsoluteUri) };
-        return RunAsync(function, $"blob {container}/{blobName}", data, metadata, new RetryContext { RetryCount = attempt - 1, MaxRetryCount = maxAttempts }, cancellationToken);
+        metadata["Properties"] = new TypedData { Json = JsonSerializer.Serialize(BlobPropertiesJson(blob.Properties)) };
+        metadata["Metadata"] = new TypedData { Json = JsonSerializer.Serialize(blob.Metadata ?? new Dictionary<string, string>()) };
+        return RunAsync(function, $"blob {container}/{blob.Name}", data, metadata, new RetryContext { RetryCount = attempt - 1, MaxRetryCount = maxAttempts }, cancellationToken);
     }
+
+    /// <summary>
+    /// The members of the SDK's BlobProperties a function needs to know which version it runs for. The ETag is
+    /// quoted, as storage's ETag header and BlobProperties.ETag.ToString() give it (listings give it bare).
+    /// </summary>
+    private static Dictionary<string, object?> BlobPropertiesJson(BlobItemProperties properties) => new()
+    {
+        ["ETag"] = properties.ETag is { } etag ? $"\"{BlobReceipt.ETagText(etag)}\"" : null,
+        ["ContentLength"] = properties.ContentLength,
+        ["LastModified"] = properties.LastModified,
+        ["ContentType"] = properties.ContentType,
+    };
 
     /// <summary>A queue message, as text with the queue trigger's metadata.</summary>
     public Task<FunctionOutcome> InvokeQueueAsync(HostedFunction function, string queueName, Azure.Storage.Queues.Models.QueueMessage message, CancellationToken cancellationToken)
