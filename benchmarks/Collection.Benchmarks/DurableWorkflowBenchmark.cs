@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Collection.LocalHost;
 using Collection.Testing;
@@ -17,7 +16,7 @@ namespace Collection.Benchmarks;
 /// </summary>
 internal static class DurableWorkflowBenchmark
 {
-    /// <summary>What the app's host.json will carry for refund cases (see the note of issue 16).</summary>
+    /// <summary>What the app's host.json carries (for its refund cases; see the note of issue 16).</summary>
     public static readonly Dictionary<string, string> Tuned = new()
     {
         ["AzureFunctionsJobHost__extensions__durableTask__storageProvider__partitionCount"] = "2",
@@ -49,7 +48,7 @@ internal static class DurableWorkflowBenchmark
         };
         var settingsPath = Path.Combine(Path.GetTempPath(), $"bench.settings.{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(settingsPath, JsonSerializer.Serialize(new { Values = values }));
-        var port = FreePort();
+        var port = TheApp.FreePort();
         var host = LocalHostApp.Build(new LocalHostOptions(TestAppDirectory(), settingsPath, port));
         await host.StartAsync();
         try
@@ -97,21 +96,7 @@ internal static class DurableWorkflowBenchmark
         }
     }
 
-    private static string TestAppDirectory()
-    {
-        var root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Collection.Functions.sln")))
-        {
-            root = Path.GetDirectoryName(root.TrimEnd(Path.DirectorySeparatorChar)) ?? throw new InvalidOperationException("Run the benchmark from inside the repository.");
-        }
-
-        return Path.Combine(root, "tests", "Collection.LocalHost.TestApp", "bin", "Release", "net10.0");
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        probe.Start();
-        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-    }
+    /// <summary>The test app's build output, of the configuration this benchmark was built in (it builds it first).</summary>
+    private static string TestAppDirectory() =>
+        Path.Combine(TheApp.RepositoryRoot, "tests", "Collection.LocalHost.TestApp", "bin", TheApp.Configuration, "net10.0");
 }

@@ -5,21 +5,21 @@ using Azure.Data.Tables;
 using Collection.Domain;
 using Collection.Domain.Assessments;
 using Collection.Domain.Enrolments;
-using Collection.Functions;
 using Collection.Functions.Assessments;
+using Collection.Functions.Hosting;
 using Collection.Functions.Ledger;
-using Collection.Functions.Policies;
 using Collection.Functions.TaxReturns;
-using Collection.Runtime.Functions;
 using Collection.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Collection.Benchmarks;
 
 /// <summary>
 /// A tax return of N rows (each row: claim the transaction, read the enrolment, re-assess, post payment +
 /// enrolment in a per-partition transaction) against raw batched inserts of N payment-sized rows (100 per
-/// entity-group transaction, same parallelism), both on one dedicated Azurite in the same run.
+/// entity-group transaction, same parallelism), both on one dedicated Azurite in the same run. Component level:
+/// the app's tax-return function made from the app's own service composition (as its worker makes it), run on
+/// the blob in this process, as the blob trigger runs it.
 /// Options: <c>--rows N</c> (default 20,000).
 /// </summary>
 public static class LedgerBenchmark
@@ -28,9 +28,10 @@ public static class LedgerBenchmark
     {
         var rows = BenchmarkReport.Option(args, "--rows", 20_000);
         await using var azurite = await AzuriteInstance.StartAsync();
+        await using var app = TheApp.Compose(TheApp.Settings(azurite.ConnectionString, "bench"));
         var tables = azurite.CreateTableServiceClient();
         var blobs = azurite.CreateBlobServiceClient();
-        var names = new LedgerTables("bench");
+        var names = app.GetRequiredService<LedgerTables>();
         var ids = Enumerable.Range(0, rows).Select(i => Id($"150302{new DateOnly(1950, 1, 1).AddDays(i / 900):yyyyMMdd}{i % 900:D3}")).ToArray();
 
         // Baseline: raw batched inserts of rows shaped like a payment, 100 per transaction, 16 in flight.
@@ -70,10 +71,10 @@ public static class LedgerBenchmark
         await container.CreateIfNotExistsAsync();
         var blob = container.GetBlobClient(name);
         var uploaded = await blob.UploadAsync(new BinaryData(Encoding.UTF8.GetBytes(file.ToString())), overwrite: true);
-        var ledger = new EnrolmentLedger(tables, names, PolicyFiles.Load(PolicyFiles.DefaultDirectory), new ChinaClock(TimeProvider.System), NullLogger<EnrolmentLedger>.Instance);
-        var function = new TaxReturnsFunction(ledger, blobs, NullLogger<TaxReturnsFunction>.Instance);
+        var function = TheApp.Function<TaxReturnsFunction>(app);
+        var trigger = new TriggeredBlob(TaxReturnsFunction.Container, name, uploaded.Value.ETag, blob);
         var fileWatch = Stopwatch.StartNew();
-        await function.RunAsync(new BlobTrigger(TaxReturnsFunction.Container, name, uploaded.Value.ETag, file.Length, 1, blob, new Dictionary<string, string>()), CancellationToken.None);
+        await function.RunAsync(trigger, CancellationToken.None);
         var fileSeconds = fileWatch.Elapsed.TotalSeconds;
 
         var posted = 0;
@@ -83,7 +84,7 @@ public static class LedgerBenchmark
         }
 
         var redropWatch = Stopwatch.StartNew();
-        await function.RunAsync(new BlobTrigger(TaxReturnsFunction.Container, name, uploaded.Value.ETag, file.Length, 1, blob, new Dictionary<string, string>()), CancellationToken.None);
+        await function.RunAsync(trigger, CancellationToken.None);
         var redropSeconds = redropWatch.Elapsed.TotalSeconds;
 
         Console.WriteLine($"ledger: {rows:N0}-row tax return on a dedicated Azurite; {posted:N0} payment rows after the run; {Environment.ProcessorCount} cores");

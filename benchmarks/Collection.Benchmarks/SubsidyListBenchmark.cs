@@ -3,11 +3,10 @@ using System.Globalization;
 using System.Text;
 using Azure.Data.Tables;
 using Collection.Domain;
-using Collection.Functions.Policies;
 using Collection.Functions.Subsidies;
-using Collection.Runtime.Functions;
+using Collection.Functions.Hosting;
 using Collection.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Collection.Benchmarks;
 
@@ -15,7 +14,9 @@ namespace Collection.Benchmarks;
 /// A subsidy list of N rows (each row: read the person's identity row, fold, write in a per-partition
 /// transaction), the same list dropped again (all unchanged), and a scan of the policy's spells, against
 /// raw batched inserts of N identity-sized rows (100 per transaction, 16 in flight) on one dedicated
-/// Azurite in the same run. Options: <c>--rows N</c> (default 20,000).
+/// Azurite in the same run. Component level: the app's subsidy-list function and identity book from the app's own
+/// service composition (as its worker makes them), run on the blob in this process, as the blob trigger runs it.
+/// Options: <c>--rows N</c> (default 20,000).
 /// </summary>
 public static class SubsidyListBenchmark
 {
@@ -23,6 +24,7 @@ public static class SubsidyListBenchmark
     {
         var rows = BenchmarkReport.Option(args, "--rows", 20_000);
         await using var azurite = await AzuriteInstance.StartAsync();
+        await using var app = TheApp.Compose(TheApp.Settings(azurite.ConnectionString, "bench"));
         var tables = azurite.CreateTableServiceClient();
         var blobs = azurite.CreateBlobServiceClient();
         var ids = Enumerable.Range(0, rows).Select(i => Id($"340103{new DateOnly(1940, 1, 1).AddDays(i / 900):yyyyMMdd}{i % 900:D3}")).ToArray();
@@ -54,9 +56,9 @@ public static class SubsidyListBenchmark
         await container.CreateIfNotExistsAsync();
         var blob = container.GetBlobClient(name);
         var uploaded = await blob.UploadAsync(new BinaryData(Encoding.UTF8.GetBytes(file.ToString())), overwrite: true);
-        var book = new SubsidyIdentityBook(tables, new SubsidyTables("bench"), PolicyFiles.Load(PolicyFiles.DefaultDirectory));
-        var function = new SubsidyListsFunction(book, blobs, TimeProvider.System, NullLogger<SubsidyListsFunction>.Instance);
-        var trigger = new BlobTrigger(SubsidyListsFunction.Container, name, uploaded.Value.ETag, file.Length, 1, blob, new Dictionary<string, string>());
+        var book = app.GetRequiredService<SubsidyIdentityBook>();
+        var function = TheApp.Function<SubsidyListsFunction>(app);
+        var trigger = new TriggeredBlob(SubsidyListsFunction.Container, name, uploaded.Value.ETag, blob);
 
         var fileWatch = Stopwatch.StartNew();
         await function.RunAsync(trigger, CancellationToken.None);

@@ -6,14 +6,12 @@ using Collection.Domain.Assessments;
 using Collection.Domain.Codes;
 using Collection.Domain.Enrolments;
 using Collection.Domain.Subsidies;
-using Collection.Functions;
 using Collection.Functions.Assessments;
 using Collection.Functions.Ledger;
-using Collection.Functions.Policies;
 using Collection.Functions.Subsidies;
 using Collection.Functions.Supplementary;
 using Collection.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Collection.Benchmarks;
 
@@ -22,7 +20,9 @@ namespace Collection.Benchmarks;
 /// Azurite: of the list people, 2.5% are fully subsidised and not enrolled (enrolled directly), 2.5% partly
 /// subsidised and not enrolled (mobilisation lists, 10 towns), 12.5% enrolled and owed a top-up, 82.5% enrolled
 /// with nothing owed; enrolments not on any list make up the rest (N in all). Baseline: reading both tables whole (one scan each, same
-/// page size) in the same run. Peak working set is the process's VmHWM, reset before the run (clear_refs).
+/// page size) in the same run. Component level: the app's supplementary run from the app's own service composition
+/// (as its worker makes it, on a clock fixed at the run day), run in this process as the timer function runs it.
+/// Peak working set is the process's VmHWM, reset before the run (clear_refs).
 /// Options: <c>--people N</c> (default 200,000).
 /// </summary>
 public static class SupplementaryBenchmark
@@ -35,22 +35,19 @@ public static class SupplementaryBenchmark
         var people = BenchmarkReport.Option(args, "--people", 200_000);
         await using var azurite = await AzuriteInstance.StartAsync();
         var tables = azurite.CreateTableServiceClient();
-        var blobs = azurite.CreateBlobServiceClient();
-        var catalog = PolicyFiles.Load(PolicyFiles.DefaultDirectory);
-        var names = new LedgerTables("bench");
         var time = new FixedTime(new DateTimeOffset(2023, 3, 5, 2, 0, 0, TimeSpan.FromHours(8)));
-        var ledger = new EnrolmentLedger(tables, names, catalog, new ChinaClock(time), NullLogger<EnrolmentLedger>.Instance);
-        var book = new SubsidyIdentityBook(tables, new SubsidyTables("bench"), catalog);
-        var settlements = new SubsidySettlementBook(tables, new SettlementTables("bench"));
-        var run = new SupplementaryRun(book, ledger, settlements, blobs, time, NullLogger<SupplementaryRun>.Instance);
+        await using var app = TheApp.Compose(TheApp.Settings(azurite.ConnectionString, "bench"), time);
+        var names = app.GetRequiredService<LedgerTables>();
+        var identities = app.GetRequiredService<SubsidyTables>();
+        var run = app.GetRequiredService<SupplementaryRun>();
 
         var seedWatch = Stopwatch.StartNew();
-        await SeedAsync(tables, names, people);
+        await SeedAsync(tables, names, identities, people);
         var seedSeconds = seedWatch.Elapsed.TotalSeconds;
 
         // Baseline: the two tables read whole, as the run reads them.
         var scanWatch = Stopwatch.StartNew();
-        var scanned = await CountAsync(tables.GetTableClient(new SubsidyTables("bench").Identities), LedgerKeys.PolicyFilter(Policy))
+        var scanned = await CountAsync(tables.GetTableClient(identities.Identities), LedgerKeys.PolicyFilter(Policy))
             + await CountAsync(tables.GetTableClient(names.Enrolments), $"{LedgerKeys.PolicyFilter(Policy)} and {LedgerKeys.EnrolmentRowsFilter}");
         var scanSeconds = scanWatch.Elapsed.TotalSeconds;
 
@@ -80,9 +77,9 @@ public static class SupplementaryBenchmark
     }
 
     /// <summary>Writes list rows and enrolments in batches of 100 per partition, a chunk at a time (seeding is not measured, and must not fill memory).</summary>
-    private static async Task SeedAsync(TableServiceClient tables, LedgerTables names, int people)
+    private static async Task SeedAsync(TableServiceClient tables, LedgerTables names, SubsidyTables subsidyTables, int people)
     {
-        var identities = tables.GetTableClient(new SubsidyTables("bench").Identities);
+        var identities = tables.GetTableClient(subsidyTables.Identities);
         var enrolments = tables.GetTableClient(names.Enrolments);
         await identities.CreateIfNotExistsAsync();
         await enrolments.CreateIfNotExistsAsync();
