@@ -57,8 +57,8 @@ fi
 schedule=$(setting ActivateCoverageSchedule); export ActivateCoverageSchedule="${schedule:-0 5 0 * * *}"
 schedule=$(setting SupplementaryEnrolmentSchedule); export SupplementaryEnrolmentSchedule="${schedule:-0 0 2 5 * *}"
 
-dotnet build src/Collection.Functions -c Debug --nologo -v quiet
-dotnet build src/Collection.LocalHost -c Debug --nologo -v quiet
+dotnet build src/Collection.Functions -c Debug --nologo -v quiet -clp:ErrorsOnly
+dotnet build src/Collection.LocalHost -c Debug --nologo -v quiet -clp:ErrorsOnly
 port="${PORT:-7071}"
 url="http://localhost:$port"
 cat <<INFO
