@@ -105,9 +105,12 @@ internal static class RosterBenchmark
         Median($"{name}: end to end / file order", outcomes.Select(o => o.EndToEnd / o.FileOrder).ToList());
         var worker = outcomes.Max(o => o.WorkerPeakMiB);
         var host = outcomes.Max(o => o.HostPeakMiB);
-        BenchmarkReport.Line($"{name}: worker peak working set, highest", worker, $"MiB ({worker * 1.048576:N0} MB)");
-        BenchmarkReport.Line($"{name}: host peak working set, highest", host, $"MiB ({host * 1.048576:N0} MB)");
-        Console.WriteLine($"{name}: the issue's targets: end to end ≥ 0.8 × baseline {Verdict(endToEnd >= 0.8)}, worker < 300 MB {Verdict(worker * 1.048576 < 300)}, host < 300 MB {Verdict(host * 1.048576 < 300)}");
+        BenchmarkReport.Line($"{name}: worker peak working set, highest", worker, $"MiB ({worker * 1.048576:N1} MB)");
+        BenchmarkReport.Line($"{name}: host peak working set, highest", host, $"MiB ({host * 1.048576:N1} MB)");
+
+        // The issue says 300 MB; the project's notes have read its MiB figures as MB, so both readings are given.
+        Console.WriteLine($"{name}: the issue's targets: end to end ≥ 0.8 × baseline {Verdict(endToEnd >= 0.8)} (median {endToEnd:N3}); "
+            + $"peak under 300 MiB / under 300 MB (10^6 bytes): worker {Verdict(worker < 300)} / {Verdict(worker * 1.048576 < 300)}, host {Verdict(host < 300)} / {Verdict(host * 1.048576 < 300)}");
     }
 
     private static string Verdict(bool met) => met ? "met" : "NOT met";
