@@ -14,6 +14,9 @@ using Microsoft.Azure.Functions.Worker.Builder;
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.UseMiddleware<FunctionAccessMiddleware>();
+// The storage SDK logs every non-success answer (expected 404s of point reads, 409s of create-if-not-exists) as
+// a multi-line dump with the request URI, whose table keys hold resident ID numbers: errors only.
+builder.Logging.AddFilter("Azure.Core", LogLevel.Error);
 builder.Services.AddAppHosting(builder.Configuration);
 builder.Services.AddChinaClock(builder.Configuration);
 builder.Services.AddAssessments();
