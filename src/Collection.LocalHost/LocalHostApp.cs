@@ -135,12 +135,14 @@ internal static class LocalHostApp
     {
         var storage = app.Setting(TriggerInvoker.DefaultConnection)
             ?? throw new InvalidOperationException("App setting AzureWebJobsStorage is not set (local.settings.json Values).");
+        var timers = TriggerOptionsReader.Timers(app);
+        TriggerArguments.Validate(app, timers);
         services.AddSingleton(new BlobServiceClient(storage));
         services.AddSingleton(new QueueServiceClient(storage));
         services.AddSingleton(new TableServiceClient(storage));
         services.AddSingleton(TriggerOptionsReader.Blobs(app));
         services.AddSingleton(TriggerOptionsReader.Queues(app));
-        services.AddSingleton(TriggerOptionsReader.Timers(app));
+        services.AddSingleton(timers);
         services.AddSingleton<TriggerInvoker>();
         services.AddSingleton<BlobTriggerListener>();
         services.AddSingleton<QueueTriggerListener>();
