@@ -47,7 +47,9 @@ internal sealed record LocalHostOptions(string ScriptRoot, string? SettingsPath,
 /// <summary>The local host's composition: Kestrel (HTTP for people, HTTP/2 for the worker), the worker and the triggers.</summary>
 internal static class LocalHostApp
 {
-    public static WebApplication Build(LocalHostOptions options)
+    /// <param name="options">What to run and where.</param>
+    /// <param name="configure">Has the last word on services and logging before the host is built (tests: a fake clock, a log to read).</param>
+    public static WebApplication Build(LocalHostOptions options, Action<WebApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var app = ScriptRoot.Load(options.ScriptRoot, options.SettingsPath);
@@ -85,6 +87,7 @@ internal static class LocalHostApp
         AddTriggers(builder.Services, app);
         DurableHosting.AddDurable(builder, app, options.Port);
         builder.Services.AddProblemDetails();
+        configure?.Invoke(builder);
 
         var web = builder.Build();
         // Requests that come while the worker (re)starts wait for it rather than find no route.

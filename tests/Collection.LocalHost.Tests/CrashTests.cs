@@ -124,6 +124,7 @@ public sealed class CrashTests(ITestOutputHelper output)
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["TestQueue"] = "crash-unused",
             ["TickSchedule"] = "0 0 0 1 1 *",
+            ["NestedContainer"] = "crash-unused",
             // Messages a killed host had taken come back after a minute (the extension's least) instead of 5.
             ["AzureFunctionsJobHost__extensions__durableTask__storageProvider__controlQueueVisibilityTimeout"] = "00:01:00",
             ["AzureFunctionsJobHost__extensions__durableTask__storageProvider__workItemQueueVisibilityTimeout"] = "00:01:00",
