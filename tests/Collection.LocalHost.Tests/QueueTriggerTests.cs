@@ -60,7 +60,7 @@ public sealed class QueueTriggerTests(QueueTriggerTests.OverriddenHost fixture) 
         Assert.Equal("fail-queue", Assert.Single((await poison.PeekMessagesAsync(32)).Value).Body.ToString());
         Assert.Equal([1, 2], (await _host.RunsAsync("OnMessage", "fail-queue")).Select(r => r.GetProperty("dequeueCount").GetInt32()).Order());
         Assert.Single(await _host.RunsAsync("OnMessage", "good-beside-fail"));
-        Assert.True(_host.Logs.Contains(LogLevel.Error, $"moved to {_host.QueueName}-poison after 2 tries"));
+        await _host.Logs.WaitForAsync(LogLevel.Error, $"moved to {_host.QueueName}-poison after 2 tries");
     }
 
     [Fact]
