@@ -41,6 +41,7 @@ internal static class DurableWorkflowBenchmark
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["TestQueue"] = "bench-unused",
             ["TickSchedule"] = "0 0 0 1 1 *",
+            ["NestedContainer"] = "bench-unused",
             ["AzureFunctionsJobHost__extensions__durableTask__hubName"] = hub,
             // Console logging of every execution would be measured too; the summary query may be slow on defaults.
             ["AzureFunctionsJobHost__logging__logLevel__default"] = "Warning",

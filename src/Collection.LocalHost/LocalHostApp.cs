@@ -47,7 +47,8 @@ internal sealed record LocalHostOptions(string ScriptRoot, string? SettingsPath,
 /// <summary>The local host's composition: Kestrel (HTTP for people, HTTP/2 for the worker), the worker and the triggers.</summary>
 internal static class LocalHostApp
 {
-    /// <param name="configure">What an embedding process adds before the host is built (a test's log capture).</param>
+    /// <param name="options">What to run and where.</param>
+    /// <param name="configure">Has the last word on services and logging before the host is built (tests: a fake clock, a log to read).</param>
     public static WebApplication Build(LocalHostOptions options, Action<WebApplicationBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -86,7 +87,6 @@ internal static class LocalHostApp
         AddTriggers(builder.Services, app);
         DurableHosting.AddDurable(builder, app, options.Port);
         builder.Services.AddProblemDetails();
-
         configure?.Invoke(builder);
         var web = builder.Build();
         // Requests that come while the worker (re)starts wait for it rather than find no route.
@@ -137,12 +137,14 @@ internal static class LocalHostApp
     {
         var storage = app.Setting(TriggerInvoker.DefaultConnection)
             ?? throw new InvalidOperationException("App setting AzureWebJobsStorage is not set (local.settings.json Values).");
+        var timers = TriggerOptionsReader.Timers(app);
+        TriggerArguments.Validate(app, timers);
         services.AddSingleton(new BlobServiceClient(storage));
         services.AddSingleton(new QueueServiceClient(storage));
         services.AddSingleton(new TableServiceClient(storage));
         services.AddSingleton(TriggerOptionsReader.Blobs(app));
         services.AddSingleton(TriggerOptionsReader.Queues(app));
-        services.AddSingleton(TriggerOptionsReader.Timers(app));
+        services.AddSingleton(timers);
         services.AddSingleton<TriggerInvoker>();
         services.AddSingleton<BlobTriggerListener>();
         services.AddSingleton<QueueTriggerListener>();

@@ -15,6 +15,9 @@ public sealed class CrashTests(ITestOutputHelper output)
 {
     private const int Cases = 200;
 
+    // Hosts this test started and has not killed: killed when it ends, also when it fails.
+    private readonly List<Process> _runningHosts = [];
+
     [Fact]
     public async Task HostKilledTwiceMidRun_EveryCaseCompletes_EachIssuedExactlyOnce()
     {
@@ -56,6 +59,7 @@ public sealed class CrashTests(ITestOutputHelper output)
         }
         finally
         {
+            KillRunningHosts();
             File.Delete(settings);
         }
     }
@@ -87,11 +91,12 @@ public sealed class CrashTests(ITestOutputHelper output)
         }
         finally
         {
+            KillRunningHosts();
             File.Delete(settings);
         }
     }
 
-    private static Process StartHost(string settings, int port)
+    private Process StartHost(string settings, int port)
     {
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["AzureFunctionsJobHost__logging__logLevel__default"] = "Warning";
@@ -106,14 +111,28 @@ public sealed class CrashTests(ITestOutputHelper output)
         process.ErrorDataReceived += (_, line) => { if (line.Data is not null) { lock (HostLog) { File.AppendAllLines(HostLog, [line.Data]); } } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        _runningHosts.Add(process);
         return process;
     }
 
-    private static void Kill(Process host)
+    private void Kill(Process host)
     {
-        host.Kill(entireProcessTree: true);
+        if (!host.HasExited)
+        {
+            host.Kill(entireProcessTree: true);
+        }
+
         host.WaitForExit();
+        _runningHosts.Remove(host);
         host.Dispose();
+    }
+
+    private void KillRunningHosts()
+    {
+        foreach (var host in _runningHosts.ToList())
+        {
+            Kill(host);
+        }
     }
 
     private static async Task<string> WriteSettingsAsync(AzuriteInstance azurite)
@@ -124,6 +143,9 @@ public sealed class CrashTests(ITestOutputHelper output)
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["TestQueue"] = "crash-unused",
             ["TickSchedule"] = "0 0 0 1 1 *",
+            ["NestedContainer"] = "crash-unused",
+            // Starting 200 cases in one request can take longer than the test app's 20 s on a busy machine.
+            ["AzureFunctionsJobHost__functionTimeout"] = "00:02:00",
             // Messages a killed host had taken come back after a minute (the extension's least) instead of 5.
             ["AzureFunctionsJobHost__extensions__durableTask__storageProvider__controlQueueVisibilityTimeout"] = "00:01:00",
             ["AzureFunctionsJobHost__extensions__durableTask__storageProvider__workItemQueueVisibilityTimeout"] = "00:01:00",

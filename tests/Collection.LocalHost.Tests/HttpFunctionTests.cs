@@ -65,7 +65,7 @@ public sealed class HttpFunctionTests(LocalHostFixture host) : IClassFixture<Loc
 
         var byName = functions.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f);
         Assert.Equal(
-            ["Approval", "Approve", "Chain", "ChainSummary", "CheckCase", "Echo", "Exit", "Fail", "GetApproval", "Greet", "Hello", "IssueCase", "IssueOnce", "OnMessage", "OnUpload", "StartApproval", "StartChains", "StartIssues", "Step", "Tick"],
+            ["Approval", "Approve", "Chain", "ChainSummary", "CheckCase", "Echo", "Exit", "Fail", "GetApproval", "Greet", "Hello", "IssueCase", "IssueOnce", "OnMessage", "OnNestedUpload", "OnUpload", "StartApproval", "StartChains", "StartIssues", "Step", "Tick"],
             byName.Keys.Order(StringComparer.Ordinal));
         Assert.Equal("orchestrationTrigger", byName["Approval"].GetProperty("trigger").GetString());
         Assert.Equal("api/hello/{name}", byName["Hello"].GetProperty("binding").GetString());

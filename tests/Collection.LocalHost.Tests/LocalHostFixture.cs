@@ -1,10 +1,13 @@
 using System.Net.Sockets;
 using System.Text.Json;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Collection.LocalHost.Triggers;
 using Collection.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Collection.LocalHost.Tests;
 
@@ -14,8 +17,11 @@ namespace Collection.LocalHost.Tests;
 /// </summary>
 public sealed class LocalHostFixture : IAsyncLifetime
 {
+    private static readonly TimeSpan DefaultWait = TimeSpan.FromSeconds(60);
+
     private WebApplication? _host;
     private string? _settingsPath;
+    private bool _ownsStorage = true;
 
     public AzuriteInstance Azurite { get; private set; } = null!;
 
@@ -23,10 +29,19 @@ public sealed class LocalHostFixture : IAsyncLifetime
 
     public BlobContainerClient Output => Azurite.CreateBlobServiceClient().GetBlobContainerClient("testapp-out");
 
-    public string QueueName { get; } = AzuriteInstance.UniqueName("testq");
+    public string QueueName { get; set; } = AzuriteInstance.UniqueName("testq");
 
     /// <summary>Settings the host starts with; a test class may add to them before start (see <see cref="StartAsync"/>).</summary>
     public Dictionary<string, string> Values { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>What the host logged (every host this fixture started).</summary>
+    public HostLog Logs { get; } = new();
+
+    /// <summary>The clock of the host's trigger listeners (a fake one lets a test drive timers).</summary>
+    public TimeProvider Time { get; set; } = TimeProvider.System;
+
+    /// <summary>False: storage stays down until the test starts it (<see cref="AzuriteInstance.RestartAsync"/>).</summary>
+    public bool StartStorage { get; set; } = true;
 
     public static string TestAppDirectory
     {
@@ -38,9 +53,20 @@ public sealed class LocalHostFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Runs on <paramref name="azurite"/> (another fixture's, say) instead of an Azurite of its own.</summary>
+    public void UseStorage(AzuriteInstance azurite)
+    {
+        Azurite = azurite;
+        _ownsStorage = false;
+    }
+
     public async Task InitializeAsync()
     {
-        Azurite = await AzuriteInstance.StartAsync();
+        if (_ownsStorage)
+        {
+            Azurite = StartStorage ? await AzuriteInstance.StartAsync() : AzuriteInstance.NotStartedOnFreePorts();
+        }
+
         await BeforeStartAsync(Azurite);
         await StartAsync();
     }
@@ -48,17 +74,52 @@ public sealed class LocalHostFixture : IAsyncLifetime
     /// <summary>Storage set-up a test class needs before the host starts (say, a timer's missed occurrence).</summary>
     public Func<AzuriteInstance, Task> BeforeStartAsync { get; set; } = _ => Task.CompletedTask;
 
+    /// <summary>Starts the host (again, after <see cref="StopHostAsync"/>) with <see cref="Values"/>.</summary>
     public async Task StartAsync()
     {
         Values["AzureWebJobsStorage"] = Azurite.ConnectionString;
         Values["TestQueue"] = QueueName;
         Values.TryAdd("TickSchedule", "0 0 0 1 1 *");
-        _settingsPath = Path.Combine(Path.GetTempPath(), $"local.settings.{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(_settingsPath, JsonSerializer.Serialize(new { IsEncrypted = false, Values }));
-        var port = FreePort();
-        _host = LocalHostApp.Build(new LocalHostOptions(TestAppDirectory, _settingsPath, port));
-        await _host.StartAsync();
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(60) };
+        Values.TryAdd("NestedContainer", "testapp-nested");
+        _settingsPath = await WriteSettingsAsync(Values);
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreePort();
+            _host = LocalHostApp.Build(new LocalHostOptions(TestAppDirectory, _settingsPath, port), builder =>
+            {
+                builder.Logging.AddProvider(Logs);
+                builder.Services.AddSingleton(Time);
+            });
+            try
+            {
+                await _host.StartAsync();
+                Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(60) };
+                return;
+            }
+            catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException && attempt < 3)
+            {
+                // A free port found by probing can be taken by another host starting beside this one.
+                await _host.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Stops the host and its worker; storage stays.</summary>
+    public async Task StopHostAsync()
+    {
+        Http?.Dispose();
+        if (_host is not null)
+        {
+            await _host.StopAsync();
+            await _host.DisposeAsync();
+            _host = null;
+        }
+
+        if (_settingsPath is not null)
+        {
+            File.Delete(_settingsPath);
+            _settingsPath = null;
+        }
     }
 
     public T Service<T>()
@@ -66,26 +127,26 @@ public sealed class LocalHostFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        Http?.Dispose();
-        if (_host is not null)
+        await StopHostAsync();
+        if (_ownsStorage)
         {
-            await _host.StopAsync();
-            await _host.DisposeAsync();
+            await Azurite.DisposeAsync();
         }
+    }
 
-        if (_settingsPath is not null)
-        {
-            File.Delete(_settingsPath);
-        }
-
-        await Azurite.DisposeAsync();
+    /// <summary>A <c>local.settings.json</c> in the temp folder with <paramref name="values"/>; the caller deletes it.</summary>
+    public static async Task<string> WriteSettingsAsync(IReadOnlyDictionary<string, string> values)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"local.settings.{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(new { IsEncrypted = false, Values = values }));
+        return path;
     }
 
     /// <summary>Waits for a blob the test app writes, polling storage (the app runs in another process).</summary>
     public async Task<JsonElement> WaitForOutputAsync(string name, TimeSpan? timeout = null)
     {
         var blob = Output.GetBlobClient(name);
-        var deadline = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        var deadline = DateTimeOffset.UtcNow + (timeout ?? DefaultWait);
         while (true)
         {
             try
@@ -98,6 +159,79 @@ public sealed class LocalHostFixture : IAsyncLifetime
                 await Task.Delay(200);
             }
         }
+    }
+
+    /// <summary>Waits until a test-app output matches <paramref name="done"/> (an output that is rewritten, say by a later run).</summary>
+    public async Task<JsonElement> WaitForOutputAsync(string name, Func<JsonElement, bool> done)
+    {
+        var deadline = DateTimeOffset.UtcNow + DefaultWait;
+        while (true)
+        {
+            var output = await WaitForOutputAsync(name);
+            if (done(output))
+            {
+                return output;
+            }
+
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"Output {name} never reached the expected state; last: {output}");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>
+    /// Every run the test app recorded of <paramref name="function"/> for one blob or message (its <c>run</c>
+    /// object), oldest first; on every host of this storage.
+    /// </summary>
+    public async Task<List<JsonElement>> RunsAsync(string function, string name)
+    {
+        var runs = new List<(DateTimeOffset Created, JsonElement Run)>();
+        if (!(await Output.ExistsAsync()).Value)
+        {
+            return [];
+        }
+
+        await foreach (var item in Output.GetBlobsAsync(BlobTraits.None, BlobStates.None, $"runs/{function}/{name}/", default))
+        {
+            var content = await Output.GetBlobClient(item.Name).DownloadContentAsync();
+            runs.Add((item.Properties.CreatedOn ?? default, JsonDocument.Parse(content.Value.Content.ToString()).RootElement.GetProperty("run").Clone()));
+        }
+
+        return runs.OrderBy(r => r.Created).Select(r => r.Run).ToList();
+    }
+
+    /// <summary>Waits until at least <paramref name="count"/> runs are recorded, and returns them all.</summary>
+    public async Task<List<JsonElement>> WaitForRunsAsync(string function, string name, int count)
+    {
+        var deadline = DateTimeOffset.UtcNow + DefaultWait;
+        while (true)
+        {
+            var runs = await RunsAsync(function, name);
+            if (runs.Count >= count)
+            {
+                return runs;
+            }
+
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"{function} ran {runs.Count} times for {name}, not {count}.");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Lets the test app's <c>hold…</c> run of <paramref name="name"/> finish.</summary>
+    public async Task ReleaseAsync(string name)
+    {
+        await Output.CreateIfNotExistsAsync();
+        await Output.GetBlobClient($"release/{name}").UploadAsync(BinaryData.Empty, overwrite: true);
+    }
+
+    /// <summary>
+    /// Waits until the blob listener has finished <paramref name="more"/> whole scans from now: every blob in the
+    /// watched containers has been seen since (what a test waits for before saying a blob did not run).
+    /// </summary>
+    public Task WaitForBlobScansAsync(int more = 2)
+    {
+        var listener = Service<BlobTriggerListener>();
+        var target = listener.ScansCompleted + more;
+        return Until.TrueAsync(() => Task.FromResult(listener.ScansCompleted >= target), $"{more} more blob scans");
     }
 
     private static int FreePort()

@@ -44,6 +44,10 @@ internal static partial class DurableHosting
         var shims = DurableShims.Emit(host, functions);
         var settings = app.HostJson["extensions"]?["durableTask"] as JsonObject;
         builder.Host.ConfigureWebJobs(webJobs => webJobs.AddDurableTask(options => Configure(options, settings)));
+        // As the Functions host: a listener that cannot start (storage not there yet) is logged and retried in
+        // the background instead of failing the whole host.
+        builder.Services.Configure<JobHostOptions>(options => options.AllowPartialHostStartup = true);
+        StartJobHostInBackground(builder.Services);
         builder.Services.AddSingleton<ITypeLocator>(new ShimTypeLocator(shims));
 #pragma warning disable CS0618 // see LocalWebHooks
         builder.Services.AddSingleton<IWebHookProvider>(new LocalWebHooks(new Uri($"http://127.0.0.1:{httpPort}/runtime/webhooks/")));
@@ -51,7 +55,7 @@ internal static partial class DurableHosting
         builder.Services.AddSingleton<DurableClientInput>();
         builder.Services.AddSingleton<IInputBindingSource>(s => s.GetRequiredService<DurableClientInput>());
         builder.Services.AddSingleton<DurableWorkerBridge>();
-        builder.Services.AddHostedService(s => new DurableClientProbe(host, s.GetRequiredService<IJobHost>(), s.GetRequiredService<DurableWorkerBridge>(),
+        builder.Services.AddHostedService(s => new DurableClientProbe(host, s.GetRequiredService<IJobHost>(), s.GetRequiredService<BackgroundStart>(), s.GetRequiredService<DurableWorkerBridge>(),
             s.GetRequiredService<IHostApplicationLifetime>(), s.GetRequiredService<ILogger<DurableClientProbe>>()));
     }
 
@@ -86,6 +90,72 @@ internal static partial class DurableHosting
         }
     }
 
+    /// <summary>
+    /// The WebJobs host (the Durable extension's listeners) starts beside the rest of the local host, not before
+    /// it: while storage is unreachable each Durable listener spends its storage client's retries (about 25 s)
+    /// failing to start, one after the other, and HTTP, the worker and the trigger listeners would wait minutes.
+    /// </summary>
+    private static void StartJobHostInBackground(IServiceCollection services)
+    {
+        var jobHostService = services.LastOrDefault(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.FullName == "Microsoft.Azure.WebJobs.Hosting.JobHostService")
+            ?? throw new InvalidOperationException("The WebJobs host's hosted service was not found (has Microsoft.Azure.WebJobs changed?).");
+        services.Remove(jobHostService);
+        services.AddSingleton(s => new BackgroundStart(
+            (IHostedService)ActivatorUtilities.CreateInstance(s, jobHostService.ImplementationType!),
+            s.GetRequiredService<IHostApplicationLifetime>(),
+            s.GetRequiredService<ILogger<BackgroundStart>>()));
+        services.AddHostedService(s => s.GetRequiredService<BackgroundStart>());
+    }
+
+    private sealed partial class BackgroundStart(IHostedService inner, IHostApplicationLifetime lifetime, ILogger<BackgroundStart> logger) : IHostedService, IDisposable
+    {
+        private readonly CancellationTokenSource _stopping = new();
+        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private Task _starting = Task.CompletedTask;
+
+        /// <summary>Completes once the WebJobs host runs (its listeners started, or retrying in the background).</summary>
+        public Task Started => _started.Task;
+
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            _starting = Task.Run(StartInnerAsync, CancellationToken.None);
+            return Task.CompletedTask;
+        }
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+            await _starting.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await inner.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        public void Dispose() => _stopping.Dispose();
+
+        private async Task StartInnerAsync()
+        {
+            try
+            {
+                await inner.StartAsync(_stopping.Token).ConfigureAwait(false);
+                _started.TrySetResult();
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                // Stopped while starting.
+                _started.TrySetCanceled();
+            }
+            catch (Exception e)
+            {
+                // What used to fail the host's start still stops it.
+                _started.TrySetException(e);
+                LogStartFailed(e, e.Message);
+                lifetime.StopApplication();
+            }
+        }
+
+        [LoggerMessage(Level = LogLevel.Critical, Message = "The WebJobs host (Durable) could not start; stopping: {Error}")]
+        private partial void LogStartFailed(Exception exception, string error);
+    }
+
     /// <summary>The WebJobs host indexes only the emitted shims, not this assembly.</summary>
     private sealed class ShimTypeLocator(Type shims) : ITypeLocator
     {
@@ -101,8 +171,11 @@ internal static partial class DurableHosting
     }
 #pragma warning restore CS0618
 
-    /// <summary>Reads the client description once the WebJobs host runs, so isolated functions can bind <c>[DurableClient]</c>.</summary>
-    private sealed partial class DurableClientProbe(int host, IJobHost jobs, DurableWorkerBridge bridge, IHostApplicationLifetime lifetime, ILogger<DurableClientProbe> logger) : BackgroundService
+    /// <summary>
+    /// Reads the client description once the WebJobs host runs, so isolated functions can bind <c>[DurableClient]</c>;
+    /// until then such functions wait (their task hub may not exist before the Durable listeners started).
+    /// </summary>
+    private sealed partial class DurableClientProbe(int host, IJobHost jobs, BackgroundStart jobHost, DurableWorkerBridge bridge, IHostApplicationLifetime lifetime, ILogger<DurableClientProbe> logger) : BackgroundService
     {
         public override async Task StopAsync(CancellationToken cancellationToken)
         {
@@ -119,6 +192,7 @@ internal static partial class DurableHosting
                 await started.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
             }
 
+            await jobHost.Started.WaitAsync(stoppingToken).ConfigureAwait(false);
             await jobs.CallAsync(DurableShims.ClientProbeName, cancellationToken: stoppingToken).ConfigureAwait(false);
             LogReady();
         }

@@ -70,7 +70,7 @@ internal sealed partial class BlobTriggerListener : BackgroundService
         // Blob triggers declared with Source = EventGrid (as Flex Consumption needs) are scanned here too:
         // locally there is no Event Grid, and the WebJobs scan misses blobs on Azurite.
         var watches = (await _triggers.FunctionsAsync("blobTrigger", stoppingToken).ConfigureAwait(false))
-            .Select(f => (Function: f, Path: BlobPath.Parse(f.Name, _triggers.Resolve(f.Trigger.Property("path") ?? string.Empty))))
+            .Select(f => (Function: f, Path: TriggerArguments.BlobPath(_triggers.App, f)))
             .ToList();
         if (watches.Count == 0)
         {

@@ -37,7 +37,7 @@ internal sealed partial class QueueTriggerListener : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var functions = await _triggers.FunctionsAsync("queueTrigger", stoppingToken).ConfigureAwait(false);
-        await Task.WhenAll(functions.Select(f => ListenAsync(f, _triggers.Resolve(f.Trigger.Property("queueName") ?? string.Empty), stoppingToken))).ConfigureAwait(false);
+        await Task.WhenAll(functions.Select(f => ListenAsync(f, TriggerArguments.QueueName(_triggers.App, f), stoppingToken))).ConfigureAwait(false);
     }
 
     /// <summary>The next idle delay: doubled from the minimum, capped at <c>maxPollingInterval</c>.</summary>

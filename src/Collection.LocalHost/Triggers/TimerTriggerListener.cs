@@ -269,7 +269,7 @@ internal sealed partial class TimerTriggerListener : BackgroundService
     private static string OutcomeName(FunctionOutcome outcome) => outcome.Succeeded ? TimerRunResult.SucceededOutcome : TimerRunResult.FailedOutcome;
 
     private TimerSchedule Schedule(HostedFunction function) =>
-        TimerSchedule.Parse(function.Name, _triggers.Resolve(function.Trigger.Property("schedule") ?? string.Empty), _options.TimeZone);
+        TriggerArguments.Schedule(_triggers.App, function, _options);
 
     private TimerState State(string functionName) => _states.GetOrAdd(functionName, _ => new TimerState());
 

@@ -27,7 +27,8 @@ internal sealed partial class TriggerInvoker(FunctionInvoker invoker, ScriptRoot
         return worker.Functions.Where(f => string.Equals(f.Trigger.Type, triggerType, StringComparison.OrdinalIgnoreCase)).ToList();
     }
 
-    public string Resolve(string text) => app.Resolve(text);
+    /// <summary>The app, whose settings resolve the triggers' <c>%Setting%</c> arguments (<see cref="TriggerArguments"/>).</summary>
+    public ScriptRoot App => app;
 
     /// <summary>
     /// A blob, passed as the blob extension's binding data (the worker binds it to BlobClient, Stream, string…),
