@@ -83,15 +83,7 @@ internal static class TheApp
             services.AddSingleton(time);
         }
 
-        services.AddAppHosting(configuration);
-        services.AddChinaClock(configuration);
-        services.AddAssessments();
-        services.AddLedger();
-        services.AddRefunds();
-        services.AddRosters();
-        services.AddSubsidies();
-        services.AddSupplementaryEnrolment();
-        services.AddTimerJobs();
+        services.AddCollectionApp(configuration);
         return services.BuildServiceProvider();
     }
 

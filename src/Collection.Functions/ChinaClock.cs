@@ -71,9 +71,6 @@ public sealed class ChinaClock
     /// <summary>Today's China calendar date (the business date when one is set).</summary>
     public DateOnly Today => DateOnly.FromDateTime(Now.DateTime);
 
-    /// <summary>The day an instant falls on in China, or the business date when one is set (a timer occurrence's day).</summary>
-    public DateOnly DayOf(DateTimeOffset instant) => BusinessDate ?? DateOnly.FromDateTime(instant.ToOffset(Offset).DateTime);
-
     /// <summary>The clock configuration asks for (see <see cref="BusinessDateOf"/>).</summary>
     public static ChinaClock FromConfiguration(IConfiguration configuration, TimeProvider time) => new(time, BusinessDateOf(configuration));
 

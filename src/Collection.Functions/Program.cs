@@ -1,30 +1,16 @@
 using Collection.Functions;
-using Collection.Functions.Assessments;
 using Collection.Functions.Hosting;
-using Collection.Functions.Ledger;
-using Collection.Functions.Refunds;
-using Collection.Functions.Rosters;
-using Collection.Functions.Subsidies;
-using Collection.Functions.Supplementary;
-using Collection.Functions.Timers;
 using Microsoft.Azure.Functions.Worker.Builder;
 
-// The one composition root. The functions themselves are the [Function] methods of each area; the build
-// lists them in functions.metadata, and GET /admin/functions (local host) or the portal shows that list.
+// The one composition root (AddCollectionApp lists the app's services). The functions themselves are the
+// [Function] methods of each area; the build lists them in functions.metadata, and GET /admin/functions
+// (local host) or the portal shows that list.
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
 builder.UseMiddleware<FunctionAccessMiddleware>();
 // The storage SDK logs every non-success answer (expected 404s of point reads, 409s of create-if-not-exists) as
 // a multi-line dump with the request URI, whose table keys hold resident ID numbers: errors only.
 builder.Logging.AddFilter("Azure.Core", LogLevel.Error);
-builder.Services.AddAppHosting(builder.Configuration);
-builder.Services.AddChinaClock(builder.Configuration);
-builder.Services.AddAssessments();
-builder.Services.AddLedger();
-builder.Services.AddRefunds();
-builder.Services.AddRosters();
-builder.Services.AddSubsidies();
-builder.Services.AddSupplementaryEnrolment();
-builder.Services.AddTimerJobs();
+builder.Services.AddCollectionApp(builder.Configuration);
 
 await builder.Build().RunAsync();

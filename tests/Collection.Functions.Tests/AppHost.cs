@@ -135,15 +135,7 @@ public sealed class AppHost : IAsyncDisposable
             services.AddSingleton(time);
         }
 
-        services.AddAppHosting(configuration);
-        services.AddChinaClock(configuration);
-        services.AddAssessments();
-        services.AddLedger();
-        services.AddRefunds();
-        services.AddRosters();
-        services.AddSubsidies();
-        services.AddSupplementaryEnrolment();
-        services.AddTimerJobs();
+        services.AddCollectionApp(configuration);
         return services.BuildServiceProvider();
     }
 

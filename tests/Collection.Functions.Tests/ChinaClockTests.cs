@@ -15,7 +15,9 @@ public sealed class ChinaClockTests
 
         Assert.Equal(new DateOnly(2026, 12, 2), clock.Today);
         Assert.Equal(new DateTimeOffset(2026, 12, 2, 1, 30, 0, TimeSpan.FromHours(8)), clock.Now);
-        Assert.Equal(new DateOnly(2022, 7, 10), clock.DayOf(new DateTimeOffset(2022, 7, 9, 16, 5, 0, TimeSpan.Zero)));
+        // The live service keeps one calendar: a request may not name its own day.
+        Assert.False(clock.ForRequest(new DateOnly(2022, 7, 10)));
+        Assert.Equal(new DateOnly(2026, 12, 2), clock.Today);
     }
 
     [Fact]
@@ -30,7 +32,9 @@ public sealed class ChinaClockTests
         Assert.Equal(new DateTimeOffset(2022, 7, 10, 1, 30, 0, TimeSpan.FromHours(8)), first);
         Assert.Equal(new DateTimeOffset(2022, 7, 10, 3, 0, 0, TimeSpan.FromHours(8)), clock.Now);
         Assert.Equal(new DateOnly(2022, 7, 10), clock.Today);
-        Assert.Equal(new DateOnly(2022, 7, 10), clock.DayOf(new DateTimeOffset(2026, 1, 1, 0, 5, 0, TimeSpan.FromHours(8))));
+        // In a rehearsal a request may name another day; the rest of that request acts as of it.
+        Assert.True(clock.ForRequest(new DateOnly(2022, 8, 1)));
+        Assert.Equal(new DateOnly(2022, 8, 1), clock.Today);
     }
 
     [Theory]

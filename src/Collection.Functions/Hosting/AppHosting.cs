@@ -3,6 +3,13 @@ using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
+using Collection.Functions.Assessments;
+using Collection.Functions.Ledger;
+using Collection.Functions.Refunds;
+using Collection.Functions.Rosters;
+using Collection.Functions.Subsidies;
+using Collection.Functions.Supplementary;
+using Collection.Functions.Timers;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -11,6 +18,25 @@ namespace Collection.Functions.Hosting;
 /// <summary>What every function of the app stands on: storage clients, keys and roles, problem details.</summary>
 public static class AppHosting
 {
+    /// <summary>
+    /// The whole app's services: what Program.cs registers in the worker, and what tests and benchmarks compose
+    /// in their own process to reach the same storage the same way.
+    /// </summary>
+    public static IServiceCollection AddCollectionApp(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddAppHosting(configuration);
+        services.AddChinaClock(configuration);
+        services.AddAssessments();
+        services.AddLedger();
+        services.AddRefunds();
+        services.AddRosters();
+        services.AddSubsidies();
+        services.AddSupplementaryEnrolment();
+        services.AddTimerJobs();
+        return services;
+    }
+
     public const string StorageSetting = "AzureWebJobsStorage";
 
     /// <summary>Largest request body (roster uploads are the largest); beyond it the answer is 413 <c>request-too-large</c>.</summary>

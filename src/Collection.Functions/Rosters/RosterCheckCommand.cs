@@ -22,9 +22,6 @@ public static class RosterCheckCommand
 
     private const string Usage = "usage: dotnet run --project src/Collection.RosterCheck -- <file.csv|file.xlsx> --policy <code> [--kind school|university] [--date yyyy-MM-dd] [--policies <folder>]";
 
-    public static bool Handles(IReadOnlyList<string> args) =>
-        args is not null && args.Count >= 2 && args[0] == "roster" && args[1] == "check";
-
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, ChinaClock clock, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
