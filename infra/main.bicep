@@ -26,6 +26,12 @@ param principalType string = 'User'
 @description('Comma-separated school codes that get a key of their own (Keys:school:<code>), e.g. SCH001,UNI001.')
 param schoolCodes string = ''
 
+@description('Entra ID tenant whose access tokens the API accepts beside function keys (app roles admin, staff, approver, tax, community, school.<code>). Empty: keys only.')
+param entraTenantId string = ''
+
+@description('The API app registration\'s application ID URI or client ID (the tokens\' audience). Needed with entraTenantId.')
+param entraAudience string = ''
+
 @description('Create the Event Grid subscriptions of the blob triggers. Needs the deployed app (its blobs_extension key); scripts/postdeploy.sh sets it after the first deploy.')
 param blobTriggerSubscriptions bool = false
 
@@ -167,6 +173,8 @@ module functionApp 'modules/functionapp.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     keyVaultUri: keyVault.outputs.uri
     schoolCodes: schools
+    entraTenantId: entraTenantId
+    entraAudience: entraAudience
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
   }

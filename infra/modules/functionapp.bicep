@@ -18,6 +18,12 @@ param keyVaultUri string
 @description('School codes that get their own key (Keys:school:<code>), e.g. [\'SCH001\', \'UNI001\'].')
 param schoolCodes array
 
+@description('Entra ID tenant whose tokens the app accepts beside keys; empty for keys only.')
+param entraTenantId string
+
+@description('The tokens\' audience (application ID URI or client ID of the API registration).')
+param entraAudience string
+
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int
@@ -103,6 +109,19 @@ var telemetrySettings = [
   }
 ]
 
+// Entra ID access tokens (v2.0) checked by the app itself, as keys are, so the same code runs locally.
+// An empty authority means keys only.
+var entraSettings = [
+  {
+    name: 'Entra__Authority'
+    value: empty(entraTenantId) ? '' : '${environment().authentication.loginEndpoint}${entraTenantId}/v2.0'
+  }
+  {
+    name: 'Entra__Audience'
+    value: entraAudience
+  }
+]
+
 // The timers' schedules in UTC: 00:05 and 02:00 on the 5th in China (UTC+8, no daylight saving).
 var timerSettings = [
   {
@@ -154,7 +173,7 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
-      appSettings: concat(storageSettings, telemetrySettings, timerSettings, roleKeySettings, schoolKeySettings)
+      appSettings: concat(storageSettings, telemetrySettings, timerSettings, roleKeySettings, schoolKeySettings, entraSettings)
     }
     functionAppConfig: {
       deployment: {

@@ -65,6 +65,19 @@ public sealed class FunctionKeyTests(FunctionKeyFixture app) : IClassFixture<Fun
     }
 
     [Fact]
+    public async Task BearerToken_WhereEntraIsNotConfigured_Answers401InvalidToken()
+    {
+        using var client = app.Host.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "eyJhbGciOiJub25lIn0.eyJyb2xlcyI6WyJhZG1pbiJdfQ.");
+
+        var response = await client.GetAsync(new Uri(AdminOnly, UriKind.Relative));
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("invalid-token", problem.GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task AdminEndpoint_WithAdminKeyInHeaderOrQuery_Answers200()
     {
         using var client = app.Host.CreateClient();

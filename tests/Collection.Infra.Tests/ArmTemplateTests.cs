@@ -122,6 +122,17 @@ public class ArmTemplateTests
     }
 
     [Fact]
+    public void Entra_id_tokens_are_accepted_from_the_given_tenant_only_when_one_is_given()
+    {
+        var settings = AppSettings(Assert.Single(Arm.OfType("Microsoft.Web/sites")));
+
+        var authority = settings["Entra__Authority"];
+        Assert.Contains("empty(parameters('entraTenantId'))", authority, StringComparison.Ordinal);
+        Assert.Contains("/v2.0", authority, StringComparison.Ordinal);
+        Assert.Equal("[parameters('entraAudience')]", settings["Entra__Audience"]);
+    }
+
+    [Fact]
     public void Application_insights_on_log_analytics_receives_the_app_telemetry_by_identity()
     {
         var insights = Assert.Single(Arm.OfType("Microsoft.Insights/components"));

@@ -53,6 +53,7 @@ public static class AppHosting
         services.Configure<KestrelServerOptions>(kestrel =>
             kestrel.Limits.MaxRequestBodySize = configuration.GetValue(MaxRequestBodySetting, DefaultMaxRequestBodySize));
         services.AddSingleton<FunctionKeyStore>();
+        services.AddSingleton<CallerAuthenticator>();
         services.AddSingleton(new FunctionAccessMap(typeof(AppHosting).Assembly));
 
         // Few SDK retries: the trigger retries (blob receipts, durable activity retries) are the outer loop.

@@ -66,7 +66,7 @@ public sealed class FunctionAccessMap
 /// answer with the day the app acted as of, and turns an unhandled error or an
 /// over-large body into a problem instead of an empty 500.
 /// </summary>
-internal sealed partial class FunctionAccessMiddleware(FunctionAccessMap access, FunctionKeyStore keys, ChinaClock clock, ILogger<FunctionAccessMiddleware> logger)
+internal sealed partial class FunctionAccessMiddleware(FunctionAccessMap access, CallerAuthenticator callers, ChinaClock clock, ILogger<FunctionAccessMiddleware> logger)
     : IFunctionsWorkerMiddleware
 {
     public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
@@ -112,24 +112,24 @@ internal sealed partial class FunctionAccessMiddleware(FunctionAccessMap access,
         var roles = access.RolesFor(context.FunctionDefinition.Name);
         if (roles is not null)
         {
-            string? key = http.Request.Headers[FunctionKeyDefaults.Header];
-            if (string.IsNullOrEmpty(key))
-            {
-                key = http.Request.Query[FunctionKeyDefaults.Query];
-            }
-
-            var user = string.IsNullOrEmpty(key) ? null : keys.Authenticate(key);
+            var (user, code, detail) = await callers.AuthenticateAsync(http.Request).ConfigureAwait(false);
             if (user is null)
             {
-                await HttpErrors.Problem(StatusCodes.Status401Unauthorized, "missing-or-invalid-key", "A valid function key is required.",
-                    $"Send the key in the '{FunctionKeyDefaults.Header}' header or the '{FunctionKeyDefaults.Query}' query parameter.").ExecuteAsync(http).ConfigureAwait(false);
+                if (code == CallerAuthenticator.InvalidToken)
+                {
+                    http.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+                }
+
+                await HttpErrors.Problem(StatusCodes.Status401Unauthorized, code,
+                    code == CallerAuthenticator.InvalidToken ? "A valid Entra ID token is required." : "A valid function key is required.",
+                    detail).ExecuteAsync(http).ConfigureAwait(false);
                 return;
             }
 
             if (!FunctionAccessMap.Allows(user, roles))
             {
-                await HttpErrors.Problem(StatusCodes.Status403Forbidden, "forbidden-role", "This key's role may not call this function.",
-                    $"Key role: {string.Join(", ", user.FindAll(ClaimTypes.Role).Select(c => c.Value))}.").ExecuteAsync(http).ConfigureAwait(false);
+                await HttpErrors.Problem(StatusCodes.Status403Forbidden, "forbidden-role", "The caller's role may not call this function.",
+                    $"Caller's roles: {string.Join(", ", user.FindAll(ClaimTypes.Role).Select(c => c.Value))}.").ExecuteAsync(http).ConfigureAwait(false);
                 return;
             }
 

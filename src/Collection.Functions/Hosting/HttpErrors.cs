@@ -42,7 +42,8 @@ public static class HttpErrors
         [UnsupportedMediaType] = "请求内容类型不受支持，请使用 application/json",
         [InternalError] = "服务器内部错误，请稍后重试或联系管理员",
         ["missing-or-invalid-key"] = "缺少有效的功能密钥（x-functions-key 请求头或 code 参数）",
-        ["forbidden-role"] = "该密钥的角色无权调用此功能",
+        ["forbidden-role"] = "您的角色无权调用此功能",
+        ["invalid-token"] = "Entra ID 令牌无效、已过期或不适用于本服务，请重新登录或改用功能密钥",
     };
 
     /// <summary>
