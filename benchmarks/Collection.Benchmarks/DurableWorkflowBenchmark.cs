@@ -32,7 +32,8 @@ internal static class DurableWorkflowBenchmark
         ["AzureFunctionsJobHost__extensions__durableTask__storageProvider__maxQueuePollingInterval"] = "00:00:30",
     };
 
-    public sealed record Figures(double SequentialActivitiesPerSecond, double AggregateActivitiesPerSecond, double AggregateStepsPerSecond, TimeSpan Wall, int Failed);
+    /// <param name="AzuriteRequestsPerStep">Requests Azurite answered during the many-chains run, per step: what a step costs the storage.</param>
+    public sealed record Figures(double SequentialActivitiesPerSecond, double AggregateActivitiesPerSecond, double AggregateStepsPerSecond, TimeSpan Wall, int Failed, double AzuriteRequestsPerStep);
 
     public static async Task<Figures> MeasureAsync(AzuriteInstance azurite, string hub, Dictionary<string, string> settings, int chainSteps, int instances, int stepsEach)
     {
@@ -57,11 +58,13 @@ internal static class DurableWorkflowBenchmark
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromMinutes(5) };
             await RunChainsAsync(http, $"{hub}-warm", 5, 5);
             var alone = await RunChainsAsync(http, $"{hub}-alone", 1, chainSteps);
+            var requestsBefore = azurite.RequestCount;
             var many = await RunChainsAsync(http, $"{hub}-many", instances, stepsEach);
+            var requests = azurite.RequestCount - requestsBefore;
             var activities = instances * stepsEach;
             // A step: the start, each activity's completion, the end (as the old engine counts).
             var steps = instances * (stepsEach + 1);
-            return new Figures(chainSteps / alone.Seconds, activities / many.Seconds, steps / many.Seconds, TimeSpan.FromSeconds(many.Seconds), many.Failed);
+            return new Figures(chainSteps / alone.Seconds, activities / many.Seconds, steps / many.Seconds, TimeSpan.FromSeconds(many.Seconds), many.Failed, requests / (double)steps);
         }
         finally
         {

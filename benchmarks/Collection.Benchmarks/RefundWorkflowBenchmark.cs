@@ -34,7 +34,7 @@ internal static class RefundWorkflowBenchmark
     /// case's own span (created → last update) on average, how long a case waited on average from reaching
     /// awaiting-approval to this benchmark's approval (its poll), and the seconds the untimed setup took.
     /// </summary>
-    public sealed record Figures(int Cases, int Completed, int Failed, double Seconds, int Steps, double MeanCaseSeconds, double MeanApprovalWaitSeconds, double SetupSeconds);
+    public sealed record Figures(int Cases, int Completed, int Failed, double Seconds, int Steps, double MeanCaseSeconds, double MeanApprovalWaitSeconds, double SetupSeconds, long AzuriteRequests);
 
     public static async Task<Figures> MeasureAsync(AzuriteInstance azurite, int cases)
     {
@@ -71,11 +71,13 @@ internal static class RefundWorkflowBenchmark
             var setup = Stopwatch.StartNew();
             await EnrolAndPayAsync(api, people);
             var setupSeconds = setup.Elapsed.TotalSeconds;
+            var requestsBefore = azurite.RequestCount;
             var (seconds, finished) = await RunCasesAsync(api, people);
+            var requests = azurite.RequestCount - requestsBefore;
             var completed = finished.Count(c => c.RuntimeStatus == "Completed");
             return new Figures(
                 cases, completed, finished.Count - completed, seconds, finished.Sum(c => c.Steps),
-                finished.Average(c => c.Seconds), finished.Where(c => c.ApprovalWait is not null).Select(c => c.ApprovalWait!.Value).DefaultIfEmpty().Average(), setupSeconds);
+                finished.Average(c => c.Seconds), finished.Where(c => c.ApprovalWait is not null).Select(c => c.ApprovalWait!.Value).DefaultIfEmpty().Average(), setupSeconds, requests);
         }
         finally
         {

@@ -382,6 +382,31 @@ public sealed class RefundsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task List_FiltersByStageAndOverdue()
+    {
+        // A case waits five days before it is overdue (a durable timer on the real clock), so a fresh waiting case
+        // is the one that is not overdue: overdue=true must leave it out, overdue=false and its stage keep it.
+        var person = NewId();
+        await _host.EnrolAsync(Bagongshan, person, Payment("C1", 320, "cash"));
+        var id = await _host.OpenAsync(new { policy = Bagongshan, idNumber = person, reason = "deceased", eventDate = "2021-11-02" });
+        await _host.WaitForStageAsync(id, "awaiting-cash-return");
+
+        static bool Lists(JsonElement page, string id) =>
+            page.GetProperty("items").EnumerateArray().Any(i => i.GetProperty("case").GetProperty("id").GetString() == id);
+        var (_, waiting) = await _host.GetAsync("/api/refunds?stage=awaiting-cash-return&overdue=false");
+        var (_, overdue) = await _host.GetAsync("/api/refunds?overdue=true");
+        var (_, otherStage) = await _host.GetAsync("/api/refunds?stage=awaiting-approval");
+        var (badStatus, problem) = await _host.GetAsync("/api/refunds?overdue=maybe");
+
+        Assert.True(Lists(waiting, id));
+        Assert.False(Lists(overdue, id));
+        Assert.All(overdue.GetProperty("items").EnumerateArray(), i => Assert.True(i.GetProperty("case").GetProperty("overdue").GetBoolean()));
+        Assert.False(Lists(otherStage, id));
+        Assert.Equal(HttpStatusCode.BadRequest, badStatus);
+        Assert.Equal("overdue", problem.GetProperty("field").GetString());
+    }
+
+    [Fact]
     public async Task Get_UnknownCase_Is404()
     {
         var (status, problem) = await _host.GetAsync("/api/refunds/refund-nope");
