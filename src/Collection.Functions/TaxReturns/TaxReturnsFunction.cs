@@ -167,6 +167,18 @@ public sealed partial class TaxReturnsFunction(EnrolmentLedger ledger, BlobServi
             return false;
         }
 
+        // Bounded cells before anything echoes them: a 10,000-character channel must not come back in the report.
+        if ((TextLimits.Check(FileFields.TransactionId.Label, row.Text(FileFields.TransactionId), TextLimits.TransactionId)
+            ?? TextLimits.Check(FileFields.Channel.Label, row.Text(FileFields.Channel), TextLimits.Cell)
+            ?? TextLimits.Check(FileFields.Name.Label, row.Has(FileFields.Name) ? row.Text(FileFields.Name) : null, TextLimits.Name)
+            ?? TextLimits.Check(FileFields.Amount.Label, row.Text(FileFields.Amount), TextLimits.Cell)
+            ?? TextLimits.Check(FileFields.PaidOn.Label, row.Text(FileFields.PaidOn), TextLimits.Cell)
+            ?? TextLimits.Check(FileFields.InTreasury.Label, row.Text(FileFields.InTreasury), TextLimits.Cell)) is { } tooLong)
+        {
+            (code, message) = (tooLong.Code, (string)tooLong.Extensions!["detailZh"]!);
+            return false;
+        }
+
         if (row.IdNumberProblem() is { } idProblem)
         {
             (code, message) = (idProblem.Code, idProblem.Message);

@@ -103,6 +103,29 @@ public sealed class TaxReturnsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OverlongCells_RejectTheRowAlone_NamingTheColumnAndLimit_WithoutEchoingTheCell()
+    {
+        var a = await EnrolAsync();
+        var longChannel = new string('渠', 10_000);
+        var name = Name();
+
+        var result = await RunAsync(_host, name, Encoding.UTF8.GetBytes(string.Join("\r\n", Header,
+            $"{a},甲,460,2021-12-05,{longChannel},{Tx()},是",
+            $"{a},甲,460,2021-12-05,cash,T{new string('1', 64)},是",
+            $"{a},{new string('名', 51)},460,2021-12-05,cash,{Tx()},是",
+            $"{a},甲,460,2021-12-05,cash,{Tx()},是")));
+
+        var rejected = result.GetProperty("rejectedRows").EnumerateArray().OrderBy(r => r.GetProperty("line").GetInt32()).ToList();
+        Assert.Equal(1, result.GetProperty("posted").GetInt32());
+        Assert.Equal([2, 3, 4], rejected.Select(r => r.GetProperty("line").GetInt32()));
+        Assert.All(rejected, r => Assert.Equal("text-too-long", r.GetProperty("code").GetString()));
+        Assert.Contains("最多 100 个", rejected[0].GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("最多 64 个", rejected[1].GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("最多 50 个", rejected[2].GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(longChannel[..200], result.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RejectedCsv_FormulaCells_OpenAsText()
     {
         var stranger = LedgerTestHost.NewId();
