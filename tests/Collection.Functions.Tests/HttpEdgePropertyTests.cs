@@ -137,6 +137,24 @@ public sealed class HttpEdgePropertyTests(HttpEdgeFixture app) : IClassFixture<H
         Assert.Equal("地址不存在", problem.GetProperty("detailZh").GetString());
     }
 
+    [Fact]
+    public async Task Answers_WriteChineseAsItself_NotAsEscapes()
+    {
+        var id = LedgerTestHost.NewId();
+        var (created, _) = await app.Host.PostAsync("/api/enrolments", new { policy = "wuhai-2022", idNumber = id, name = "王芳", town = "海勃湾区", date = "2021-12-01" });
+        using var client = app.Host.Client();
+
+        var enrolment = await client.GetStringAsync(new Uri($"api/enrolments/wuhai-2022/{id}", UriKind.Relative));
+        using var refused = await client.GetAsync(new Uri("api/enrolments/no-such-policy/" + id, UriKind.Relative));
+        var problem = await refused.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.Created, created);
+        Assert.Contains("\"王芳\"", enrolment, StringComparison.Ordinal);
+        Assert.Contains("海勃湾区", enrolment, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"\\u[4-9][0-9A-Fa-f]{3}", enrolment + problem);
+        Assert.Matches(@"[\u4e00-\u9fff]", problem);
+    }
+
     private async Task AnswersWithoutServerErrorAsync(string path, string body)
     {
         using var client = app.Host.Client("test-admin");

@@ -49,7 +49,12 @@ public static class AppHosting
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(TimeProvider.System);
         HttpErrors.AddHttpErrors(services);
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            // Chinese as itself (names, towns, every detailZh), not \uXXXX; HTML-sensitive characters stay escaped.
+            o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Create(System.Text.Unicode.UnicodeRanges.All);
+        });
         services.Configure<KestrelServerOptions>(kestrel =>
             kestrel.Limits.MaxRequestBodySize = configuration.GetValue(MaxRequestBodySetting, DefaultMaxRequestBodySize));
         services.AddSingleton<FunctionKeyStore>();
