@@ -228,7 +228,8 @@ public sealed class TableBatchInserter
     {
         public override void OnSendingRequest(HttpMessage message)
         {
-            var date = DateTimeOffset.UtcNow.ToString("R", CultureInfo.InvariantCulture);
+            // The signing time is the real clock's, never a business date: the service refuses a request 15 minutes off.
+            var date = TimeProvider.System.GetUtcNow().ToString("R", CultureInfo.InvariantCulture);
             message.Request.Headers.SetValue("x-ms-date", date);
             var resource = "/" + owner.accountName + message.Request.Uri.ToUri().AbsolutePath;
             var signature = Convert.ToBase64String(HMACSHA256.HashData(owner.accountKey!, Encoding.UTF8.GetBytes(date + "\n" + resource)));
