@@ -11,6 +11,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task>>(StringComparer.Ord
     ["ledger"] = LedgerBenchmark.RunAsync,
     ["subsidies"] = SubsidyListBenchmark.RunAsync,
     ["supplementary"] = SupplementaryBenchmark.RunAsync,
+    ["hostile"] = HostileUploadBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
