@@ -53,13 +53,16 @@ internal static class HostileUploadBenchmark
         Console.WriteLine($"hostile: the issue's bound, each process under 1 GB: {(worker * 1.048576 < 1000 && host * 1.048576 < 1000 ? "met" : "NOT met")}");
     }
 
-    /// <summary>Rows whose ID numbers fail their check digit: each one a rejected row with a code.</summary>
+    /// <summary>Rows whose ID numbers fail their check digit (each a different number): every one a rejected row with a code.</summary>
     private static byte[] InvalidRoster(int rows)
     {
+        const string CheckCharacters = "10X98765432";
         var text = new StringBuilder("姓名,身份证号,性别,年级\r\n", rows * 36);
         for (var i = 0; i < rows; i++)
         {
-            text.Append(CultureInfo.InvariantCulture, $"学生{i},34010320130301{i % 10_000:D4},男,3年级\r\n");
+            var first17 = string.Create(CultureInfo.InvariantCulture, $"340103{new DateOnly(2012, 1, 1).AddDays(i % 1461):yyyyMMdd}{i / 1461 % 1000:D3}");
+            var wrong = CheckCharacters[(CheckCharacters.IndexOf(Collection.Domain.ResidentId.ComputeCheckCharacter(first17), StringComparison.Ordinal) + 1) % 11];
+            text.Append(CultureInfo.InvariantCulture, $"学生{i},{first17}{wrong},男,3年级\r\n");
         }
 
         return Encoding.UTF8.GetBytes(text.ToString());
