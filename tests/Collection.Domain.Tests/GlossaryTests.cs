@@ -12,7 +12,9 @@ public class GlossaryTests
     [InlineData("Minimum-Living-Allowance", SubsidyIdentity.MinimumLivingAllowance)]
     [InlineData("低保对象", SubsidyIdentity.MinimumLivingAllowance)]
     [InlineData("边缘易致贫户", SubsidyIdentity.LowIncomeMargin)]
-    [InlineData("防止返贫监测对象", SubsidyIdentity.AtRiskOfReturning)]
+    [InlineData("易返贫致贫人口", SubsidyIdentity.AtRiskOfReturning)]
+    [InlineData("困境儿童", SubsidyIdentity.ChildrenInDifficulty)]
+    [InlineData("低保边缘家庭", SubsidyIdentity.LowIncomeFamily)]
     [InlineData("蒙古族", SubsidyIdentity.EthnicMinority)]
     [InlineData(" 返贫致贫人口 ", SubsidyIdentity.ReturnedToPoverty)]
     public void SubsidyIdentities_TryParse_AcceptsCodeOrChineseLabel(string text, SubsidyIdentity expected)
@@ -33,7 +35,7 @@ public class GlossaryTests
     public void Tables_HoldEveryGlossaryCode()
     {
         Assert.Equal(["resident", "preschool", "student", "university-student", "newborn"], Glossary.Populations.Codes);
-        Assert.Equal(16, Glossary.SubsidyIdentities.Codes.Count());
+        Assert.Equal(18, Glossary.SubsidyIdentities.Codes.Count());
         Assert.Equal(["rural-1", "rural-2", "rural-3", "rural-4", "urban-full", "urban-differential"], Glossary.AllowanceClasses.Codes);
         Assert.Equal(["duplicate-payment", "joined-employee-insurance", "deceased", "duplicate-enrolment", "moved-pooling-region", "gave-up-before-deadline", "subsidised-paid-full"], Glossary.RefundReasons.Codes);
         Assert.Equal(["wechat-scan", "online", "cash", "bank-counter", "tax-client", "unified", "assistance-fund"], Glossary.PaymentChannels.Codes);

@@ -29,6 +29,12 @@ public enum SubsidyIdentity
     Sanmin,
     EthnicMinority,
     FamilyPlanningSpecial,
+
+    /// <summary>困境儿童: subsidised only where a notice names them (wuhai-2022 "孤儿(含困境儿童)"); not an orphan.</summary>
+    ChildrenInDifficulty,
+
+    /// <summary>低保边缘家庭 (民政): not the same as 边缘易致贫户 (乡村振兴, <see cref="LowIncomeMargin"/>).</summary>
+    LowIncomeFamily,
 }
 
 /// <summary>Minimum-living-allowance classes (低保类别), as baiyin-2023 grades them.</summary>
@@ -124,21 +130,23 @@ public static class Glossary
     public static readonly CodeBook<SubsidyIdentity> SubsidyIdentities = new(
         "subsidy identity",
         Entry(SubsidyIdentity.ExtremePoverty, "extreme-poverty", "特困人员", "特困供养人员", "特困人员（含五保）", "特困供养人员（含五保）", "五保", "五保户"),
-        Entry(SubsidyIdentity.Orphan, "orphan", "孤儿", "孤儿（含事实无人抚养儿童、困境儿童、社会散居孤儿）", "事实无人抚养儿童", "困境儿童", "社会散居孤儿"),
+        Entry(SubsidyIdentity.Orphan, "orphan", "孤儿", "孤儿（含社会散居孤儿、事实无人抚养儿童）", "事实无人抚养儿童", "社会散居孤儿"),
         Entry(SubsidyIdentity.MinimumLivingAllowance, "minimum-living-allowance", "低保对象", "低保", "城乡低保对象", "最低生活保障对象", "最低生活保障家庭成员"),
-        Entry(SubsidyIdentity.LowIncomeMargin, "low-income-margin", "低保边缘", "边缘易致贫户", "低保边缘家庭"),
+        Entry(SubsidyIdentity.LowIncomeMargin, "low-income-margin", "边缘易致贫户", "边缘易致贫人口"),
         Entry(SubsidyIdentity.LowIncomeMarginElderly, "low-income-margin-elderly", "低保边缘家庭老年人"),
         Entry(SubsidyIdentity.PovertyLifted, "poverty-lifted", "脱贫人口", "已脱贫人口", "稳定脱贫人口"),
         Entry(SubsidyIdentity.PovertyUnstable, "poverty-unstable", "脱贫不稳定户（纳入监测）", "脱贫不稳定户", "脱贫不稳定人员"),
         Entry(SubsidyIdentity.ReturnedToPoverty, "returned-to-poverty", "返贫致贫人口", "返贫致贫人员", "农村返贫致贫人口"),
-        Entry(SubsidyIdentity.AtRiskOfReturning, "at-risk-of-returning", "易返贫致贫人口", "防止返贫监测对象", "农村易返贫致贫人口"),
+        Entry(SubsidyIdentity.AtRiskOfReturning, "at-risk-of-returning", "易返贫致贫人口", "农村易返贫致贫人口"),
         Entry(SubsidyIdentity.SuddenHardship, "sudden-hardship", "突发严重困难户"),
         Entry(SubsidyIdentity.DisabledGrade1, "disabled-grade-1", "一级残疾人"),
         Entry(SubsidyIdentity.DisabledGrade2, "disabled-grade-2", "二级残疾人"),
         Entry(SubsidyIdentity.DisabledUnableToWork, "disabled-unable-to-work", "丧失劳动能力的残疾人"),
         Entry(SubsidyIdentity.Sanmin, "sanmin", "享受生活补贴的“三民”人员", "三民人员", "“三民”人员"),
         Entry(SubsidyIdentity.EthnicMinority, "ethnic-minority", "少数民族", "少数民族（蒙古族、达斡尔族、鄂伦春族、鄂温克族等）", "蒙古族", "达斡尔族", "鄂伦春族", "鄂温克族"),
-        Entry(SubsidyIdentity.FamilyPlanningSpecial, "family-planning-special", "计划生育特殊家庭父母", "计划生育特殊家庭"));
+        Entry(SubsidyIdentity.FamilyPlanningSpecial, "family-planning-special", "计划生育特殊家庭父母", "计划生育特殊家庭"),
+        Entry(SubsidyIdentity.ChildrenInDifficulty, "children-in-difficulty", "困境儿童"),
+        Entry(SubsidyIdentity.LowIncomeFamily, "low-income-family", "低保边缘家庭", "低保边缘"));
 
     // Labels from baiyin-2023 §三2: "农村一、二类低保和城市低保全额保障对象……农村三、四类低保和城市低保差额保障对象".
     public static readonly CodeBook<AllowanceClass> AllowanceClasses = new(

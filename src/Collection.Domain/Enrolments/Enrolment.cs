@@ -195,6 +195,24 @@ public sealed record Enrolment
         return next.Record(today, payment.PostedAt, payment.Actor, "payment-posted", detail, force: true);
     }
 
+    /// <summary>
+    /// A list confirmed an identity after the person enrolled and before they paid anything: the amount due is
+    /// assessed again with it (bagongshan-2022 六(三) "对其个人承担比例部分可在应缴费金额中直接体现"). Only a lower
+    /// amount due replaces the terms, and only while nothing is paid (after a payment the difference is a top-up,
+    /// rebate or refund, never a new amount due); otherwise this enrolment comes back unchanged.
+    /// </summary>
+    public Enrolment Reassess(EnrolmentTerms terms, DateOnly today, DateTimeOffset at, string actor, string detail)
+    {
+        ArgumentNullException.ThrowIfNull(terms);
+        if (Status == EnrolmentStatus.Cancelled || !Payments.IsEmpty || terms.Payable >= Terms.Payable || terms.Payable < 0)
+        {
+            return this;
+        }
+
+        var next = this with { Terms = terms, CoverageStart = terms.CoverageStart };
+        return next.Record(today, at, actor, "reassessed", $"{detail}; payable {Terms.Payable:0.00} → {terms.Payable:0.00}", force: true);
+    }
+
     /// <summary>Moves the status with the calendar (paid → active → expired); no change, no history entry.</summary>
     public Enrolment AdvanceTo(DateOnly today, DateTimeOffset at, string actor, string cause) =>
         Record(today, at, actor, cause, detail: null, force: false);

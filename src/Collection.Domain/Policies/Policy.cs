@@ -52,6 +52,43 @@ public sealed class Policy
 
     public bool ClawBackOnDecrease { get; internal init; }
 
+    /// <summary>An identity claimed at a window or in a roster that no list confirms subsidises (default false).</summary>
+    public bool UnconfirmedClaimsSubsidise { get; internal init; }
+
+    /// <summary>Per department (indexed by the enum): the identities its lists may confirm; null = not restricted.</summary>
+    internal SubsidyIdentitySet?[] DepartmentIdentities { get; init; } = [];
+
+    internal uint DepartmentsExcludingEmployeeInsured { get; init; }
+
+    internal IReadOnlyDictionary<string, SubsidyIdentity> IdentityLabels { get; init; } = new Dictionary<string, SubsidyIdentity>();
+
+    /// <summary>Whether a list of <paramref name="department"/> may confirm <paramref name="identity"/> under this policy.</summary>
+    public bool Confirms(Department department, SubsidyIdentity identity) =>
+        (int)department >= DepartmentIdentities.Length || DepartmentIdentities[(int)department] is not { } own || own.Contains(identity);
+
+    /// <summary>The identities a department confirms under this policy; null when the policy does not restrict it.</summary>
+    public SubsidyIdentitySet? IdentitiesOf(Department department) =>
+        (int)department < DepartmentIdentities.Length ? DepartmentIdentities[(int)department] : null;
+
+    /// <summary>Whether the department's lists must not include people in employee insurance.</summary>
+    public bool ExcludesEmployeeInsured(Department department) => (DepartmentsExcludingEmployeeInsured & (1u << (int)department)) != 0;
+
+    /// <summary>
+    /// Reads an identity as this policy's files may write it: a label the policy file defines first (the same
+    /// words can mean different groups in two notices), then the glossary's codes and labels.
+    /// </summary>
+    public bool TryParseIdentity(string? text, out SubsidyIdentity identity)
+    {
+        identity = default;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        return IdentityLabels.TryGetValue(CodeBook<SubsidyIdentity>.Normalise(text), out identity)
+            || Glossary.SubsidyIdentities.TryParse(text, out identity);
+    }
+
     /// <summary>The validated document as written, for <c>GET /api/policies/{code}</c>.</summary>
     public PolicyDocument Document { get; }
 

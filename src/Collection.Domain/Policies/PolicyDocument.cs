@@ -47,6 +47,9 @@ public sealed class PolicyDocument : PolicyNode
 
     public SubsidyChangeRules? SubsidyChanges { get; set; }
 
+    /// <summary>How the departments' subsidy lists act: who confirms which identity, labels, unconfirmed claims (issue 17).</summary>
+    public SubsidyListRules? SubsidyLists { get; set; }
+
     /// <summary>Who may still enrol after the collection period, and from when they are covered; first match applies.</summary>
     public List<LateEnrolmentRule>? LateEnrolment { get; set; }
 
@@ -130,6 +133,41 @@ public sealed class SubsidyChangeRules : PolicyNode
 
     /// <summary>People who paid in full and are later recognised as subsidised get the subsidy.</summary>
     public bool SubsidyAfterFullPayment { get; set; }
+}
+
+public sealed class SubsidyListRules : PolicyNode
+{
+    /// <summary>
+    /// Whether an identity typed at a window or in a roster, that no list confirms, subsidises before a list
+    /// confirms it. Default false: it is recorded as claimed and shown as unconfirmed.
+    /// </summary>
+    public bool UnconfirmedClaimsSubsidise { get; set; }
+
+    /// <summary>Which identities each department may confirm; none given = any department any identity.</summary>
+    public List<DepartmentIdentities>? Departments { get; set; }
+
+    /// <summary>Chinese labels that mean an identity under this policy (beside the glossary's codes and labels).</summary>
+    public List<IdentityLabel>? Labels { get; set; }
+}
+
+public sealed class DepartmentIdentities : PolicyNode
+{
+    /// <summary>Glossary department code (civil-affairs, …).</summary>
+    public string? Department { get; set; }
+
+    /// <summary>The identities that department's lists may confirm (glossary codes).</summary>
+    public List<string>? Identities { get; set; }
+
+    /// <summary>The department's lists must not include people in employee insurance (dalate-2022 五, 残联).</summary>
+    public bool ExcludesEmployeeInsured { get; set; }
+}
+
+public sealed class IdentityLabel : PolicyNode
+{
+    public string? Label { get; set; }
+
+    /// <summary>Glossary identity code the label means under this policy.</summary>
+    public string? Identity { get; set; }
 }
 
 public sealed class LateEnrolmentRule : PolicyNode

@@ -132,6 +132,7 @@ public static class PolicyReader
             }
 
             ValidateDeadlines();
+            var (departmentIdentities, excluding, labels) = CompileSubsidyLists();
 
             return new Policy(doc)
             {
@@ -159,7 +160,68 @@ public static class PolicyReader
                 RefundChannels = Codes(Glossary.RefundChannels, refunds.Channels, "refunds.channels"),
                 TopUpOnIncrease = doc.SubsidyChanges?.TopUpOnIncrease ?? false,
                 ClawBackOnDecrease = doc.SubsidyChanges?.ClawBackOnDecrease ?? false,
+                UnconfirmedClaimsSubsidise = doc.SubsidyLists?.UnconfirmedClaimsSubsidise ?? false,
+                DepartmentIdentities = departmentIdentities,
+                DepartmentsExcludingEmployeeInsured = excluding,
+                IdentityLabels = labels,
             };
+        }
+
+        private (SubsidyIdentitySet?[] Departments, uint ExcludingEmployeeInsured, IReadOnlyDictionary<string, SubsidyIdentity> Labels) CompileSubsidyLists()
+        {
+            var departments = new SubsidyIdentitySet?[Enum.GetValues<Department>().Length];
+            uint excluding = 0;
+            var lists = doc.SubsidyLists ?? new SubsidyListRules();
+            for (var i = 0; i < (lists.Departments?.Count ?? 0); i++)
+            {
+                var field = $"subsidyLists.departments[{i}]";
+                var rule = lists.Departments![i];
+                var department = ParseCode(Glossary.Departments, rule.Department, $"{field}.department");
+                if (departments[(int)department] is not null)
+                {
+                    Fail($"{field}.department", "listed twice");
+                }
+
+                if (rule.Identities is not { Count: > 0 })
+                {
+                    Fail($"{field}.identities", "at least one identity is required");
+                }
+
+                var set = SubsidyIdentitySet.Empty;
+                for (var k = 0; k < rule.Identities!.Count; k++)
+                {
+                    set = set.With(ParseCode(Glossary.SubsidyIdentities, rule.Identities[k], $"{field}.identities[{k}]"));
+                }
+
+                departments[(int)department] = set;
+                if (rule.ExcludesEmployeeInsured)
+                {
+                    excluding |= 1u << (int)department;
+                }
+            }
+
+            // Once any department is named, the others confirm nothing under this policy.
+            if (lists.Departments is { Count: > 0 })
+            {
+                for (var d = 0; d < departments.Length; d++)
+                {
+                    departments[d] ??= SubsidyIdentitySet.Empty;
+                }
+            }
+
+            var labels = new Dictionary<string, SubsidyIdentity>(StringComparer.Ordinal);
+            for (var i = 0; i < (lists.Labels?.Count ?? 0); i++)
+            {
+                var field = $"subsidyLists.labels[{i}]";
+                var label = Required(lists.Labels![i].Label, $"{field}.label");
+                var identity = ParseCode(Glossary.SubsidyIdentities, lists.Labels[i].Identity, $"{field}.identity");
+                if (!labels.TryAdd(CodeBook<SubsidyIdentity>.Normalise(label), identity))
+                {
+                    Fail($"{field}.label", $"'{label}' is listed twice");
+                }
+            }
+
+            return (departments, excluding, labels);
         }
 
         private CompiledRate[] CompileRates()

@@ -24,6 +24,12 @@ public sealed record RefundFacts
     /// <summary>Already refunded to this person under this policy by earlier cases.</summary>
     public decimal AlreadyRefunded { get; init; }
 
+    /// <summary>
+    /// What the person already got back of their subsidy beyond the enrolment's own terms (top-ups, 补差): a
+    /// subsidised-paid-full refund pays only the rest, so the subsidy of the highest identity is paid once (issue 17).
+    /// </summary>
+    public decimal AlreadySubsidised { get; init; }
+
     /// <summary>The person's facts for re-assessment (identities, birth date); used by subsidised-paid-full.</summary>
     public AssessmentRequest? Person { get; init; }
 
@@ -138,7 +144,12 @@ public static class RefundChecks
                     return RefundCheck.Rejected(RefundCodes.NothingToRefund);
                 }
 
-                due = paid - assessment.Payable;
+                due = paid - assessment.Payable - facts.AlreadySubsidised;
+                if (due <= 0)
+                {
+                    return RefundCheck.Rejected(RefundCodes.NothingToRefund);
+                }
+
                 break;
 
             default:

@@ -16,6 +16,13 @@ public record AssessmentRequestBody
 
     public IReadOnlyList<string?>? Identities { get; init; }
 
+    /// <summary>
+    /// Set by the ledger, never read from a request: identities claimed at a window or in a roster that no
+    /// department's list confirmed when the person enrolled (they subsidise only where the policy says so).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? UnconfirmedIdentities { get; init; }
+
     public string? AllowanceClass { get; init; }
 
     public bool? LocalHukou { get; init; }
@@ -57,4 +64,8 @@ public sealed record AssessmentResponse(
     decimal Rebate,
     decimal NetCost,
     string? CoverageStart,
-    string? CoverageEnd);
+    string? CoverageEnd)
+{
+    /// <summary>Identities typed that no department's list confirms for the person on the day (not applied unless the policy says so).</summary>
+    public IReadOnlyList<string> UnconfirmedIdentities { get; init; } = [];
+}

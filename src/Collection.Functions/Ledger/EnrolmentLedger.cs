@@ -9,6 +9,7 @@ using Collection.Domain.Enrolments;
 using Collection.Domain.Policies;
 using Collection.Functions.Assessments;
 using Collection.Functions.Policies;
+using Collection.Functions.Subsidies;
 
 namespace Collection.Functions.Ledger;
 
@@ -41,11 +42,14 @@ public sealed class EnrolmentLedger
     private readonly PolicyCatalog _catalog;
     private readonly ChinaClock _clock;
     private readonly ILogger<EnrolmentLedger> _logger;
+    private readonly SubsidyIdentityBook _identities;
     private readonly Lock _gate = new();
     private Task? _created;
 
-    public EnrolmentLedger(TableServiceClient tables, LedgerTables names, PolicyCatalog catalog, ChinaClock clock, ILogger<EnrolmentLedger> logger)
+    public EnrolmentLedger(TableServiceClient tables, LedgerTables names, PolicyCatalog catalog, ChinaClock clock, SubsidyIdentityBook identities, ILogger<EnrolmentLedger> logger)
     {
+        ArgumentNullException.ThrowIfNull(identities);
+        _identities = identities;
         ArgumentNullException.ThrowIfNull(tables);
         ArgumentNullException.ThrowIfNull(names);
         _enrolments = tables.GetTableClient(names.Enrolments);
@@ -57,6 +61,9 @@ public sealed class EnrolmentLedger
     }
 
     public PolicyCatalog Policies => _catalog;
+
+    /// <summary>The identity book every assessment takes a person's subsidy identities from.</summary>
+    public SubsidyIdentityBook Identities => _identities;
 
     /// <summary>Today's date in China (the business date when one is set), from the injected clock.</summary>
     public DateOnly Today => _clock.Today;
@@ -102,6 +109,13 @@ public sealed class EnrolmentLedger
                 $"Marked in employee insurance since {mark.Value!.Since} ({mark.Value.Source}); resident insurance cannot enrol them.", "idNumber"));
         }
 
+        // The identity book is the source of subsidies: what the lists confirm for the person on the day; what was
+        // typed and no list confirms is kept as claimed (unconfirmed), and subsidises only where the policy says so.
+        // The subsidy lists' own enrolments come from the book already.
+        var claims = application.IdentitiesFromBook
+            ? new Domain.Subsidies.ClaimedIdentities(request.Identities, request.AllowanceClass, request.Identities, default)
+            : await _identities.ResolveAsync(policy, id, day, request.Identities, request.AllowanceClass, cancellationToken).ConfigureAwait(false);
+        request = request with { Identities = claims.Applied, AllowanceClass = claims.AllowanceClass };
         var assessment = AssessmentEngine.Assess(policy, request with { Date = day }, today);
         if (AssessmentRequestParser.Failure(policy, assessment) is { } failure)
         {
@@ -116,7 +130,10 @@ public sealed class EnrolmentLedger
         var terms = new EnrolmentTerms(assessment.StandardContribution, assessment.Subsidy, assessment.Payable, assessment.Rebate,
             assessment.CoverageStart!.Value, assessment.CoverageEnd!.Value, assessment.SubsidyMode);
         var enrolment = Enrolment.Register(policy.Code, idNumber, application.Source, terms, today, Now, actor, day);
-        var body = AssessmentRequestParser.ToBody(policy.Code, request with { Date = day });
+        var body = AssessmentRequestParser.ToBody(policy.Code, request with { Date = day }) with
+        {
+            UnconfirmedIdentities = claims.Unconfirmed.IsEmpty ? null : [.. claims.Unconfirmed.Identities().Select(Glossary.SubsidyIdentities.Code)],
+        };
         var entity = ToEntity(enrolment, application.Person, body);
         try
         {
@@ -141,6 +158,14 @@ public sealed class EnrolmentLedger
 
         static EnrolResult Failed(RequestError error) => new(null, error);
     }
+
+    /// <summary>
+    /// A list confirmed an identity for an enrolled person who has paid nothing yet: the amount due becomes
+    /// <paramref name="terms"/> (lower only; see <see cref="Enrolment.Reassess"/>) and the stored request the identities applied.
+    /// Null when there is no enrolment; the entry unchanged when the enrolment cannot be reassessed.
+    /// </summary>
+    public async Task<LedgerEntry?> ReassessAsync(string policy, ResidentId id, EnrolmentTerms terms, AssessmentRequestBody request, string detail, string actor, DateOnly today, CancellationToken cancellationToken = default) =>
+        await UpdateAsync(policy, id.ToString(), enrolment => enrolment.Reassess(terms, today, Now, actor, detail), cancellationToken, request: request).ConfigureAwait(false);
 
     public async Task<LedgerEntry?> GetAsync(string policy, ResidentId id, CancellationToken cancellationToken = default) =>
         (await ReadAsync(policy, id.ToString(), cancellationToken).ConfigureAwait(false)) is { } entity ? ToEntry(entity) : null;
@@ -246,6 +271,15 @@ public sealed class EnrolmentLedger
     /// <summary>Cancels an enrolment (refunded or removed) with the reason; null when there is no enrolment.</summary>
     public async Task<LedgerEntry?> CancelAsync(string policy, ResidentId id, string reason, string actor, CancellationToken cancellationToken = default) =>
         await UpdateAsync(policy, id.ToString(), enrolment => enrolment.Cancel(reason, Now, actor), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Whether the person is marked in employee insurance (see <see cref="MarkEmployeeInsuranceAsync"/>).</summary>
+    public async Task<bool> InEmployeeInsuranceAsync(ResidentId id, CancellationToken cancellationToken = default)
+    {
+        await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        var idNumber = id.ToString();
+        var mark = await _employeeInsurance.GetEntityIfExistsAsync<EmployeeInsuranceEntity>(LedgerKeys.Bucket(idNumber).ToString("D2", System.Globalization.CultureInfo.InvariantCulture), idNumber, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return mark.HasValue;
+    }
 
     /// <summary>Marks a person as in employee insurance: later enrolments under any policy are refused.</summary>
     public async Task MarkEmployeeInsuranceAsync(ResidentId id, DateOnly since, string source, string actor, CancellationToken cancellationToken = default)
@@ -773,7 +807,7 @@ public sealed class EnrolmentLedger
         static Decision Reject(RequestError error) => new(PostingResult.Reject(error), null, null, null, null);
     }
 
-    private async Task<LedgerEntry?> UpdateAsync(string policy, string idNumber, Func<Enrolment, Enrolment> change, CancellationToken cancellationToken, EnrolmentEntity? known = null)
+    private async Task<LedgerEntry?> UpdateAsync(string policy, string idNumber, Func<Enrolment, Enrolment> change, CancellationToken cancellationToken, EnrolmentEntity? known = null, AssessmentRequestBody? request = null)
     {
         await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
         for (var attempt = 1; ; attempt++)
@@ -794,8 +828,9 @@ public sealed class EnrolmentLedger
 
             try
             {
-                await _enrolments.UpdateEntityAsync(ToEntity(next, entry.Person, entry.Request), entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                return entry with { Enrolment = next };
+                var stored = request ?? entry.Request;
+                await _enrolments.UpdateEntityAsync(ToEntity(next, entry.Person, stored), entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                return entry with { Enrolment = next, Request = stored };
             }
             catch (RequestFailedException e) when (e.Status == StatusCodes.Status412PreconditionFailed && attempt < MaxAttempts)
             {

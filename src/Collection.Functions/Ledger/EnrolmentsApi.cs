@@ -87,9 +87,15 @@ public sealed class EnrolmentsApi(EnrolmentLedger ledger, SubsidyIdentityBook id
         }
 
         var spells = await identities.ForPersonAsync(id, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(EnrolmentBody.From(entry) with
+        var mine = spells.Where(s => s.Policy == known.Code).ToList();
+        var today = ledger.Today;
+        var body = EnrolmentBody.From(entry);
+        return TypedResults.Ok(body with
         {
-            Identities = [.. spells.Where(s => s.Policy == known.Code).Select(IdentitySpellBody.Of)],
+            Identities = [.. mine.Select(IdentitySpellBody.Of)],
+
+            // A claim a list has confirmed since is no longer unconfirmed.
+            UnconfirmedIdentities = [.. body.UnconfirmedIdentities.Where(c => !mine.Any(s => s.Covers(today) && Domain.Codes.Glossary.SubsidyIdentities.Code(s.Identity) == c))],
         });
     }
 

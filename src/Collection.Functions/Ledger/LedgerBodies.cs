@@ -73,6 +73,12 @@ public sealed record EnrolmentBody(
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<Subsidies.IdentitySpellBody>? Identities { get; init; }
 
+    /// <summary>
+    /// Identities claimed at the window or in the roster that no department's list confirms (未经部门名单确认):
+    /// shown so staff see them; they subsidise only where the policy says so.
+    /// </summary>
+    public IReadOnlyList<string> UnconfirmedIdentities { get; init; } = [];
+
     public static EnrolmentBody From(LedgerEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
@@ -81,7 +87,10 @@ public sealed record EnrolmentBody(
             Problems.Date(e.EnrolledOn), LedgerCodes.Status(e.Status), e.CancellationReason, Terms(e.Terms), Problems.Date(e.CoverageStart),
             e.Paid, e.Balance, e.Overpayment, entry.Request,
             [.. e.Payments.Select(Payment)],
-            [.. e.History.Select(h => new ChangeBody(h.At, h.Actor, h.Cause, LedgerCodes.Status(h.Status), h.Detail))]);
+            [.. e.History.Select(h => new ChangeBody(h.At, h.Actor, h.Cause, LedgerCodes.Status(h.Status), h.Detail))])
+        {
+            UnconfirmedIdentities = entry.Request.UnconfirmedIdentities ?? [],
+        };
     }
 
     public static TermsBody Terms(EnrolmentTerms t) => new(t.StandardContribution, t.Subsidy, Domain.Codes.Glossary.SubsidyModes.Code(t.SubsidyMode),

@@ -11,7 +11,11 @@ namespace Collection.Functions.Ledger;
 public sealed record PersonDetails(string? Name = null, string? Phone = null, string? Address = null, string? Town = null);
 
 /// <summary>What <see cref="EnrolmentLedger.EnrolAsync"/> needs: the assessment request (with an ID number), the person and where it came from.</summary>
-public sealed record EnrolmentApplication(Policy Policy, AssessmentRequest Request, PersonDetails Person, string Source);
+/// <param name="IdentitiesFromBook">
+/// The request's identities were read from the identity book already (the subsidy lists' own enrolments); otherwise
+/// they are claims, and the ledger takes the subsidy from the book (issue 17).
+/// </param>
+public sealed record EnrolmentApplication(Policy Policy, AssessmentRequest Request, PersonDetails Person, string Source, bool IdentitiesFromBook = false);
 
 /// <summary>One payment to post (到账划账), from the API or a tax return row.</summary>
 public sealed record PaymentPosting(

@@ -9,6 +9,7 @@ using Collection.Domain.Rosters;
 using Collection.Functions.Assessments;
 using Collection.Functions.Rosters;
 using Collection.Functions.Hosting;
+using Collection.Functions.Subsidies;
 
 namespace Collection.Functions.Ledger;
 
@@ -22,12 +23,13 @@ namespace Collection.Functions.Ledger;
 /// source (a re-upload, or a rerun after a crash) is updated in place keeping its payments and history;
 /// a row of another source is refused as already-enrolled, naming that source and its day.
 /// </summary>
-public sealed class RosterLedgerWriter(TableServiceClient tables, TableBatchInserter inserter, LedgerTables names, ChinaClock clock) : IRosterLedger
+public sealed class RosterLedgerWriter(TableServiceClient tables, TableBatchInserter inserter, LedgerTables names, ChinaClock clock, SubsidyIdentityBook identities) : IRosterLedger
 {
     private const int MaxAttempts = 10;
     private static readonly TableEntityJson<EnrolmentEntity> EntityJson = new();
 
     private readonly ChinaClock clock = clock;
+    private readonly SubsidyIdentityBook identities = identities;
     private readonly TableBatchInserter inserter = inserter;
     private readonly string enrolmentsTable = names.Enrolments;
     private readonly TableClient enrolments = tables.GetTableClient(names.Enrolments);
@@ -62,6 +64,8 @@ public sealed class RosterLedgerWriter(TableServiceClient tables, TableBatchInse
             var now = owner.clock.Now;
             var today = DateOnly.FromDateTime(now.DateTime);
             var fresh = new List<(int Index, EnrolmentEntity Entity)>(batch.Count);
+            var (confirmed, changed) = await ConfirmedAsync(batch, cancellationToken).ConfigureAwait(false);
+            batch = confirmed;
             for (var i = 0; i < batch.Count; i++)
             {
                 var person = batch[i].Person;
@@ -86,8 +90,56 @@ public sealed class RosterLedgerWriter(TableServiceClient tables, TableBatchInse
                 await SortOutAsync(batch, fresh, outcomes, today, now, cancellationToken).ConfigureAwait(false);
             }
 
-            return [.. outcomes.Select(o => o!)];
+            return [.. outcomes.Select((o, i) => changed[i] ? o! with { Assessed = batch[i].Person } : o!)];
         }
+
+        /// <summary>
+        /// The identity book is the source of subsidies (issue 17): each row is assessed with the identities the
+        /// lists confirm for the person on the roster's day; one the school typed that no list confirms is kept as
+        /// claimed and subsidises only where the policy says so. Rows whose assessment this changes come back new.
+        /// </summary>
+        private async Task<(IReadOnlyList<RosterEnrolment> Batch, bool[] Changed)> ConfirmedAsync(IReadOnlyList<RosterEnrolment> batch, CancellationToken cancellationToken)
+        {
+            var inForce = await owner.identities.InForceManyAsync(policy.Code, [.. batch.Select(b => b.Person.Id)], enrolledOn, cancellationToken).ConfigureAwait(false);
+            var result = new RosterEnrolment[batch.Count];
+            var changed = new bool[batch.Count];
+
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var person = batch[i].Person;
+                var claims = SubsidyIdentityBook.Resolve(policy, inForce.TryGetValue(person.Id, out var spells) ? spells : [], person.Identities, person.AllowanceClass);
+                unconfirmed[person.Id] = claims.Unconfirmed;
+                if (claims.Applied == person.Identities && claims.AllowanceClass == person.AllowanceClass)
+                {
+                    result[i] = batch[i];
+                    continue;
+                }
+
+                var request = Request(person) with { Identities = claims.Applied, AllowanceClass = claims.AllowanceClass };
+                var assessment = AssessmentEngine.Assess(policy, request, enrolledOn);
+                if (assessment.Failed || !assessment.Eligible)
+                {
+                    // A confirmed 低保 whose class no one gave (baiyin-2023): assessed without it, never guessed.
+                    request = request with { Identities = new Domain.Codes.SubsidyIdentitySet(claims.Applied.Bits & ~Domain.Codes.SubsidyIdentitySet.Of(Domain.Codes.SubsidyIdentity.MinimumLivingAllowance).Bits), AllowanceClass = null };
+                    assessment = AssessmentEngine.Assess(policy, request, enrolledOn);
+                }
+
+                if (assessment.Failed || !assessment.Eligible)
+                {
+                    // Only a late rule that needs the subsidy (waived people after the period) can end here: the row
+                    // stays as checked, and its claims stay recorded as unconfirmed.
+                    result[i] = batch[i];
+                    continue;
+                }
+
+                result[i] = batch[i] with { Person = person with { Identities = request.Identities, AllowanceClass = request.AllowanceClass, Assessment = assessment } };
+                changed[i] = true;
+            }
+
+            return (result, changed);
+        }
+
+        private readonly ConcurrentDictionary<ResidentId, Domain.Codes.SubsidyIdentitySet> unconfirmed = new();
 
         private Task<bool> TryInsertAllAsync(List<(int Index, EnrolmentEntity Entity)> rows, CancellationToken cancellationToken) =>
             owner.inserter.TryInsertAllAsync(owner.enrolmentsTable, [.. rows.Select(r => r.Entity)], EntityJson, cancellationToken);
@@ -159,7 +211,7 @@ public sealed class RosterLedgerWriter(TableServiceClient tables, TableBatchInse
         {
             var enrolment = EnrolmentState.Deserialize(stored);
             var terms = Terms(row.Person.Assessment);
-            var request = AssessmentRequestParser.ToBody(policy.Code, Request(row.Person));
+            var request = Body(row.Person);
             if (enrolment.Terms == terms && string.Equals(stored.Name, row.Person.Name, StringComparison.Ordinal))
             {
                 return null;
@@ -174,8 +226,17 @@ public sealed class RosterLedgerWriter(TableServiceClient tables, TableBatchInse
         {
             var person = row.Person;
             var enrolment = Enrolment.Register(policy.Code, person.Id.ToString(), source, Terms(person.Assessment), today, now, actor, enrolledOn);
-            return EnrolmentLedger.ToEntity(enrolment, new PersonDetails(person.Name), AssessmentRequestParser.ToBody(policy.Code, Request(person)));
+            return EnrolmentLedger.ToEntity(enrolment, new PersonDetails(person.Name), Body(person));
         }
+
+        /// <summary>The stored request: the identities applied, and those claimed that no list confirms.</summary>
+        private AssessmentRequestBody Body(RosterPerson person) =>
+            AssessmentRequestParser.ToBody(policy.Code, Request(person)) with
+            {
+                UnconfirmedIdentities = unconfirmed.TryGetValue(person.Id, out var claims) && !claims.IsEmpty
+                    ? [.. claims.Identities().Select(Domain.Codes.Glossary.SubsidyIdentities.Code)]
+                    : null,
+            };
 
         private AssessmentRequest Request(RosterPerson person) => new()
         {

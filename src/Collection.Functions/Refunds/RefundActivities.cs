@@ -6,7 +6,14 @@ using Microsoft.Azure.Functions.Worker;
 namespace Collection.Functions.Refunds;
 
 /// <summary>Runs the reason's checks against the enrolment and payments on file and what was refunded before.</summary>
-public sealed class CheckRefund(IRefundLedger ledger, RefundClaims claims, PolicyCatalog catalog)
+/// <remarks>
+/// With the identity book and the settlement book (the app's composition): a subsidised-paid-full case takes the
+/// identities the departments' lists confirm for the person on the payment day (one named on the application that
+/// no list confirms counts only where the policy lets unconfirmed claims subsidise), and pays only what top-ups
+/// have not paid already (issue 17: the highest subsidy once, never twice).
+/// </remarks>
+public sealed class CheckRefund(IRefundLedger ledger, RefundClaims claims, PolicyCatalog catalog,
+    Subsidies.SubsidyIdentityBook? identities = null, Supplementary.SubsidySettlementBook? settlements = null)
 {
     [Function(RefundOrchestration.CheckActivity)]
     public Task<RefundCheckResult> Run([ActivityTrigger] RefundCaseInput input, FunctionContext context) =>
@@ -43,9 +50,30 @@ public sealed class CheckRefund(IRefundLedger ledger, RefundClaims claims, Polic
             person = person with { Identities = identities };
         }
 
+        var alreadySubsidised = 0m;
+        if (application.Reason == RefundReason.SubsidisedPaidFull && Domain.ResidentId.TryParse(application.IdNumber, out var id) && entry.Enrolment.Payments.Count > 0)
+        {
+            if (identities is not null)
+            {
+                var paidOn = entry.Enrolment.Payments.Min(p => p.PaidOn);
+                var resolved = await identities.ResolveAsync(policy, id, paidOn, person.Identities, person.AllowanceClass, cancellationToken).ConfigureAwait(false);
+                person = person with { Identities = resolved.Applied, AllowanceClass = resolved.AllowanceClass };
+            }
+
+            if (settlements is not null)
+            {
+                var credited = await settlements.CreditedAsync(application.Policy, application.IdNumber, cancellationToken).ConfigureAwait(false);
+                if (credited.TryGetValue(Supplementary.SettlementKinds.TopUp, out var topUp))
+                {
+                    alreadySubsidised = Math.Max(0m, topUp.Level - entry.Enrolment.Terms.Subsidy);
+                }
+            }
+        }
+
         var refunded = await claims.RefundedAsync(application.Policy, application.IdNumber, cancellationToken).ConfigureAwait(false);
         var facts = new RefundFacts
         {
+            AlreadySubsidised = alreadySubsidised,
             Reason = application.Reason,
             EventDate = application.EventDate,
             Payments = [.. entry.Enrolment.Payments.Select(ToRefundPayment)],
@@ -113,6 +141,7 @@ internal static class RefundBook
         var application = input.Application;
         var entry = await ledger.GetAsync(application.Policy, application.IdNumber, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"The enrolment of case {input.CaseId} is gone from the ledger.");
-        return await claims.SettleAsync(application.Policy, application.IdNumber, input.CaseId, input.Check.Amount, entry.Enrolment.Paid, kind, cancellationToken).ConfigureAwait(false);
+        return await claims.SettleAsync(application.Policy, application.IdNumber, input.CaseId, input.Check.Amount, entry.Enrolment.Paid, kind, cancellationToken,
+            subsidy: application.Reason == RefundReason.SubsidisedPaidFull).ConfigureAwait(false);
     }
 }

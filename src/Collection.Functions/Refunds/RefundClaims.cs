@@ -32,6 +32,7 @@ public sealed class RefundClaims
     private const string OpenedAt = "OpenedAt";
     private static readonly TimeSpan StartGrace = TimeSpan.FromMinutes(2);
     private const string Refunded = "Refunded";
+    private const string SubsidyRefunded = "SubsidyRefunded";
     private readonly TableClient _table;
     private readonly TimeProvider _time;
     private volatile bool _created;
@@ -91,6 +92,14 @@ public sealed class RefundClaims
     private bool IsStarting(TableEntity claim) =>
         claim.GetDateTimeOffset(OpenedAt) is not { } openedAt || _time.GetUtcNow() - openedAt < StartGrace;
 
+    /// <summary>Of the total refunded, what went back for subsidised-paid-full (a subsidy paid as a refund).</summary>
+    public async Task<decimal> SubsidyRefundedAsync(string policy, string idNumber, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        var claim = await ReadClaimAsync(policy, idNumber, cancellationToken).ConfigureAwait(false);
+        return claim?.GetString(SubsidyRefunded) is { } text ? Amount(text) : 0m;
+    }
+
     /// <summary>The total already refunded to the person under the policy.</summary>
     public async Task<decimal> RefundedAsync(string policy, string idNumber, CancellationToken cancellationToken)
     {
@@ -104,7 +113,8 @@ public sealed class RefundClaims
     /// case id (a second call answers the first settlement); refused with <see cref="RefundLimitException"/> when the
     /// total refunded would exceed <paramref name="paid"/>. Closes the case on the claim.
     /// </summary>
-    public async Task<RefundSettlement> SettleAsync(string policy, string idNumber, string caseId, decimal amount, decimal paid, string kind, CancellationToken cancellationToken)
+    /// <param name="subsidy">The refund pays a subsidy back (subsidised-paid-full): counted apart, so a top-up never pays it again.</param>
+    public async Task<RefundSettlement> SettleAsync(string policy, string idNumber, string caseId, decimal amount, decimal paid, string kind, CancellationToken cancellationToken, bool subsidy = false)
     {
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         var settlementKey = idNumber + "|" + caseId;
@@ -124,6 +134,11 @@ public sealed class RefundClaims
             }
 
             claim[Refunded] = total.ToString(CultureInfo.InvariantCulture);
+            if (subsidy)
+            {
+                claim[SubsidyRefunded] = (Amount(claim.GetString(SubsidyRefunded)) + amount).ToString(CultureInfo.InvariantCulture);
+            }
+
             if (claim.GetString(OpenCase) == caseId)
             {
                 claim[OpenCase] = "";

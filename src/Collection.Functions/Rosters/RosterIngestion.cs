@@ -345,7 +345,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
 
         private void Apply(Pending pending, RosterEnrolOutcome outcome)
         {
-            var person = pending.Person;
+            var person = outcome.Assessed ?? pending.Person;
             var idNumber = person.Id.ToString();
             switch (outcome.Kind)
             {

@@ -20,7 +20,11 @@ public enum RosterEnrolOutcomeKind
     InEmployeeInsurance,
 }
 
-public sealed record RosterEnrolOutcome(RosterEnrolOutcomeKind Kind, string? Source = null, DateOnly? Since = null);
+/// <param name="Assessed">
+/// The person as enrolled when the identity book changed the assessment (issue 17: the identities the lists confirm
+/// apply, a typed one no list confirms does not); null when the row went in as checked.
+/// </param>
+public sealed record RosterEnrolOutcome(RosterEnrolOutcomeKind Kind, string? Source = null, DateOnly? Since = null, RosterPerson? Assessed = null);
 
 /// <summary>One accepted row on its way to the ledger.</summary>
 public sealed record RosterEnrolment(RosterPerson Person, string? SchoolName);

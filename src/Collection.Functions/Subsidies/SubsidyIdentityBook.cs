@@ -106,6 +106,78 @@ public sealed class SubsidyIdentityBook
             .Select(x => x.Spell)];
     }
 
+    /// <summary>A person's spells (current and ended) under one policy, ordered by From.</summary>
+    public async Task<IReadOnlyList<IdentitySpell>> SpellsAsync(string policy, ResidentId id, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        if (!_catalog.TryGet(policy, out var known))
+        {
+            return [];
+        }
+
+        await EnsureTableAsync(ct).ConfigureAwait(false);
+        return [.. (await RowsAsync(known.Code, id, ct).ConfigureAwait(false)).SelectMany(Spells).OrderBy(s => s.From).ThenBy(s => s.Identity)];
+    }
+
+    /// <summary>
+    /// The spells in force on <paramref name="on"/> of many people of one book partition (a roster batch: they share
+    /// the ledger partition, which is the book's), read with a few OR-filtered queries instead of one each.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<ResidentId, List<IdentitySpell>>> InForceManyAsync(string policy, IReadOnlyList<ResidentId> ids, DateOnly on, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var found = new Dictionary<ResidentId, List<IdentitySpell>>();
+        if (ids.Count == 0 || !_catalog.TryGet(policy, out var known))
+        {
+            return found;
+        }
+
+        await EnsureTableAsync(ct).ConfigureAwait(false);
+        foreach (var group in ids.GroupBy(id => SubsidyKeys.Partition(known.Code, id), StringComparer.Ordinal))
+        {
+            foreach (var chunk in group.Chunk(10))
+            {
+                var people = string.Join(" or ", chunk.Select(id => TableClient.CreateQueryFilter($"(RowKey ge {id + "|"} and RowKey lt {id + "}"})")));
+                var filter = $"{TableClient.CreateQueryFilter($"PartitionKey eq {group.Key}")} and ({people})";
+                await foreach (var row in _table.QueryAsync<IdentityEntity>(filter, cancellationToken: ct).ConfigureAwait(false))
+                {
+                    foreach (var spell in Spells(row).Where(s => s.Covers(on)))
+                    {
+                        if (!found.TryGetValue(spell.Id, out var list))
+                        {
+                            found[spell.Id] = list = [];
+                        }
+
+                        list.Add(spell);
+                    }
+                }
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// The identities an assessment of the person on <paramref name="on"/> applies: confirmed by the lists, and
+    /// claimed ones only where the policy lets unconfirmed claims subsidise (see <see cref="ClaimedIdentities"/>).
+    /// </summary>
+    public async Task<ClaimedIdentities> ResolveAsync(Policy policy, ResidentId id, DateOnly on, SubsidyIdentitySet claimed, AllowanceClass? claimedClass, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var inForce = await AllInForceAsync(policy.Code, id, on, ct).ConfigureAwait(false);
+        return Resolve(policy, inForce, claimed, claimedClass);
+    }
+
+    /// <summary><see cref="ResolveAsync"/> on spells already read (those in force on the day).</summary>
+    public static ClaimedIdentities Resolve(Policy policy, IEnumerable<IdentitySpell> inForce, SubsidyIdentitySet claimed, AllowanceClass? claimedClass)
+    {
+        ArgumentNullException.ThrowIfNull(inForce);
+        var spells = inForce.ToList();
+        var confirmed = SubsidyIdentitySet.Of([.. spells.Select(s => s.Identity)]);
+        var confirmedClass = spells.Where(s => s.Identity == SubsidyIdentity.MinimumLivingAllowance).Select(s => s.AllowanceClass).FirstOrDefault(c => c is not null);
+        return ClaimedIdentities.Resolve(policy, confirmed, confirmedClass, claimed, claimedClass);
+    }
+
     /// <summary>
     /// What the spell's identity is worth to the person under the policy on a day (the assessment engine,
     /// as a resident of their age): 0 when the policy does not subsidise that identity or class.

@@ -51,6 +51,13 @@ public sealed class SubsidyListResult
 
     public SubsidyListCounts Counts { get; set; } = new();
 
+    /// <summary>
+    /// What the list did at once to the people it put on, by outcome (enrolledDirectly, reassessed, mobilised, …):
+    /// lists dated within the collection period act when they arrive. Null when the list did not act now (dated after
+    /// the period, or arriving before it opens: the monthly run acts then).
+    /// </summary>
+    public SortedDictionary<string, int>? Enrolments { get; set; }
+
     /// <summary>The first <see cref="FirstLines.Listed"/> rejected rows by line (<see cref="SubsidyListCounts.Rejected"/> says how many in all).</summary>
     public List<SubsidyListRejectedRow> Rejected { get; set; } = [];
 
@@ -116,4 +123,10 @@ public static class SubsidyListReasons
     public const string UnknownChange = "unknown-change";
     public const string DuplicateInFile = "duplicate-in-file";
     public const string NotInList = "not-in-list";
+
+    /// <summary>The department does not confirm that identity under the policy (dalate-2022 五; a 民委 list cannot make someone 特困).</summary>
+    public const string NotDepartmentsIdentity = "identity-not-of-department";
+
+    /// <summary>The person is in employee insurance, and the department's lists must not include such people (dalate-2022 五, 残联).</summary>
+    public const string InEmployeeInsurance = "in-employee-insurance";
 }

@@ -6,11 +6,14 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Collection.Domain;
 using Collection.Domain.Codes;
+using Collection.Domain.Policies;
 using Collection.Domain.Rosters;
 using Collection.Domain.Subsidies;
 using Collection.Functions.Files;
 using Collection.Functions.Policies;
 using Collection.Functions.Hosting;
+using Collection.Functions.Ledger;
+using Collection.Functions.Supplementary;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Collection.Functions.Subsidies;
@@ -22,7 +25,7 @@ namespace Collection.Functions.Subsidies;
 /// with <c>.rejected.csv</c> beside it. A file that cannot be read ends as a failed result (retrying would not
 /// help); a re-dropped file changes nothing (every row comes back unchanged).
 /// </summary>
-public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobServiceClient blobs, TimeProvider time, FileLimits limits, ILogger<SubsidyListsFunction> logger)
+public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobServiceClient blobs, TimeProvider time, FileLimits limits, EnrolmentLedger ledger, SupplementaryRun enrolments, ILogger<SubsidyListsFunction> logger)
 {
     public const string Container = "subsidy-lists";
     public const string ResultsContainer = "subsidy-lists-results";
@@ -106,7 +109,7 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
         }
 
         result.ListDate = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        return new ListTarget(policy.Code, department, date);
+        return new ListTarget(policy, department, date);
     }
 
     /// <summary>Reads and applies the file; null when the blob is gone or replaced (the newer version has a run of its own).</summary>
@@ -134,7 +137,7 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
         {
             result.Format = file.Format.ToString().ToLowerInvariant();
             var rejected = RejectedRowsCsvWriter.Create(rejectedCsv, file.Header.Header, leaveOpen: true);
-            var run = new Run(book, target, result, rejected);
+            var run = new Run(book, ledger, target, result, rejected);
             try
             {
                 await foreach (var row in file.ReadRowsAsync(cancellationToken).ConfigureAwait(false))
@@ -149,6 +152,14 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
             }
 
             await run.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+            // Lists act when they arrive (issue 17): the people this list put on or changed are enrolled or assessed now.
+            var acted = await enrolments.ActForListedAsync(target.Policy, run.Listed, target.Date, $"subsidy-list:{blob.Name}", cancellationToken).ConfigureAwait(false);
+            if (acted.Count > 0)
+            {
+                result.Enrolments = new SortedDictionary<string, int>(acted.ToDictionary(), StringComparer.Ordinal);
+            }
+
             result.Encoding = file.EncodingName;
             result.Warnings = [.. file.Warnings];
             if (result.Counts.Total == 0 && result.Error is null)
@@ -207,15 +218,19 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
     [GeneratedRegex(@"^(?<policy>[^/]+)/(?<department>[^/]+)/(?<date>\d{8})-[^/]*\.(csv|xlsx)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex BlobName();
 
-    private sealed record ListTarget(string Policy, Department Department, DateOnly Date);
+    private sealed record ListTarget(Policy Policy, Department Department, DateOnly Date);
 
     private sealed record Accepted(SubsidyListRow Row, TabularRow Line);
 
     /// <summary>One run: checks rows, applies them a chunk at a time, tallies outcomes, streams rejected rows.</summary>
-    private sealed class Run(SubsidyIdentityBook book, ListTarget target, SubsidyListResult result, RejectedRowsCsvWriter rejected)
+    private sealed class Run(SubsidyIdentityBook book, EnrolmentLedger ledger, ListTarget target, SubsidyListResult result, RejectedRowsCsvWriter rejected)
     {
         private readonly Dictionary<(ResidentId, SubsidyIdentity), int> firstLine = [];
         private readonly List<Accepted> chunk = new(ChunkRows);
+        private readonly HashSet<ResidentId> listed = [];
+
+        /// <summary>The people a 新增 row put on the register or changed (opened or updated).</summary>
+        public IReadOnlyCollection<ResidentId> Listed => listed;
 
         public async Task AddAsync(TabularRow row, CancellationToken cancellationToken)
         {
@@ -241,10 +256,20 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
                 return;
             }
 
+            if (target.Policy.ExcludesEmployeeInsured(target.Department))
+            {
+                await RejectEmployeeInsuredAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             var outcomes = await book.ApplyAsync([.. chunk.Select(c => c.Row)], cancellationToken).ConfigureAwait(false);
             for (var i = 0; i < chunk.Count; i++)
             {
                 var counts = result.Counts;
+                if (outcomes[i] is ListEntryOutcome.Opened or ListEntryOutcome.Updated && chunk[i].Row.Entry.Change == ListChange.Add)
+                {
+                    listed.Add(chunk[i].Row.Id);
+                }
+
                 switch (outcomes[i])
                 {
                     case ListEntryOutcome.Opened: counts.Opened++; counts.Accepted++; break;
@@ -260,6 +285,30 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
             }
 
             chunk.Clear();
+        }
+
+        /// <summary>dalate-2022 五 "采集信息时不得采集已参加职工基本医疗保险的人员的信息": such 新增 rows are refused.</summary>
+        private async Task RejectEmployeeInsuredAsync(CancellationToken cancellationToken)
+        {
+            var marked = await Task.WhenAll(chunk.Select(c => c.Row.Entry.Change == ListChange.Add
+                ? ledger.InEmployeeInsuranceAsync(c.Row.Id, cancellationToken)
+                : Task.FromResult(false))).ConfigureAwait(false);
+            var kept = new List<Accepted>(chunk.Count);
+            for (var i = 0; i < chunk.Count; i++)
+            {
+                if (marked[i])
+                {
+                    await RejectAsync(chunk[i].Line, SubsidyListReasons.InEmployeeInsurance,
+                        $"此人已参加职工基本医疗保险，{Glossary.Departments.Label(target.Department)}名单不得报送已参加职工医保的人员", cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    kept.Add(chunk[i]);
+                }
+            }
+
+            chunk.Clear();
+            chunk.AddRange(kept);
         }
 
         private async Task RejectAsync(TabularRow row, string code, string message, CancellationToken cancellationToken)
@@ -293,11 +342,21 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
             }
 
             var identityText = row.Text(FileFields.SubsidyIdentity);
-            if (!Glossary.SubsidyIdentities.TryParse(identityText, out var identity))
+            if (!target.Policy.TryParseIdentity(identityText, out var identity))
             {
                 (code, message) = (SubsidyListReasons.UnknownIdentity, identityText.Length == 0
                     ? "资助身份为空，请填写资助身份（如 特困人员、孤儿、低保对象、返贫致贫人口、防止返贫监测对象）"
                     : $"资助身份“{identityText}”无法识别，请填写规定的资助身份（如 特困人员、孤儿、低保对象、返贫致贫人口、防止返贫监测对象）");
+                return false;
+            }
+
+            if (!target.Policy.Confirms(target.Department, identity))
+            {
+                var own = target.Policy.IdentitiesOf(target.Department) is { IsEmpty: false } set
+                    ? $"，该部门确认的资助身份为：{string.Join("、", set.Identities().Select(Glossary.SubsidyIdentities.Label))}"
+                    : "，该部门在本政策下不报送资助名单";
+                (code, message) = (SubsidyListReasons.NotDepartmentsIdentity,
+                    $"“{Glossary.SubsidyIdentities.Label(identity)}”不由{Glossary.Departments.Label(target.Department)}确认{own}");
                 return false;
             }
 
@@ -330,7 +389,7 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
 
             firstLine[(id, identity)] = row.LineNumber;
             var town = row.Text(FileFields.Town);
-            listRow = new SubsidyListRow(target.Policy, id, identity, target.Department,
+            listRow = new SubsidyListRow(target.Policy.Code, id, identity, target.Department,
                 new ListEntry(target.Date, change, name, town.Length == 0 ? null : town, allowanceClass, $"{Container}/{result.BlobName}"));
             return true;
         }

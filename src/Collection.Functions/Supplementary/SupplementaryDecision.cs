@@ -23,6 +23,9 @@ public enum SupplementaryOutcome
     /// <summary>Enrolled under a pay-first-rebate-later subsidy (先缴后补) and paid in full: the department owes the rebate.</summary>
     RebateDue,
 
+    /// <summary>Enrolled and nothing paid yet: a list confirmed an identity, so the amount due is assessed again, lower (or waived).</summary>
+    Reassessed,
+
     /// <summary>Enrolled; nothing is owed either way (equal, smaller or ended subsidies are never clawed back).</summary>
     Unchanged,
 
@@ -60,11 +63,31 @@ public sealed record SupplementaryCase(
 
 public static class SupplementaryDecision
 {
-    /// <summary>Whether the run acts for <paramref name="policy"/> on <paramref name="day"/>: after its collection period, within its coverage year.</summary>
+    /// <summary>
+    /// Whether the run acts for <paramref name="policy"/> on <paramref name="day"/>: from the first day of its
+    /// collection period (lists act when they arrive, in the period too: issue 17) to the end of its coverage year.
+    /// </summary>
     public static bool Acts(Policy policy, DateOnly day)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        return day > policy.CollectionEnd && day <= policy.CoverageEnd;
+        return day >= policy.CollectionStart && day <= policy.CoverageEnd;
+    }
+
+    /// <summary>
+    /// The day a person not yet enrolled is enrolled as of, on a run of <paramref name="day"/>: a person whose
+    /// identity in force was on a list during the collection period is enrolled as of the day the list put them
+    /// there (never before the period opens), so they are covered as anyone enrolled in the period is — from the
+    /// coverage year's first day (wuhai-2022 四(四) "按照相关部门提供名单统一办理参保"; bagongshan-2022 六(三)
+    /// "在导入时可直接做已参保标记"); a list that came before the period opened counts from its first day. Someone first
+    /// listed after the period is enrolled as of the run day, under the policy's late rules.
+    /// </summary>
+    public static DateOnly EnrolmentDay(Policy policy, IEnumerable<IdentitySpell> inForce, DateOnly day)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(inForce);
+        var listed = inForce.Where(s => s.From <= policy.CollectionEnd).Select(s => (DateOnly?)s.From).Min();
+        var enrolOn = listed is { } from ? (from < policy.CollectionStart ? policy.CollectionStart : from) : day;
+        return enrolOn <= day ? enrolOn : day;
     }
 
     /// <summary>
@@ -92,7 +115,7 @@ public static class SupplementaryDecision
                 Population = Population.Resident,
                 Identities = identities,
                 AllowanceClass = allowanceClass,
-                Date = day,
+                Date = EnrolmentDay(policy, inForce, day),
             };
             var assessment = AssessmentEngine.Assess(policy, request, day);
             var best = BestSpell(inForce, assessment);
@@ -123,12 +146,21 @@ public static class SupplementaryDecision
             return new SupplementaryCase(SupplementaryOutcome.NotAssessable, inForce[0], entry, default, null, 0m, error.Code);
         }
 
-        var now = stored with { Identities = identities, AllowanceClass = allowanceClass };
+        var claimed = Claimed(entry);
+        var resolved = SubsidyIdentityBook.Resolve(policy, inForce, claimed.Identities, claimed.AllowanceClass);
+        var now = stored with { Identities = resolved.Applied, AllowanceClass = resolved.AllowanceClass };
         var reassessed = AssessmentEngine.Assess(policy, now, day);
         var spell = BestSpell(inForce, reassessed);
         if (reassessed.Failed)
         {
             return new SupplementaryCase(SupplementaryOutcome.NotAssessable, spell, entry, reassessed, now, 0m, reassessed.Error.Code());
+        }
+
+        // Nothing paid yet: the confirmed identity lowers the amount due itself (the window, the school and the
+        // tax side see it), rather than a top-up or refund later.
+        if (entry.Enrolment.Paid == 0m && reassessed.Eligible && reassessed.Payable < entry.Enrolment.Terms.Payable)
+        {
+            return new SupplementaryCase(SupplementaryOutcome.Reassessed, spell, entry, reassessed, now, reassessed.Subsidy);
         }
 
         if (reassessed.SubsidyMode == SubsidyMode.Rebate && reassessed.Rebate > 0m)
@@ -140,6 +172,21 @@ public static class SupplementaryDecision
         return policy.SubsidyAdjustment(entry.Enrolment.Terms.Subsidy, reassessed.Subsidy) > 0m
             ? new SupplementaryCase(SupplementaryOutcome.ToppedUp, spell, entry, reassessed, now, reassessed.Subsidy)
             : new SupplementaryCase(SupplementaryOutcome.Unchanged, spell, entry, reassessed, now, reassessed.Subsidy);
+    }
+
+    /// <summary>What the enrolment recorded as typed at the window or in the roster (applied or unconfirmed).</summary>
+    private static (SubsidyIdentitySet Identities, AllowanceClass? AllowanceClass) Claimed(LedgerEntry entry)
+    {
+        var set = SubsidyIdentitySet.Empty;
+        foreach (var text in (entry.Request.Identities ?? []).Concat(entry.Request.UnconfirmedIdentities ?? []))
+        {
+            if (Glossary.SubsidyIdentities.TryParse(text, out var identity))
+            {
+                set = set.With(identity);
+            }
+        }
+
+        return (set, Glossary.AllowanceClasses.TryParse(entry.Request.AllowanceClass, out var c) ? c : null);
     }
 
     /// <summary>The spell whose identity the assessment applied (department, town and name come from it).</summary>

@@ -39,6 +39,7 @@ public sealed class SupplementaryRun(
     SubsidyIdentityBook book,
     EnrolmentLedger ledger,
     SubsidySettlementBook settlements,
+    Refunds.RefundClaims refunds,
     BlobServiceClient blobs,
     TimeProvider time,
     ILogger<SupplementaryRun> logger)
@@ -62,7 +63,7 @@ public sealed class SupplementaryRun(
         {
             if (!SupplementaryDecision.Acts(known, day))
             {
-                var reason = day <= known.CollectionEnd ? "collection-period-not-over" : "coverage-year-over";
+                var reason = day < known.CollectionStart ? "collection-period-not-open" : "coverage-year-over";
                 results.Add(new PolicyRunSummary(known.Code, false, reason, 0, new Dictionary<string, int>(), 0, []));
                 continue;
             }
@@ -109,7 +110,7 @@ public sealed class SupplementaryRun(
                         await lists.AddAsync(decided, cancellationToken).ConfigureAwait(false);
                         Interlocked.Increment(ref counts[(int)decided.Outcome]);
                         break;
-                    case SupplementaryOutcome.EnrolledDirectly or SupplementaryOutcome.ToppedUp or SupplementaryOutcome.RebateDue:
+                    case SupplementaryOutcome.EnrolledDirectly or SupplementaryOutcome.ToppedUp or SupplementaryOutcome.RebateDue or SupplementaryOutcome.Reassessed:
                         yield return decided;
                         break;
                     case SupplementaryOutcome.Unchanged when IsDirectlyEnrolled(decided.Entry!):
@@ -124,6 +125,125 @@ public sealed class SupplementaryRun(
         }
     }
 
+    /// <summary>
+    /// Lists act when they arrive, in the collection period too (issue 17): for the people a list just put on
+    /// (or changed), under a policy whose collection period has opened and whose list is dated no later than the
+    /// period's end, the fully subsidised not yet enrolled are enrolled at once as of the list's day (covered from
+    /// the coverage year's first day), and an enrolment not yet paid is assessed again with the subsidy applied.
+    /// The partly subsidised not enrolled wait for the window, the school or the tax side, which take the subsidy
+    /// from the book; top-ups and rebates are the monthly run's (baiyin-2023 "当月参保、次月资助").
+    /// Lists dated after the period, or arriving before it opens, are the monthly run's, as before.
+    /// </summary>
+    /// <returns>People per outcome; empty when the list does not act now.</returns>
+    public async Task<IReadOnlyDictionary<string, int>> ActForListedAsync(Policy policy, IReadOnlyCollection<ResidentId> people, DateOnly listDate, string actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(people);
+        var today = ledger.Today;
+        if (people.Count == 0 || today < policy.CollectionStart || today > policy.CoverageEnd || listDate > policy.CollectionEnd || listDate > today)
+        {
+            return new Dictionary<string, int>();
+        }
+
+        var day = listDate < policy.CollectionStart ? policy.CollectionStart : listDate;
+        var month = SubsidySettlementBook.Month(today);
+        var counts = new int[Outcomes.Length];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(people, options, async (id, ct) =>
+        {
+            var spells = await book.SpellsAsync(policy.Code, id, ct).ConfigureAwait(false);
+            if (spells.Count == 0)
+            {
+                return;
+            }
+
+            var entry = await ledger.GetAsync(policy.Code, id, ct).ConfigureAwait(false);
+            var decided = SupplementaryDecision.Decide(policy, ledger.Policies, day, spells, entry);
+            var outcome = decided.Outcome switch
+            {
+                SupplementaryOutcome.EnrolledDirectly => await EnrolAsync(policy, today, month, actor, decided, ct).ConfigureAwait(false),
+                SupplementaryOutcome.Reassessed => await ReassessAsync(policy, today, month, actor, decided, ct).ConfigureAwait(false),
+                _ => decided.Outcome,
+            };
+            Interlocked.Increment(ref counts[(int)outcome]);
+        }).ConfigureAwait(false);
+        // Not enrolled and partly subsidised: the subsidy waits in the book for the window, the school or the tax
+        // side (no mobilisation list during an arrival; the monthly run writes those).
+        return Outcomes.Where(o => counts[(int)o] > 0).ToDictionary(o => o == SupplementaryOutcome.Mobilised ? "awaitingEnrolment" : Key(o), o => counts[(int)o]);
+    }
+
+    /// <summary>
+    /// Per department, as of <paramref name="asOf"/>: the people its lists hold, how many are enrolled (by the lists
+    /// or elsewhere), the subsidies in their amounts due, and the top-ups and rebates recorded since the period opened.
+    /// One pass over the book and the ledger side by side, then the settlements month by month.
+    /// </summary>
+    public async Task<IReadOnlyList<DepartmentTotals>> TotalsAsync(Policy policy, DateOnly asOf, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var tally = new SortedDictionary<string, Tally>(StringComparer.Ordinal);
+        Tally Of(string department) => tally.TryGetValue(department, out var t) ? t : tally[department] = new Tally();
+        await foreach (var (spells, entry) in PeopleAsync(policy, cancellationToken).ConfigureAwait(false))
+        {
+            var inForce = spells.Where(s => s.Covers(asOf)).ToList();
+            if (inForce.Count == 0)
+            {
+                continue;
+            }
+
+            var best = inForce.OrderByDescending(s => SubsidyIdentityBook.Subsidy(policy, s, asOf)).ThenBy(s => s.From).First();
+            var t = Of(best.Department);
+            t.Listed++;
+            if (entry is null || entry.Enrolment.Status == Domain.Enrolments.EnrolmentStatus.Cancelled)
+            {
+                t.Awaiting++;
+                continue;
+            }
+
+            t.Enrolled++;
+            t.ByLists += string.Equals(entry.Enrolment.Source, Source, StringComparison.Ordinal) ? 1 : 0;
+            if (entry.Enrolment.Terms.SubsidyMode is SubsidyMode.Waived or SubsidyMode.Deducted && entry.Enrolment.Terms.Subsidy > 0m)
+            {
+                t.Subsidised++;
+                t.Subsidy += entry.Enrolment.Terms.Subsidy;
+            }
+        }
+
+        for (var month = new DateOnly(policy.CollectionStart.Year, policy.CollectionStart.Month, 1); month <= asOf; month = month.AddMonths(1))
+        {
+            await foreach (var s in settlements.ListAsync(policy.Code, SubsidySettlementBook.Month(month), cancellationToken).ConfigureAwait(false))
+            {
+                if (s.RunDate > asOf)
+                {
+                    continue;
+                }
+
+                if (s.Kind == SettlementKinds.TopUp)
+                {
+                    Of(s.Department).TopUps += s.Amount;
+                }
+                else if (s.Kind == SettlementKinds.Rebate)
+                {
+                    Of(s.Department).Rebates += s.Amount;
+                }
+            }
+        }
+
+        return [.. tally.Select(x => new DepartmentTotals(x.Key, SubsidyListTotalsApi.Label(x.Key), x.Value.Listed, x.Value.Enrolled, x.Value.ByLists, x.Value.Awaiting,
+            x.Value.Subsidised, x.Value.Subsidy, x.Value.TopUps, x.Value.Rebates, x.Value.Subsidy + x.Value.TopUps + x.Value.Rebates))];
+    }
+
+    private sealed class Tally
+    {
+        public int Listed;
+        public int Enrolled;
+        public int ByLists;
+        public int Awaiting;
+        public int Subsidised;
+        public decimal Subsidy;
+        public decimal TopUps;
+        public decimal Rebates;
+    }
+
     private static bool IsDirectlyEnrolled(LedgerEntry entry) =>
         string.Equals(entry.Enrolment.Source, Source, StringComparison.Ordinal) && entry.Enrolment.Terms.Payable == 0m && entry.Enrolment.Terms.Subsidy > 0m;
 
@@ -136,6 +256,7 @@ public sealed class SupplementaryRun(
             {
                 SupplementaryOutcome.EnrolledDirectly => await EnrolAsync(policy, day, month, actor, person, cancellationToken).ConfigureAwait(false),
                 SupplementaryOutcome.Unchanged => await EnsureFundSettlementAsync(policy, day, month, actor, person, cancellationToken).ConfigureAwait(false),
+                SupplementaryOutcome.Reassessed => await ReassessAsync(policy, day, month, actor, person, cancellationToken).ConfigureAwait(false),
                 _ => await CreditAsync(policy, day, month, actor, person, cancellationToken).ConfigureAwait(false),
             };
         }
@@ -149,7 +270,7 @@ public sealed class SupplementaryRun(
     private async Task<SupplementaryOutcome> EnrolAsync(Policy policy, DateOnly day, string month, string actor, SupplementaryCase person, CancellationToken cancellationToken)
     {
         var spell = person.Spell;
-        var application = new EnrolmentApplication(policy, person.Request!, new PersonDetails(spell.Name, null, null, string.IsNullOrWhiteSpace(spell.Town) ? null : spell.Town), Source);
+        var application = new EnrolmentApplication(policy, person.Request!, new PersonDetails(spell.Name, null, null, string.IsNullOrWhiteSpace(spell.Town) ? null : spell.Town), Source, IdentitiesFromBook: true);
         var result = await ledger.EnrolAsync(application, actor, day, cancellationToken).ConfigureAwait(false);
         if (result.Error is { Code: "already-enrolled" })
         {
@@ -169,6 +290,35 @@ public sealed class SupplementaryRun(
 
         await RecordFundSettlementAsync(policy, day, month, actor, person, result.Entry!.Enrolment.Terms.Subsidy, cancellationToken).ConfigureAwait(false);
         return SupplementaryOutcome.EnrolledDirectly;
+    }
+
+    /// <summary>
+    /// A list confirmed an identity of an enrolled person who has not paid: the amount due is assessed again;
+    /// when it becomes nothing, the assistance fund pays the personal share as for a direct enrolment.
+    /// </summary>
+    private async Task<SupplementaryOutcome> ReassessAsync(Policy policy, DateOnly day, string month, string actor, SupplementaryCase person, CancellationToken cancellationToken)
+    {
+        var a = person.Assessment;
+        var terms = new Domain.Enrolments.EnrolmentTerms(a.StandardContribution, a.Subsidy, a.Payable, a.Rebate, a.CoverageStart!.Value, a.CoverageEnd!.Value, a.SubsidyMode);
+        var claimed = person.Entry!.Request;
+        var applied = Assessments.AssessmentRequestParser.ToBody(policy.Code, person.Request!);
+        var unconfirmed = (claimed.Identities ?? []).Concat(claimed.UnconfirmedIdentities ?? [])
+            .Where(c => Glossary.SubsidyIdentities.TryParse(c, out var i) && !person.Request!.Identities.Contains(i))
+            .Select(c => Glossary.SubsidyIdentities.Code(Glossary.SubsidyIdentities.Parse(c!))).Distinct(StringComparer.Ordinal).ToList();
+        var body = claimed with { Identities = applied.Identities, AllowanceClass = applied.AllowanceClass, UnconfirmedIdentities = unconfirmed.Count == 0 ? null : unconfirmed };
+        var identity = Glossary.SubsidyIdentities.Label(a.SubsidyIdentity ?? person.Spell.Identity);
+        var updated = await ledger.ReassessAsync(policy.Code, person.Spell.Id, terms, body, $"{Glossary.Departments.Label(Glossary.Departments.Parse(person.Spell.Department))}名单确认{identity}", actor, day, cancellationToken).ConfigureAwait(false);
+        if (updated is null || updated.Enrolment.Terms.Payable != a.Payable)
+        {
+            return SupplementaryOutcome.Unchanged;
+        }
+
+        if (a.Payable == 0m && a.Subsidy > 0m)
+        {
+            await RecordFundSettlementAsync(policy, day, month, actor, person, a.Subsidy, cancellationToken).ConfigureAwait(false);
+        }
+
+        return SupplementaryOutcome.Reassessed;
     }
 
     private async Task<SupplementaryOutcome> EnsureFundSettlementAsync(Policy policy, DateOnly day, string month, string actor, SupplementaryCase person, CancellationToken cancellationToken)
@@ -200,6 +350,14 @@ public sealed class SupplementaryRun(
 
         var applied = kind == SettlementKinds.TopUp ? person.Entry!.Enrolment.Terms.Subsidy : 0m;
         var from = before is null ? applied : before.Month == month ? before.Base : Math.Max(applied, before.Level);
+
+        // The highest subsidy once, never twice (issue 17): what a subsidised-paid-full refund already paid back
+        // counts as subsidy given, so the top-up pays only the rest.
+        if (kind == SettlementKinds.TopUp && (before is null || before.Month != month))
+        {
+            from += await refunds.SubsidyRefundedAsync(policy.Code, person.Spell.Id.ToString(), cancellationToken).ConfigureAwait(false);
+        }
+
         var amount = kind == SettlementKinds.TopUp ? policy.SubsidyAdjustment(from, person.Level) : Math.Max(0m, person.Level - from);
         if (amount <= 0m)
         {

@@ -82,6 +82,7 @@ public sealed class LedgerApiTests : IAsyncLifetime
     public async Task Enrol_Waived_IsPaidAtOnce()
     {
         var id = LedgerTestHost.NewId("19600101");
+        await _host.ConfirmAsync("wuhai-2022", id, Domain.Codes.SubsidyIdentity.ExtremePoverty, Domain.Codes.Department.CivilAffairs, new DateOnly(2021, 11, 1));
 
         var (status, body) = await Enrol(id, identities: ["特困人员"], date: "2021-12-01");
 

@@ -94,6 +94,17 @@ public sealed class LedgerTestHost : IAsyncDisposable
         return (response.StatusCode, text.Length == 0 ? default : JsonSerializer.Deserialize<JsonElement>(text));
     }
 
+    /// <summary>
+    /// Puts a person in the identity book as a department's list of <paramref name="from"/> would (the book only, no
+    /// list file: nothing is enrolled by it), so that an assessment of the person finds the identity confirmed.
+    /// </summary>
+    public async Task ConfirmAsync(string policy, string idNumber, Domain.Codes.SubsidyIdentity identity, Domain.Codes.Department department, DateOnly from)
+    {
+        var book = _services.GetRequiredService<Functions.Subsidies.SubsidyIdentityBook>();
+        await book.ApplyAsync([new Functions.Subsidies.SubsidyListRow(policy, ResidentId.Parse(idNumber), identity, department,
+            new Domain.Subsidies.ListEntry(from, Domain.Subsidies.ListChange.Add, "测试", null, null, $"{policy}/test/{from:yyyyMMdd}-test.csv"))]);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _services.DisposeAsync();

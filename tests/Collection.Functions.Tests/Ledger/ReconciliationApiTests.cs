@@ -14,6 +14,11 @@ public sealed class ReconciliationApiTests : IAsyncLifetime
         foreach (var who in new[] { "full", "under", "over", "waived", "unpaid", "cancelled" })
         {
             _ids[who] = LedgerTestHost.NewId(who == "waived" ? "19600101" : "19850601");
+            if (who == "waived")
+            {
+                await _host.ConfirmAsync("wuhai-2022", _ids[who], Domain.Codes.SubsidyIdentity.ExtremePoverty, Domain.Codes.Department.CivilAffairs, new DateOnly(2021, 11, 1));
+            }
+
             var (status, _) = await _host.PostAsync("/api/enrolments", new
             {
                 policy = "wuhai-2022", idNumber = _ids[who], date = "2021-12-01", name = who, town = "海南区",

@@ -138,5 +138,14 @@ public sealed class RefundTestHost : IAsyncDisposable
     public Task<JsonElement> WaitForStageAsync(string id, string stage) =>
         WaitForAsync(id, b => b.GetProperty("case").GetProperty("stage").GetString() == stage);
 
+    /// <summary>Puts a person in the identity book as a department's list of <paramref name="from"/> would (issue 17: refund checks read it).</summary>
+    public async Task ConfirmAsync(string policy, string idNumber, Domain.Codes.SubsidyIdentity identity, Domain.Codes.Department department, DateOnly from)
+    {
+        await using var services = App.AppServices();
+        var book = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Functions.Subsidies.SubsidyIdentityBook>(services);
+        await book.ApplyAsync([new Functions.Subsidies.SubsidyListRow(policy, Domain.ResidentId.Parse(idNumber), identity, department,
+            new Domain.Subsidies.ListEntry(from, Domain.Subsidies.ListChange.Add, "测试", null, null, $"{policy}/test/{from:yyyyMMdd}-test.csv"))]);
+    }
+
     public ValueTask DisposeAsync() => App.DisposeAsync();
 }

@@ -173,6 +173,8 @@ public sealed class RefundsApiTests : IAsyncLifetime
         // luyang-2023 collects in 2022: its requests act as of a day in its period.
         var today = new DateOnly(2022, 11, 1);
         await _host.EnrolOnAsync(today, "luyang-2023", person, Payment("W1", 350, "wechat-scan", paidOn: "2022-10-10"));
+        // 民政's list (dated before the payment, arriving after it) says the person was 低保 when paying (issue 17: the book decides).
+        await _host.ConfirmAsync("luyang-2023", person, Domain.Codes.SubsidyIdentity.MinimumLivingAllowance, Domain.Codes.Department.CivilAffairs, new DateOnly(2022, 10, 1));
 
         var id = await _host.OpenAsync(new { policy = "luyang-2023", idNumber = person, reason = "subsidised-paid-full", identities = new[] { "minimum-living-allowance" } }, today: today);
 

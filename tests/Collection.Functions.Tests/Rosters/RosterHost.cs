@@ -126,6 +126,16 @@ internal static class RosterHost
         }
     }
 
+    /// <summary>Puts a person in the roster tests' identity book as a department's list of <paramref name="from"/> would (issue 17).</summary>
+    public static async Task ConfirmAsync(AzuriteInstance azurite, string policy, string idNumber, Domain.Codes.SubsidyIdentity identity, Domain.Codes.Department department, string from = "2022-09-01")
+    {
+        var book = new Functions.Subsidies.SubsidyIdentityBook(azurite.CreateTableServiceClient(), new Functions.Subsidies.SubsidyTables(RosterStorage.LedgerPrefix),
+            Functions.Policies.PolicyFiles.Load(Functions.Policies.PolicyFiles.DefaultDirectory));
+        var day = DateOnly.Parse(from, System.Globalization.CultureInfo.InvariantCulture);
+        await book.ApplyAsync([new Functions.Subsidies.SubsidyListRow(policy, Domain.ResidentId.Parse(idNumber), identity, department,
+            new Domain.Subsidies.ListEntry(day, Domain.Subsidies.ListChange.Add, "测试", null, null, $"{policy}/test/{day:yyyyMMdd}-test.csv"))]);
+    }
+
     /// <summary>The ledger's enrolment rows of a source under a policy, as stored.</summary>
     public static async Task<List<TableEntity>> EnrolmentsAsync(AzuriteInstance azurite, string policy, string source)
     {

@@ -22,6 +22,10 @@ public sealed class RosterIngestionTests(RosterStorage storage) : IClassFixture<
         using var client = Client(host, SchoolKey("SCH001"));
         var file = await File.ReadAllBytesAsync(Path.Combine(Readme.ReadmeCommands.RepositoryRoot(), "samples", "school-roster-gb18030.csv"));
 
+        // 刘洋 and 黄丽 are on 民政's lists: the identities the school typed are confirmed (issue 17).
+        await ConfirmAsync(storage.Azurite, Policy, "340103201312170265", Domain.Codes.SubsidyIdentity.MinimumLivingAllowance, Domain.Codes.Department.CivilAffairs);
+        await ConfirmAsync(storage.Azurite, Policy, "340103201501090344", Domain.Codes.SubsidyIdentity.ExtremePoverty, Domain.Codes.Department.CivilAffairs);
+
         var response = await client.PutAsync(new Uri("/api/rosters/school/luyang-2023/SCH001/school-roster-gb18030.csv?date=2022-10-10", UriKind.Relative), new ByteArrayContent(file));
         var accepted = await response.Content.ReadFromJsonAsync<RosterAccepted>(RosterResult.Json);
         var result = await PollStatusAsync(client, accepted!.StatusQueryGetUri);
@@ -212,6 +216,7 @@ public sealed class RosterIngestionTests(RosterStorage storage) : IClassFixture<
         second.RemoveAt(8);
         second[3][6] = "特困人员";
         second[2][6] = "低保对象";
+        await ConfirmAsync(storage.Azurite, Policy, RosterFiles.Pupil(1, salt: 4).IdNumber, Domain.Codes.SubsidyIdentity.MinimumLivingAllowance, Domain.Codes.Department.CivilAffairs);
         await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, name, RosterFiles.Gb18030(RosterFiles.ToCsv(second)));
         var v2 = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, name);
 
@@ -225,6 +230,27 @@ public sealed class RosterIngestionTests(RosterStorage storage) : IClassFixture<
         Assert.Equal(12, stored.Count);
         var (_, thirdId, _) = RosterFiles.Pupil(1, salt: 4);
         Assert.Equal("35.00", stored.Single(r => r.GetString("IdNumber") == thirdId).GetString("Payable"));
+    }
+
+    [Fact]
+    public async Task Roster_IdentityTypedNoListConfirms_NotSubsidisedAndRecordedUnconfirmed_ListedOneUntypedIsSubsidised()
+    {
+        var host = await storage.HostAsync();
+        const string name = $"{Policy}/SCH031/roster.csv";
+        var rows = RosterFiles.ChineseRows(200_000, 3, salt: 9);
+        rows[1][6] = "特困人员";
+        rows[2][6] = "";
+        await ConfirmAsync(storage.Azurite, Policy, rows[2][3], Domain.Codes.SubsidyIdentity.MinimumLivingAllowance, Domain.Codes.Department.CivilAffairs);
+
+        await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, name, RosterFiles.Utf8(RosterFiles.ToCsv(rows), bom: true));
+        var result = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, name);
+
+        Assert.Equal((3, 3), (result.Counts.Total, result.Counts.Accepted));
+        // 350 (特困 typed, no list: baiyin-2023 八(四) “加强源头把关” as a default) + 35 (低保 on 民政's list, not typed) + 350.
+        Assert.Equal(350m + 35m + 350m, Assert.Single(result.Schools).AmountDue);
+        var stored = (await EnrolmentsAsync(storage.Azurite, Policy, "roster:SCH031")).ToDictionary(r => r.GetString("IdNumber"));
+        Assert.Equal(("350.00", "35.00"), (stored[rows[1][3]].GetString("Payable"), stored[rows[2][3]].GetString("Payable")));
+        Assert.Contains("\"unconfirmedIdentities\":[\"extreme-poverty\"]", stored[rows[1][3]].GetString("Request"), StringComparison.Ordinal);
     }
 
     [Fact]

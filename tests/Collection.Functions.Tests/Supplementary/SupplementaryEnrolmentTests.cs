@@ -5,6 +5,8 @@ using Collection.Domain.Codes;
 using Collection.Domain.Enrolments;
 using Collection.Domain.Subsidies;
 using Collection.Functions.Tests.Ledger;
+using Microsoft.Extensions.DependencyInjection;
+using Collection.Domain.Refunds;
 
 namespace Collection.Functions.Tests.Supplementary;
 
@@ -173,6 +175,48 @@ public sealed class SupplementaryEnrolmentTests(SupplementaryStorage storage) : 
     }
 
     [Fact]
+    public async Task Baiyin_TopUpAndSubsidisedPaidFullRefund_NeverPayTheSameDifferenceTwice()
+    {
+        // baiyin-2023 三 "当月参保、次月资助" and "就高不重复": both paid 350 at a window typing 低保 that no list
+        // confirmed then; 民政's list (dated 2022-10-01, before they paid) arrives later.
+        await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2022-10-20"));
+        var toppedFirst = LedgerTestHost.NewId("19700101", "620402");
+        var refundedFirst = LedgerTestHost.NewId("19710101", "620402");
+        foreach (var person in new[] { toppedFirst, refundedFirst })
+        {
+            var (status, body) = await run.Host.PostAsync("/api/enrolments", new { policy = "baiyin-2023", idNumber = person, date = "2022-10-10", name = "李四", source = "window", identities = new[] { "低保对象" }, allowanceClass = "农村一类低保" });
+            Assert.True(status == HttpStatusCode.Created, body.ToString());
+            Assert.Equal(350m, body.GetProperty("assessment").GetProperty("payable").GetDecimal());
+            var (paid, answer) = await run.Host.PostAsync("/api/payments", new { policy = "baiyin-2023", idNumber = person, amount = 350m, paidOn = "2022-10-10", channel = "online", transactionId = "T" + Guid.NewGuid().ToString("N")[..16], inTreasury = true }, "test-tax");
+            Assert.True(paid == HttpStatusCode.Created, answer.ToString());
+            await run.ListAsync("baiyin-2023", person, SubsidyIdentity.MinimumLivingAllowance, Department.CivilAffairs, Day("2022-10-01"), "人民路街道", AllowanceClass.Rural1);
+        }
+
+        var check = ActivatorUtilities.CreateInstance<Collection.Functions.Refunds.CheckRefund>(run.Host.Services);
+        var claims = run.Host.Services.GetRequiredService<Collection.Functions.Refunds.RefundClaims>();
+        var refundApplication = new RefundApplication { Policy = "baiyin-2023", IdNumber = refundedFirst, Reason = RefundReason.SubsidisedPaidFull };
+        var refund = await check.RunAsync(new Collection.Functions.Refunds.RefundCaseInput("case-r1", refundApplication, "staff"), default);
+        Assert.Equal(250m, refund.Check.Amount);
+        await new Collection.Functions.Refunds.IssueRefund(run.Host.Services.GetRequiredService<Collection.Functions.Refunds.IRefundLedger>(), claims)
+            .RunAsync(new Collection.Functions.Refunds.RefundWorkInput("case-r1", refundApplication, refund.Check), default);
+
+        // The next month's run, in the collection period: the one not refunded is topped up 250, the refunded one not again.
+        run.SetToday(Day("2022-11-05"));
+        var november = await run.RunAsync("2022-11-05");
+        var items = Items(await run.SettlementsAsync("baiyin-2023", "2022-11")).ToDictionary(i => i.GetProperty("idNumber").GetString()!);
+        Assert.True(SupplementaryHost.Policy(november, "baiyin-2023").GetProperty("acted").GetBoolean());
+        Assert.Equal(("top-up", 250m), (items[toppedFirst].GetProperty("kind").GetString(), items[toppedFirst].GetProperty("amount").GetDecimal()));
+        Assert.False(items.ContainsKey(refundedFirst));
+
+        // A refund asked for after the top-up has nothing left to pay.
+        var late = await check.RunAsync(new Collection.Functions.Refunds.RefundCaseInput("case-t1", refundApplication with { IdNumber = toppedFirst }, "staff"), default);
+        Assert.Equal(RefundCodes.NothingToRefund, late.Check.RejectionCode);
+        // Got back in all: 250 each, the subsidy of 低保 rural-1, once.
+        Assert.Equal(250m, await claims.SubsidyRefundedAsync("baiyin-2023", refundedFirst, default));
+        Assert.Equal(0m, await claims.RefundedAsync("baiyin-2023", toppedFirst, default));
+    }
+
+    [Fact]
     public async Task Luyang_RaisedSubsidy_NoTopUpBecauseOnlyBaiyinSaysSo()
     {
         await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2023-03-05"));
@@ -228,8 +272,10 @@ public sealed class SupplementaryEnrolmentTests(SupplementaryStorage storage) : 
         Assert.Equal("rural-revitalisation", raised.GetProperty("department").GetString());
         Assert.Equal(1, SupplementaryHost.Count(may, "dalate-2022", "rebateDue"));
         var direct = (await run.Host.Ledger.GetAsync("dalate-2022", ResidentId.Parse(fullySubsidised)))!.Enrolment;
-        // Dalate's 特殊人员 are covered from enrolment, without the waiting period (policy file decision).
+        // Listed on 2022-02-01, within the collection period (to 02-28): enrolled as of the list's day and covered for
+        // the whole of 2022 (三(一), audit D6), not from the run day.
         Assert.Equal(EnrolmentStatus.Active, direct.Status);
+        Assert.Equal((Day("2022-02-01"), Day("2022-01-01")), (direct.EnrolledOn, direct.CoverageStart));
         Assert.Contains(",360.00,150.00,先缴后补,360.00,150.00,", await run.MobilisationAsync("dalate-2022", "2022-03", "树林召镇"), StringComparison.Ordinal);
     }
 
@@ -242,32 +288,44 @@ public sealed class SupplementaryEnrolmentTests(SupplementaryStorage storage) : 
         var wuhai = LedgerTestHost.NewId("19520101", "150302");
         await run.ListAsync("bagongshan-2022", extremePoverty, SubsidyIdentity.ExtremePoverty, Department.CivilAffairs, Day("2022-03-01"), "山王镇");
         await run.ListAsync("bagongshan-2022", lowIncome, SubsidyIdentity.MinimumLivingAllowance, Department.CivilAffairs, Day("2022-03-01"), "山王镇");
-        await run.ListAsync("wuhai-2022", wuhai, SubsidyIdentity.MinimumLivingAllowance, Department.CivilAffairs, Day("2022-03-01"), "海勃湾区");
+        var wuhaiInPeriod = LedgerTestHost.NewId("19530101", "150302");
+        await run.ListAsync("wuhai-2022", wuhai, SubsidyIdentity.MinimumLivingAllowance, Department.CivilAffairs, Day("2022-05-01"), "海勃湾区");
+        await run.ListAsync("wuhai-2022", wuhaiInPeriod, SubsidyIdentity.MinimumLivingAllowance, Department.CivilAffairs, Day("2022-03-01"), "海勃湾区");
 
         var summary = await run.RunAsync("2022-05-05");
 
         Assert.Equal(2, SupplementaryHost.Count(summary, "bagongshan-2022", "notEligible"));
+        // wuhai-2022 has no rule after 2022-04-30 (policy decision): listed on 05-01, never enrolled; listed on 03-01,
+        // in the period, enrolled as of that day and covered for the whole of 2022 (四(四), audit W19).
         Assert.Equal(1, SupplementaryHost.Count(summary, "wuhai-2022", "notEligible"));
+        Assert.Equal(1, SupplementaryHost.Count(summary, "wuhai-2022", "enrolledDirectly"));
+        var listed = (await run.Host.Ledger.GetAsync("wuhai-2022", ResidentId.Parse(wuhaiInPeriod)))!.Enrolment;
+        Assert.Equal((Day("2022-03-01"), Day("2022-01-01"), 0m), (listed.EnrolledOn, listed.CoverageStart, listed.Terms.Payable));
         Assert.Null(await run.Host.Ledger.GetAsync("bagongshan-2022", ResidentId.Parse(extremePoverty)));
         Assert.Null(await run.MobilisationAsync("bagongshan-2022", "2022-05", "山王镇"));
     }
 
     [Fact]
-    public async Task Window_BeforeCollectionEndAndAfterCoverageEnd_PolicySkippedWithReason()
+    public async Task Window_InTheCollectionPeriodActs_BeforeItAndAfterCoverageEndPolicySkippedWithReason()
     {
-        await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2022-12-05"));
+        await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2022-08-05"));
         var person = LedgerTestHost.NewId("19500101", "340103");
-        await run.ListAsync("luyang-2023", person, SubsidyIdentity.ExtremePoverty, Department.CivilAffairs, Day("2022-09-01"), "林店街道");
+        await run.ListAsync("luyang-2023", person, SubsidyIdentity.ExtremePoverty, Department.CivilAffairs, Day("2022-08-01"), "林店街道");
 
+        var before = await run.RunAsync("2022-08-05");
+        run.SetToday(Day("2022-12-05"));
         var during = await run.RunAsync("2022-12-05");
         run.SetToday(Day("2024-01-05"));
         var after = await run.RunAsync("2024-01-05");
 
-        Assert.False(SupplementaryHost.Policy(during, "luyang-2023").GetProperty("acted").GetBoolean());
-        Assert.Equal("collection-period-not-over", SupplementaryHost.Policy(during, "luyang-2023").GetProperty("skipped").GetString());
+        Assert.Equal("collection-period-not-open", SupplementaryHost.Policy(before, "luyang-2023").GetProperty("skipped").GetString());
+        // Lists act in the period too (issue 17): listed before it opened, enrolled as of its first day, covered for the whole year.
+        Assert.True(SupplementaryHost.Policy(during, "luyang-2023").GetProperty("acted").GetBoolean());
+        Assert.Equal(1, SupplementaryHost.Count(during, "luyang-2023", "enrolledDirectly"));
         Assert.Equal("coverage-year-over", SupplementaryHost.Policy(after, "luyang-2023").GetProperty("skipped").GetString());
         Assert.True(SupplementaryHost.Policy(during, "dalate-2022").GetProperty("acted").GetBoolean());
-        Assert.Null(await run.Host.Ledger.GetAsync("luyang-2023", ResidentId.Parse(person)));
+        var enrolment = (await run.Host.Ledger.GetAsync("luyang-2023", ResidentId.Parse(person)))!.Enrolment;
+        Assert.Equal((Day("2022-09-01"), Day("2023-01-01")), (enrolment.EnrolledOn, enrolment.CoverageStart));
     }
 
     [Fact]

@@ -43,8 +43,22 @@ internal sealed class SupplementaryHost(LedgerTestHost host, AzuriteInstance azu
         Assert.NotEqual(ListEntryOutcome.NotInList, outcomes[0]);
     }
 
+    /// <summary>
+    /// Enrols at the window as of <paramref name="day"/>. The <paramref name="identities"/> are those the person held
+    /// then, as the department that confirms each one listed them from that day (issue 17: only identities a list
+    /// confirms subsidise); the clerk types them too.
+    /// </summary>
     public async Task EnrolAsync(string policy, string idNumber, string day, string[] identities, decimal? pay = null, string? allowanceClass = null)
     {
+        var known = host.Services.GetRequiredService<Collection.Domain.Policies.PolicyCatalog>().TryGet(policy, out var p) ? p : throw new InvalidOperationException(policy);
+        foreach (var code in identities)
+        {
+            var identity = Glossary.SubsidyIdentities.Parse(code);
+            var department = Enum.GetValues<Department>().First(d => known.IdentitiesOf(d) is { } own && own.Contains(identity));
+            await ListAsync(policy, idNumber, identity, department, DateOnly.Parse(day, System.Globalization.CultureInfo.InvariantCulture), "某街道",
+                allowanceClass is null ? null : Glossary.AllowanceClasses.Parse(allowanceClass));
+        }
+
         var (status, body) = await host.PostAsync("/api/enrolments", new { policy, idNumber, date = day, name = "李四", town = "某街道", source = "window", identities, allowanceClass });
         Assert.True(status == HttpStatusCode.Created, body.ToString());
         if (pay is { } amount)
