@@ -14,7 +14,22 @@ status=0
 dotnet test Collection.Functions.sln -c Release --nologo \
   --logger "trx;LogFilePrefix=results" --logger "console;verbosity=minimal" --results-directory "$results" "$@" || status=$?
 
-# One closing line over every test project: 'N passed, N failed'.
+# Browser tests of the web console: Playwright in Debian's Chromium (Playwright's own browser download cannot
+# work here) against a real local host and Azurite that web/e2e/global-setup.js starts on free ports.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "Installing Chromium (apt-get install -y chromium)..."
+  sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
+  $sudo_ apt-get install -y chromium >/dev/null || { $sudo_ apt-get update >/dev/null && $sudo_ apt-get install -y chromium >/dev/null; }
+fi
+if [ ! -d web/node_modules ]; then
+  echo "Installing the web console's packages (npm ci in web/)..."
+  (cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+fi
+web_status=0
+(cd web && npm run build --silent -- --logLevel error && rm -f test-results/results.json && COLLECTION_CONFIGURATION=Release npx playwright test) || web_status=$?
+[ "$status" -ne 0 ] || status=$web_status
+
+# One closing line over every test project and the browser tests: 'N passed, N failed, N skipped'.
 passed=0; failed=0; skipped=0
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
@@ -24,6 +39,13 @@ for trx in "$results"/*.trx; do
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
 done
 rm -rf "$results"
+if [ -f web/test-results/results.json ]; then
+  read -r p f e <<<"$(node -e 'const s=require("./web/test-results/results.json").stats;console.log(s.expected+s.flaky,s.unexpected,s.skipped)')"
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + e))
+  echo "Browser tests (web/e2e): $p passed, $f failed, $e skipped"
+elif [ "$web_status" -ne 0 ]; then
+  failed=$((failed + 1)); echo "Browser tests (web/e2e) did not run to the end"
+fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 echo "$passed passed, $failed failed, $skipped skipped"
 exit "$status"

@@ -37,9 +37,15 @@ export async function expectAccessible(page) {
 
 /** Chooses an option of the Element Plus select labelled label. */
 export async function choose(page, label, option) {
-  // The select's placeholder lies over its input: click where the input is, as a person does.
-  await page.getByLabel(label, { exact: true }).first().click({ force: true });
-  await page.getByRole('option', { name: option, exact: true }).click();
+  // The select's placeholder lies over its input: click where the input is, as a person does; open it again
+  // when its options had not loaded yet.
+  const select = page.getByLabel(label, { exact: true }).first();
+  const choice = page.getByRole('option', { name: option, exact: true });
+  await expect(async () => {
+    if (!(await choice.isVisible())) await select.click({ force: true });
+    await choice.click({ timeout: 2000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(select).toHaveAttribute('aria-expanded', 'false');
 }
 
 /** A call to the API as a role, outside the browser (test arrangement and checks). */

@@ -23,10 +23,11 @@ function freePort() {
   });
 }
 
-async function waitFor(check, what, seconds) {
+async function waitFor(check, what, seconds, gaveUp = () => false) {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
     try { if (await check()) return; } catch { /* not yet */ }
+    if (gaveUp()) throw new Error(`${what} stopped`);
     if (Date.now() > deadline) throw new Error(`${what} did not come up within ${seconds} s`);
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -48,7 +49,7 @@ export async function startStack({ log = () => {} } = {}) {
   build('src/Collection.Functions', join(appDir, 'Collection.Functions.dll'));
   build('src/Collection.LocalHost', hostDll);
 
-  const [blob, queue, table, port] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [blob, queue, table, firstPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const work = mkdtempSync(join(tmpdir(), 'console-e2e-'));
   const children = [];
   const stop = async () => {
@@ -82,15 +83,33 @@ export async function startStack({ log = () => {} } = {}) {
     };
     const settings = join(work, 'local.settings.json');
     writeFileSync(settings, JSON.stringify({ IsEncrypted: false, Values: values }));
-    const host = spawn('dotnet', [hostDll, '--script-root', appDir, '--settings', settings, '--port', String(port), '--console', join(repo, 'web', 'dist')],
-      { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(host);
-    const hostLog = join(work, '..', `console-e2e-host-${port}.log`);
-    writeFileSync(hostLog, '');
-    host.stdout.on('data', (d) => { try { writeFileSync(hostLog, d, { flag: 'a' }); } catch { /* gone */ } });
-    host.stderr.on('data', (d) => { try { writeFileSync(hostLog, d, { flag: 'a' }); } catch { /* gone */ } });
-    const baseURL = `http://127.0.0.1:${port}`;
-    await waitFor(async () => (await fetch(`${baseURL}/api/health`)).ok, `The local host (log: ${hostLog})`, 120);
+    // A free port can be taken between the probe and the host's bind (other test runs share the machine): try another.
+    let host;
+    let baseURL;
+    let hostLog;
+    for (let attempt = 1; ; attempt++) {
+      const port = attempt === 1 ? firstPort : await freePort();
+      host = spawn('dotnet', [hostDll, '--script-root', appDir, '--settings', settings, '--port', String(port), '--console', join(repo, 'web', 'dist')],
+        { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(host);
+      hostLog = join(tmpdir(), `console-e2e-host-${port}.log`);
+      writeFileSync(hostLog, '');
+      const logTo = hostLog;
+      host.stdout.on('data', (d) => { try { writeFileSync(logTo, d, { flag: 'a' }); } catch { /* gone */ } });
+      host.stderr.on('data', (d) => { try { writeFileSync(logTo, d, { flag: 'a' }); } catch { /* gone */ } });
+      baseURL = `http://127.0.0.1:${port}`;
+      const started = host;
+      try {
+        await waitFor(async () => {
+          if (started.exitCode !== null) throw new Error('exited');
+          return (await fetch(`${baseURL}/api/health`)).ok;
+        }, `The local host (log: ${hostLog})`, 180, () => started.exitCode !== null);
+        break;
+      } catch (e) {
+        if (started.exitCode === null || attempt >= 3) throw e;
+        log(`host exited at start (port ${port} taken?), trying another port; log ${hostLog}`);
+      }
+    }
     log(`host ${baseURL} (pid ${host.pid}), Azurite pid ${az.pid}, log ${hostLog}`);
     const keys = Object.fromEntries(Object.entries(values).filter(([k]) => k.startsWith('Keys:')).map(([k, v]) => [k.slice(5), v]));
     return { baseURL, keys, pids: [az.pid, host.pid], stop };
