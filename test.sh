@@ -16,10 +16,15 @@ dotnet test Collection.Functions.sln -c Release --nologo \
 
 # Browser tests of the web console: Playwright in Debian's Chromium (Playwright's own browser download cannot
 # work here) against a real local host and Azurite that web/e2e/global-setup.js starts on free ports.
-if [ ! -x /usr/bin/chromium ]; then
-  echo "Installing Chromium (apt-get install -y chromium)..."
+# A Chinese font too, or the screenshots show boxes for every character.
+browser_packages=""
+[ -x /usr/bin/chromium ] || browser_packages="chromium"
+fc-list :lang=zh 2>/dev/null | grep -q . || browser_packages="$browser_packages fonts-wqy-microhei"
+if [ -n "$browser_packages" ]; then
+  echo "Installing$browser_packages (apt-get install -y)..."
   sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
-  $sudo_ apt-get install -y chromium >/dev/null || { $sudo_ apt-get update >/dev/null && $sudo_ apt-get install -y chromium >/dev/null; }
+  # shellcheck disable=SC2086
+  $sudo_ apt-get install -y $browser_packages >/dev/null || { $sudo_ apt-get update >/dev/null && $sudo_ apt-get install -y $browser_packages >/dev/null; }
 fi
 if [ ! -d web/node_modules ]; then
   echo "Installing the web console's packages (npm ci in web/)..."

@@ -5,6 +5,17 @@ import { repo } from './stack.js';
 
 const sample = join(repo, 'samples', 'school-roster-gb18030.csv');
 
+test('the host serves the console at any path outside /api, and the API stays the API', async ({ page, request }) => {
+  // A deep link is the console (index.html), which asks for a key first.
+  await page.goto('/rosters');
+  await expect(page).toHaveURL(/\/login\?next=%2Frosters$/);
+  const unknownApi = await request.get(`${process.env.CONSOLE_BASE_URL}/api/no-such-function`);
+  expect(unknownApi.status()).toBe(404);
+  expect(await unknownApi.text()).not.toContain('<div id="app">');
+  const me = await request.get(`${process.env.CONSOLE_BASE_URL}/api/me`);
+  expect(me.status()).toBe(401);
+});
+
 test('a school administrator uploads the sample roster, sees 9 accepted and line 6 rejected, downloads the rejected rows, fixes and uploads again', async ({ page }) => {
   await page.goto('/');
   await expect(page.getByRole('heading', { name: '城乡居民医保征缴管理平台' })).toBeVisible();
