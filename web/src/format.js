@@ -48,7 +48,10 @@ export const channels = {
   'assistance-fund': '医疗救助资金代缴', 'cash-not-in-treasury': '现金（未入库）', 'cash-in-treasury': '现金（已入库）',
 };
 export const subsidyModes = { waived: '全额资助（个人免缴）', deducted: '定额资助（缴费时扣减）', rebate: '先缴后补' };
-export const refundEvents = { opened: '受理', approve: '审批通过', reject: '审批驳回', 'tax-accepted': '税务受理', 'cash-returned': '现金已退还' };
+export const refundEvents = {
+  opened: '受理', checked: '审核通过', 'check-failed': '审核未通过', approve: '审批通过', reject: '审批驳回', 'tax-accepted': '税务受理',
+  'cash-returned': '现金已退还', 'refund-issued': '已退款', 'enrolment-corrected': '已更正参保', 'activity-failed': '办理出错', failed: '失败', rejected: '已驳回',
+};
 export const roleNames = { admin: '系统管理员', staff: '医保局工作人员', approver: '审批人', tax: '税务人员', community: '社区/乡镇工作人员', school: '学校/高校管理员' };
 export const departments = {
   'civil-affairs': '民政', 'disabled-federation': '残联', 'rural-revitalisation': '乡村振兴', 'ethnic-affairs': '民委', health: '卫健',
