@@ -192,6 +192,22 @@ public sealed class ConsoleApiTests(ConsoleApiFixture app) : IClassFixture<Conso
         Assert.Equal("unknown-department", problem.GetProperty("code").GetString());
     }
 
+    [Fact]
+    public async Task SchoolEnrolments_OfAnotherSchool_Answers403_AndOfItsOwnAPage()
+    {
+        using var client = app.Host.CreateClient("c-school");
+
+        var other = await client.GetAsync(new Uri("/api/schools/SCH002/enrolments?policy=luyang-2023", UriKind.Relative));
+        var own = await client.GetAsync(new Uri("/api/schools/sch001/enrolments?policy=luyang-2023", UriKind.Relative));
+        var problem = await other.Content.ReadFromJsonAsync<JsonElement>();
+        var page = await own.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
+        Assert.Equal("forbidden-school", problem.GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        Assert.Equal(JsonValueKind.Array, page.GetProperty("items").ValueKind);
+    }
+
     private static async Task<JsonElement> WaitForResultAsync(HttpClient client, string status)
     {
         var deadline = DateTime.UtcNow.AddSeconds(90);

@@ -8,7 +8,8 @@ const sample = join(repo, 'samples', 'school-roster-gb18030.csv');
 test('the host serves the console at any path outside /api, and the API stays the API', async ({ page, request }) => {
   // A deep link is the console (index.html), which asks for a key first.
   await page.goto('/rosters');
-  await expect(page).toHaveURL(/\/login\?next=%2Frosters$/);
+  await expect(page).toHaveURL(/\/login\?next=(%2F|\/)rosters$/);
+  await expect(page.getByLabel("访问密钥")).toBeVisible();
   const unknownApi = await request.get(`${process.env.CONSOLE_BASE_URL}/api/no-such-function`);
   expect(unknownApi.status()).toBe(404);
   expect(await unknownApi.text()).not.toContain('<div id="app">');
@@ -77,4 +78,17 @@ test('a school administrator uploads the sample roster, sees 9 accepted and line
   await expect(page.getByTestId('roster-status')).toHaveText('已完成');
   await expect(page.getByTestId('rejected')).toContainText('0');
   await expect(page.getByTestId('rejected-rows').locator('tbody tr')).toHaveCount(0);
+
+  // The school's own pupils, as enrolled from its rosters, ID numbers masked: nine assessed and not paid yet (eight
+  // owe 350.00, 刘洋 as 低保对象 35.00); 黄丽 (特困人员) pays nothing, the government pays for her, so she is paid.
+  const pupils = page.getByTestId('pupils').locator('tbody tr');
+  await expect(pupils).toHaveCount(10);
+  await expect(page.getByTestId('pupils')).not.toContainText(fixed);
+  const chen = pupils.filter({ hasText: '陈静' });
+  await expect(chen).toContainText('340103********' + fixed.slice(-4));
+  await expect(chen).toContainText('已核定');
+  await expect(chen).toContainText('350.00 元');
+  await expect(pupils.filter({ hasText: '已核定' })).toHaveCount(9);
+  await expect(pupils.filter({ hasText: '刘洋' })).toContainText('35.00 元');
+  await expect(pupils.filter({ hasText: '黄丽' })).toContainText('已缴费');
 });

@@ -47,7 +47,7 @@ export const channels = {
   'wechat-scan': '微信扫码', online: '线上缴费', cash: '现金', 'bank-counter': '银行柜台', 'tax-client': '税务客户端', unified: '统一代收',
   'assistance-fund': '医疗救助资金代缴', 'cash-not-in-treasury': '现金（未入库）', 'cash-in-treasury': '现金（已入库）',
 };
-export const subsidyModes = { waived: '全额资助（个人免缴）', deducted: '定额资助（缴费时扣减）', rebate: '先缴后补' };
+export const subsidyModes = { none: '无资助', waived: '全额资助（个人免缴）', deducted: '定额资助（缴费时扣减）', rebate: '先缴后补' };
 export const refundEvents = {
   opened: '受理', checked: '审核通过', 'check-failed': '审核未通过', approve: '审批通过', reject: '审批驳回', 'tax-accepted': '税务受理',
   'cash-returned': '现金已退还', 'refund-issued': '已退款', 'enrolment-corrected': '已更正参保', 'activity-failed': '办理出错', failed: '失败', rejected: '已驳回',
@@ -56,4 +56,10 @@ export const roleNames = { admin: '系统管理员', staff: '医保局工作人�
 export const departments = {
   'civil-affairs': '民政', 'disabled-federation': '残联', 'rural-revitalisation': '乡村振兴', 'ethnic-affairs': '民委', health: '卫健',
 };
+export const changeCauses = {
+  enrolled: '登记参保', 'payment-posted': '缴费到账', 'coverage-started': '待遇生效', 'coverage-ended': '待遇到期', cancelled: '注销参保',
+  'roster-updated': '名册更新', 'top-up': '补差', rebate: '返还',
+};
+/** Where an enrolment came from: window, roster:SCH001, subsidy-list, … */
+export const sourceName = (s) => (s?.startsWith('roster:') ? `学校名册 ${s.slice(7)}` : { window: '窗口', 'subsidy-list': '资助名单' }[s] || s || '—');
 export const label = (table, code) => (code && table[code]) || code || '—';
