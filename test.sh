@@ -36,6 +36,12 @@ web_status=0
 
 # One closing line over every test project and the browser tests: 'N passed, N failed, N skipped'.
 passed=0; failed=0; skipped=0
+# A test project that left no results did not run to the end (its build or test host stopped): say so.
+projects=$(ls tests/*.Tests/*.Tests.csproj | wc -l); reported=$(ls "$results"/*.trx 2>/dev/null | wc -l)
+if [ "$#" -eq 0 ] && [ "$reported" -lt "$projects" ]; then
+  echo "Only $reported of $projects test projects reported results."
+  failed=$((failed + projects - reported)); [ "$status" -ne 0 ] || status=1
+fi
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
