@@ -8,6 +8,12 @@ if [ ! -x node_modules/.bin/azurite ]; then
   echo "Installing Azurite (npm ci)..."
   npm ci --no-audit --no-fund --loglevel=error
 fi
+if [ ! -d web/node_modules ]; then
+  echo "Installing the web console's packages (npm ci in web/)..."
+  (cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+fi
+echo "Building the web console (web/dist)..."
+(cd web && npm run build --silent -- --logLevel error)
 if [ ! -f local.settings.json ]; then
   cp local.settings.sample.json local.settings.json
   echo "Created local.settings.json from local.settings.sample.json"
@@ -64,6 +70,7 @@ url="http://localhost:$port"
 cat <<INFO
 
 Collection.Functions
+  Web console      $url/              (sign in by pasting one of the development keys below)
   API base URL     $url/api           (health: $url/api/health)
   Function list    $url/admin/functions   (the local host's admin API, as Core Tools')
   Upload to        containers school-rosters, university-rosters, tax-returns, subsidy-lists
@@ -74,8 +81,8 @@ Collection.Functions
 
 INFO
 # The local host plays Core Tools' part: it starts the app's worker from its build output (host.json,
-# functions.metadata) with the Values of local.settings.json as app settings.
+# functions.metadata) with the Values of local.settings.json as app settings, and serves the console at /.
 dotnet src/Collection.LocalHost/bin/Debug/net10.0/Collection.LocalHost.dll \
-  --script-root src/Collection.Functions/bin/Debug/net10.0 --settings local.settings.json --port "$port" &
+  --script-root src/Collection.Functions/bin/Debug/net10.0 --settings local.settings.json --port "$port" --console web/dist &
 host_pid=$!
 wait "$host_pid"

@@ -49,6 +49,16 @@ param maximumInstanceCount int = 100
 ])
 param instanceMemoryMB int = 2048
 
+@allowed([
+  'eastasia'
+  'eastus2'
+  'centralus'
+  'westus2'
+  'westeurope'
+])
+@description('Region of the web console (Static Web Apps are offered in these regions only); it calls the function app in its own region.')
+param staticWebAppLocation string = 'eastasia'
+
 var tags = {
   'azd-env-name': environmentName
 }
@@ -60,6 +70,7 @@ var deadLetterContainerName = 'blob-events-deadletter'
 var systemTopicName = 'evgt-${token}'
 var keyVaultName = 'kv-${token}'
 var applicationInsightsName = 'appi-${token}'
+var staticWebAppName = 'stapp-${token}'
 var schools = filter(map(split(schoolCodes, ','), code => trim(code)), code => !empty(code))
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-11-01' = {
@@ -212,6 +223,19 @@ module blobSubscriptions 'modules/blob-subscriptions.bicep' = if (blobTriggerSub
 }
 
 // azd stores these in the environment; the hooks read them.
+// The web console, with the function app as the backend of its /api/* (README: "The web console").
+module console 'modules/staticwebapp.bicep' = {
+  name: 'console'
+  scope: rg
+  params: {
+    name: staticWebAppName
+    location: staticWebAppLocation
+    tags: tags
+    functionAppId: functionApp.outputs.id
+    functionAppLocation: location
+  }
+}
+
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = rg.name
@@ -222,3 +246,5 @@ output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_EVENTGRID_SYSTEM_TOPIC_NAME string = blobEvents.outputs.name
 output AZURE_BLOB_EVENTS_DEADLETTER_CONTAINER string = deadLetterContainerName
 output SCHOOL_KEY_CODES string = join(schools, ',')
+output AZURE_STATIC_WEB_APP_NAME string = console.outputs.name
+output AZURE_CONSOLE_URL string = 'https://${console.outputs.defaultHostName}'

@@ -13,17 +13,18 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Collection.LocalHost;
 
-/// <summary>What to run and where: the app folder, its settings file and the HTTP port.</summary>
-internal sealed record LocalHostOptions(string ScriptRoot, string? SettingsPath, int Port)
+/// <summary>What to run and where: the app folder, its settings file, the HTTP port and (optionally) the web console's built files.</summary>
+internal sealed record LocalHostOptions(string ScriptRoot, string? SettingsPath, int Port, string? ConsoleRoot = null)
 {
     /// <summary>
     /// <c>--script-root DIR</c> (default: the current folder), <c>--settings FILE</c> (default:
-    /// <c>local.settings.json</c> in the app folder, else in the current folder), <c>--port N</c> (default 7071).
+    /// <c>local.settings.json</c> in the app folder, else in the current folder), <c>--port N</c> (default 7071),
+    /// <c>--console DIR</c> (the built web console, e.g. <c>web/dist</c>, served at <c>/</c>; none by default).
     /// </summary>
     public static LocalHostOptions Parse(IReadOnlyList<string> args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        string? root = null, settings = null;
+        string? root = null, settings = null, console = null;
         var port = 7071;
         for (var i = 0; i < args.Count; i++)
         {
@@ -33,14 +34,24 @@ internal sealed record LocalHostOptions(string ScriptRoot, string? SettingsPath,
                 case "--script-root": root = value; i++; break;
                 case "--settings": settings = value; i++; break;
                 case "--port": port = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); i++; break;
-                default: throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: --script-root DIR [--settings FILE] [--port N]");
+                case "--console": console = value; i++; break;
+                default: throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: --script-root DIR [--settings FILE] [--port N] [--console DIR]");
             }
         }
 
         root = Path.GetFullPath(root ?? Directory.GetCurrentDirectory());
         settings ??= new[] { Path.Combine(root, "local.settings.json"), Path.Combine(Directory.GetCurrentDirectory(), "local.settings.json") }
             .FirstOrDefault(File.Exists);
-        return new LocalHostOptions(root, settings, port);
+        if (console is not null)
+        {
+            console = Path.GetFullPath(console);
+            if (!File.Exists(Path.Combine(console, "index.html")))
+            {
+                throw new ArgumentException($"--console {console}: no index.html there; build the console first (cd web && npm ci && npm run build).");
+            }
+        }
+
+        return new LocalHostOptions(root, settings, port, console);
     }
 }
 
@@ -89,6 +100,11 @@ internal static class LocalHostApp
         builder.Services.AddProblemDetails();
         configure?.Invoke(builder);
         var web = builder.Build();
+        if (options.ConsoleRoot is { } consoleRoot)
+        {
+            ConsoleFiles.Use(web, consoleRoot, rpcPort);
+        }
+
         // Requests that come while the worker (re)starts wait for it rather than find no route.
         web.Use(async (http, next) =>
         {

@@ -176,6 +176,20 @@ public class ArmTemplateTests
     }
 
     [Fact]
+    public void Web_console_is_a_standard_static_web_app_with_the_function_app_as_its_api_backend()
+    {
+        var site = Assert.Single(Arm.OfType("Microsoft.Web/staticSites"));
+        var backend = Assert.Single(Arm.OfType("Microsoft.Web/staticSites/linkedBackends"));
+
+        // Linked backends need the Standard plan; azd deploys the service `web` (azure.yaml) to the tagged site.
+        Assert.Equal("Standard", site.Node["sku"]!["name"]!.GetValue<string>());
+        Assert.Contains("createObject('azd-service-name', 'web')", site.Node["tags"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("[parameters('functionAppId')]", backend.Properties["backendResourceId"]!.GetValue<string>());
+        Assert.Contains("outputs.id.value", backend.Parameter("functionAppId")!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("AZURE_CONSOLE_URL", Arm.Root["outputs"]!.AsObject().Select(o => o.Key));
+    }
+
+    [Fact]
     public void Outputs_give_the_hooks_what_they_read_and_no_secret()
     {
         var outputs = Arm.Root["outputs"]!.AsObject();
