@@ -341,6 +341,17 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
                 return false;
             }
 
+            // Bounded cells before anything stores or echoes them: the name and town go into the identity book.
+            if ((TextLimits.Check(FileFields.Name.Label, name, TextLimits.Name)
+                ?? TextLimits.Check(FileFields.Town.Label, row.Has(FileFields.Town) ? row.Text(FileFields.Town) : null, TextLimits.Town)
+                ?? TextLimits.Check(FileFields.SubsidyIdentity.Label, row.Text(FileFields.SubsidyIdentity), TextLimits.Cell)
+                ?? TextLimits.Check(FileFields.AllowanceClass.Label, row.Has(FileFields.AllowanceClass) ? row.Text(FileFields.AllowanceClass) : null, TextLimits.Cell)
+                ?? TextLimits.Check(FileFields.Change.Label, row.Has(FileFields.Change) ? row.Text(FileFields.Change) : null, TextLimits.Cell)) is { } tooLong)
+            {
+                (code, message) = (tooLong.Code, (string)tooLong.Extensions!["detailZh"]!);
+                return false;
+            }
+
             var identityText = row.Text(FileFields.SubsidyIdentity);
             if (!target.Policy.TryParseIdentity(identityText, out var identity))
             {

@@ -177,6 +177,25 @@ public sealed class SubsidyListsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OverlongCells_RejectTheRowAlone_NothingOfThemStored()
+    {
+        var (good, longName, longTown) = (Id(), Id(), Id());
+        var result = await DropAsync(_host, Name("20220905"), Csv(
+            $"孙一,{good},特困人员,,双岗街道,新增",
+            $"{new string('孙', 51)},{longName},特困人员,,双岗街道,新增",
+            $"孙二,{longTown},特困人员,,{new string('街', 5_000)},新增"));
+
+        var rejected = result.GetProperty("rejected").EnumerateArray().OrderBy(r => r.GetProperty("line").GetInt32()).ToList();
+        Assert.Equal(1, Count(result, "accepted"));
+        Assert.Equal([(3, "text-too-long"), (4, "text-too-long")], rejected.Select(r => (r.GetProperty("line").GetInt32(), r.GetProperty("code").GetString())));
+        Assert.Contains("最多 50 个", rejected[0].GetProperty("message").GetString(), StringComparison.Ordinal);
+        var (status, _) = await _host.GetAsync($"/api/people/{longTown}/identities", "test-admin");
+        var (_, identities) = await _host.GetAsync($"/api/people/{longTown}/identities", "test-admin");
+        Assert.DoesNotContain(new string('街', 51), identities.GetRawText(), StringComparison.Ordinal);
+        Assert.True(status is System.Net.HttpStatusCode.OK or System.Net.HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task RejectedCsv_FormulaCells_OpenAsText()
     {
         var name = Name("20220906");
