@@ -24,6 +24,7 @@ public sealed class ConsoleApiFixture : IAsyncLifetime
             ["Collection:BusinessDate"] = "2022-10-10",
             ["AzureWebJobs.TaxReturns.Disabled"] = "false",
             ["AzureWebJobs.SubsidyLists.Disabled"] = "false",
+            ["AzureWebJobs.SchoolRosters.Disabled"] = "false",
             ["Keys:staff"] = "c-staff",
             ["Keys:tax"] = "c-tax",
             ["Keys:approver"] = "c-approver",
@@ -206,6 +207,25 @@ public sealed class ConsoleApiTests(ConsoleApiFixture app) : IClassFixture<Conso
         Assert.Equal("forbidden-school", problem.GetProperty("code").GetString());
         Assert.Equal(HttpStatusCode.OK, own.StatusCode);
         Assert.Equal(JsonValueKind.Array, page.GetProperty("items").ValueKind);
+    }
+
+    [Fact]
+    public async Task SchoolEnrolments_ShowTheSchoolItsPupils_WithIdNumbersMasked()
+    {
+        using var client = app.Host.CreateClient("c-school");
+        var first17 = "34010320130301" + Random.Shared.Next(100, 999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var id = first17 + Collection.Domain.ResidentId.ComputeCheckCharacter(first17);
+        var roster = System.Text.Encoding.UTF8.GetBytes($"姓名,身份证号,性别,年级\r\n王小明,{id},{(((id[16] - '0') % 2) == 1 ? "男" : "女")},3年级\r\n");
+
+        var upload = await client.PutAsync(new Uri($"/api/rosters/school/luyang-2023/SCH001/masked-{Guid.NewGuid():N}.csv?date=2022-10-10", UriKind.Relative), new ByteArrayContent(roster));
+        var accepted = await upload.Content.ReadFromJsonAsync<JsonElement>();
+        var result = await WaitForResultAsync(client, new Uri(accepted.GetProperty("statusQueryGetUri").GetString()!).PathAndQuery);
+        var page = await client.GetFromJsonAsync<JsonElement>(new Uri("/api/schools/SCH001/enrolments?policy=luyang-2023", UriKind.Relative));
+
+        Assert.Equal("completed", result.GetProperty("status").GetString());
+        var pupil = Assert.Single(page.GetProperty("items").EnumerateArray(), i => i.GetProperty("idNumber").GetString() == id[..6] + "********" + id[14..]);
+        Assert.Equal("王小明", pupil.GetProperty("name").GetString());
+        Assert.DoesNotContain(id, page.GetRawText(), StringComparison.Ordinal);
     }
 
     private static async Task<JsonElement> WaitForResultAsync(HttpClient client, string status)

@@ -99,7 +99,7 @@ public sealed class EnrolmentsApi(EnrolmentLedger ledger, SubsidyIdentityBook id
         });
     }
 
-    internal static async Task<IResult> ListAsync(string? policy, string? status, string? town, string? source, int? pageSize, string? continuation, EnrolmentLedger ledger, CancellationToken cancellationToken)
+    internal static async Task<IResult> ListAsync(string? policy, string? status, string? town, string? source, int? pageSize, string? continuation, EnrolmentLedger ledger, CancellationToken cancellationToken, bool maskIds = false)
     {
         if (string.IsNullOrWhiteSpace(policy) || !ledger.Policies.TryGet(policy, out Policy? known))
         {
@@ -130,7 +130,14 @@ public sealed class EnrolmentsApi(EnrolmentLedger ledger, SubsidyIdentityBook id
         }
 
         var page = await ledger.ListAsync(new ListQuery(known.Code, wanted, Clean(town), Clean(source), pageSize ?? 100, token), cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(new EnrolmentPage([.. page.Items.Select(EnrolmentSummary.From)], page.Continuation is null ? null : Encode(page.Continuation)));
+        var items = page.Items.Select(EnrolmentSummary.From);
+        if (maskIds)
+        {
+            // Not for staff (a school's own pupils): ID numbers masked, as in the school's roster results.
+            items = items.Select(i => i with { IdNumber = ResidentId.TryParse(i.IdNumber, out var id) ? id.Masked : "******" });
+        }
+
+        return TypedResults.Ok(new EnrolmentPage([.. items], page.Continuation is null ? null : Encode(page.Continuation)));
     }
 
     private static string? Clean(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();

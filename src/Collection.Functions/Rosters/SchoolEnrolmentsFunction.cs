@@ -36,6 +36,6 @@ public sealed class SchoolEnrolmentsFunction(EnrolmentLedger ledger)
         }
 
         return await EnrolmentsApi.ListAsync(Query.Text(request, "policy"), Query.Text(request, "status"), town: null, RosterIngestion.SourceOf(school),
-            pageSize, Query.Text(request, "continuation"), ledger, cancellationToken).ConfigureAwait(false);
+            pageSize, Query.Text(request, "continuation"), ledger, cancellationToken, maskIds: !user.IsInRole(FunctionRoles.Staff) && !user.IsInRole(FunctionRoles.Admin)).ConfigureAwait(false);
     }
 }
