@@ -177,8 +177,9 @@ public sealed class ConsoleApiTests(ConsoleApiFixture app) : IClassFixture<Conso
         Assert.Equal("luyang-2023/civil-affairs/20220831-list.csv", accepted.GetProperty("blobName").GetString());
         var result = await WaitForResultAsync(client, new Uri(accepted.GetProperty("statusQueryGetUri").GetString()!).PathAndQuery);
         Assert.Equal("completed", result.GetProperty("status").GetString());
-        Assert.Equal(7, result.GetProperty("counts").GetProperty("opened").GetInt32());
-        Assert.Equal(8, Assert.Single(result.GetProperty("rejected").EnumerateArray()).GetProperty("line").GetInt32());
+        // Line 6 (计划生育特殊家庭 sent by 民政) is 卫健's to confirm under luyang-2023 六; line 8 is not valid.
+        Assert.Equal(6, result.GetProperty("counts").GetProperty("opened").GetInt32());
+        Assert.Equal([6, 8], result.GetProperty("rejected").EnumerateArray().Select(r => r.GetProperty("line").GetInt32()).Order());
     }
 
     [Fact]
