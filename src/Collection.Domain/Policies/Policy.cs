@@ -42,6 +42,18 @@ public sealed class Policy
 
     public DateOnly? RepaymentDeadline { get; internal init; }
 
+    /// <summary>
+    /// Cash an agent (community, school, township) collected must be remitted to the treasury within this many days
+    /// (deadline <c>cash-remittance</c>, luyang-2023 五(一) "现金应于30天内或金额达到20万元时……汇缴入库"); null = no such duty.
+    /// </summary>
+    public int? CashRemittanceDays { get; internal init; }
+
+    /// <summary>…or once the cash held reaches this many yuan (the same deadline's <c>amountLimit</c>).</summary>
+    public decimal? CashRemittanceAmount { get; internal init; }
+
+    /// <summary>Universities' unified collections must be in the treasury by this day (deadline <c>university-remittance</c>, luyang-2023 五(四)).</summary>
+    public DateOnly? UniversityRemittanceBy { get; internal init; }
+
     public IReadOnlyList<RefundReason> RefundReasons { get; internal init; } = [];
 
     public IReadOnlyList<RefundReason> RefundReasonsBeforeCollectionEnd { get; internal init; } = [];

@@ -155,6 +155,9 @@ public static class PolicyReader
                 PlausibleAges = ages,
                 RefundReminderDays = reminderDays,
                 RepaymentDeadline = OptionalDate(refunds.RepaymentDeadline, "refunds.repaymentDeadline"),
+                CashRemittanceDays = Duty("cash-remittance")?.WithinDays,
+                CashRemittanceAmount = Duty("cash-remittance")?.AmountLimit,
+                UniversityRemittanceBy = OptionalDate(Duty("university-remittance")?.Date, "deadlines[university-remittance].date"),
                 RefundReasons = Codes(Glossary.RefundReasons, refunds.Reasons, "refunds.reasons"),
                 RefundReasonsBeforeCollectionEnd = Codes(Glossary.RefundReasons, refunds.ReasonsBeforeCollectionEnd, "refunds.reasonsBeforeCollectionEnd"),
                 RefundChannels = Codes(Glossary.RefundChannels, refunds.Channels, "refunds.channels"),
@@ -534,6 +537,8 @@ public static class PolicyReader
                 Fail("targets.total", $"the units add up to {sum}, not {total}");
             }
         }
+
+        private Deadline? Duty(string code) => doc.Deadlines?.FirstOrDefault(d => d?.Code == code);
 
         private void ValidateDeadlines()
         {

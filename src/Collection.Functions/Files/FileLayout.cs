@@ -42,6 +42,8 @@ public static class FileFields
     public static readonly FileField Channel = new("channel", "缴费渠道", "缴款渠道", "缴费途径", "paymentChannel");
     public static readonly FileField TransactionId = new("transactionId", "交易流水号", "流水号", "交易号", "缴费流水号", "电子税票号码", "税票号码", "transactionNo", "serialNo");
     public static readonly FileField InTreasury = new("inTreasury", "是否入库", "入库", "入库状态", "已入库");
+    public static readonly FileField Payer = new("payer", "缴费类型", "缴费人类型", "缴费主体", "payerType");
+    public static readonly FileField Collector = new("collector", "代收单位", "代收点", "收款单位", "collectionAgent", "agent");
     public static readonly FileField AllowanceClass = new("allowanceClass", "低保类别", "低保类型", "低保档次", "minimumLivingAllowanceClass");
     public static readonly FileField Town = new("town", "乡镇街道", "乡镇", "街道", "所属乡镇", "所属街道", "乡镇（街道）", "乡镇/街道", "townOrStreet", "street");
     public static readonly FileField Change = new("change", "变动", "变动类型", "增减", "变动情况", "changeType");
@@ -88,7 +90,7 @@ public sealed class FileLayout
         "tax-payment-return",
         "税务缴费回传",
         [FileFields.IdNumber, FileFields.Amount, FileFields.PaidOn, FileFields.Channel, FileFields.TransactionId, FileFields.InTreasury],
-        [FileFields.Name, FileFields.Remarks]);
+        [FileFields.Name, FileFields.Payer, FileFields.Collector, FileFields.Remarks]);
 
     /// <summary>A department's list of subsidised people; 变动 defaults to 新增 when the column is absent or blank.</summary>
     public static FileLayout SubsidyList { get; } = new(

@@ -129,28 +129,57 @@ public sealed class EnrolmentLedger
 
         var terms = new EnrolmentTerms(assessment.StandardContribution, assessment.Subsidy, assessment.Payable, assessment.Rebate,
             assessment.CoverageStart!.Value, assessment.CoverageEnd!.Value, assessment.SubsidyMode);
-        var enrolment = Enrolment.Register(policy.Code, idNumber, application.Source, terms, today, Now, actor, day);
         var body = AssessmentRequestParser.ToBody(policy.Code, request with { Date = day }) with
         {
             UnconfirmedIdentities = claims.Unconfirmed.IsEmpty ? null : [.. claims.Unconfirmed.Identities().Select(Glossary.SubsidyIdentities.Code)],
         };
-        var entity = ToEntity(enrolment, application.Person, body);
-        try
+        Enrolment enrolment;
+        for (var attempt = 1; ; attempt++)
         {
-            await _enrolments.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException e) when (e.Status == StatusCodes.Status409Conflict)
-        {
-            var first = await GetAsync(policy.Code, id, cancellationToken).ConfigureAwait(false);
-            return Failed(new RequestError(StatusCodes.Status409Conflict, "already-enrolled", "Already enrolled under this policy.",
-                $"Enrolled on {(first is null ? "?" : Problems.Date(first.Enrolment.EnrolledOn))} from {first?.Enrolment.Source ?? "?"}; one enrolment per person per policy.", "idNumber")
+            // One enrolment per person and policy at a time; after a cancelled one (a refund that cancelled it) the
+            // person may enrol again while the policy allows (wuhai-2022 五(四) "需重新缴费的,要在2022年4月30日前完成"),
+            // and the cancelled enrolment is kept as it was, beside the new one.
+            var previous = await ReadAsync(policy.Code, idNumber, cancellationToken).ConfigureAwait(false);
+            if (previous is not null && previous.Status != LedgerCodes.Status(EnrolmentStatus.Cancelled))
             {
-                Extensions = new Dictionary<string, object?>
+                return Failed(AlreadyEnrolled(ToEntry(previous).Enrolment));
+            }
+
+            if (previous is not null && policy.RepaymentDeadline is { } deadline && day > deadline)
+            {
+                return Failed(new RequestError(StatusCodes.Status422UnprocessableEntity, "re-enrolment-closed", "Re-enrolment after a cancelled enrolment is closed.",
+                    $"The enrolment of {previous.EnrolledOn} was cancelled ({ToEntry(previous).Enrolment.CancellationReason}); under {policy.Code} a new enrolment and payment must be made by {Problems.Date(deadline)}.", "date")
                 {
-                    ["firstSource"] = first?.Enrolment.Source,
-                    ["firstEnrolledOn"] = first is null ? null : Problems.Date(first.Enrolment.EnrolledOn),
-                },
-            });
+                    Extensions = new Dictionary<string, object?> { ["deadline"] = Problems.Date(deadline) },
+                });
+            }
+
+            var generation = previous is null ? 1 : previous.Generation + 1;
+            enrolment = Enrolment.Register(policy.Code, idNumber, application.Source, terms, today, Now, actor, day, generation);
+            var entity = ToEntity(enrolment, application.Person, body);
+            var actions = new List<TableTransactionAction>();
+            if (previous is null)
+            {
+                actions.Add(new TableTransactionAction(TableTransactionActionType.Add, entity));
+            }
+            else
+            {
+                var archived = Copy(previous, LedgerKeys.ArchivedRow(idNumber, previous.Generation));
+                actions.Add(new TableTransactionAction(TableTransactionActionType.Add, archived));
+                actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, previous.ETag));
+            }
+
+            actions.AddRange(ChangeRows(entity, enrolment.Changes));
+            try
+            {
+                await _enrolments.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (TableTransactionFailedException e) when (e.Status is StatusCodes.Status409Conflict or StatusCodes.Status412PreconditionFailed && attempt < MaxAttempts)
+            {
+                // Another enrolment of the same person won the race: read again (it is then already enrolled).
+                await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
+            }
         }
 
         _logger.LogInformation("Enrolled {Id} under {Policy} from {Source}: payable {Payable}", id.Masked, policy.Code, LogText.Of(application.Source), terms.Payable);
@@ -169,6 +198,128 @@ public sealed class EnrolmentLedger
 
     public async Task<LedgerEntry?> GetAsync(string policy, ResidentId id, CancellationToken cancellationToken = default) =>
         (await ReadAsync(policy, id.ToString(), cancellationToken).ConfigureAwait(false)) is { } entity ? ToEntry(entity) : null;
+
+    /// <summary>The payments of the person's enrolment (the current one, or <paramref name="generation"/>), in posting order.</summary>
+    public async Task<IReadOnlyList<PostedPayment>> GetPaymentsAsync(string policy, ResidentId id, int? generation = null, CancellationToken cancellationToken = default)
+    {
+        await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        var idNumber = id.ToString();
+        generation ??= (await ReadAsync(policy, idNumber, cancellationToken).ConfigureAwait(false))?.Generation ?? 1;
+        var payments = new List<PostedPayment>();
+        await foreach (var row in _enrolments.QueryAsync<PaymentEntity>(LedgerKeys.PersonRowsFilter(policy, idNumber, 'p'), 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (row.Generation == generation)
+            {
+                payments.Add(ToPayment(row));
+            }
+        }
+
+        return [.. payments.OrderBy(p => p.PostedAt).ThenBy(p => p.TransactionId, StringComparer.Ordinal)];
+    }
+
+    /// <summary>The refunds written to the person's book under the policy (every enrolment of theirs), in order.</summary>
+    public async Task<IReadOnlyList<RefundRecord>> GetRefundsAsync(string policy, ResidentId id, CancellationToken cancellationToken = default)
+    {
+        await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        var refunds = new List<RefundRecord>();
+        await foreach (var row in _enrolments.QueryAsync<RefundEntity>(LedgerKeys.PersonRowsFilter(policy, id.ToString(), 'r'), 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            refunds.Add(new RefundRecord(row.Generation, new RefundEntry(row.CaseId, Money.Parse(row.Amount), row.Subsidy, row.Reason, row.Channel, row.At.ToOffset(ChinaClock.Offset), row.Actor)));
+        }
+
+        return [.. refunds.OrderBy(r => r.Refund.At)];
+    }
+
+    /// <summary>
+    /// The history of the person's enrolment (the current one, or <paramref name="generation"/>): its change rows and
+    /// its payments (each payment row is the entry of its posting), in time order.
+    /// </summary>
+    public async Task<IReadOnlyList<EnrolmentChange>> GetHistoryAsync(string policy, ResidentId id, int? generation = null, CancellationToken cancellationToken = default)
+    {
+        await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        var idNumber = id.ToString();
+        generation ??= (await ReadAsync(policy, idNumber, cancellationToken).ConfigureAwait(false))?.Generation ?? 1;
+        var history = new List<(EnrolmentChange Change, int Order)>();
+        await foreach (var row in _enrolments.QueryAsync<ChangeEntity>(LedgerKeys.PersonRowsFilter(policy, idNumber, 'h'), 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (row.Generation == generation && LedgerCodes.TryParseStatus(row.Status, out var status))
+            {
+                history.Add((new EnrolmentChange(row.At.ToOffset(ChinaClock.Offset), row.Actor, row.Cause, status, row.Detail), history.Count));
+            }
+        }
+
+        await foreach (var row in _enrolments.QueryAsync<PaymentEntity>(LedgerKeys.PersonRowsFilter(policy, idNumber, 'p'), 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (row.Generation == generation && LedgerCodes.TryParseStatus(row.StatusAfter, out var status))
+            {
+                history.Add((new EnrolmentChange(row.PostedAt.ToOffset(ChinaClock.Offset), row.Actor, "payment-posted", status, row.Detail), history.Count));
+            }
+        }
+
+        return [.. history.OrderBy(h => h.Change.At).ThenBy(h => h.Order).Select(h => h.Change)];
+    }
+
+    /// <summary>
+    /// Writes a refund into the person's book: a refund row beside the enrolment, whose paid, balance and overpayment
+    /// are net of it from then on, and an entry in its history. Idempotent by case id. Null when there is no enrolment.
+    /// The refund is dated by the ledger's clock (the business date, where one is set), as payments are.
+    /// </summary>
+    public async Task<LedgerEntry?> RecordRefundAsync(string policy, ResidentId id, RefundEntry refund, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(refund);
+        refund = refund with { At = Now };
+        await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        var idNumber = id.ToString();
+        for (var attempt = 1; ; attempt++)
+        {
+            var entity = await ReadAsync(policy, idNumber, cancellationToken).ConfigureAwait(false);
+            if (entity is null)
+            {
+                return null;
+            }
+
+            var entry = ToEntry(entity);
+            var written = await _enrolments.GetEntityIfExistsAsync<RefundEntity>(entity.PartitionKey, LedgerKeys.RefundRow(idNumber, refund.CaseId), cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (written.HasValue)
+            {
+                return entry;
+            }
+
+            var next = entry.Enrolment.RecordRefund(refund, Today);
+            var updated = ToEntity(next, entry.Person, entry.Request, entity.ChangeCount);
+            List<TableTransactionAction> actions =
+            [
+                new(TableTransactionActionType.UpdateReplace, updated, entity.ETag),
+                new(TableTransactionActionType.Add, new RefundEntity
+                {
+                    PartitionKey = entity.PartitionKey,
+                    RowKey = LedgerKeys.RefundRow(idNumber, refund.CaseId),
+                    Policy = policy,
+                    IdNumber = idNumber,
+                    Generation = next.Generation,
+                    CaseId = refund.CaseId,
+                    Amount = Money.Text(refund.Amount),
+                    Subsidy = refund.Subsidy,
+                    Reason = refund.Reason,
+                    Channel = refund.Channel,
+                    At = refund.At,
+                    Actor = refund.Actor,
+                }),
+            ];
+            actions.AddRange(ChangeRows(updated, next.Changes));
+            try
+            {
+                await _enrolments.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                _logger.LogInformation("Refund {Case} of {Amount} written to the book of {Id} under {Policy}", LogText.Of(refund.CaseId), refund.Amount, id.Masked, policy);
+                return entry with { Enrolment = next };
+            }
+            catch (TableTransactionFailedException e) when (e.Status is StatusCodes.Status409Conflict or StatusCodes.Status412PreconditionFailed && attempt < MaxAttempts)
+            {
+                // Another writer changed the enrolment, or a second run of the case wrote the refund: read again.
+                await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 
     /// <summary>
     /// Posts one payment. Idempotent by transaction id (a repeat answers <see cref="PostingOutcome.Duplicate"/> with
@@ -222,6 +373,7 @@ public sealed class EnrolmentLedger
         }
 
         await ClaimManyAsync(postings, valid, results, claims, options).ConfigureAwait(false);
+        var repeated = claims.Select(IsRepeat).ToArray();
 
         // The same transaction twice in one chunk: the later rows wait for the first and come out duplicates.
         var firstByTransaction = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -250,7 +402,7 @@ public sealed class EnrolmentLedger
         }
 
         await Parallel.ForEachAsync(byPartition.Values, options, async (indexes, ct) =>
-            await PostPartitionAsync(postings, indexes, results, actor, ct).ConfigureAwait(false)).ConfigureAwait(false);
+            await PostPartitionAsync(postings, indexes, results, repeated, actor, ct).ConfigureAwait(false)).ConfigureAwait(false);
 
         foreach (var i in repeats)
         {
@@ -404,6 +556,26 @@ public sealed class EnrolmentLedger
         await foreach (var entity in _enrolments.QueryAsync<EnrolmentEntity>($"{LedgerKeys.PolicyFilter(policy)} and {LedgerKeys.EnrolmentRowsFilter}", 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             yield return ToEntry(entity);
+        }
+    }
+
+    /// <summary>Every posted payment of a policy (every person, every enrolment of theirs), with the ID number; streamed.</summary>
+    public async IAsyncEnumerable<(string IdNumber, PostedPayment Payment)> ScanPaymentsAsync(string policy, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        await foreach (var row in _enrolments.QueryAsync<PaymentEntity>($"{LedgerKeys.PolicyFilter(policy)} and ({LedgerKeys.PaymentRowsFilter})", 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            yield return (row.IdNumber, ToPayment(row));
+        }
+    }
+
+    /// <summary>Every refund written to the books of a policy, with the ID number; streamed.</summary>
+    public async IAsyncEnumerable<(string IdNumber, RefundEntry Refund)> ScanRefundsAsync(string policy, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        await foreach (var row in _enrolments.QueryAsync<RefundEntity>($"{LedgerKeys.PolicyFilter(policy)} and ({LedgerKeys.RefundRowsFilter})", 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            yield return (row.IdNumber, new RefundEntry(row.CaseId, Money.Parse(row.Amount), row.Subsidy, row.Reason, row.Channel, row.At, row.Actor));
         }
     }
 
@@ -615,17 +787,22 @@ public sealed class EnrolmentLedger
         }
     }
 
+    /// <summary>A claim read back from the table (it has a server timestamp) was made by an earlier attempt: the payment may be posted already.</summary>
+    private static bool IsRepeat(TransactionClaimEntity? claim) => claim?.Timestamp is not null;
+
     /// <summary>The posting after the claim: read, decide in the domain, write payment + enrolment in one transaction; retry on a lost race.</summary>
     private async Task<PostingResult> PostClaimedAsync(PaymentPosting posting, string actor, CancellationToken cancellationToken)
     {
         var idNumber = posting.Id.ToString();
         for (var attempt = 1; ; attempt++)
         {
-            var entity = await ReadAsync(posting.Policy, idNumber, cancellationToken).ConfigureAwait(false);
-            var decision = Decide(posting, entity, actor);
+            var read = ReadAsync(posting.Policy, idNumber, cancellationToken);
+            var posted = ReadPaymentAsync(posting.Policy, idNumber, posting.TransactionId, cancellationToken);
+            var entity = await read.ConfigureAwait(false);
+            var decision = Decide(posting, entity, await posted.ConfigureAwait(false), actor);
             if (decision.Result is { } decided)
             {
-                return decided;
+                return await MarkInTreasuryAsync(decision, posting, actor, cancellationToken).ConfigureAwait(false);
             }
 
             try
@@ -640,18 +817,61 @@ public sealed class EnrolmentLedger
                 // Another writer changed the enrolment (or posted this very payment): read again.
                 await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
             }
+            catch (RequestFailedException e) when (e.Status is >= 400 and < 500 and not (StatusCodes.Status409Conflict or StatusCodes.Status412PreconditionFailed))
+            {
+                // Storage refused this person's write: this payment is rejected with a code, no other is held up.
+                _logger.LogError(e, "Storage refused posting {Transaction} for {Id}", LogText.Of(posting.TransactionId), posting.Id.Masked);
+                return PostingResult.Reject(WriteRefused(e.Status));
+            }
         }
     }
+
+    /// <summary>
+    /// A posting already on file that this one reports in the treasury (是否入库 = 是), while the book still has it
+    /// outside: the payment moves into the treasury (the cash a community collected and later remitted).
+    /// </summary>
+    private async Task<PostingResult> MarkInTreasuryAsync(Decision decision, PaymentPosting posting, string actor, CancellationToken cancellationToken)
+    {
+        var result = decision.Result!;
+        if (result.Outcome != PostingOutcome.Duplicate || !posting.InTreasury || decision.Existing is not { InTreasury: false } existing)
+        {
+            return result;
+        }
+
+        existing.InTreasury = true;
+        existing.InTreasuryOn = Problems.Date(Today);
+        existing.InTreasuryBy = actor;
+        try
+        {
+            await _enrolments.UpdateEntityAsync(existing, existing.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == StatusCodes.Status412PreconditionFailed)
+        {
+            // Marked by another writer (a remittance) at the same moment: the payment is in the treasury either way.
+        }
+
+        return result with { Payment = ToPayment(existing), MarkedInTreasury = true };
+    }
+
+    private static RequestError WriteRefused(int status) =>
+        new(StatusCodes.Status422UnprocessableEntity, "ledger-write-refused", "Storage refused the ledger write.",
+            $"Azure Tables answered {status} for this person's ledger rows; the payment is not posted (other payments are not affected). Staff: check the enrolment.", "idNumber");
+
+    private static RequestError Unreadable(string idNumber) =>
+        new(StatusCodes.Status422UnprocessableEntity, "ledger-record-unreadable", "The person's ledger record cannot be read.",
+            $"The enrolment row of {(ResidentId.TryParse(idNumber, out var masked) ? masked.Masked : "?")} cannot be read; the payment is not posted (other payments are not affected). Staff: check the enrolment.", "idNumber");
 
     // Keeps an OR-filtered query's URL short (each clause ~40 characters).
     private const int ReadBatchSize = 40;
 
-    private async Task PostPartitionAsync(IReadOnlyList<PaymentPosting> postings, List<int> indexes, PostingResult?[] results, string actor, CancellationToken cancellationToken)
+    private async Task PostPartitionAsync(IReadOnlyList<PaymentPosting> postings, List<int> indexes, PostingResult?[] results, bool[] repeats, string actor, CancellationToken cancellationToken)
     {
-        // Read each person once, then apply their payments in file order.
+        // Read each person once, then apply their payments in file order. Payments that may be on file already
+        // (their claim is from an earlier attempt) are read too: a repeat is a duplicate, never a second posting.
         var people = indexes.Select(i => postings[i].Id.ToString()).Distinct(StringComparer.Ordinal).ToList();
         var policy = postings[indexes[0]].Policy;
         var entities = await ReadManyAsync(policy, people, cancellationToken).ConfigureAwait(false);
+        var onFile = await ReadPaymentsAsync(policy, [.. indexes.Where(i => repeats[i]).Select(i => (postings[i].Id.ToString(), postings[i].TransactionId))], cancellationToken).ConfigureAwait(false);
 
         var pending = new List<(int Index, Decision Decision)>();
         var operations = new List<TableTransactionAction>();
@@ -660,22 +880,22 @@ public sealed class EnrolmentLedger
         {
             var idNumber = postings[i].Id.ToString();
             var current = touched.TryGetValue(idNumber, out var updated) ? updated : entities[idNumber];
-            var decision = Decide(postings[i], current, actor);
-            if (decision.Result is { } decided)
+            var decision = Decide(postings[i], current, onFile.GetValueOrDefault(postings[i].TransactionId), actor);
+            if (decision.Result is not null)
             {
-                results[i] = decided;
+                results[i] = await MarkInTreasuryAsync(decision, postings[i], actor, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
             // A transaction holds at most 100 rows: each person needs their payments plus one enrolment row.
-            if (operations.Count + touched.Count + 2 > TransactionLimit)
+            if (operations.Count + touched.Count + (touched.ContainsKey(idNumber) ? 1 : 2) > TransactionLimit)
             {
                 await SubmitAsync(postings, pending, operations, touched, entities, results, actor, cancellationToken).ConfigureAwait(false);
                 current = entities[idNumber];
-                decision = Decide(postings[i], current, actor);
-                if (decision.Result is { } again)
+                decision = Decide(postings[i], current, null, actor);
+                if (decision.Result is not null)
                 {
-                    results[i] = again;
+                    results[i] = await MarkInTreasuryAsync(decision, postings[i], actor, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
             }
@@ -730,9 +950,10 @@ public sealed class EnrolmentLedger
                 }
             }
         }
-        catch (RequestFailedException e) when (e.Status is StatusCodes.Status409Conflict or StatusCodes.Status412PreconditionFailed)
+        catch (RequestFailedException)
         {
-            // Lost a race with another writer: post these one by one, each with its own retries.
+            // Lost a race with another writer, or storage refused one row of the group: post these one by one, each
+            // with its own retries and its own outcome, so one person's trouble never holds up or drops another's.
             foreach (var (index, _) in pending)
             {
                 results[index] = await PostClaimedAsync(postings[index], actor, cancellationToken).ConfigureAwait(false);
@@ -749,23 +970,28 @@ public sealed class EnrolmentLedger
         touched.Clear();
     }
 
-    private sealed record Decision(PostingResult? Result, PaymentEntity? Payment, EnrolmentEntity? Updated, LedgerEntry? Entry, PostedPayment? Posted);
+    private sealed record Decision(PostingResult? Result, PaymentEntity? Payment, EnrolmentEntity? Updated, LedgerEntry? Entry, PostedPayment? Posted, PaymentEntity? Existing = null);
 
     private static PostingResult Posted(Decision decision) => new(PostingOutcome.Posted, decision.Entry, decision.Posted, null);
 
     /// <summary>What posting <paramref name="posting"/> onto <paramref name="entity"/> means; no I/O.</summary>
-    private Decision Decide(PaymentPosting posting, EnrolmentEntity? entity, string actor)
+    /// <param name="existing">The payment row of this transaction when it is on file already.</param>
+    private Decision Decide(PaymentPosting posting, EnrolmentEntity? entity, PaymentEntity? existing, string actor)
     {
+        if (existing is not null)
+        {
+            return new Decision(new PostingResult(PostingOutcome.Duplicate, entity is null ? null : TryToEntry(entity), ToPayment(existing), null), null, null, null, null, existing);
+        }
+
         if (entity is null)
         {
             return Reject(new RequestError(StatusCodes.Status422UnprocessableEntity, "no-assessment", "No enrolment to post against.",
                 $"{posting.Id.Masked} is not enrolled under {posting.Policy}: enrol (assess) the person first; the payment is not posted.", "idNumber"));
         }
 
-        var entry = ToEntry(entity);
-        if (entry.Enrolment.FindPayment(posting.TransactionId) is { } first)
+        if (TryToEntry(entity) is not { } entry)
         {
-            return new Decision(new PostingResult(PostingOutcome.Duplicate, entry, first, null), null, null, null, null);
+            return Reject(Unreadable(entity.IdNumber));
         }
 
         // Re-assess as of the payment day: the policy decides whether that day is allowed, and when cover starts.
@@ -785,9 +1011,17 @@ public sealed class EnrolmentLedger
             return Reject(NotEligible(assessment.Reasons, "payment day"));
         }
 
-        var payment = new PostedPayment(posting.TransactionId, posting.Amount, posting.PaidOn, Glossary.PaymentChannels.Code(posting.Channel), posting.InTreasury, Now, actor);
+        var channel = Glossary.PaymentChannels.Code(posting.Channel);
+        var payment = new PostedPayment(posting.TransactionId, posting.Amount, posting.PaidOn, channel, posting.InTreasury, Now, actor)
+        {
+            Payer = posting.Payer,
+            Collector = posting.Collector,
+            InTreasuryOn = posting.InTreasury ? Today : null,
+            InTreasuryBy = posting.InTreasury ? actor : null,
+        };
         var next = entry.Enrolment.Post(payment, assessment.CoverageStart!.Value, Today);
-        var updated = ToEntity(next, entry.Person, entry.Request);
+        var change = next.Changes[^1];
+        var updated = ToEntity(next, entry.Person, entry.Request, entity.ChangeCount);
         var paymentRow = new PaymentEntity
         {
             PartitionKey = entity.PartitionKey,
@@ -799,15 +1033,22 @@ public sealed class EnrolmentLedger
             PaidOn = Problems.Date(posting.PaidOn),
             Channel = payment.Channel,
             InTreasury = posting.InTreasury,
+            InTreasuryOn = payment.InTreasuryOn is { } on ? Problems.Date(on) : "",
+            InTreasuryBy = payment.InTreasuryBy ?? "",
             PostedAt = payment.PostedAt,
             Actor = actor,
+            Generation = next.Generation,
+            Payer = LedgerCodes.Payer(payment.Payer),
+            Collector = payment.Collector ?? "",
+            StatusAfter = LedgerCodes.Status(change.Status),
+            Detail = change.Detail ?? "",
         };
         return new Decision(null, paymentRow, updated, entry with { Enrolment = next }, payment);
 
         static Decision Reject(RequestError error) => new(PostingResult.Reject(error), null, null, null, null);
     }
 
-    private async Task<LedgerEntry?> UpdateAsync(string policy, string idNumber, Func<Enrolment, Enrolment> change, CancellationToken cancellationToken, EnrolmentEntity? known = null, AssessmentRequestBody? request = null)
+    private async Task<LedgerEntry?> UpdateAsync(string policy, string idNumber, Func<Enrolment, Enrolment> change, CancellationToken cancellationToken, EnrolmentEntity? known = null, AssessmentRequestBody? request = null, Func<EnrolmentEntity, Enrolment, TableTransactionAction?>? alongside = null)
     {
         await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
         for (var attempt = 1; ; attempt++)
@@ -826,18 +1067,86 @@ public sealed class EnrolmentLedger
                 return entry;
             }
 
+            var stored = request ?? entry.Request;
+            var updated = ToEntity(next, entry.Person, stored, entity.ChangeCount);
+            List<TableTransactionAction> actions = [new(TableTransactionActionType.UpdateReplace, updated, entity.ETag)];
+            if (alongside?.Invoke(entity, next) is { } extra)
+            {
+                actions.Add(extra);
+            }
+
+            actions.AddRange(ChangeRows(updated, next.Changes));
             try
             {
-                var stored = request ?? entry.Request;
-                await _enrolments.UpdateEntityAsync(ToEntity(next, entry.Person, stored), entity.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                await _enrolments.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
                 return entry with { Enrolment = next, Request = stored };
             }
-            catch (RequestFailedException e) when (e.Status == StatusCodes.Status412PreconditionFailed && attempt < MaxAttempts)
+            catch (TableTransactionFailedException e) when (e.Status == StatusCodes.Status412PreconditionFailed && attempt < MaxAttempts)
             {
                 await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
             }
         }
     }
+
+    /// <summary>The change rows of <paramref name="changes"/>, numbered after those stored; counts them into <paramref name="updated"/>.</summary>
+    private static IEnumerable<TableTransactionAction> ChangeRows(EnrolmentEntity updated, IReadOnlyList<EnrolmentChange> changes)
+    {
+        var first = updated.ChangeCount;
+        updated.ChangeCount += changes.Count;
+        return changes.Select((c, k) => new TableTransactionAction(TableTransactionActionType.Add, new ChangeEntity
+        {
+            PartitionKey = updated.PartitionKey,
+            RowKey = LedgerKeys.ChangeRow(updated.IdNumber, updated.Generation, first + k),
+            Generation = updated.Generation,
+            At = c.At,
+            Actor = c.Actor,
+            Cause = c.Cause,
+            Status = LedgerCodes.Status(c.Status),
+            Detail = c.Detail,
+        })).ToList();
+    }
+
+    private static EnrolmentEntity Copy(EnrolmentEntity entity, string rowKey) => new()
+    {
+        PartitionKey = entity.PartitionKey,
+        RowKey = rowKey,
+        Policy = entity.Policy,
+        IdNumber = entity.IdNumber,
+        Name = entity.Name,
+        Phone = entity.Phone,
+        Address = entity.Address,
+        Town = entity.Town,
+        Source = entity.Source,
+        Status = entity.Status,
+        EnrolledOn = entity.EnrolledOn,
+        SubsidyMode = entity.SubsidyMode,
+        Payable = entity.Payable,
+        Subsidy = entity.Subsidy,
+        Paid = entity.Paid,
+        Balance = entity.Balance,
+        Overpayment = entity.Overpayment,
+        Generation = entity.Generation,
+        PaymentCount = entity.PaymentCount,
+        PersonPaid = entity.PersonPaid,
+        GovernmentPaid = entity.GovernmentPaid,
+        RefundCount = entity.RefundCount,
+        Refunded = entity.Refunded,
+        SubsidyRefunded = entity.SubsidyRefunded,
+        ChangeCount = entity.ChangeCount,
+        Request = entity.Request,
+        State = entity.State,
+    };
+
+    private static RequestError AlreadyEnrolled(Enrolment first) =>
+        new(StatusCodes.Status409Conflict, "already-enrolled", "Already enrolled under this policy.",
+            $"Enrolled on {Problems.Date(first.EnrolledOn)} from {first.Source}; one enrolment per person per policy.", "idNumber")
+        {
+            Extensions = new Dictionary<string, object?>
+            {
+                ["firstSource"] = first.Source,
+                ["firstEnrolledOn"] = Problems.Date(first.EnrolledOn),
+            },
+        };
 
     private async Task<EnrolmentEntity?> ReadAsync(string policy, string idNumber, CancellationToken cancellationToken)
     {
@@ -874,7 +1183,33 @@ public sealed class EnrolmentLedger
         new PersonDetails(entity.Name, entity.Phone, entity.Address, entity.Town),
         JsonSerializer.Deserialize<AssessmentRequestBody>(entity.Request, EnrolmentState.Json) ?? new AssessmentRequestBody());
 
-    internal static EnrolmentEntity ToEntity(Enrolment enrolment, PersonDetails person, AssessmentRequestBody request) => new()
+    /// <summary>The entry, or null when the stored row cannot be read (a damaged row must not stop the rows around it).</summary>
+    private LedgerEntry? TryToEntry(EnrolmentEntity entity)
+    {
+        try
+        {
+            return ToEntry(entity);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException or OverflowException)
+        {
+            _logger.LogError(e, "The enrolment row of {Id} under {Policy} cannot be read", ResidentId.TryParse(entity.IdNumber, out var id) ? id.Masked : "?", LogText.Of(entity.Policy));
+            return null;
+        }
+    }
+
+    internal static PostedPayment ToPayment(PaymentEntity row) =>
+        new(row.TransactionId, Money.Parse(row.Amount), ParseDate(row.PaidOn), row.Channel, row.InTreasury, row.PostedAt.ToOffset(ChinaClock.Offset), row.Actor)
+        {
+            Payer = row.Payer == LedgerCodes.Payer(PaymentPayer.Government) ? PaymentPayer.Government : PaymentPayer.Person,
+            Collector = string.IsNullOrEmpty(row.Collector) ? null : row.Collector,
+            InTreasuryOn = string.IsNullOrEmpty(row.InTreasuryOn) ? null : ParseDate(row.InTreasuryOn),
+            InTreasuryBy = string.IsNullOrEmpty(row.InTreasuryBy) ? null : row.InTreasuryBy,
+        };
+
+    private static DateOnly ParseDate(string text) => DateOnly.ParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <param name="storedChanges">Change rows stored for this generation so far (<see cref="ChangeRows"/> counts new ones in).</param>
+    internal static EnrolmentEntity ToEntity(Enrolment enrolment, PersonDetails person, AssessmentRequestBody request, int storedChanges = 0) => new()
     {
         PartitionKey = LedgerKeys.Partition(enrolment.Policy, enrolment.IdNumber),
         RowKey = LedgerKeys.EnrolmentRow(enrolment.IdNumber),
@@ -893,7 +1228,38 @@ public sealed class EnrolmentLedger
         Paid = Money.Text(enrolment.Paid),
         Balance = Money.Text(enrolment.Balance),
         Overpayment = Money.Text(enrolment.Overpayment),
+        Generation = enrolment.Generation,
+        PaymentCount = enrolment.Money.PaymentCount,
+        PersonPaid = Money.Text(enrolment.Money.PersonPaid),
+        GovernmentPaid = Money.Text(enrolment.Money.GovernmentPaid),
+        RefundCount = enrolment.Money.RefundCount,
+        Refunded = Money.Text(enrolment.Money.Refunded),
+        SubsidyRefunded = Money.Text(enrolment.Money.SubsidyRefunded),
+        ChangeCount = storedChanges,
         Request = JsonSerializer.Serialize(request, EnrolmentState.Json),
         State = EnrolmentState.Serialize(enrolment),
     };
+
+    private async Task<PaymentEntity?> ReadPaymentAsync(string policy, string idNumber, string transactionId, CancellationToken cancellationToken)
+    {
+        var response = await _enrolments.GetEntityIfExistsAsync<PaymentEntity>(LedgerKeys.Partition(policy, idNumber), LedgerKeys.PaymentRow(idNumber, transactionId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? response.Value : null;
+    }
+
+    /// <summary>The payment rows on file among (person, transaction) pairs of one partition, by transaction id; few OR-filtered queries.</summary>
+    private async Task<Dictionary<string, PaymentEntity>> ReadPaymentsAsync(string policy, IReadOnlyList<(string IdNumber, string TransactionId)> wanted, CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<string, PaymentEntity>(StringComparer.Ordinal);
+        foreach (var group in wanted.Chunk(ReadBatchSize))
+        {
+            var partition = TableClient.CreateQueryFilter($"PartitionKey eq {LedgerKeys.Partition(policy, group[0].IdNumber)}");
+            var rows = string.Join(" or ", group.Select(w => TableClient.CreateQueryFilter($"RowKey eq {LedgerKeys.PaymentRow(w.IdNumber, w.TransactionId)}")));
+            await foreach (var row in _enrolments.QueryAsync<PaymentEntity>($"{partition} and ({rows})", cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                found[row.TransactionId] = row;
+            }
+        }
+
+        return found;
+    }
 }

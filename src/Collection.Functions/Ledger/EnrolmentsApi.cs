@@ -65,7 +65,7 @@ public sealed class EnrolmentsApi(EnrolmentLedger ledger, SubsidyIdentityBook id
         var person = new PersonDetails(Clean(body.Name), Clean(body.Phone), Clean(body.Address), Clean(body.Town));
         var result = await ledger.EnrolAsync(new EnrolmentApplication(policy, request, person, Clean(body.Source) ?? "window"), http.HttpContext.User.Actor(), cancellationToken: cancellationToken).ConfigureAwait(false);
         return result.Entry is { } entry
-            ? TypedResults.Created($"/api/enrolments/{entry.Policy}/{entry.IdNumber}", EnrolmentBody.From(entry))
+            ? TypedResults.Created($"/api/enrolments/{entry.Policy}/{entry.IdNumber}", EnrolmentBody.From(entry, [], entry.Enrolment.Changes))
             : result.Error!.ToResult();
     }
 
@@ -89,7 +89,10 @@ public sealed class EnrolmentsApi(EnrolmentLedger ledger, SubsidyIdentityBook id
         var spells = await identities.ForPersonAsync(id, cancellationToken).ConfigureAwait(false);
         var mine = spells.Where(s => s.Policy == known.Code).ToList();
         var today = ledger.Today;
-        var body = EnrolmentBody.From(entry);
+        var payments = ledger.GetPaymentsAsync(known.Code, id, cancellationToken: cancellationToken);
+        var history = ledger.GetHistoryAsync(known.Code, id, cancellationToken: cancellationToken);
+        var refunds = ledger.GetRefundsAsync(known.Code, id, cancellationToken);
+        var body = EnrolmentBody.From(entry, await payments.ConfigureAwait(false), await history.ConfigureAwait(false), await refunds.ConfigureAwait(false));
         return TypedResults.Ok(body with
         {
             Identities = [.. mine.Select(IdentitySpellBody.Of)],

@@ -40,11 +40,30 @@ public sealed record PaymentRequestBody
     public string? TransactionId { get; init; }
 
     public bool? InTreasury { get; init; }
+
+    /// <summary><c>person</c> (default) or <c>government</c>: a department or fund paying the subsidised share (资助代缴).</summary>
+    public string? Payer { get; init; }
+
+    /// <summary>代收单位 that took the money: <c>community:…</c>, <c>school:…</c>, <c>township:…</c>, <c>window</c>.</summary>
+    public string? Collector { get; init; }
 }
 
 public sealed record TermsBody(decimal StandardContribution, decimal Subsidy, string SubsidyMode, decimal Payable, decimal Rebate, string CoverageStart, string CoverageEnd);
 
-public sealed record PaymentBody(string TransactionId, decimal Amount, string PaidOn, string Channel, bool InTreasury, DateTimeOffset PostedAt, string Actor);
+public sealed record PaymentBody(string TransactionId, decimal Amount, string PaidOn, string Channel, bool InTreasury, DateTimeOffset PostedAt, string Actor)
+{
+    /// <summary><c>person</c>, or <c>government</c> for the subsidised share paid through tax.</summary>
+    public string Payer { get; init; } = "person";
+
+    /// <summary>代收单位, when an agent took the money.</summary>
+    public string? Collector { get; init; }
+
+    public string? InTreasuryOn { get; init; }
+
+    public string? InTreasuryBy { get; init; }
+}
+
+public sealed record RefundBody(string CaseId, decimal Amount, bool Subsidy, string Reason, string Channel, DateTimeOffset At, string Actor, int Generation);
 
 public sealed record ChangeBody(DateTimeOffset At, string Actor, string Cause, string Status, string? Detail);
 
@@ -69,6 +88,25 @@ public sealed record EnrolmentBody(
     IReadOnlyList<PaymentBody> Payments,
     IReadOnlyList<ChangeBody> History)
 {
+    /// <summary>1 for a first enrolment; one more for each enrolment after a cancelled one (earlier ones are kept).</summary>
+    public int Generation { get; init; } = 1;
+
+    /// <summary>Paid in before refunds (<see cref="Paid"/> is net of <see cref="Refunded"/>).</summary>
+    public decimal PaidGross { get; init; }
+
+    public decimal Refunded { get; init; }
+
+    /// <summary>The subsidised share the government paid through tax (not the person's money, never an overpayment).</summary>
+    public decimal GovernmentPaid { get; init; }
+
+    public int PaymentCount { get; init; }
+
+    /// <summary>Refunds paid from this enrolment.</summary>
+    public IReadOnlyList<RefundBody> Refunds { get; init; } = [];
+
+    /// <summary>True when more payments are on file than this answer lists (the newest are listed).</summary>
+    public bool PaymentsTruncated { get; init; }
+
     /// <summary>The person's subsidy identities under the policy (from the subsidy lists), on <c>GET</c> of one enrolment.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<Subsidies.IdentitySpellBody>? Identities { get; init; }
@@ -79,24 +117,43 @@ public sealed record EnrolmentBody(
     /// </summary>
     public IReadOnlyList<string> UnconfirmedIdentities { get; init; } = [];
 
-    public static EnrolmentBody From(LedgerEntry entry)
+    /// <summary>The most payments and history entries one answer lists (the newest); the enrolment's sums count them all.</summary>
+    public const int ListedLimit = 500;
+
+    public static EnrolmentBody From(LedgerEntry entry, IReadOnlyList<PostedPayment> payments, IReadOnlyList<EnrolmentChange> history, IReadOnlyList<RefundRecord>? refunds = null)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(payments);
+        ArgumentNullException.ThrowIfNull(history);
         var e = entry.Enrolment;
         return new EnrolmentBody(e.Policy, e.IdNumber, entry.Person.Name, entry.Person.Phone, entry.Person.Address, entry.Person.Town, e.Source,
             Problems.Date(e.EnrolledOn), LedgerCodes.Status(e.Status), e.CancellationReason, Terms(e.Terms), Problems.Date(e.CoverageStart),
             e.Paid, e.Balance, e.Overpayment, entry.Request,
-            [.. e.Payments.Select(Payment)],
-            [.. e.History.Select(h => new ChangeBody(h.At, h.Actor, h.Cause, LedgerCodes.Status(h.Status), h.Detail))])
+            [.. payments.TakeLast(ListedLimit).Select(Payment)],
+            [.. history.TakeLast(ListedLimit).Select(h => new ChangeBody(h.At, h.Actor, h.Cause, LedgerCodes.Status(h.Status), h.Detail))])
         {
             UnconfirmedIdentities = entry.Request.UnconfirmedIdentities ?? [],
+            Generation = e.Generation,
+            PaidGross = e.PaidGross,
+            Refunded = e.Money.Refunded,
+            GovernmentPaid = e.Money.GovernmentPaid,
+            PaymentCount = e.Money.PaymentCount,
+            PaymentsTruncated = payments.Count > ListedLimit,
+            Refunds = [.. (refunds ?? []).Where(r => r.Generation == e.Generation)
+                .Select(r => new RefundBody(r.Refund.CaseId, r.Refund.Amount, r.Refund.Subsidy, r.Refund.Reason, r.Refund.Channel, r.Refund.At, r.Refund.Actor, r.Generation))],
         };
     }
 
     public static TermsBody Terms(EnrolmentTerms t) => new(t.StandardContribution, t.Subsidy, Domain.Codes.Glossary.SubsidyModes.Code(t.SubsidyMode),
         t.Payable, t.Rebate, Problems.Date(t.CoverageStart), Problems.Date(t.CoverageEnd));
 
-    public static PaymentBody Payment(PostedPayment p) => new(p.TransactionId, p.Amount, Problems.Date(p.PaidOn), p.Channel, p.InTreasury, p.PostedAt, p.Actor);
+    public static PaymentBody Payment(PostedPayment p) => new(p.TransactionId, p.Amount, Problems.Date(p.PaidOn), p.Channel, p.InTreasury, p.PostedAt, p.Actor)
+    {
+        Payer = LedgerCodes.Payer(p.Payer),
+        Collector = p.Collector,
+        InTreasuryOn = p.InTreasuryOn is { } on ? Problems.Date(on) : null,
+        InTreasuryBy = p.InTreasuryBy,
+    };
 }
 
 /// <summary>A row of the enrolment list.</summary>
@@ -126,4 +183,8 @@ public sealed record EnrolmentSummary(
 public sealed record EnrolmentPage(IReadOnlyList<EnrolmentSummary> Items, string? Continuation);
 
 /// <summary>The answer of <c>POST /api/payments</c>: <c>posted</c> now, or <c>duplicate</c> with the first posting.</summary>
-public sealed record PaymentResponse(string Outcome, PaymentBody Payment, string Status, decimal Paid, decimal Balance, decimal Overpayment, string CoverageStart);
+public sealed record PaymentResponse(string Outcome, PaymentBody Payment, string Status, decimal Paid, decimal Balance, decimal Overpayment, string CoverageStart)
+{
+    /// <summary>A duplicate that reported the payment in the treasury moved it there.</summary>
+    public bool MarkedInTreasury { get; init; }
+}

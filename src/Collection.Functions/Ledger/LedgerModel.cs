@@ -25,7 +25,43 @@ public sealed record PaymentPosting(
     DateOnly PaidOn,
     PaymentChannel Channel,
     string TransactionId,
-    bool InTreasury);
+    bool InTreasury)
+{
+    /// <summary>The government paying the subsidised share (a department through the tax client; the assistance fund always).</summary>
+    public PaymentPayer Payer { get; init; } = Channel == PaymentChannel.AssistanceFund ? PaymentPayer.Government : PaymentPayer.Person;
+
+    /// <summary>代收单位 that took the money (<c>community:…</c>, <c>school:…</c>, <c>township:…</c>, <c>window</c>); null when paid to tax directly.</summary>
+    public string? Collector { get; init; }
+}
+
+/// <summary>Who paid, as files and requests spell it: the person (default), or the government paying the subsidised share.</summary>
+public static class PaymentPayers
+{
+    private static readonly string[] Government = ["government", "资助代缴", "资助", "政府代缴", "部门代缴", "财政代缴", "代缴", "医疗救助资金代缴"];
+    private static readonly string[] Person = ["person", "个人缴费", "个人", "本人缴费", "自缴"];
+
+    /// <summary>Blank is the person, except for the assistance-fund channel, which is always the government.</summary>
+    public static bool TryParse(string? text, PaymentChannel channel, out PaymentPayer payer)
+    {
+        var value = text?.Trim() ?? "";
+        payer = channel == PaymentChannel.AssistanceFund ? PaymentPayer.Government : PaymentPayer.Person;
+        if (value.Length == 0)
+        {
+            return true;
+        }
+
+        if (Government.Contains(value, StringComparer.OrdinalIgnoreCase))
+        {
+            payer = PaymentPayer.Government;
+            return true;
+        }
+
+        return Person.Contains(value, StringComparer.OrdinalIgnoreCase) && channel != PaymentChannel.AssistanceFund;
+    }
+}
+
+/// <summary>A refund in a person's book, with the enrolment (generation) it was paid from.</summary>
+public sealed record RefundRecord(int Generation, RefundEntry Refund);
 
 /// <summary>An enrolment as the ledger holds it: the domain lifecycle plus the person and the request it was assessed from.</summary>
 public sealed record LedgerEntry(Enrolment Enrolment, PersonDetails Person, AssessmentRequestBody Request)
@@ -54,6 +90,9 @@ public enum PostingOutcome
 
 public sealed record PostingResult(PostingOutcome Outcome, LedgerEntry? Entry, PostedPayment? Payment, RequestError? Error)
 {
+    /// <summary>A duplicate that this posting reported in the treasury moved the payment there (是否入库 = 是 after 否).</summary>
+    public bool MarkedInTreasury { get; init; }
+
     public static PostingResult Reject(RequestError error) => new(PostingOutcome.Rejected, null, null, error);
 }
 
@@ -81,6 +120,8 @@ public static class LedgerCodes
         EnrolmentStatus.Expired => "expired",
         _ => "cancelled",
     };
+
+    public static string Payer(PaymentPayer payer) => payer == PaymentPayer.Government ? "government" : "person";
 
     public static bool TryParseStatus(string? text, out EnrolmentStatus status)
     {
@@ -120,6 +161,10 @@ public static class LedgerCodes
         ["no-residence-permit"] = "非本地户籍且未持本地居住证",
         ["no-coverage-left"] = "待遇享受期内已无可享受的待遇期间",
         ["unreadable-row"] = "该行无法读取",
+        ["ledger-record-unreadable"] = "该人员的参保记录无法读取，请联系管理员核查",
+        ["ledger-write-refused"] = "存储拒绝写入该人员的账目，请联系管理员核查",
+        ["re-enrolment-closed"] = "注销后重新参保缴费的截止日期已过",
+        ["unknown-payer"] = "缴费类型无法识别（应为 个人缴费 或 资助代缴）",
     };
 
     /// <summary>The Chinese message for a reason code (the code itself when none is known).</summary>

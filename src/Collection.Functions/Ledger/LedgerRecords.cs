@@ -10,14 +10,21 @@ namespace Collection.Functions.Ledger;
 /*
  Storage layout of the ledger, and why.
 
- Table `enrolments` holds two kinds of row, side by side in one partition:
-   enrolment  PK = "{policy}|{bucket}"  RK = "e|{idNumber}"
-   payment    PK = "{policy}|{bucket}"  RK = "p|{idNumber}|{transactionId}"
+ Table `enrolments` holds a person's whole book in one partition, one row per fact, so an enrolment holds
+ any number of payments, refunds and changes (a row is at most 1 MiB and a property 64 KiB; a list in one
+ property broke at about the 100th payment):
+   enrolment  PK = "{policy}|{bucket}"  RK = "e|{idNumber}"                     the current enrolment: terms, status, money sums
+   payment    PK = same               RK = "p|{idNumber}|{transactionId}"      one posted payment, with the change it made
+   change     PK = same               RK = "h|{idNumber}|{generation}|{seq}"   one history entry (enrolled, reassessed, cancelled, …)
+   refund     PK = same               RK = "r|{idNumber}|{caseId}"            money paid back for a refund case
+   archived   PK = same               RK = "x|{idNumber}|{generation}"        an earlier, cancelled enrolment, kept as it was
  bucket = FNV-1a of the ID number mod 64, two digits ("00".."63"): deterministic, so a point read
  (GET /api/enrolments/{policy}/{idNumber}, every payment) computes the key from what it is given.
+ generation = 1 for the first enrolment of a person under a policy, one more for each re-enrolment after a
+ cancellation; payments, changes and refunds carry the generation they belong to.
 
- - Payment and enrolment share a partition, so posting is ONE entity-group transaction: insert the
-   payment row + replace the enrolment row with its ETag. Either both land or neither; a concurrent
+ - All rows of a person share a partition, so posting is ONE entity-group transaction: insert the
+   payment row + replace the enrolment row (its sums) with its ETag; a refund or a change likewise. Either both land or neither; a concurrent
    writer gets 412 and retries from a fresh read. The payment row's key is also a uniqueness guard
    (a second insert of the same transaction for the same person fails with 409).
  - Azure serves about 2,000 entities/s per partition. One partition per policy would cap a tax
@@ -74,12 +81,26 @@ public static class LedgerKeys
 
     public static string PaymentRow(string idNumber, string transactionId) => $"p|{idNumber}|{transactionId}";
 
+    public static string ChangeRow(string idNumber, int generation, int sequence) =>
+        string.Create(CultureInfo.InvariantCulture, $"h|{idNumber}|{generation:D3}|{sequence:D8}");
+
+    public static string RefundRow(string idNumber, string caseId) => $"r|{idNumber}|{caseId}";
+
+    public static string ArchivedRow(string idNumber, int generation) =>
+        string.Create(CultureInfo.InvariantCulture, $"x|{idNumber}|{generation:D3}");
+
+    /// <summary>A person's rows of one kind (<c>p</c>, <c>h</c>, <c>r</c>, <c>x</c>) in their partition: "k|id|" up to "k|id}" ('}' follows '|').</summary>
+    public static string PersonRowsFilter(string policy, string idNumber, char kind) =>
+        TableClient.CreateQueryFilter($"PartitionKey eq {Partition(policy, idNumber)} and RowKey gt {$"{kind}|{idNumber}|"} and RowKey lt {$"{kind}|{idNumber}}}"}");
+
     public static string PolicyFilter(string policy) =>
         TableClient.CreateQueryFilter($"PartitionKey ge {policy + "|"} and PartitionKey lt {policy + "|~"}");
 
     public static string EnrolmentRowsFilter => "RowKey ge 'e|' and RowKey lt 'e}'";
 
     public static string PaymentRowsFilter => "RowKey ge 'p|' and RowKey lt 'p}'";
+
+    public static string RefundRowsFilter => "RowKey ge 'r|' and RowKey lt 'r}'";
 
     /// <summary>Characters Azure Tables forbids in keys, plus the separator of our own keys.</summary>
     public static bool IsValidTransactionId(string? id) =>
@@ -137,10 +158,27 @@ public sealed class EnrolmentEntity : ITableEntity
 
     public string Overpayment { get; set; } = "0.00";
 
+    public int Generation { get; set; } = 1;
+
+    public int PaymentCount { get; set; }
+
+    public string PersonPaid { get; set; } = "0.00";
+
+    public string GovernmentPaid { get; set; } = "0.00";
+
+    public int RefundCount { get; set; }
+
+    public string Refunded { get; set; } = "0.00";
+
+    public string SubsidyRefunded { get; set; } = "0.00";
+
+    /// <summary>How many change rows the history holds for this generation (the next one's sequence number).</summary>
+    public int ChangeCount { get; set; }
+
     /// <summary>The assessment request as given (codes), so a payment can be re-assessed as of its day.</summary>
     public string Request { get; set; } = "{}";
 
-    /// <summary>The domain <see cref="Enrolment"/>: terms, payments, history (JSON; well under the 64 KiB a property may hold).</summary>
+    /// <summary>The domain <see cref="Enrolment"/>'s terms, dates and status (JSON of fixed size; payments and history are rows).</summary>
     public string State { get; set; } = "{}";
 }
 
@@ -170,6 +208,80 @@ public sealed class PaymentEntity : ITableEntity
     public bool InTreasury { get; set; }
 
     public DateTimeOffset PostedAt { get; set; }
+
+    public string Actor { get; set; } = "";
+
+    public int Generation { get; set; } = 1;
+
+    /// <summary><c>person</c> or <c>government</c> (the subsidised share paid through tax).</summary>
+    public string Payer { get; set; } = "person";
+
+    /// <summary>代收单位 (community:…, school:…, township:…, window); empty when the person paid tax directly.</summary>
+    public string Collector { get; set; } = "";
+
+    public string InTreasuryOn { get; set; } = "";
+
+    /// <summary>What put the payment in the treasury: its posting, a tax return, a remittance.</summary>
+    public string InTreasuryBy { get; set; } = "";
+
+    /// <summary>The enrolment's status after this payment, and what the posting said (the history entry of the payment).</summary>
+    public string StatusAfter { get; set; } = "";
+
+    public string Detail { get; set; } = "";
+}
+
+/// <summary>One history entry of an enrolment (all but payments, whose rows are their own entries).</summary>
+public sealed class ChangeEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+
+    public string RowKey { get; set; } = "";
+
+    public DateTimeOffset? Timestamp { get; set; }
+
+    public ETag ETag { get; set; }
+
+    public int Generation { get; set; } = 1;
+
+    public DateTimeOffset At { get; set; }
+
+    public string Actor { get; set; } = "";
+
+    public string Cause { get; set; } = "";
+
+    public string Status { get; set; } = "";
+
+    public string? Detail { get; set; }
+}
+
+/// <summary>Money paid back for a refund case, in the enrolment's book.</summary>
+public sealed class RefundEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+
+    public string RowKey { get; set; } = "";
+
+    public DateTimeOffset? Timestamp { get; set; }
+
+    public ETag ETag { get; set; }
+
+    public string Policy { get; set; } = "";
+
+    public string IdNumber { get; set; } = "";
+
+    public int Generation { get; set; } = 1;
+
+    public string CaseId { get; set; } = "";
+
+    public string Amount { get; set; } = "0.00";
+
+    public bool Subsidy { get; set; }
+
+    public string Reason { get; set; } = "";
+
+    public string Channel { get; set; } = "";
+
+    public DateTimeOffset At { get; set; }
 
     public string Actor { get; set; } = "";
 }
@@ -227,9 +339,7 @@ internal sealed record EnrolmentState(
     DateOnly EnrolledOn,
     DateOnly CoverageStart,
     EnrolmentStatus Status,
-    string? CancellationReason,
-    IReadOnlyList<PostedPayment> Payments,
-    IReadOnlyList<EnrolmentChange> History)
+    string? CancellationReason)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -237,14 +347,16 @@ internal sealed record EnrolmentState(
     };
 
     public static string Serialize(Enrolment enrolment) => JsonSerializer.Serialize(
-        new EnrolmentState(enrolment.Terms, enrolment.EnrolledOn, enrolment.CoverageStart, enrolment.Status, enrolment.CancellationReason, enrolment.Payments, enrolment.History),
+        new EnrolmentState(enrolment.Terms, enrolment.EnrolledOn, enrolment.CoverageStart, enrolment.Status, enrolment.CancellationReason),
         Json);
 
     public static Enrolment Deserialize(EnrolmentEntity entity)
     {
         var state = JsonSerializer.Deserialize<EnrolmentState>(entity.State, Json)
             ?? throw new InvalidOperationException($"Enrolment row {entity.PartitionKey}/{entity.RowKey[..Math.Min(8, entity.RowKey.Length)]}… has no state.");
+        var money = new EnrolmentMoney(entity.PaymentCount, Money.Parse(entity.PersonPaid), Money.Parse(entity.GovernmentPaid),
+            entity.RefundCount, Money.Parse(entity.Refunded), Money.Parse(entity.SubsidyRefunded));
         return Enrolment.Restore(entity.Policy, entity.IdNumber, entity.Source, state.Terms, state.EnrolledOn, state.CoverageStart, state.Status,
-            state.CancellationReason, state.Payments, state.History);
+            state.CancellationReason, money, entity.Generation);
     }
 }

@@ -35,9 +35,17 @@ public sealed class PaymentsApi(EnrolmentLedger ledger)
             return result.Error!.ToResult();
         }
 
-        var enrolment = result.Entry!.Enrolment;
+        if (result.Entry is not { Enrolment: var enrolment })
+        {
+            return new RequestError(StatusCodes.Status422UnprocessableEntity, "ledger-record-unreadable", "The person's ledger record cannot be read.",
+                "The payment is on file, but the enrolment row cannot be read. Staff: check the enrolment.", "idNumber").ToResult();
+        }
+
         var response = new PaymentResponse(result.Outcome == PostingOutcome.Posted ? "posted" : "duplicate", EnrolmentBody.Payment(result.Payment!),
-            LedgerCodes.Status(enrolment.Status), enrolment.Paid, enrolment.Balance, enrolment.Overpayment, Problems.Date(enrolment.CoverageStart));
+            LedgerCodes.Status(enrolment.Status), enrolment.Paid, enrolment.Balance, enrolment.Overpayment, Problems.Date(enrolment.CoverageStart))
+        {
+            MarkedInTreasury = result.MarkedInTreasury,
+        };
         return result.Outcome == PostingOutcome.Posted
             ? TypedResults.Created($"/api/enrolments/{enrolment.Policy}/{enrolment.IdNumber}", response)
             : TypedResults.Ok(response);
@@ -72,7 +80,24 @@ public sealed class PaymentsApi(EnrolmentLedger ledger)
             return false;
         }
 
-        posting = new PaymentPosting(policy.Code, id, body.Amount!.Value, paidOn!.Value, channel!.Value, body.TransactionId!, body.InTreasury!.Value);
+        error = TextLimits.Check("collector", body.Collector, TextLimits.Source);
+        if (error is not null)
+        {
+            return false;
+        }
+
+        if (!PaymentPayers.TryParse(body.Payer, channel!.Value, out var payer))
+        {
+            error = new RequestError(StatusCodes.Status400BadRequest, "unknown-payer", "Unknown payer.",
+                $"payer: '{LogText.Of(body.Payer ?? "")}' is not person or government (the assistance fund is always government).", "payer");
+            return false;
+        }
+
+        posting = new PaymentPosting(policy.Code, id, body.Amount!.Value, paidOn!.Value, channel!.Value, body.TransactionId!, body.InTreasury!.Value)
+        {
+            Payer = payer,
+            Collector = string.IsNullOrWhiteSpace(body.Collector) ? null : body.Collector.Trim(),
+        };
         return true;
     }
 

@@ -24,7 +24,15 @@ public sealed class LedgerRefundAdapter(EnrolmentLedger ledger) : IRefundLedger
         var person = AssessmentRequestParser.TryParse(entry.Request, ledger.Policies, ledger.Today, out _, out var request, out _)
             ? request
             : new Domain.Assessments.AssessmentRequest { Id = id };
-        return new RefundLedgerEntry(entry.Enrolment, person);
+        var payments = await ledger.GetPaymentsAsync(policy, id, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return new RefundLedgerEntry(entry.Enrolment, person, payments);
+    }
+
+    public async Task RecordRefundAsync(string policy, string idNumber, Domain.Enrolments.RefundEntry refund, CancellationToken cancellationToken)
+    {
+        var id = ResidentId.TryParse(idNumber, out var parsed) ? parsed : throw new ArgumentException("Invalid resident ID number.", nameof(idNumber));
+        _ = await ledger.RecordRefundAsync(policy, id, refund, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"No enrolment of {RefundCaseView.Mask(idNumber)} under {policy} to refund.");
     }
 
     public async Task CancelAsync(string policy, string idNumber, string reason, string actor, CancellationToken cancellationToken)

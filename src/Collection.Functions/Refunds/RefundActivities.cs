@@ -1,4 +1,5 @@
 using Collection.Domain.Codes;
+using Collection.Domain.Enrolments;
 using Collection.Domain.Policies;
 using Collection.Domain.Refunds;
 using Microsoft.Azure.Functions.Worker;
@@ -51,11 +52,11 @@ public sealed class CheckRefund(IRefundLedger ledger, RefundClaims claims, Polic
         }
 
         var alreadySubsidised = 0m;
-        if (application.Reason == RefundReason.SubsidisedPaidFull && Domain.ResidentId.TryParse(application.IdNumber, out var id) && entry.Enrolment.Payments.Count > 0)
+        if (application.Reason == RefundReason.SubsidisedPaidFull && Domain.ResidentId.TryParse(application.IdNumber, out var id) && entry.Payments.Count > 0)
         {
             if (identities is not null)
             {
-                var paidOn = entry.Enrolment.Payments.Min(p => p.PaidOn);
+                var paidOn = entry.Payments.Min(p => p.PaidOn);
                 var resolved = await identities.ResolveAsync(policy, id, paidOn, person.Identities, person.AllowanceClass, cancellationToken).ConfigureAwait(false);
                 person = person with { Identities = resolved.Applied, AllowanceClass = resolved.AllowanceClass };
             }
@@ -76,7 +77,7 @@ public sealed class CheckRefund(IRefundLedger ledger, RefundClaims claims, Polic
             AlreadySubsidised = alreadySubsidised,
             Reason = application.Reason,
             EventDate = application.EventDate,
-            Payments = [.. entry.Enrolment.Payments.Select(ToRefundPayment)],
+            Payments = [.. entry.Payments.Select(ToRefundPayment)],
             Payable = entry.Enrolment.Terms.Payable,
             AlreadyRefunded = refunded,
             Person = person,
@@ -141,7 +142,15 @@ internal static class RefundBook
         var application = input.Application;
         var entry = await ledger.GetAsync(application.Policy, application.IdNumber, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"The enrolment of case {input.CaseId} is gone from the ledger.");
-        return await claims.SettleAsync(application.Policy, application.IdNumber, input.CaseId, input.Check.Amount, entry.Enrolment.Paid, kind, cancellationToken,
-            subsidy: application.Reason == RefundReason.SubsidisedPaidFull).ConfigureAwait(false);
+        var subsidy = application.Reason == RefundReason.SubsidisedPaidFull;
+        var settlement = await claims.SettleAsync(application.Policy, application.IdNumber, input.CaseId, input.Check.Amount, entry.Enrolment.PaidGross, kind, cancellationToken,
+            subsidy: subsidy).ConfigureAwait(false);
+
+        // Money out is in the enrolment's book too: its paid, balance and overpayment are net of the refund (issue 18).
+        var channel = input.Check.Channel is { } refundChannel ? Glossary.RefundChannels.Code(refundChannel) : "";
+        await ledger.RecordRefundAsync(application.Policy, application.IdNumber,
+            new RefundEntry(input.CaseId, settlement.Amount, subsidy, Glossary.RefundReasons.Code(application.Reason), channel, settlement.At, "refund:" + input.CaseId),
+            cancellationToken).ConfigureAwait(false);
+        return settlement;
     }
 }

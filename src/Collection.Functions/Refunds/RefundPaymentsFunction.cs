@@ -38,7 +38,7 @@ public sealed class RefundPaymentsFunction(IRefundLedger ledger)
 
         var application = input.Application;
         var entry = await ledger.GetAsync(application.Policy, application.IdNumber, cancellationToken).ConfigureAwait(false);
-        var payments = entry?.Enrolment.Payments.Select(EnrolmentBody.Payment).ToList() ?? [];
+        var payments = entry?.Payments.Select(EnrolmentBody.Payment).ToList() ?? [];
         return Results.Ok(new RefundPaymentsBody(id, application.Policy, RefundCaseView.Mask(application.IdNumber), payments.Sum(p => p.Amount), payments));
     }
 }

@@ -92,7 +92,7 @@ public sealed class RefundsApi(PolicyCatalog catalog, IRefundLedger ledger, Refu
         }
 
         var entry = await ledger.GetAsync(application!.Policy, application.IdNumber, cancellationToken).ConfigureAwait(false);
-        if (entry is null || entry.Enrolment.Payments.IsEmpty)
+        if (entry is null || entry.Enrolment.Money.PaymentCount == 0)
         {
             return Problems.Problem(StatusCodes.Status422UnprocessableEntity, RefundCodes.NoPayment, "No payment to refund.",
                 $"The ledger holds no payment of {RefundCaseView.Mask(application.IdNumber)} under {application.Policy}.", "idNumber");

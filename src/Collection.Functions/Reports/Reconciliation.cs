@@ -15,7 +15,9 @@ public sealed record Mismatch(string Kind, string IdNumber, string? Name, decima
 /// <summary>
 /// 对账: "征收人数与系统人数一致，缴费人数与缴费金额相符". Enrolments count when enrolled within [from, to];
 /// payments when paid within [from, to]; over- and under-payment compare each counted enrolment's payable with
-/// everything paid on it.
+/// everything paid on it, net of refunds (a refunded duplicate balances). <see cref="Paid"/> is gross (what came in),
+/// <see cref="Refunded"/> what went back, <see cref="Net"/> the difference; the subsidised share a department paid
+/// through tax is <see cref="GovernmentPaid"/>, never an overpayment.
 /// </summary>
 public sealed record ReconciliationReport(
     string Policy,
@@ -36,6 +38,15 @@ public sealed record ReconciliationReport(
     CountAmount Unmatched,
     IReadOnlyList<Mismatch> Mismatches)
 {
+    /// <summary>Refunds written to the books within the range (by the day they were paid back, China time).</summary>
+    public CountAmount Refunded { get; init; } = new(0, 0m);
+
+    /// <summary>Paid within the range less refunded.</summary>
+    public decimal Net => Paid.Amount - Refunded.Amount;
+
+    /// <summary>Of <see cref="Paid"/>, the subsidised share paid by the government through tax.</summary>
+    public CountAmount GovernmentPaid { get; init; } = new(0, 0m);
+
     public static async Task<ReconciliationReport> BuildAsync(EnrolmentLedger ledger, string policy, DateOnly from, DateOnly to, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ledger);
@@ -44,25 +55,50 @@ public sealed record ReconciliationReport(
         var paidPeople = 0;
         var channels = Enum.GetValues<PaymentChannel>().ToDictionary(c => Glossary.PaymentChannels.Code(c), _ => (Count: 0, Amount: 0m), StringComparer.Ordinal);
         var mismatches = new List<Mismatch>();
+        int refunds = 0, governmentPayments = 0;
+        decimal refundedAmount = 0, governmentAmount = 0;
+        var payers = new HashSet<string>(StringComparer.Ordinal);
+
+        // Payments are rows of their own: one streamed scan of the policy's payment rows.
+        await foreach (var (idNumber, p) in ledger.ScanPaymentsAsync(policy, cancellationToken).ConfigureAwait(false))
+        {
+            if (p.PaidOn < from || p.PaidOn > to)
+            {
+                continue;
+            }
+
+            payments++;
+            paidAmount += p.Amount;
+            payers.Add(idNumber);
+            var total = channels.GetValueOrDefault(p.Channel);
+            channels[p.Channel] = (total.Count + 1, total.Amount + p.Amount);
+            if (p.InTreasury)
+            {
+                inTreasury++;
+                inTreasuryAmount += p.Amount;
+            }
+
+            if (p.Payer == PaymentPayer.Government)
+            {
+                governmentPayments++;
+                governmentAmount += p.Amount;
+            }
+        }
+
+        paidPeople = payers.Count;
+        await foreach (var (_, refund) in ledger.ScanRefundsAsync(policy, cancellationToken).ConfigureAwait(false))
+        {
+            var day = DateOnly.FromDateTime(refund.At.ToOffset(ChinaClock.Offset).DateTime);
+            if (day >= from && day <= to)
+            {
+                refunds++;
+                refundedAmount += refund.Amount;
+            }
+        }
 
         await foreach (var entry in ledger.ScanAsync(policy, cancellationToken).ConfigureAwait(false))
         {
             var e = entry.Enrolment;
-            var inRange = e.Payments.Where(p => p.PaidOn >= from && p.PaidOn <= to).ToList();
-            foreach (var p in inRange)
-            {
-                payments++;
-                paidAmount += p.Amount;
-                var total = channels.GetValueOrDefault(p.Channel);
-                channels[p.Channel] = (total.Count + 1, total.Amount + p.Amount);
-                if (p.InTreasury)
-                {
-                    inTreasury++;
-                    inTreasuryAmount += p.Amount;
-                }
-            }
-
-            paidPeople += inRange.Count > 0 ? 1 : 0;
             if (e.EnrolledOn < from || e.EnrolledOn > to)
             {
                 continue;
@@ -93,7 +129,7 @@ public sealed record ReconciliationReport(
             {
                 overpaid++;
                 overAmount += e.Overpayment;
-                mismatches.Add(new Mismatch("overpaid", e.IdNumber, entry.Person.Name, e.Terms.Payable, e.Paid, e.Overpayment, $"多缴 {e.Overpayment:0.00} 元（{e.Payments.Count} 笔）"));
+                mismatches.Add(new Mismatch("overpaid", e.IdNumber, entry.Person.Name, e.Terms.Payable, e.Paid, e.Overpayment, $"多缴 {e.Overpayment:0.00} 元（{e.Money.PaymentCount} 笔）"));
             }
             else if (e.Balance > 0 && e.Paid > 0)
             {
@@ -136,6 +172,10 @@ public sealed record ReconciliationReport(
             new CountAmount(unpaid, unpaidAmount),
             cancelled,
             new CountAmount(unmatched, unmatchedAmount),
-            [.. mismatches.OrderBy(m => m.Kind, StringComparer.Ordinal).ThenBy(m => m.IdNumber, StringComparer.Ordinal)]);
+            [.. mismatches.OrderBy(m => m.Kind, StringComparer.Ordinal).ThenBy(m => m.IdNumber, StringComparer.Ordinal)])
+        {
+            Refunded = new CountAmount(refunds, refundedAmount),
+            GovernmentPaid = new CountAmount(governmentPayments, governmentAmount),
+        };
     }
 }

@@ -145,6 +145,7 @@ public sealed partial class TaxReturnsFunction(EnrolmentLedger ledger, BlobServi
                     break;
                 case PostingOutcome.Duplicate:
                     report.AlreadyPosted++;
+                    report.MarkedInTreasury += result.MarkedInTreasury ? 1 : 0;
                     break;
                 default:
                     var code = result.Error!.Code;
@@ -173,7 +174,9 @@ public sealed partial class TaxReturnsFunction(EnrolmentLedger ledger, BlobServi
             ?? TextLimits.Check(FileFields.Name.Label, row.Has(FileFields.Name) ? row.Text(FileFields.Name) : null, TextLimits.Name)
             ?? TextLimits.Check(FileFields.Amount.Label, row.Text(FileFields.Amount), TextLimits.Cell)
             ?? TextLimits.Check(FileFields.PaidOn.Label, row.Text(FileFields.PaidOn), TextLimits.Cell)
-            ?? TextLimits.Check(FileFields.InTreasury.Label, row.Text(FileFields.InTreasury), TextLimits.Cell)) is { } tooLong)
+            ?? TextLimits.Check(FileFields.InTreasury.Label, row.Text(FileFields.InTreasury), TextLimits.Cell)
+            ?? TextLimits.Check(FileFields.Payer.Label, row.Has(FileFields.Payer) ? row.Text(FileFields.Payer) : null, TextLimits.Cell)
+            ?? TextLimits.Check(FileFields.Collector.Label, row.Has(FileFields.Collector) ? row.Text(FileFields.Collector) : null, TextLimits.Source)) is { } tooLong)
         {
             (code, message) = (tooLong.Code, (string)tooLong.Extensions!["detailZh"]!);
             return false;
@@ -225,7 +228,19 @@ public sealed partial class TaxReturnsFunction(EnrolmentLedger ledger, BlobServi
             return false;
         }
 
-        posting = new PaymentPosting(policy, id, amount.Value, paidOn.Value, channel, transactionId, inTreasury.Value);
+        var payerText = row.Has(FileFields.Payer) ? row.Text(FileFields.Payer) : "";
+        if (!PaymentPayers.TryParse(payerText, channel, out var payer))
+        {
+            (code, message) = ("unknown-payer", $"缴费类型“{payerText}”无法识别（应为 个人缴费 或 资助代缴）");
+            return false;
+        }
+
+        var collector = row.Has(FileFields.Collector) ? row.Text(FileFields.Collector).Trim() : "";
+        posting = new PaymentPosting(policy, id, amount.Value, paidOn.Value, channel, transactionId, inTreasury.Value)
+        {
+            Payer = payer,
+            Collector = collector.Length == 0 ? null : collector,
+        };
         (code, message) = ("", "");
         return true;
     }
@@ -278,6 +293,9 @@ public sealed class TaxReturnReport(string file)
 
     /// <summary>Rows whose transaction was posted before (a re-dropped file, or a run cut short and run again).</summary>
     public int AlreadyPosted { get; set; }
+
+    /// <summary>Of <see cref="AlreadyPosted"/>, payments this return reported in the treasury that the book had outside (cash remitted since).</summary>
+    public int MarkedInTreasury { get; set; }
 
     public int Rejected { get; set; }
 
@@ -332,6 +350,7 @@ internal sealed class RejectionLog(string folder) : IAsyncDisposable
             writer.WriteNumber("posted", report.Posted);
             writer.WriteNumber("postedAmount", report.PostedAmount);
             writer.WriteNumber("alreadyPosted", report.AlreadyPosted);
+            writer.WriteNumber("markedInTreasury", report.MarkedInTreasury);
             writer.WriteNumber("rejected", report.Rejected);
             writer.WriteNumber("seconds", report.Seconds);
             writer.WriteStartArray("warnings");

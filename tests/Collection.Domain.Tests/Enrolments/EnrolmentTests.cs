@@ -20,7 +20,7 @@ public class EnrolmentTests
 
         Assert.Equal(EnrolmentStatus.Assessed, enrolment.Status);
         Assert.Equal(460m, enrolment.Balance);
-        var entry = Assert.Single(enrolment.History);
+        var entry = Assert.Single(enrolment.Changes);
         Assert.Equal("enrolled", entry.Cause);
         Assert.Equal("staff", entry.Actor);
     }
@@ -47,7 +47,7 @@ public class EnrolmentTests
         Assert.Equal(EnrolmentStatus.Paid, paid.Status);
         Assert.Equal(EnrolmentStatus.Active, active.Status);
         Assert.Equal(EnrolmentStatus.Expired, expired.Status);
-        Assert.Equal(["enrolled", "payment-posted", "coverage-started", "coverage-ended"], expired.History.Select(h => h.Cause));
+        Assert.Equal(["enrolled", "payment-posted", "coverage-started", "coverage-ended"], expired.Changes.Select(h => h.Cause));
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public class EnrolmentTests
 
         Assert.Equal(EnrolmentStatus.Assessed, enrolment.Status);
         Assert.Equal(60m, enrolment.Balance);
-        Assert.Contains("balance 60.00", enrolment.History[^1].Detail, StringComparison.Ordinal);
+        Assert.Contains("balance 60.00", enrolment.Changes[^1].Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -73,13 +73,60 @@ public class EnrolmentTests
     }
 
     [Fact]
-    public void Post_SameTransactionTwice_ChangesNothing()
+    public void RecordRefund_OfTheOverpayment_LeavesNoOverpaymentAndKeepsTheStatus()
     {
-        var once = Enrol(Resident2022, new(2021, 12, 1)).Post(Payment("T1", 460m, new(2021, 12, 1)), new(2022, 1, 1), new(2021, 12, 1));
+        var overpaid = Enrol(Resident2022, new(2021, 12, 1))
+            .Post(Payment("T1", 460m, new(2021, 12, 1)), new(2022, 1, 1), new(2021, 12, 1))
+            .Post(Payment("T2", 460m, new(2021, 12, 2)), new(2022, 1, 1), new(2021, 12, 2));
 
-        var twice = once.Post(Payment("T1", 460m, new(2021, 12, 1)), new(2022, 1, 1), new(2021, 12, 1));
+        var refunded = overpaid.RecordRefund(new RefundEntry("refund-1", 460m, false, "duplicate-payment", "online", At, "refund:refund-1"), new(2021, 12, 10));
 
-        Assert.Same(once, twice);
+        Assert.Equal(0m, refunded.Overpayment);
+        Assert.Equal(0m, refunded.Balance);
+        Assert.Equal(460m, refunded.Paid);
+        Assert.Equal(920m, refunded.PaidGross);
+        Assert.Equal(EnrolmentStatus.Paid, refunded.Status);
+        Assert.Equal("refund-issued", refunded.Changes[^1].Cause);
+        Assert.Equal(1, refunded.Money.RefundCount);
+    }
+
+    [Fact]
+    public void RecordRefund_OfASubsidy_DoesNotReopenTheBalance()
+    {
+        // subsidised-paid-full: the person paid 460, a list then showed the government owed it; the refund replaces their money.
+        var paid = Enrol(Resident2022, new(2021, 12, 1)).Post(Payment("T1", 460m, new(2021, 12, 1)), new(2022, 1, 1), new(2021, 12, 1));
+
+        var refunded = paid.RecordRefund(new RefundEntry("refund-2", 460m, true, "subsidised-paid-full", "online", At, "refund:refund-2"), new(2021, 12, 10));
+
+        Assert.Equal(0m, refunded.Paid);
+        Assert.Equal(0m, refunded.Balance);
+        Assert.Equal(EnrolmentStatus.Paid, refunded.Status);
+    }
+
+    [Fact]
+    public void RecordRefund_OfOwnMoney_ReopensTheBalance_AndBeyondWhatWasPaidIsRefused()
+    {
+        var paid = Enrol(Resident2022, new(2021, 12, 1)).Post(Payment("T1", 460m, new(2021, 12, 1)), new(2022, 1, 1), new(2021, 12, 1));
+
+        var refunded = paid.RecordRefund(new RefundEntry("refund-3", 460m, false, "wrongly-collected", "online", At, "staff"), new(2021, 12, 10));
+
+        Assert.Equal(460m, refunded.Balance);
+        Assert.Equal(EnrolmentStatus.Assessed, refunded.Status);
+        Assert.Throws<ArgumentException>(() => refunded.RecordRefund(new RefundEntry("refund-4", 0.01m, false, "x", "online", At, "staff"), new(2021, 12, 11)));
+    }
+
+    [Fact]
+    public void Post_ByTheGovernment_PaysTheSubsidisedShareNotAnOverpayment()
+    {
+        // wuhai-2022 四(四): a department pays a waived person's share through the tax client.
+        var waived = Enrol(Resident2022 with { Subsidy = 460m, Payable = 0m, SubsidyMode = Collection.Domain.Codes.SubsidyMode.Waived }, new(2021, 12, 1));
+
+        var paid = waived.Post(Payment("T1", 460m, new(2021, 12, 5)) with { Payer = PaymentPayer.Government }, new(2022, 1, 1), new(2021, 12, 5));
+
+        Assert.Equal(0m, paid.Overpayment);
+        Assert.Equal(460m, paid.Money.GovernmentPaid);
+        Assert.Equal(460m, paid.Paid);
+        Assert.Contains("government share", paid.Changes[^1].Detail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -142,15 +189,13 @@ public class EnrolmentTests
             .Cancel("refund:duplicate-payment", At, "workflow:refund");
 
         var restored = Enrolment.Restore(original.Policy, original.IdNumber, original.Source, original.Terms, original.EnrolledOn, original.CoverageStart,
-            original.Status, original.CancellationReason, original.Payments, original.History);
+            original.Status, original.CancellationReason, original.Money, original.Generation);
 
         Assert.Equal(EnrolmentStatus.Cancelled, restored.Status);
         Assert.Equal(40m, restored.Overpayment);
-        Assert.Equal(original.History, restored.History);
-        Assert.Equal(original.Payments, restored.Payments);
+        Assert.Equal(original.Money, restored.Money);
+        Assert.Empty(restored.Changes);
         Assert.Equal(Collection.Domain.Codes.SubsidyMode.Deducted, restored.Terms.SubsidyMode);
-        Assert.NotNull(restored.FindPayment("T1"));
-        Assert.Null(restored.FindPayment("T2"));
     }
 
     [Fact]

@@ -119,8 +119,8 @@ public class SubsidyListRulesTests
         var reassessed = enrolment.Reassess(lower, D("2021-10-02"), at, "subsidy-list", "民政名单确认低保对象");
 
         Assert.Equal(32m, reassessed.Balance);
-        Assert.Equal("reassessed", reassessed.History[^1].Cause);
-        Assert.Contains("320.00 → 32.00", reassessed.History[^1].Detail, StringComparison.Ordinal);
+        Assert.Equal("reassessed", reassessed.Changes[^1].Cause);
+        Assert.Contains("320.00 → 32.00", reassessed.Changes[^1].Detail, StringComparison.Ordinal);
         // Waived: nothing left to pay, so paid (covered from the coverage year's first day).
         var waived = enrolment.Reassess(lower with { Subsidy = 320m, Payable = 0m, SubsidyMode = SubsidyMode.Waived }, D("2021-10-02"), at, "l", "x");
         Assert.Equal(EnrolmentStatus.Paid, waived.Status);

@@ -440,8 +440,9 @@ public sealed class LedgerApiTests : IAsyncLifetime
         Assert.Equal(0, before.Changed);
         Assert.True(on.Activated >= 1);
         Assert.Equal(EnrolmentStatus.Active, entry!.Enrolment.Status);
-        Assert.Equal("coverage-started", entry.Enrolment.History[^1].Cause);
-        Assert.Equal("timer:ActivateCoverage", entry.Enrolment.History[^1].Actor);
+        var history = await _host.Ledger.HistoryAsync("dalate-2022", id);
+        Assert.Equal("coverage-started", history[^1].Cause);
+        Assert.Equal("timer:ActivateCoverage", history[^1].Actor);
     }
 
     [Fact]

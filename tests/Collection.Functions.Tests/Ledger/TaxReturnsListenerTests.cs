@@ -46,7 +46,7 @@ public sealed class TaxReturnsListenerTests
         Assert.Equal((0, 1), (again.GetProperty("posted").GetInt32(), again.GetProperty("alreadyPosted").GetInt32()));
         var entry = (await host.Ledger.GetAsync("wuhai-2022", ResidentId.Parse(paid)))!;
         Assert.Equal(460m, entry.Enrolment.Paid);
-        Assert.Single(entry.Enrolment.Payments);
+        Assert.Single(await host.Ledger.PaymentsAsync("wuhai-2022", paid));
     }
 
     /// <summary>Waits for the result written for the given version of the file (the result names the ETag it read).</summary>

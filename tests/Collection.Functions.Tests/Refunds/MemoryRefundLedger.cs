@@ -23,7 +23,7 @@ internal sealed class MemoryRefundLedger : IRefundLedger
             enrolment = enrolment.Post(payment, terms.CoverageStart, payment.PaidOn);
         }
 
-        _entries[(policy, idNumber)] = new RefundLedgerEntry(enrolment, new AssessmentRequest { BirthDate = new DateOnly(1990, 1, 1), Identities = SubsidyIdentitySet.Empty });
+        _entries[(policy, idNumber)] = new RefundLedgerEntry(enrolment, new AssessmentRequest { BirthDate = new DateOnly(1990, 1, 1), Identities = SubsidyIdentitySet.Empty }, payments);
     }
 
     public static PostedPayment Payment(string id, decimal amount, string channel = "online", bool inTreasury = false, string paidOn = "2021-10-01") =>
@@ -33,6 +33,19 @@ internal sealed class MemoryRefundLedger : IRefundLedger
 
     public Task<RefundLedgerEntry?> GetAsync(string policy, string idNumber, CancellationToken cancellationToken) =>
         Task.FromResult(_entries.TryGetValue((policy, idNumber), out var entry) ? entry : null);
+
+    public Task RecordRefundAsync(string policy, string idNumber, RefundEntry refund, CancellationToken cancellationToken)
+    {
+        var entry = _entries[(policy, idNumber)];
+        if (_refunded.TryAdd(refund.CaseId, refund))
+        {
+            _entries[(policy, idNumber)] = entry with { Enrolment = entry.Enrolment.RecordRefund(refund, DateOnly.FromDateTime(refund.At.DateTime)) };
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private readonly ConcurrentDictionary<string, RefundEntry> _refunded = new();
 
     public Task CancelAsync(string policy, string idNumber, string reason, string actor, CancellationToken cancellationToken)
     {

@@ -48,7 +48,7 @@ public sealed class ActivateCoverageTests
         Assert.Equal("2022-07-10", on.GetProperty("summary").GetProperty("asOf").GetString());
         Assert.Equal(EnrolmentStatus.Active, after.Status);
         Assert.Equal(new DateOnly(2022, 7, 10), after.CoverageStart);
-        var change = after.History[^1];
+        var change = (await host.Ledger.HistoryAsync("dalate-2022", id))[^1];
         Assert.Equal("coverage-started", change.Cause);
         Assert.Equal("timer:ActivateCoverage@2022-07-10", change.Actor);
         Assert.Equal(EnrolmentStatus.Active, change.Status);
@@ -70,7 +70,7 @@ public sealed class ActivateCoverageTests
         Assert.Equal(EnrolmentStatus.Paid, paidOnTheDay);
         Assert.Equal(EnrolmentStatus.Paid, stillPaid);
         Assert.Equal(EnrolmentStatus.Active, next.Status);
-        Assert.Equal("timer:ActivateCoverage@2022-02-11", next.History[^1].Actor);
+        Assert.Equal("timer:ActivateCoverage@2022-02-11", (await host.Ledger.HistoryAsync("bagongshan-2022", id))[^1].Actor);
     }
 
     [Fact]
@@ -91,8 +91,9 @@ public sealed class ActivateCoverageTests
         Assert.Equal(0, again.GetProperty("summary").GetProperty("expired").GetInt32());
         Assert.Equal(0, again.GetProperty("summary").GetProperty("examined").GetInt32());
         Assert.Equal(EnrolmentStatus.Expired, after.Status);
-        Assert.Single(after.History, h => h.Cause == "coverage-ended");
-        Assert.Equal("timer:ActivateCoverage@2023-01-01", after.History[^1].Actor);
+        var history = await host.Ledger.HistoryAsync("wuhai-2022", id);
+        Assert.Single(history, h => h.Cause == "coverage-ended");
+        Assert.Equal("timer:ActivateCoverage@2023-01-01", history[^1].Actor);
     }
 
     [Fact]
@@ -114,7 +115,7 @@ public sealed class ActivateCoverageTests
         Assert.Equal(HttpStatusCode.OK, fired.StatusCode);
         Assert.Equal(EnrolmentStatus.Active, (await EnrolmentAsync(host, "dalate-2022", due)).Status);
         Assert.Equal(EnrolmentStatus.Paid, (await EnrolmentAsync(host, "dalate-2022", notYet)).Status);
-        Assert.Equal("timer:ActivateCoverage@2022-07-10", (await EnrolmentAsync(host, "dalate-2022", due)).History[^1].Actor);
+        Assert.Equal("timer:ActivateCoverage@2022-07-10", (await host.Ledger.HistoryAsync("dalate-2022", due))[^1].Actor);
         var run = Assert.Single(runs.EnumerateArray());
         Assert.Equal(("timer", "2022-07-10", "succeeded"), (run.GetProperty("trigger").GetString(), run.GetProperty("asOf").GetString(), run.GetProperty("outcome").GetString()));
         Assert.Equal(1, run.GetProperty("summary").GetProperty("activated").GetInt32());
