@@ -23,6 +23,8 @@ public sealed record LedgerTables(string Prefix = "")
     public string Transactions => Prefix + "ledgertransactions";
 
     public string EmployeeInsurance => Prefix + "employeeinsurance";
+
+    public string Remittances => Prefix + "ledgerremittances";
 }
 
 /// <summary>
@@ -109,6 +111,14 @@ public sealed class EnrolmentLedger
                 $"Marked in employee insurance since {mark.Value!.Since} ({mark.Value.Source}); resident insurance cannot enrol them.", "idNumber"));
         }
 
+        // A person enrolled already, or past the policy's day for enrolling again after a cancellation, is told so
+        // before anything is assessed (the write below checks again, against a concurrent enrolment).
+        if (await ReadAsync(policy.Code, idNumber, cancellationToken).ConfigureAwait(false) is { } existing
+            && (existing.Status != LedgerCodes.Status(EnrolmentStatus.Cancelled) || (policy.RepaymentDeadline is { } closes && day > closes)))
+        {
+            return Failed(Refusal(policy, existing, day));
+        }
+
         // The identity book is the source of subsidies: what the lists confirm for the person on the day; what was
         // typed and no list confirms is kept as claimed (unconfirmed), and subsidises only where the policy says so.
         // The subsidy lists' own enrolments come from the book already.
@@ -140,18 +150,9 @@ public sealed class EnrolmentLedger
             // person may enrol again while the policy allows (wuhai-2022 五(四) "需重新缴费的,要在2022年4月30日前完成"),
             // and the cancelled enrolment is kept as it was, beside the new one.
             var previous = await ReadAsync(policy.Code, idNumber, cancellationToken).ConfigureAwait(false);
-            if (previous is not null && previous.Status != LedgerCodes.Status(EnrolmentStatus.Cancelled))
+            if (previous is not null && (previous.Status != LedgerCodes.Status(EnrolmentStatus.Cancelled) || (policy.RepaymentDeadline is { } deadline && day > deadline)))
             {
-                return Failed(AlreadyEnrolled(ToEntry(previous).Enrolment));
-            }
-
-            if (previous is not null && policy.RepaymentDeadline is { } deadline && day > deadline)
-            {
-                return Failed(new RequestError(StatusCodes.Status422UnprocessableEntity, "re-enrolment-closed", "Re-enrolment after a cancelled enrolment is closed.",
-                    $"The enrolment of {previous.EnrolledOn} was cancelled ({ToEntry(previous).Enrolment.CancellationReason}); under {policy.Code} a new enrolment and payment must be made by {Problems.Date(deadline)}.", "date")
-                {
-                    Extensions = new Dictionary<string, object?> { ["deadline"] = Problems.Date(deadline) },
-                });
+                return Failed(Refusal(policy, previous, day));
             }
 
             var generation = previous is null ? 1 : previous.Generation + 1;
@@ -1136,6 +1137,22 @@ public sealed class EnrolmentLedger
         Request = entity.Request,
         State = entity.State,
     };
+
+    /// <summary>Why <paramref name="existing"/> stops a new enrolment: it stands, or it was cancelled and the day to enrol again has passed.</summary>
+    private static RequestError Refusal(Policy policy, EnrolmentEntity existing, DateOnly day)
+    {
+        var first = ToEntry(existing).Enrolment;
+        if (first.Status != EnrolmentStatus.Cancelled || policy.RepaymentDeadline is not { } deadline || day <= deadline)
+        {
+            return AlreadyEnrolled(first);
+        }
+
+        return new RequestError(StatusCodes.Status422UnprocessableEntity, "re-enrolment-closed", "Re-enrolment after a cancelled enrolment is closed.",
+            $"The enrolment of {Problems.Date(first.EnrolledOn)} was cancelled ({first.CancellationReason}); under {policy.Code} a new enrolment and payment had to be made by {Problems.Date(deadline)}.", "date")
+        {
+            Extensions = new Dictionary<string, object?> { ["deadline"] = Problems.Date(deadline) },
+        };
+    }
 
     private static RequestError AlreadyEnrolled(Enrolment first) =>
         new(StatusCodes.Status409Conflict, "already-enrolled", "Already enrolled under this policy.",

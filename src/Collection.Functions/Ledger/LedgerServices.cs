@@ -7,6 +7,7 @@ public static class LedgerServices
     {
         services.AddSingleton(sp => new LedgerTables(sp.GetRequiredService<IConfiguration>()[LedgerTables.PrefixSetting] ?? ""));
         services.AddSingleton<EnrolmentLedger>();
+        services.AddSingleton<CashRemittanceBook>();
         return services;
     }
 }
