@@ -83,4 +83,50 @@ public sealed class RefundLedgerEndToEndTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         Assert.Equal("no-payment", problem.GetProperty("code").GetString());
     }
+
+    [Fact]
+    public async Task DuplicatePayment_RefundCompleted_LeavesNoOverpayment_AndReconciliationBalances()
+    {
+        var person = await EnrolAndPayAsync(("D", "online", true), ("E", "online", true));
+        var (_, before) = await _host.GetAsync($"/api/enrolments/{Bagongshan}/{person}");
+
+        var id = await _host.OpenAsync(new { policy = Bagongshan, idNumber = person, reason = "duplicate-payment" });
+        await _host.WaitForStageAsync(id, "awaiting-approval");
+        await _host.PostAsync($"/api/refunds/{id}/events/approve", new { comment = "ok" }, "test-approver");
+        var done = await FinishedAsync(id);
+        var (_, after) = await _host.GetAsync($"/api/enrolments/{Bagongshan}/{person}");
+        var (_, reconciliation) = await _host.GetAsync($"/api/reports/reconciliation?policy={Bagongshan}&from=2021-09-01&to=2022-12-31");
+
+        Assert.Equal("done", done.GetProperty("case").GetProperty("outcome").GetString());
+        Assert.Equal(320m, before.GetProperty("overpayment").GetDecimal());
+        Assert.Equal(0m, after.GetProperty("overpayment").GetDecimal());
+        Assert.Equal(320m, after.GetProperty("paid").GetDecimal());
+        Assert.Equal(640m, after.GetProperty("paidGross").GetDecimal());
+        Assert.Equal(320m, after.GetProperty("refunded").GetDecimal());
+        var refund = Assert.Single(after.GetProperty("refunds").EnumerateArray());
+        Assert.Equal(id, refund.GetProperty("caseId").GetString());
+        Assert.Contains(after.GetProperty("history").EnumerateArray(), h => h.GetProperty("cause").GetString() == "refund-issued");
+        Assert.DoesNotContain(reconciliation.GetProperty("mismatches").EnumerateArray(), m => m.GetProperty("idNumber").GetString() == person);
+        Assert.True(reconciliation.GetProperty("refunded").GetProperty("amount").GetDecimal() >= 320m);
+        Assert.Equal(reconciliation.GetProperty("paid").GetProperty("amount").GetDecimal() - reconciliation.GetProperty("refunded").GetProperty("amount").GetDecimal(),
+            reconciliation.GetProperty("net").GetDecimal());
+    }
+
+    [Fact]
+    public async Task CashCollectedByACommunity_RemittedLater_IsRefundedThroughTax()
+    {
+        // Paid in cash at the community, not yet in the treasury; the community then remits it (汇缴入库).
+        var person = await EnrolAndPayAsync();
+        var (paid, answer) = await _host.PostAsync("/api/payments",
+            new { policy = Bagongshan, idNumber = person, amount = 320, paidOn = "2021-10-02", channel = "cash", transactionId = "R" + person, inTreasury = false, collector = "community:新庄孜社区" }, "test-tax");
+        Assert.True(paid == HttpStatusCode.Created, $"{paid}: {answer}");
+        var (remitted, remittance) = await _host.PostAsync("/api/remittances",
+            new { policy = Bagongshan, collector = "community:新庄孜社区", from = "2021-10-02", to = "2021-10-02", headcount = 1, amount = 320, reference = "SK" + person, remittedOn = "2021-10-20" });
+        Assert.True(remitted == HttpStatusCode.Created, $"{remitted}: {remittance}");
+
+        var id = await _host.OpenAsync(new { policy = Bagongshan, idNumber = person, reason = "joined-employee-insurance", eventDate = "2021-11-20" });
+        var stage = await _host.WaitForStageAsync(id, "awaiting-tax-acceptance");
+
+        Assert.Equal("cash-in-treasury", stage.GetProperty("case").GetProperty("channel").GetString());
+    }
 }
