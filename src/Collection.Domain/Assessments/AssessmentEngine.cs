@@ -21,7 +21,8 @@ public static class AssessmentEngine
         var isNewborn = population == Population.Newborn;
 
         DateOnly birth;
-        if (request.Id is { } id)
+        // An older foreign card or a passport encodes no birth date: it is given beside the number.
+        if (request.Id is { EncodesBirthDate: true } id)
         {
             birth = id.BirthDate;
             if (request.BirthDate is { } given && given != birth)

@@ -206,6 +206,13 @@ public static class Glossary
         Entry(Department.EthnicAffairs, "ethnic-affairs", "民委", "民族事务委员会", "旗民族事务委员会", "民宗局"),
         Entry(Department.Health, "health", "卫健", "卫生健康部门", "卫健委", "卫生健康委员会"));
 
+    // Not in glossary.md: document types (证件类型) of issue 19, labels as the documents are called (GA/T 517 names 居民身份证 and 护照).
+    public static readonly CodeBook<DocumentType> DocumentTypes = new(
+        "document type",
+        Entry(DocumentType.ResidentIdCard, "resident-id-card", "居民身份证", "身份证", "公民身份号码", "港澳台居民居住证", "resident-id"),
+        Entry(DocumentType.ForeignPermanentResident, "foreign-permanent-resident", "外国人永久居留身份证", "外国人永久居留证", "永居证", "永久居留身份证"),
+        Entry(DocumentType.Passport, "passport", "护照", "外国护照"));
+
     private static CodeEntry<T> Entry<T>(T value, string code, string label, params string[] aliases)
         where T : struct, Enum => new(value, code, label, aliases);
 }

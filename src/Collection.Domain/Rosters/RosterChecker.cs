@@ -67,7 +67,22 @@ public sealed class RosterChecker
     public RosterRowResult Check(RosterRowFacts row)
     {
         ArgumentNullException.ThrowIfNull(row);
-        if (!ResidentId.TryParse(row.IdNumber, AssessOn, out var id, out var idError))
+        ResidentId id;
+        ResidentIdError idError;
+        if (string.IsNullOrWhiteSpace(row.IdType))
+        {
+            _ = ResidentId.TryParse(row.IdNumber, AssessOn, out id, out idError);
+        }
+        else if (Glossary.DocumentTypes.TryParse(row.IdType, out var idType))
+        {
+            _ = ResidentId.TryParse(idType, row.IdNumber, row.Nationality, AssessOn, out id, out idError);
+        }
+        else
+        {
+            return RosterRowResult.Reject(RosterReasons.UnknownIdType, $"证件类型“{row.IdType.Trim()}”无法识别，请填写“居民身份证”“外国人永久居留身份证”或“护照”");
+        }
+
+        if (idError != ResidentIdError.None)
         {
             return RosterRowResult.Reject(RosterReasons.InvalidIdNumber, IdNumberMessage(row.IdNumber, idError));
         }
@@ -90,13 +105,14 @@ public sealed class RosterChecker
                 return RosterRowResult.Reject(RosterReasons.GenderMismatch, $"性别“{row.Gender.Trim()}”无法识别，请填写“男”或“女”");
             }
 
-            if (sex != id.Sex)
+            if (id.EncodesBirthDate && sex != id.Sex)
             {
                 return RosterRowResult.Reject(RosterReasons.GenderMismatch,
                     $"性别填写为“{SexLabel(sex)}”，但公民身份号码第 17 位表示“{SexLabel(id.Sex)}”，请核对性别或身份证号");
             }
         }
 
+        DateOnly? givenBirthDate = null;
         if (!string.IsNullOrWhiteSpace(row.BirthDate))
         {
             if (ParseDate(row.BirthDate) is not { } birthDate)
@@ -104,13 +120,30 @@ public sealed class RosterChecker
                 return RosterRowResult.Reject(RosterReasons.InvalidDate, $"出生日期“{row.BirthDate.Trim()}”无法识别，请按 2015-04-10 的格式填写");
             }
 
-            if (birthDate != id.BirthDate)
+            givenBirthDate = birthDate;
+            if (!id.EncodesBirthDate)
+            {
+                if (birthDate > AssessOn)
+                {
+                    return RosterRowResult.Reject(RosterReasons.InvalidDate, string.Create(CultureInfo.InvariantCulture,
+                        $"出生日期 {birthDate:yyyy-MM-dd} 晚于核定日期 {AssessOn:yyyy-MM-dd}，请核对"));
+                }
+            }
+            else if (birthDate != id.BirthDate)
             {
                 return RosterRowResult.Reject(RosterReasons.BirthDateMismatch, string.Create(CultureInfo.InvariantCulture,
                     $"出生日期填写为 {birthDate:yyyy-MM-dd}，但公民身份号码中的出生日期是 {id.BirthDate:yyyy-MM-dd}，请核对"));
             }
         }
 
+        // An older foreign card or a passport encodes no birth date: the row must give it.
+        if (!id.EncodesBirthDate && givenBirthDate is null)
+        {
+            return RosterRowResult.Reject(RosterReasons.MissingBirthDate,
+                $"{Glossary.DocumentTypes.Label(id.DocumentType)}号码中没有出生日期，请在“出生日期”列填写（如 2015-04-10）");
+        }
+
+        var birth = givenBirthDate ?? id.BirthDate;
         if (!TryParseIdentities(row.Identities, out var identities, out var unknown))
         {
             return RosterRowResult.Reject(RosterReasons.UnknownIdentity,
@@ -139,8 +172,8 @@ public sealed class RosterChecker
             paymentMode = parsedMode;
         }
 
-        var population = PopulationOf(Kind, row.Grade, id.BirthDate, Policy.CoverageStart);
-        if (Policy.PlausibleAge(population) is { } limits && AgeRange.AgeOn(id.BirthDate, AssessOn) is var age && !limits.Contains(age))
+        var population = PopulationOf(Kind, row.Grade, birth, Policy.CoverageStart);
+        if (Policy.PlausibleAge(population) is { } limits && AgeRange.AgeOn(birth, AssessOn) is var age && !limits.Contains(age))
         {
             return RosterRowResult.Reject(RosterReasons.Implausible(age, Glossary.Populations.Label(population), limits));
         }
@@ -148,6 +181,7 @@ public sealed class RosterChecker
         var assessment = AssessmentEngine.Assess(Policy, new AssessmentRequest
         {
             Id = id,
+            BirthDate = id.EncodesBirthDate ? null : birth,
             Population = population,
             Identities = identities,
             AllowanceClass = allowanceClass,
@@ -286,12 +320,15 @@ public sealed class RosterChecker
     private static string IdNumberMessage(string text, ResidentIdError error) => error switch
     {
         ResidentIdError.Empty => "公民身份号码为空",
-        ResidentIdError.WrongLength => string.Create(CultureInfo.InvariantCulture, $"公民身份号码应为 18 位，填写的是 {text.Trim().Length} 位"),
-        ResidentIdError.InvalidCharacter => "公民身份号码只能由数字组成，最后一位可以是 X",
+        ResidentIdError.WrongLength => string.Create(CultureInfo.InvariantCulture, $"公民身份号码应为 18 位（外国人永久居留身份证旧号码 15 位，护照号码 5–17 位），填写的是 {text.Trim().Length} 位"),
+        ResidentIdError.InvalidCharacter => "公民身份号码只能由数字组成，最后一位可以是 X（外国人永久居留身份证旧号码为 3 位字母加 12 位数字；护照号码为字母和数字）",
         ResidentIdError.UnknownProvince => "公民身份号码前两位不是有效的省级行政区划代码",
         ResidentIdError.InvalidBirthDate => "公民身份号码中的出生日期不是有效日期",
         ResidentIdError.BirthDateInFuture => "公民身份号码中的出生日期晚于核定日期",
         ResidentIdError.WrongCheckDigit => "公民身份号码校验位（最后一位）不正确，请核对是否抄错",
+        ResidentIdError.MissingNationality => "护照须同时填写国籍（护照上的三位字母代码，如 USA）",
+        ResidentIdError.InvalidNationality => "国籍应为护照上的三位字母代码（如 USA、KOR）",
+        ResidentIdError.WrongDocumentType => "证件号码与所填证件类型不符（如外国人永久居留身份证号码应以 9 开头，或为 3 位字母加 12 位数字）",
         _ => "公民身份号码无效",
     };
 }

@@ -24,6 +24,12 @@ public sealed record RosterRowFacts
     /// <summary>The ID number with spaces removed and the check digit upper-cased.</summary>
     public string IdNumber { get; init; } = string.Empty;
 
+    /// <summary>证件类型: empty (a resident ID card, or a foreign card the number shows), or a code or label of <see cref="Codes.Glossary.DocumentTypes"/>.</summary>
+    public string IdType { get; init; } = string.Empty;
+
+    /// <summary>国籍 of a passport holder: three Latin letters as printed on the passport.</summary>
+    public string Nationality { get; init; } = string.Empty;
+
     public string Gender { get; init; } = string.Empty;
 
     public string BirthDate { get; init; } = string.Empty;
