@@ -27,6 +27,12 @@ public sealed record AssessmentRequest
 
     public bool InEmployeeInsurance { get; init; }
 
+    /// <summary>
+    /// The person lives with a parent who works here and is insured here (luyang-2023 二（四）
+    /// “随在本市就业参保人员共同生活的未成年子女”): a minor needs no residence permit where the policy says so.
+    /// </summary>
+    public bool LivesWithLocallyInsuredParent { get; init; }
+
     public NewbornFacts? Newborn { get; init; }
 
     public bool MigrantWorkerWithProof { get; init; }

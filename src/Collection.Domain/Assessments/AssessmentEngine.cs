@@ -56,7 +56,8 @@ public static class AssessmentEngine
             && policy.NonLocalNeedsResidencePermit
             && !request.ResidencePermit
             && (policy.NonLocalExemptPopulations & (1u << (int)population)) == 0
-            && !(isNewborn && newborn.ParentInsured && policy.NewbornWithInsuredParentExempt))
+            && !(isNewborn && newborn.ParentInsured && policy.NewbornWithInsuredParentExempt)
+            && !(request.LivesWithLocallyInsuredParent && policy.MinorWithLocallyInsuredParentExempt && IsMinorOn(birth, date)))
         {
             reasons |= IneligibilityReasons.NoResidencePermit;
         }
@@ -230,6 +231,9 @@ public static class AssessmentEngine
     }
 
     private static Assessment Failure(AssessmentError error) => new() { Error = error };
+
+    /// <summary>未成年人: under 18 on the day (民法典 第十七条 “不满十八周岁的自然人为未成年人”).</summary>
+    private static bool IsMinorOn(DateOnly birth, DateOnly date) => birth.AddYears(18) > date;
 
     // On equal amounts the person pays least up front: waived, then deducted, then rebate.
     /// <summary>Whether <paramref name="rule"/> replaces <paramref name="best"/>: strictly higher, or as high in a better mode.</summary>

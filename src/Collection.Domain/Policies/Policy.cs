@@ -103,6 +103,8 @@ public sealed class Policy
 
     internal bool NewbornWithInsuredParentExempt { get; init; }
 
+    internal bool MinorWithLocallyInsuredParentExempt { get; init; }
+
     internal CompiledLateRule[] LateRules { get; init; } = [];
 
     internal CompiledNewbornRule[] NewbornRules { get; init; } = [];

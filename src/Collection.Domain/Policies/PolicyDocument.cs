@@ -99,6 +99,12 @@ public sealed class EligibilityRules : PolicyNode
 
     /// <summary>…or a newborn whose parent is insured here.</summary>
     public bool NewbornWithInsuredParentExempt { get; set; }
+
+    /// <summary>
+    /// …or a minor (under 18 on the day) living with a parent employed and insured here (luyang-2023 二（四）
+    /// “非本市户籍，随在本市就业参保人员共同生活的未成年子女”), as the request's <c>livesWithLocallyInsuredParent</c> says.
+    /// </summary>
+    public bool MinorWithLocallyInsuredParentExempt { get; set; }
 }
 
 public sealed class SubsidyRule : PolicyNode

@@ -148,6 +148,7 @@ public static class PolicyReader
                 NonLocalNeedsResidencePermit = eligibility.NonLocalNeedsResidencePermit,
                 NonLocalExemptPopulations = exempt,
                 NewbornWithInsuredParentExempt = eligibility.NewbornWithInsuredParentExempt,
+                MinorWithLocallyInsuredParentExempt = eligibility.MinorWithLocallyInsuredParentExempt,
                 LateRules = late,
                 NewbornRules = newborns,
                 UniversityCoverage = university,

@@ -67,24 +67,11 @@ public sealed class RosterChecker
     public RosterRowResult Check(RosterRowFacts row)
     {
         ArgumentNullException.ThrowIfNull(row);
-        ResidentId id;
-        ResidentIdError idError;
-        if (string.IsNullOrWhiteSpace(row.IdType))
+        if (!TryIdentify(row, AssessOn, out var id, out var idError))
         {
-            _ = ResidentId.TryParse(row.IdNumber, AssessOn, out id, out idError);
-        }
-        else if (Glossary.DocumentTypes.TryParse(row.IdType, out var idType))
-        {
-            _ = ResidentId.TryParse(idType, row.IdNumber, row.Nationality, AssessOn, out id, out idError);
-        }
-        else
-        {
-            return RosterRowResult.Reject(RosterReasons.UnknownIdType, $"证件类型“{row.IdType.Trim()}”无法识别，请填写“居民身份证”“外国人永久居留身份证”或“护照”");
-        }
-
-        if (idError != ResidentIdError.None)
-        {
-            return RosterRowResult.Reject(RosterReasons.InvalidIdNumber, IdNumberMessage(row.IdNumber, idError));
+            return idError is { } error
+                ? RosterRowResult.Reject(RosterReasons.InvalidIdNumber, IdNumberMessage(row.IdNumber, error))
+                : RosterRowResult.Reject(RosterReasons.UnknownIdType, $"证件类型“{row.IdType.Trim()}”无法识别，请填写“居民身份证”“外国人永久居留身份证”或“护照”");
         }
 
         if (firstLineById.TryGetValue(id, out var firstLine))
@@ -216,6 +203,33 @@ public sealed class RosterChecker
     }
 
     /// <summary>
+    /// The person's document from the row's 证件类型, number and 国籍: without a type, whatever the number shows
+    /// (a citizen's or a foreigner's card); a passport needs the type. False with a null error: the type is unknown.
+    /// </summary>
+    public static bool TryIdentify(RosterRowFacts row, DateOnly assessOn, out ResidentId id, out ResidentIdError? error)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        ResidentIdError reason;
+        if (string.IsNullOrWhiteSpace(row.IdType))
+        {
+            _ = ResidentId.TryParse(row.IdNumber, assessOn, out id, out reason);
+        }
+        else if (Glossary.DocumentTypes.TryParse(row.IdType, out var type))
+        {
+            _ = ResidentId.TryParse(type, row.IdNumber, row.Nationality, assessOn, out id, out reason);
+        }
+        else
+        {
+            id = default;
+            error = null;
+            return false;
+        }
+
+        error = reason;
+        return reason == ResidentIdError.None;
+    }
+
+    /// <summary>
     /// School rosters: a grade that names a kindergarten class (小班, 中班, 大班, 托班, 学前, 幼儿园…) is
     /// preschool, any other grade is student; without a grade, a child under six on the first day of
     /// cover is preschool. University rosters: university-student.
@@ -312,15 +326,24 @@ public sealed class RosterChecker
             return new string('*', text.Length);
         }
 
+        // A foreigner's card (3 letters + 12 digits) or a passport key: what the document's own mask shows.
+        if (char.IsAsciiLetter(text[0]))
+        {
+            return ResidentId.TryParse(text, out var document) && !document.EncodesBirthDate
+                ? document.Masked
+                : string.Concat(text.AsSpan(0, 3), new string('*', text.Length - 5), text.AsSpan(text.Length - 2));
+        }
+
         return string.Concat(text.AsSpan(0, 6), new string('*', text.Length - 10), text.AsSpan(text.Length - 4));
     }
 
     private static string SexLabel(Sex sex) => sex == Sex.Male ? "男" : "女";
 
-    private static string IdNumberMessage(string text, ResidentIdError error) => error switch
+    /// <summary>Why a number is not a document's, in Chinese (a roster row's message, an HTTP answer's <c>detailZh</c>).</summary>
+    public static string IdNumberMessage(string text, ResidentIdError error) => error switch
     {
         ResidentIdError.Empty => "公民身份号码为空",
-        ResidentIdError.WrongLength => string.Create(CultureInfo.InvariantCulture, $"公民身份号码应为 18 位（外国人永久居留身份证旧号码 15 位，护照号码 5–17 位），填写的是 {text.Trim().Length} 位"),
+        ResidentIdError.WrongLength => string.Create(CultureInfo.InvariantCulture, $"公民身份号码应为 18 位（外国人永久居留身份证旧号码 15 位，护照号码 5–17 位），填写的是 {(text ?? string.Empty).Trim().Length} 位"),
         ResidentIdError.InvalidCharacter => "公民身份号码只能由数字组成，最后一位可以是 X（外国人永久居留身份证旧号码为 3 位字母加 12 位数字；护照号码为字母和数字）",
         ResidentIdError.UnknownProvince => "公民身份号码前两位不是有效的省级行政区划代码",
         ResidentIdError.InvalidBirthDate => "公民身份号码中的出生日期不是有效日期",

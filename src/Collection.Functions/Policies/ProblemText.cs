@@ -18,6 +18,7 @@ public static class ProblemText
         ["unknown-population"] = "人员类别无法识别",
         ["unknown-allowance-class"] = "低保类别无法识别",
         ["unknown-payment-mode"] = "缴费方式无法识别",
+        ["unknown-id-type"] = "证件类型无法识别，请填写“居民身份证”“外国人永久居留身份证”或“护照”",
         ["missing-birth-date"] = "缺少出生日期",
         ["birth-date-mismatch"] = "出生日期与身份证号码中的出生日期不一致",
         ["birth-date-in-future"] = "出生日期晚于核定日期",

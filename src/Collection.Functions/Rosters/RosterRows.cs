@@ -19,6 +19,8 @@ public static class RosterRows
             LineNumber = row.LineNumber,
             Name = row.Text(FileFields.Name),
             IdNumber = row.IdNumber(),
+            IdType = row.Text(FileFields.IdType),
+            Nationality = row.Text(FileFields.Nationality),
             Gender = row.Text(FileFields.Gender),
             BirthDate = row.Text(FileFields.BirthDate),
             StudentNumber = row.Text(FileFields.StudentNumber),

@@ -67,6 +67,37 @@ public sealed class RosterIngestionTests(RosterStorage storage) : IClassFixture<
     }
 
     [Fact]
+    public async Task Put_ForeignPupilsByDocumentType_EnrolledUnderTheirDocumentKeys()
+    {
+        // luyang-2023 二 “与在本市工作的外籍专家共同生活的配偶及未成年子女……均可以参加”: a foreign expert's children
+        // by the older permanent-resident card and by passport; a passport without 国籍 or 出生日期 is a coded row error.
+        var host = await storage.HostAsync();
+        using var client = Client(host, StaffKey);
+        var csv = RosterFiles.ToCsv(
+        [
+            ["序号", "姓名", "证件类型", "公民身份号码", "国籍", "出生日期", "性别", "年级", "班级"],
+            ["1", "Anna Kim", "外国人永久居留身份证", "KOR110130030112", "", "2013-03-01", "女", "3年级", "1班"],
+            ["2", "Tom Smith", "护照", "M1234567", "USA", "2012-09-01", "男", "初一", "2班"],
+            ["3", "Li Na", "护照", "M7654321", "", "2012-09-01", "女", "初一", "2班"],
+            ["4", "Ivan", "护照", "P9876543", "RUS", "", "男", "初一", "2班"],
+            ["5", "Bob", "驾驶证", "P9876543", "RUS", "2012-09-01", "男", "初一", "2班"],
+        ]);
+
+        var response = await client.PutAsync(new Uri("/api/rosters/school/luyang-2023/SCH040/foreigners.csv?date=2022-10-10", UriKind.Relative), new ByteArrayContent(RosterFiles.Utf8(csv, bom: true)));
+        var accepted = await response.Content.ReadFromJsonAsync<RosterAccepted>(RosterResult.Json);
+        var result = await PollStatusAsync(client, accepted!.StatusQueryGetUri);
+
+        Assert.Equal((5, 2, 3), (result.Counts.Total, result.Counts.Accepted, result.Counts.Rejected));
+        Assert.Equal(
+            [(4, "invalid-id-number"), (5, "missing-birth-date"), (6, "unknown-id-type")],
+            result.Rejected.Select(r => (r.Line, r.Code)).OrderBy(r => r.Line).ToArray());
+        Assert.Contains("国籍", result.Rejected.Single(r => r.Line == 4).Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(result.Rejected, r => r.IdNumber.Contains("9876543", StringComparison.Ordinal));
+        var keys = (await EnrolmentsAsync(storage.Azurite, Policy, "roster:SCH040")).Select(e => e.GetString("IdNumber")).Order().ToArray();
+        Assert.Equal(["KOR110130030112", "PP-USA-M1234567"], keys);
+    }
+
+    [Fact]
     public async Task Put_OtherSchoolsCode_403AndStaffMayUpload()
     {
         var host = await storage.HostAsync();
