@@ -544,6 +544,20 @@ public class AssessmentRuleTests
         Assert.Equal(D("2023-12-31"), a.CoverageEnd);
     }
 
+    [Theory]
+    [InlineData(true, "2022-10-20", true)]
+    [InlineData(null, "2022-10-20", true)]    // not said: a university's list is of new students
+    [InlineData(false, "2023-01-01", false)]  // returning: covered like any resident paying in the period
+    public void Luyang_UniversityPaymentDayCover_IsForNewStudentsOnly(bool? newStudent, string start, bool fromPaymentDay)
+    {
+        // 五(四)“新入学大学生由高校统一代收代缴参保费用的，自代收费用之日起可享受居民医保待遇”.
+        var a = Assess("luyang-2023", Person("2004-01-01", "2022-10-20", Population.UniversityStudent) with { PaymentMode = UniversityPaymentMode.Unified, NewStudent = newStudent });
+
+        Assert.True(a.Eligible);
+        Assert.Equal((D(start), fromPaymentDay), (a.CoverageStart, a.CoverageFromPaymentDay));
+        Assert.Equal(350m, a.Payable);
+    }
+
     [Fact]
     public void Luyang_UniversityWithoutPaymentMode_IsMissingPaymentMode()
     {

@@ -39,6 +39,12 @@ public sealed record AssessmentRequest
 
     public UniversityPaymentMode? PaymentMode { get; init; }
 
+    /// <summary>
+    /// 是否新生 of a university student: true new, false returning; null not said, taken as new (a university's
+    /// roster is its new-student list, luyang-2023 五(四) “高校应及时将新入学大学生名单……报送”).
+    /// </summary>
+    public bool? NewStudent { get; init; }
+
     /// <summary>The day of enrolment or payment; none = the assessment day.</summary>
     public DateOnly? Date { get; init; }
 }
@@ -116,6 +122,12 @@ public readonly record struct Assessment
 
     /// <summary>The birth date used (from the ID number or as given).</summary>
     public DateOnly BirthDate { get; init; }
+
+    /// <summary>
+    /// Cover starts on the payment (or collection) day itself, even before the day of enrolment: a new university
+    /// student's unified collection or WeChat payment (luyang-2023 五(四) “自代收费用之日起可享受居民医保待遇”).
+    /// </summary>
+    public bool CoverageFromPaymentDay { get; init; }
 
     public bool Failed => Error != AssessmentError.None;
 }

@@ -160,7 +160,8 @@ public static class AssessmentEngine
             {
                 coverageStart = Start(newbornRule.CoverageFrom, policy, date, birth);
             }
-            else if (population == Population.UniversityStudent && policy.HasUniversityRules)
+            else if (population == Population.UniversityStudent && policy.HasUniversityRules
+                && !(policy.UniversityNewStudentsOnly && request.NewStudent == false))
             {
                 if (request.PaymentMode is not { } paymentMode)
                 {
@@ -227,6 +228,7 @@ public static class AssessmentEngine
             CoverageStart = coverageStart,
             CoverageEnd = policy.CoverageEnd,
             BirthDate = birth,
+            CoverageFromPaymentDay = !startsWithinYear,
         };
     }
 

@@ -163,7 +163,8 @@ public sealed record Enrolment
     /// payment on that day (day after payment for migrant workers, plus the waiting period for late enrolment);
     /// it takes effect when this payment settles the balance. A transaction already posted changes nothing.
     /// </summary>
-    public Enrolment Post(PostedPayment payment, DateOnly coverageStartIfPaidOn, DateOnly today)
+    /// <param name="coverageFromPaymentDay">The payment day dates cover even before the terms' start (a new university student's unified collection, #19).</param>
+    public Enrolment Post(PostedPayment payment, DateOnly coverageStartIfPaidOn, DateOnly today, bool coverageFromPaymentDay = false)
     {
         ArgumentNullException.ThrowIfNull(payment);
         if (HasPayment(payment.TransactionId))
@@ -180,7 +181,7 @@ public sealed record Enrolment
         var next = this with
         {
             Payments = Payments.Add(payment),
-            CoverageStart = settles ? Later(coverageStartIfPaidOn, Terms.CoverageStart) : CoverageStart,
+            CoverageStart = settles ? (coverageFromPaymentDay ? coverageStartIfPaidOn : Later(coverageStartIfPaidOn, Terms.CoverageStart)) : CoverageStart,
         };
         var detail = $"{payment.Amount:0.00} by {payment.Channel} on {payment.PaidOn:yyyy-MM-dd} ({payment.TransactionId})";
         if (next.Overpayment > 0)

@@ -114,6 +114,9 @@ public sealed class Policy
 
     internal bool HasUniversityRules { get; init; }
 
+    /// <summary>The university payment-mode rules cover new students only (see <see cref="UniversityRules.NewStudentsOnly"/>).</summary>
+    internal bool UniversityNewStudentsOnly { get; init; }
+
     /// <summary>Indexed by <see cref="Population"/>; null when the policy sets no plausible ages for it.</summary>
     internal AgeRange?[] PlausibleAges { get; init; } = [];
 

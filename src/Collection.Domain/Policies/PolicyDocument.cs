@@ -231,6 +231,12 @@ public sealed class PlausibleAge : PolicyNode
 public sealed class UniversityRules : PolicyNode
 {
     public List<UniversityPaymentRule>? PaymentModes { get; set; }
+
+    /// <summary>
+    /// The payment-mode rules are for new students only (luyang-2023 五(四) “新入学大学生……”): a student the request
+    /// or roster says is not new (<c>newStudent: false</c>, 是否新生 否) is covered like any resident paying in the period.
+    /// </summary>
+    public bool NewStudentsOnly { get; set; }
 }
 
 public sealed class UniversityPaymentRule : PolicyNode

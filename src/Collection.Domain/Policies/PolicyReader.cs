@@ -153,6 +153,7 @@ public static class PolicyReader
                 NewbornRules = newborns,
                 UniversityCoverage = university,
                 HasUniversityRules = hasUniversity,
+                UniversityNewStudentsOnly = doc.UniversityStudents?.NewStudentsOnly ?? false,
                 PlausibleAges = ages,
                 RefundReminderDays = reminderDays,
                 RepaymentDeadline = OptionalDate(refunds.RepaymentDeadline, "refunds.repaymentDeadline"),

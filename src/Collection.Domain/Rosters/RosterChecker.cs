@@ -17,7 +17,11 @@ public sealed record RosterPerson(
     Assessment Assessment,
     string StudentNumber,
     string Grade,
-    string ClassName);
+    string ClassName)
+{
+    /// <summary>是否新生 as the row gave it (university rosters): null when the row did not say.</summary>
+    public bool? NewStudent { get; init; }
+}
 
 /// <summary>The outcome of one row: a person to enrol, or a rejection.</summary>
 public readonly record struct RosterRowResult(RosterPerson? Person, RosterRejection? Rejection)
@@ -159,6 +163,17 @@ public sealed class RosterChecker
             paymentMode = parsedMode;
         }
 
+        bool? newStudent = null;
+        if (!string.IsNullOrWhiteSpace(row.NewStudent))
+        {
+            if (ParseYesNo(row.NewStudent) is not { } isNew)
+            {
+                return RosterRowResult.Reject(RosterReasons.InvalidYesNo, $"是否新生“{row.NewStudent.Trim()}”无法识别，请填写“是”或“否”");
+            }
+
+            newStudent = isNew;
+        }
+
         var population = PopulationOf(Kind, row.Grade, birth, Policy.CoverageStart);
         if (Policy.PlausibleAge(population) is { } limits && AgeRange.AgeOn(birth, AssessOn) is var age && !limits.Contains(age))
         {
@@ -173,6 +188,7 @@ public sealed class RosterChecker
             Identities = identities,
             AllowanceClass = allowanceClass,
             PaymentMode = paymentMode,
+            NewStudent = newStudent,
             Date = AssessOn,
         }, AssessOn);
 
@@ -199,7 +215,10 @@ public sealed class RosterChecker
 
         return RosterRowResult.Accept(new RosterPerson(
             row.LineNumber, id, row.Name.Trim(), population, identities, allowanceClass, paymentMode, assessment,
-            row.StudentNumber, row.Grade, row.ClassName));
+            row.StudentNumber, row.Grade, row.ClassName)
+        {
+            NewStudent = newStudent,
+        });
     }
 
     /// <summary>
@@ -261,6 +280,14 @@ public sealed class RosterChecker
     {
         "男" or "男性" or "M" or "MALE" or "1" => Sex.Male,
         "女" or "女性" or "F" or "FEMALE" or "2" => Sex.Female,
+        _ => null,
+    };
+
+    /// <summary>是/否 as people write it (是 否, 新生 老生, Y N, yes no, true false, 1 0, √ ×); null when it is neither.</summary>
+    public static bool? ParseYesNo(string text) => (text ?? string.Empty).Trim().ToUpperInvariant() switch
+    {
+        "是" or "新生" or "Y" or "YES" or "TRUE" or "1" or "对" or "√" => true,
+        "否" or "老生" or "非新生" or "N" or "NO" or "FALSE" or "0" or "错" or "×" => false,
         _ => null,
     };
 

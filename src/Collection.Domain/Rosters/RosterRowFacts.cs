@@ -47,4 +47,7 @@ public sealed record RosterRowFacts
 
     /// <summary>缴费方式 of a university roster: 统一代收 / 微信 or their codes.</summary>
     public string PaymentMode { get; init; } = string.Empty;
+
+    /// <summary>是否新生 of a university roster: 是 / 否 (新生 / 老生, Y / N, 1 / 0); empty = new (the roster is a new-student list).</summary>
+    public string NewStudent { get; init; } = string.Empty;
 }

@@ -54,6 +54,10 @@ public record AssessmentRequestBody
     /// <summary><c>unified</c> or <c>wechat</c> (university students).</summary>
     public string? PaymentMode { get; init; }
 
+    /// <summary>是否新生 of a university student: false = returning (covered like any resident); none = new.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public bool? NewStudent { get; init; }
+
     /// <summary>The day of enrolment or payment, <c>yyyy-MM-dd</c>; default today in China.</summary>
     public string? Date { get; init; }
 }

@@ -106,6 +106,7 @@ public static class AssessmentRequestParser
                 : null,
             MigrantWorkerWithProof = body.MigrantWorkerWithProof ?? false,
             PaymentMode = paymentMode,
+            NewStudent = body.NewStudent,
             Date = day,
         };
         error = null;
@@ -138,6 +139,7 @@ public static class AssessmentRequestParser
                 : null,
             MigrantWorkerWithProof = request.MigrantWorkerWithProof,
             PaymentMode = request.PaymentMode is { } mode ? Glossary.UniversityPaymentModes.Code(mode) : null,
+            NewStudent = request.NewStudent,
             Date = request.Date is { } date ? Problems.Date(date) : null,
         };
     }

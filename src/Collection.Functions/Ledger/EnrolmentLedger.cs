@@ -786,7 +786,7 @@ public sealed class EnrolmentLedger
         }
 
         var payment = new PostedPayment(posting.TransactionId, posting.Amount, posting.PaidOn, Glossary.PaymentChannels.Code(posting.Channel), posting.InTreasury, Now, actor);
-        var next = entry.Enrolment.Post(payment, assessment.CoverageStart!.Value, Today);
+        var next = entry.Enrolment.Post(payment, assessment.CoverageStart!.Value, Today, assessment.CoverageFromPaymentDay);
         var updated = ToEntity(next, entry.Person, entry.Request);
         var paymentRow = new PaymentEntity
         {

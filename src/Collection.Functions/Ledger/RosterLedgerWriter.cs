@@ -246,6 +246,7 @@ public sealed class RosterLedgerWriter(TableServiceClient tables, TableBatchInse
             Identities = person.Identities,
             AllowanceClass = person.AllowanceClass,
             PaymentMode = person.PaymentMode,
+            NewStudent = person.NewStudent, // 是否新生 (#19)
             Date = enrolledOn,
         };
 

@@ -29,6 +29,7 @@ public static class RosterRows
             Identities = row.Text(FileFields.SubsidyIdentity),
             AllowanceClass = row.Text(FileFields.AllowanceClass),
             PaymentMode = row.Text(FileFields.PaymentMethod),
+            NewStudent = row.Text(FileFields.IsNewStudent),
         };
 
         // The limits of the API hold for files too: a row whose text could not be stored is rejected on its own.

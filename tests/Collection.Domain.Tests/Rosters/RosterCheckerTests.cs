@@ -286,6 +286,33 @@ public class RosterCheckerTests
         Assert.Equal(InCollection, person.Assessment.CoverageStart);
     }
 
+    [Theory]
+    [InlineData("是", true, "2022-10-10")]
+    [InlineData("新生", true, "2022-10-10")]
+    [InlineData("", null, "2022-10-10")]
+    [InlineData("否", false, "2023-01-01")]
+    [InlineData("老生", false, "2023-01-01")]
+    public void Check_UniversityRowIsNewStudent_IsKeptAndDecidesCover(string cell, bool? newStudent, string start)
+    {
+        var checker = new RosterChecker(Get("luyang-2023"), RosterKind.University, InCollection);
+
+        var person = checker.Check(Row(3, Id("2004-01-15", 71)) with { PaymentMode = "统一代收", NewStudent = cell }).Person!;
+
+        Assert.Equal(newStudent, person.NewStudent);
+        Assert.Equal(D(start), person.Assessment.CoverageStart);
+    }
+
+    [Fact]
+    public void Check_UniversityRowIsNewStudentUnreadable_InvalidYesNo()
+    {
+        var checker = new RosterChecker(Get("luyang-2023"), RosterKind.University, InCollection);
+
+        var rejection = checker.Check(Row(3, Id("2004-01-15", 71)) with { PaymentMode = "微信", NewStudent = "大概" }).Rejection!;
+
+        Assert.Equal(RosterReasons.InvalidYesNo, rejection.Code);
+        Assert.Contains("是否新生", rejection.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Check_UnknownPaymentMode_UnknownPaymentMode()
     {
