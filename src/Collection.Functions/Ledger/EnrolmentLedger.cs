@@ -43,11 +43,13 @@ public sealed class EnrolmentLedger
     private readonly ChinaClock _clock;
     private readonly ILogger<EnrolmentLedger> _logger;
     private readonly SubsidyIdentityBook _identities;
+    private readonly People.PersonFacts _people;
     private readonly Lock _gate = new();
     private Task? _created;
 
-    public EnrolmentLedger(TableServiceClient tables, LedgerTables names, PolicyCatalog catalog, ChinaClock clock, SubsidyIdentityBook identities, ILogger<EnrolmentLedger> logger)
+    public EnrolmentLedger(TableServiceClient tables, LedgerTables names, PolicyCatalog catalog, ChinaClock clock, SubsidyIdentityBook identities, ILogger<EnrolmentLedger> logger, People.PersonFacts people)
     {
+        _people = people;
         ArgumentNullException.ThrowIfNull(identities);
         _identities = identities;
         ArgumentNullException.ThrowIfNull(tables);
@@ -107,6 +109,11 @@ public sealed class EnrolmentLedger
         {
             return Failed(new RequestError(StatusCodes.Status422UnprocessableEntity, "in-employee-insurance", "The person is in employee insurance.",
                 $"Marked in employee insurance since {mark.Value!.Since} ({mark.Value.Source}); resident insurance cannot enrol them.", "idNumber"));
+        }
+
+        if (await _people.RefusalAsync(policy, id, cancellationToken).ConfigureAwait(false) is { } refusal)
+        {
+            return Failed(refusal); // one insurance a year: under another policy here, or recorded elsewhere (#19)
         }
 
         // The identity book is the source of subsidies: what the lists confirm for the person on the day; what was
