@@ -136,13 +136,15 @@ public class PropertyTests
                 });
 
     /// <summary>A row as it comes, or with a 证件类型 (code, label or junk), a foreigner's number and a 国籍.</summary>
-    private static readonly Gen<RosterRowFacts> RowWithAnyDocument = Gen.Select(Row, DocumentText, Gen.Int[0, 3], (row, document, how) => how switch
+    private static readonly string[] NewStudentCells = ["", "是", "否", "新生", "老生", "Y", "0", "大概"];
+
+    private static readonly Gen<RosterRowFacts> RowWithAnyDocument = Gen.Select(Row, DocumentText, Gen.Int[0, 3], Either(NewStudentCells), (row, document, how, isNew) => (how switch
     {
         0 => row,
         1 => row with { IdType = Codes.Glossary.DocumentTypes.Label(document.Type), IdNumber = document.Number, Nationality = document.Nationality },
         2 => row with { IdType = Codes.Glossary.DocumentTypes.Code(document.Type), IdNumber = document.Number, Nationality = document.Nationality, BirthDate = "2013-03-01" },
         _ => row with { IdType = document.Nationality, IdNumber = document.Number },
-    });
+    }) with { NewStudent = isNew });
 
     [Fact]
     public void RosterChecker_AnyRow_UnderAnyPolicyAndKind_IsAcceptedOrRejectedWithACodeAndChinese()
@@ -157,6 +159,7 @@ public class PropertyTests
             {
                 Assert.False(result.Person!.Id.IsEmpty);
                 Assert.True(result.Person.Id.EncodesBirthDate || RosterChecker.ParseDate(row.BirthDate) == result.Person.Assessment.BirthDate);
+                Assert.Equal(RosterChecker.ParseYesNo(row.NewStudent), result.Person.NewStudent);
                 Assert.True(result.Person.Assessment.Payable >= 0m);
                 Assert.False(string.IsNullOrWhiteSpace(result.Person.Name));
                 return;
