@@ -11,6 +11,28 @@ public enum ResidentIdError
     InvalidBirthDate,
     BirthDateInFuture,
     WrongCheckDigit,
+
+    /// <summary>A passport without its issuing country (国籍): passport numbers are unique only per country.</summary>
+    MissingNationality,
+
+    /// <summary>A nationality that is not three Latin letters (ISO 3166-1 alpha-3, as on the passport).</summary>
+    InvalidNationality,
+
+    /// <summary>The number is valid but is another document's (a citizen's ID number given as a foreigner's card).</summary>
+    WrongDocumentType,
+}
+
+/// <summary>What kind of document identifies a person (证件类型).</summary>
+public enum DocumentType
+{
+    /// <summary>居民身份证 (and the residence permits of Hong Kong, Macao and Taiwan residents, which carry such numbers).</summary>
+    ResidentIdCard,
+
+    /// <summary>外国人永久居留身份证: the 18-digit number since 2023-12-01 (first digit 9) or the older 15-character one (3 letters + 12 digits).</summary>
+    ForeignPermanentResident,
+
+    /// <summary>护照: a number unique only within its issuing country, so it is held with the nationality.</summary>
+    Passport,
 }
 
 public enum Sex
@@ -29,6 +51,13 @@ public enum Sex
 /// digit), then the issuing province, a 3-digit nationality code, birth date, sequence and check — so a
 /// foreigner the notices name (luyang-2023 二 “获得我国居留许可证在本市居住尚未就业的外国人，均可以参加”)
 /// is identified and keyed like a citizen.
+/// Also, for foreigners and their families (luyang-2023 二 “与在本市工作的外籍专家共同生活的配偶及未成年子女”),
+/// documents whose number encodes no birth date (<see cref="EncodesBirthDate"/> false): the older 15-character
+/// foreign permanent-resident card (3 Latin letters for the nationality, then 12 digits; its check character's
+/// algorithm is not published, so only the shape is checked), kept as the upper-cased number, and a passport,
+/// kept as <c>PP-{nationality}-{number}</c>. That text (<see cref="ToString()"/>) is the person's key in the
+/// ledger, and <see cref="TryParse(ReadOnlySpan{char}, out ResidentId)"/> reads it back. The birth date and sex
+/// of such a person come from the request or the roster, never from the number.
 /// </summary>
 public readonly struct ResidentId : IEquatable<ResidentId>, ISpanFormattable
 {
@@ -44,31 +73,87 @@ public readonly struct ResidentId : IEquatable<ResidentId>, ISpanFormattable
 
     private const ulong ForeignMark = 9;
 
+    /// <summary>The prefix of a passport's key: <c>PP-USA-E12345678</c>.</summary>
+    public const string PassportPrefix = "PP-";
+
+    private const int MinPassportLength = 5;
+    private const int MaxPassportLength = 17;
+
     private readonly ulong _digits;
 
-    private ResidentId(ulong digits) => _digits = digits;
+    // The key of a document whose number encodes no birth date (older foreign card, passport); null for GB 11643 numbers.
+    private readonly string? _document;
 
-    /// <summary>The birth date encoded in the number.</summary>
-    public DateOnly BirthDate => new((int)(_digits / 10_000_000 % 10_000), (int)(_digits / 100_000 % 100), (int)(_digits / 1_000 % 100));
+    private ResidentId(ulong digits)
+    {
+        _digits = digits;
+        _document = null;
+    }
 
-    /// <summary>Sex from the sequence code: odd is male, even is female.</summary>
-    public Sex Sex => _digits % 2 == 1 ? Sex.Male : Sex.Female;
+    private ResidentId(string document)
+    {
+        _digits = 0;
+        _document = document;
+    }
+
+    /// <summary>Whether birth date and sex are in the number (GB 11643 layout); false for an older foreign card or a passport.</summary>
+    public bool EncodesBirthDate => _document is null;
+
+    /// <summary>The kind of document.</summary>
+    public DocumentType DocumentType => _document switch
+    {
+        null => IsForeignMarked ? DocumentType.ForeignPermanentResident : DocumentType.ResidentIdCard,
+        _ when _document.StartsWith(PassportPrefix, StringComparison.Ordinal) => DocumentType.Passport,
+        _ => DocumentType.ForeignPermanentResident,
+    };
+
+    /// <summary>The birth date encoded in the number; only where <see cref="EncodesBirthDate"/>.</summary>
+    public DateOnly BirthDate => _document is null
+        ? new((int)(_digits / 10_000_000 % 10_000), (int)(_digits / 100_000 % 100), (int)(_digits / 1_000 % 100))
+        : throw new InvalidOperationException("This document's number encodes no birth date.");
+
+    /// <summary>Sex from the sequence code: odd is male, even is female; only where <see cref="EncodesBirthDate"/>.</summary>
+    public Sex Sex => _document is null
+        ? (_digits % 2 == 1 ? Sex.Male : Sex.Female)
+        : throw new InvalidOperationException("This document's number encodes no sex.");
+
+    /// <summary>A foreigner's document: a foreign permanent-resident card (either form) or a passport.</summary>
+    public bool IsForeign => _document is not null || IsForeignMarked;
 
     /// <summary>A foreign permanent-resident ID number (外国人永久居留身份证, first digit 9), not a citizen's.</summary>
-    public bool IsForeignPermanentResident => _digits / 10_000_000_000_000_000 == ForeignMark;
+    public bool IsForeignPermanentResident => DocumentType == DocumentType.ForeignPermanentResident;
+
+    private bool IsForeignMarked => _digits / 10_000_000_000_000_000 == ForeignMark;
 
     /// <summary>The six-digit address code of the place of first registration (for a foreigner's number: 9, the issuing province and the nationality code).</summary>
     public int AreaCode => (int)(_digits / 100_000_000_000);
 
     public char CheckCharacter => CheckCharacters[CheckIndex(_digits)];
 
-    public bool IsEmpty => _digits == 0;
+    public bool IsEmpty => _digits == 0 && _document is null;
 
-    /// <summary>Masked for logs and anything not addressed to staff: <c>110101********4511</c>.</summary>
-    public string Masked => string.Create(18, this, static (span, id) =>
+    /// <summary>The length of the key (<see cref="ToString()"/>): 18 for GB 11643 numbers.</summary>
+    public int Length => _document?.Length ?? 18;
+
+    /// <summary>
+    /// Masked for logs and anything not addressed to staff: <c>110101********4511</c>; an older foreign card
+    /// <c>USA*********012</c> (nationality and last three); a passport <c>PP-USA-******78</c> (last two).
+    /// </summary>
+    public string Masked => string.Create(Length, this, static (span, id) =>
     {
         id.TryFormat(span, out _, default, null);
-        span[6..14].Fill('*');
+        switch (id.DocumentType)
+        {
+            case DocumentType.Passport:
+                span[(PassportPrefix.Length + 4)..^2].Fill('*');
+                break;
+            case DocumentType.ForeignPermanentResident when span.Length == 15:
+                span[3..^3].Fill('*');
+                break;
+            default:
+                span[6..14].Fill('*');
+                break;
+        }
     });
 
     public static bool TryParse(ReadOnlySpan<char> text, out ResidentId id) => TryParse(text, null, out id, out _);
@@ -85,6 +170,16 @@ public readonly struct ResidentId : IEquatable<ResidentId>, ISpanFormattable
         {
             error = ResidentIdError.Empty;
             return false;
+        }
+
+        if (text.StartsWith(PassportPrefix, StringComparison.OrdinalIgnoreCase) && text.Length > PassportPrefix.Length + 4 && text[PassportPrefix.Length + 3] == '-')
+        {
+            return TryPassport(text[(PassportPrefix.Length + 4)..], text.Slice(PassportPrefix.Length, 3), out id, out error);
+        }
+
+        if (text.Length == 15 && IsLatinLetter(text[0]))
+        {
+            return TryOlderForeignCard(text, out id, out error);
         }
 
         if (text.Length is not (18 or 15))
@@ -158,6 +253,143 @@ public readonly struct ResidentId : IEquatable<ResidentId>, ISpanFormattable
         return true;
     }
 
+    /// <summary>
+    /// Parses a number given with its document type (证件类型): a resident ID card takes a GB 11643 number that is
+    /// not a foreigner's; a foreign permanent-resident card the 18-digit form starting with 9 or the older
+    /// 15-character form; a passport 5–17 Latin letters and digits (spaces and hyphens dropped) with its
+    /// <paramref name="nationality"/>, three Latin letters as printed on it.
+    /// </summary>
+    public static bool TryParse(DocumentType type, ReadOnlySpan<char> text, ReadOnlySpan<char> nationality, DateOnly? notAfter, out ResidentId id, out ResidentIdError error)
+    {
+        if (type == DocumentType.Passport)
+        {
+            return TryPassport(text.Trim(), nationality.Trim(), out id, out error);
+        }
+
+        if (!TryParse(text, notAfter, out id, out error))
+        {
+            return false;
+        }
+
+        if (id.DocumentType != type)
+        {
+            id = default;
+            error = ResidentIdError.WrongDocumentType;
+            return false;
+        }
+
+        return true;
+    }
+
+    private static bool TryOlderForeignCard(ReadOnlySpan<char> text, out ResidentId id, out ResidentIdError error)
+    {
+        id = default;
+        Span<char> key = stackalloc char[15];
+        for (var i = 0; i < 15; i++)
+        {
+            var c = text[i];
+            if (i < 3)
+            {
+                if (!IsLatinLetter(c))
+                {
+                    error = ResidentIdError.InvalidCharacter;
+                    return false;
+                }
+
+                key[i] = char.ToUpperInvariant(c);
+                continue;
+            }
+
+            var d = Digit(c);
+            if (d < 0)
+            {
+                error = ResidentIdError.InvalidCharacter;
+                return false;
+            }
+
+            key[i] = (char)('0' + d);
+        }
+
+        id = new ResidentId(new string(key));
+        error = ResidentIdError.None;
+        return true;
+    }
+
+    private static bool TryPassport(ReadOnlySpan<char> number, ReadOnlySpan<char> nationality, out ResidentId id, out ResidentIdError error)
+    {
+        id = default;
+        if (number.IsEmpty)
+        {
+            error = ResidentIdError.Empty;
+            return false;
+        }
+
+        if (nationality.IsEmpty)
+        {
+            error = ResidentIdError.MissingNationality;
+            return false;
+        }
+
+        if (nationality.Length != 3 || !IsLatinLetter(nationality[0]) || !IsLatinLetter(nationality[1]) || !IsLatinLetter(nationality[2]))
+        {
+            error = ResidentIdError.InvalidNationality;
+            return false;
+        }
+
+        Span<char> key = stackalloc char[PassportPrefix.Length + 4 + MaxPassportLength];
+        PassportPrefix.CopyTo(key);
+        for (var i = 0; i < 3; i++)
+        {
+            key[PassportPrefix.Length + i] = char.ToUpperInvariant(nationality[i]);
+        }
+
+        key[PassportPrefix.Length + 3] = '-';
+        var length = PassportPrefix.Length + 4;
+        foreach (var c in number)
+        {
+            if (c is ' ' or '-' or '\u3000')
+            {
+                continue;
+            }
+
+            var d = Digit(c);
+            char kept;
+            if (d >= 0)
+            {
+                kept = (char)('0' + d);
+            }
+            else if (IsLatinLetter(c))
+            {
+                kept = char.ToUpperInvariant(c);
+            }
+            else
+            {
+                error = ResidentIdError.InvalidCharacter;
+                return false;
+            }
+
+            if (length == key.Length)
+            {
+                error = ResidentIdError.WrongLength;
+                return false;
+            }
+
+            key[length++] = kept;
+        }
+
+        if (length - PassportPrefix.Length - 4 < MinPassportLength)
+        {
+            error = ResidentIdError.WrongLength;
+            return false;
+        }
+
+        id = new ResidentId(new string(key[..length]));
+        error = ResidentIdError.None;
+        return true;
+    }
+
+    private static bool IsLatinLetter(char c) => c is (>= 'A' and <= 'Z') or (>= 'a' and <= 'z');
+
     public static ResidentId Parse(string text, DateOnly? notAfter = null) =>
         TryParse(text, notAfter, out var id, out var error)
             ? id
@@ -173,6 +405,9 @@ public readonly struct ResidentId : IEquatable<ResidentId>, ISpanFormattable
         ResidentIdError.InvalidBirthDate => "the birth date in the number is not a date",
         ResidentIdError.BirthDateInFuture => "the birth date in the number is after the assessment day",
         ResidentIdError.WrongCheckDigit => "the check character does not match (ISO 7064 MOD 11-2)",
+        ResidentIdError.MissingNationality => "a passport needs its nationality (three letters, as printed on it)",
+        ResidentIdError.InvalidNationality => "the nationality must be three Latin letters (ISO 3166-1 alpha-3, as on the passport)",
+        ResidentIdError.WrongDocumentType => "the number is valid but belongs to another document type",
         _ => "valid",
     };
 
@@ -186,11 +421,20 @@ public readonly struct ResidentId : IEquatable<ResidentId>, ISpanFormattable
         ResidentIdError.InvalidBirthDate => "invalid-birth-date",
         ResidentIdError.BirthDateInFuture => "birth-date-in-future",
         ResidentIdError.WrongCheckDigit => "wrong-check-digit",
+        ResidentIdError.MissingNationality => "missing-nationality",
+        ResidentIdError.InvalidNationality => "invalid-nationality",
+        ResidentIdError.WrongDocumentType => "wrong-document-type",
         _ => "none",
     };
 
     public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider)
     {
+        if (_document is not null)
+        {
+            charsWritten = _document.TryCopyTo(destination) ? _document.Length : 0;
+            return charsWritten > 0;
+        }
+
         if (destination.Length < 18)
         {
             charsWritten = 0;
@@ -210,15 +454,15 @@ public readonly struct ResidentId : IEquatable<ResidentId>, ISpanFormattable
     }
 
     /// <summary>The full 18-character number. Only for staff-facing output; logs use <see cref="Masked"/>.</summary>
-    public override string ToString() => string.Create(18, this, static (span, id) => id.TryFormat(span, out _, default, null));
+    public override string ToString() => _document ?? string.Create(18, this, static (span, id) => id.TryFormat(span, out _, default, null));
 
     public string ToString(string? format, IFormatProvider? formatProvider) => ToString();
 
-    public bool Equals(ResidentId other) => _digits == other._digits;
+    public bool Equals(ResidentId other) => _digits == other._digits && string.Equals(_document, other._document, StringComparison.Ordinal);
 
     public override bool Equals(object? obj) => obj is ResidentId other && Equals(other);
 
-    public override int GetHashCode() => _digits.GetHashCode();
+    public override int GetHashCode() => _document?.GetHashCode(StringComparison.Ordinal) ?? _digits.GetHashCode();
 
     public static bool operator ==(ResidentId left, ResidentId right) => left.Equals(right);
 

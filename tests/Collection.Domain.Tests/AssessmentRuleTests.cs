@@ -69,6 +69,34 @@ public class AssessmentRuleTests
         Assert.True(a.Eligible);
     }
 
+    [Theory]
+    [InlineData("2012-05-01", true)]   // 10 years old
+    [InlineData("2004-11-02", true)]   // 17, 18 tomorrow
+    [InlineData("2004-11-01", false)]  // 18 on the day: no longer a minor
+    public void Luyang_MinorLivingWithLocallyInsuredParent_NeedsNoPermit(string birth, bool eligible)
+    {
+        // 二“（四）非本市户籍，随在本市就业参保人员共同生活的未成年子女”.
+        var a = Assess("luyang-2023", Person(birth, "2022-11-01") with { LocalHukou = false, LivesWithLocallyInsuredParent = true });
+
+        Assert.Equal(eligible, a.Eligible);
+        Assert.Equal(eligible ? IneligibilityReasons.None : IneligibilityReasons.NoResidencePermit, a.Reasons);
+    }
+
+    [Fact]
+    public void Luyang_MinorWithoutTheParentFact_StillNeedsAPermit()
+    {
+        var a = Assess("luyang-2023", Person("2012-05-01", "2022-11-01") with { LocalHukou = false });
+        Assert.Equal(IneligibilityReasons.NoResidencePermit, a.Reasons);
+    }
+
+    [Fact]
+    public void Wuhai_MinorLivingWithLocallyInsuredParent_StillNeedsAPermit()
+    {
+        // wuhai-2022 二 names no such minors (only newborns of insured parents): the fact changes nothing there.
+        var a = Assess("wuhai-2022", Person("2012-05-01", "2021-11-01") with { LocalHukou = false, LivesWithLocallyInsuredParent = true });
+        Assert.Equal(IneligibilityReasons.NoResidencePermit, a.Reasons);
+    }
+
     [Fact]
     public void SeveralReasons_AreAllReported()
     {
@@ -514,6 +542,20 @@ public class AssessmentRuleTests
         var a = Assess("luyang-2023", Person("2004-01-01", "2022-10-20", Population.UniversityStudent) with { PaymentMode = UniversityPaymentMode.WeChat });
         Assert.Equal(D("2022-10-20"), a.CoverageStart);
         Assert.Equal(D("2023-12-31"), a.CoverageEnd);
+    }
+
+    [Theory]
+    [InlineData(true, "2022-10-20", true)]
+    [InlineData(null, "2022-10-20", true)]    // not said: a university's list is of new students
+    [InlineData(false, "2023-01-01", false)]  // returning: covered like any resident paying in the period
+    public void Luyang_UniversityPaymentDayCover_IsForNewStudentsOnly(bool? newStudent, string start, bool fromPaymentDay)
+    {
+        // 五(四)“新入学大学生由高校统一代收代缴参保费用的，自代收费用之日起可享受居民医保待遇”.
+        var a = Assess("luyang-2023", Person("2004-01-01", "2022-10-20", Population.UniversityStudent) with { PaymentMode = UniversityPaymentMode.Unified, NewStudent = newStudent });
+
+        Assert.True(a.Eligible);
+        Assert.Equal((D(start), fromPaymentDay), (a.CoverageStart, a.CoverageFromPaymentDay));
+        Assert.Equal(350m, a.Payable);
     }
 
     [Fact]

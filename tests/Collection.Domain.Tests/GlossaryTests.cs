@@ -1,3 +1,4 @@
+using Collection.Domain;
 using Collection.Domain.Codes;
 
 namespace Collection.Domain.Tests;
@@ -41,6 +42,18 @@ public class GlossaryTests
         Assert.Equal(["wechat-scan", "online", "cash", "bank-counter", "tax-client", "unified", "assistance-fund"], Glossary.PaymentChannels.Codes);
         Assert.Equal(["wechat-scan", "online", "cash-not-in-treasury", "cash-in-treasury"], Glossary.RefundChannels.Codes);
         Assert.Equal(["none", "waived", "deducted", "rebate"], Glossary.SubsidyModes.Codes);
+        Assert.Equal(["resident-id-card", "foreign-permanent-resident", "passport"], Glossary.DocumentTypes.Codes);
+        Assert.Equal(["insured-elsewhere", "employee-insurance", "commitment"], Glossary.InsuranceFacts.Codes);
+    }
+
+    [Theory]
+    [InlineData("护照", DocumentType.Passport)]
+    [InlineData("外国人永久居留证", DocumentType.ForeignPermanentResident)]
+    [InlineData("身份证", DocumentType.ResidentIdCard)]
+    public void DocumentTypes_TryParse_AcceptsTheChineseNames(string text, DocumentType expected)
+    {
+        Assert.True(Glossary.DocumentTypes.TryParse(text, out var type));
+        Assert.Equal(expected, type);
     }
 
     [Theory]

@@ -46,6 +46,15 @@ public class PropertyTests
             }
 
             var canonical = id.ToString();
+            Assert.Equal(id, ResidentId.Parse(canonical));
+            if (!id.EncodesBirthDate)
+            {
+                // The older foreign card: three letters and twelve digits, upper-cased; masked but for nationality and last three.
+                Assert.Matches("^[A-Z]{3}[0-9]{12}$", canonical);
+                Assert.Equal(canonical[..3] + "*********" + canonical[12..], id.Masked);
+                return;
+            }
+
             Assert.Equal(18, canonical.Length);
             Assert.Equal(ResidentId.ComputeCheckCharacter(canonical.AsSpan(0, 17)), canonical[17]);
             Assert.True(id.BirthDate <= today);
@@ -65,6 +74,38 @@ public class PropertyTests
             // ISO 7064 MOD 11-2 catches every single-digit substitution in the body.
             var changed = string.Concat(valid.AsSpan(0, at), ((char)('0' + ((valid[at] - '0' + shift) % 10))).ToString(), valid.AsSpan(at + 1));
             Assert.False(ResidentId.TryParse(changed, out _));
+        }, iter: 20_000);
+    }
+
+    /// <summary>Older foreign cards (3 letters + 12 digits) and passports (number and nationality), valid or near-misses, in any case and width.</summary>
+    private static readonly Gen<(DocumentType Type, string Number, string Nationality)> DocumentText = Gen.OneOf(
+        Gen.Select(Gen.Char['A', 'Z'].Array[3, 3], Gen.Char['0', '9'].Array[12, 12], (letters, digits) => (DocumentType.ForeignPermanentResident, new string(letters) + new string(digits), "")),
+        Gen.Select(Gen.Char["ABCxyz0189０９-# "].Array[0, 22], Gen.Char["ABCKORusa1 "].Array[0, 4], (number, nationality) => (DocumentType.Passport, new string(number), new string(nationality))),
+        Gen.Select(Gen.OneOf(Enum.GetValues<DocumentType>()), Gen.String, Gen.String, (type, number, nationality) => (type, number, nationality)));
+
+    [Fact]
+    public void ResidentId_AnyDocument_ParsesOrIsRefusedWithACode_AndItsKeyReadsBackAndIsMasked()
+    {
+        DocumentText.Sample(document =>
+        {
+            if (!ResidentId.TryParse(document.Type, document.Number, document.Nationality, null, out var id, out var error))
+            {
+                Assert.NotEqual("none", ResidentId.ReasonCode(error));
+                return;
+            }
+
+            Assert.Equal(document.Type, id.DocumentType);
+            var key = id.ToString();
+            Assert.Equal(id, ResidentId.Parse(key));
+            Assert.Equal(key.Length, id.Masked.Length);
+            Assert.Contains('*', id.Masked);
+            if (document.Type == DocumentType.Passport)
+            {
+                Assert.Matches("^PP-[A-Z]{3}-[A-Z0-9]{5,17}$", key);
+                Assert.Equal(key[..7], id.Masked[..7]);
+                Assert.Equal(key[^2..], id.Masked[^2..]);
+                Assert.True(id.Masked[7..^2].All(c => c == '*'));
+            }
         }, iter: 20_000);
     }
 
@@ -94,18 +135,31 @@ public class PropertyTests
                     StudentNumber = "S" + line,
                 });
 
+    /// <summary>A row as it comes, or with a 证件类型 (code, label or junk), a foreigner's number and a 国籍.</summary>
+    private static readonly string[] NewStudentCells = ["", "是", "否", "新生", "老生", "Y", "0", "大概"];
+
+    private static readonly Gen<RosterRowFacts> RowWithAnyDocument = Gen.Select(Row, DocumentText, Gen.Int[0, 3], Either(NewStudentCells), (row, document, how, isNew) => (how switch
+    {
+        0 => row,
+        1 => row with { IdType = Codes.Glossary.DocumentTypes.Label(document.Type), IdNumber = document.Number, Nationality = document.Nationality },
+        2 => row with { IdType = Codes.Glossary.DocumentTypes.Code(document.Type), IdNumber = document.Number, Nationality = document.Nationality, BirthDate = "2013-03-01" },
+        _ => row with { IdType = document.Nationality, IdNumber = document.Number },
+    }) with { NewStudent = isNew });
+
     [Fact]
     public void RosterChecker_AnyRow_UnderAnyPolicyAndKind_IsAcceptedOrRejectedWithACodeAndChinese()
     {
         var checkers = Catalog.Policies
             .SelectMany(p => new[] { RosterKind.School, RosterKind.University }.Select(kind => new RosterChecker(p, kind, p.CollectionStart.AddDays(10))))
             .ToArray();
-        Gen.Select(Gen.Int[0, checkers.Length - 1], Row).Sample((which, row) =>
+        Gen.Select(Gen.Int[0, checkers.Length - 1], RowWithAnyDocument).Sample((which, row) =>
         {
             var result = checkers[which].Check(row);
             if (result.Accepted)
             {
                 Assert.False(result.Person!.Id.IsEmpty);
+                Assert.True(result.Person.Id.EncodesBirthDate || RosterChecker.ParseDate(row.BirthDate) == result.Person.Assessment.BirthDate);
+                Assert.Equal(RosterChecker.ParseYesNo(row.NewStudent), result.Person.NewStudent);
                 Assert.True(result.Person.Assessment.Payable >= 0m);
                 Assert.False(string.IsNullOrWhiteSpace(result.Person.Name));
                 return;

@@ -36,10 +36,75 @@ public class ResidentIdTests
     [InlineData("900840198506011238", ResidentIdError.UnknownProvince)] // 9 then 00: no issuing province
     [InlineData("98884019850601123X", ResidentIdError.UnknownProvince)]
     [InlineData("911840198513011236", ResidentIdError.InvalidBirthDate)]
-    [InlineData("ABC123456789012", ResidentIdError.InvalidCharacter)] // the 2017 card's 3 letters + 12 digits: not yet identified
+    [InlineData("AB1123456789012", ResidentIdError.InvalidCharacter)] // the older card: 3 letters, then 12 digits
+    [InlineData("ABC12345678901Z", ResidentIdError.InvalidCharacter)]
+    [InlineData("ABC12345678901", ResidentIdError.WrongLength)]
     public void TryParse_BadForeignPermanentResidentNumber_SaysWhy(string text, ResidentIdError expected)
     {
         Assert.False(ResidentId.TryParse(text, null, out _, out var error));
+        Assert.Equal(expected, error);
+    }
+
+    [Fact]
+    public void TryParse_OlderForeignPermanentResidentCard_IsKeyedByItsUpperCasedNumber()
+    {
+        // 2017 外国人永久居留身份证: 3 Latin letters (nationality) + 12 digits; luyang-2023 二 names foreigners.
+        Assert.True(ResidentId.TryParse(" usa１10085060112 ", null, out var id, out var error));
+
+        Assert.Equal(ResidentIdError.None, error);
+        Assert.Equal("USA110085060112", id.ToString());
+        Assert.Equal(DocumentType.ForeignPermanentResident, id.DocumentType);
+        Assert.True(id.IsForeign);
+        Assert.False(id.EncodesBirthDate);
+        Assert.Throws<InvalidOperationException>(() => id.BirthDate);
+        Assert.Equal("USA*********112", id.Masked);
+        Assert.Equal(id, ResidentId.Parse(id.ToString()));
+    }
+
+    [Fact]
+    public void TryParse_Passport_NeedsItsNationality_AndIsKeyedWithIt()
+    {
+        Assert.True(ResidentId.TryParse(DocumentType.Passport, "e 1234-5678", "usa", null, out var id, out var error));
+
+        Assert.Equal(ResidentIdError.None, error);
+        Assert.Equal("PP-USA-E12345678", id.ToString());
+        Assert.Equal(DocumentType.Passport, id.DocumentType);
+        Assert.True(id.IsForeign);
+        Assert.False(id.EncodesBirthDate);
+        Assert.Equal("PP-USA-*******78", id.Masked);
+        Assert.DoesNotContain("123456", id.Masked, StringComparison.Ordinal);
+        Assert.Equal(id, ResidentId.Parse("PP-USA-E12345678"));
+
+        // The same number from another country is another person.
+        Assert.True(ResidentId.TryParse(DocumentType.Passport, "E12345678", "KOR", null, out var korean, out _));
+        Assert.NotEqual(id, korean);
+    }
+
+    [Theory]
+    [InlineData("E12345678", "", ResidentIdError.MissingNationality)]
+    [InlineData("E12345678", "US", ResidentIdError.InvalidNationality)]
+    [InlineData("E12345678", "美国", ResidentIdError.InvalidNationality)]
+    [InlineData("E123", "USA", ResidentIdError.WrongLength)]
+    [InlineData("E1234567890123456789", "USA", ResidentIdError.WrongLength)]
+    [InlineData("E1234567#", "USA", ResidentIdError.InvalidCharacter)]
+    [InlineData("", "USA", ResidentIdError.Empty)]
+    public void TryParse_BadPassport_SaysWhy(string number, string nationality, ResidentIdError expected)
+    {
+        Assert.False(ResidentId.TryParse(DocumentType.Passport, number, nationality, null, out _, out var error));
+        Assert.Equal(expected, error);
+    }
+
+    [Theory]
+    [InlineData(DocumentType.ForeignPermanentResident, "110101198506074511", ResidentIdError.WrongDocumentType)]
+    [InlineData(DocumentType.ResidentIdCard, "911840198506011230", ResidentIdError.WrongDocumentType)]
+    [InlineData(DocumentType.ResidentIdCard, "USA110085060112", ResidentIdError.WrongDocumentType)]
+    [InlineData(DocumentType.ForeignPermanentResident, "911840198506011231", ResidentIdError.WrongCheckDigit)]
+    [InlineData(DocumentType.ForeignPermanentResident, "911840198506011230", ResidentIdError.None)]
+    [InlineData(DocumentType.ForeignPermanentResident, "USA110085060112", ResidentIdError.None)]
+    [InlineData(DocumentType.ResidentIdCard, "110101198506074511", ResidentIdError.None)]
+    public void TryParse_WithDocumentType_ChecksTheNumberIsThatDocuments(DocumentType type, string number, ResidentIdError expected)
+    {
+        Assert.Equal(expected == ResidentIdError.None, ResidentId.TryParse(type, number, "", null, out _, out var error));
         Assert.Equal(expected, error);
     }
 

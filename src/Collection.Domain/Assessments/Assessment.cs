@@ -27,11 +27,23 @@ public sealed record AssessmentRequest
 
     public bool InEmployeeInsurance { get; init; }
 
+    /// <summary>
+    /// The person lives with a parent who works here and is insured here (luyang-2023 二（四）
+    /// “随在本市就业参保人员共同生活的未成年子女”): a minor needs no residence permit where the policy says so.
+    /// </summary>
+    public bool LivesWithLocallyInsuredParent { get; init; }
+
     public NewbornFacts? Newborn { get; init; }
 
     public bool MigrantWorkerWithProof { get; init; }
 
     public UniversityPaymentMode? PaymentMode { get; init; }
+
+    /// <summary>
+    /// 是否新生 of a university student: true new, false returning; null not said, taken as new (a university's
+    /// roster is its new-student list, luyang-2023 五(四) “高校应及时将新入学大学生名单……报送”).
+    /// </summary>
+    public bool? NewStudent { get; init; }
 
     /// <summary>The day of enrolment or payment; none = the assessment day.</summary>
     public DateOnly? Date { get; init; }
@@ -110,6 +122,12 @@ public readonly record struct Assessment
 
     /// <summary>The birth date used (from the ID number or as given).</summary>
     public DateOnly BirthDate { get; init; }
+
+    /// <summary>
+    /// Cover starts on the payment (or collection) day itself, even before the day of enrolment: a new university
+    /// student's unified collection or WeChat payment (luyang-2023 五(四) “自代收费用之日起可享受居民医保待遇”).
+    /// </summary>
+    public bool CoverageFromPaymentDay { get; init; }
 
     public bool Failed => Error != AssessmentError.None;
 }

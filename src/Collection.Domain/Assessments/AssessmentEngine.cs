@@ -21,7 +21,8 @@ public static class AssessmentEngine
         var isNewborn = population == Population.Newborn;
 
         DateOnly birth;
-        if (request.Id is { } id)
+        // An older foreign card or a passport encodes no birth date: it is given beside the number.
+        if (request.Id is { EncodesBirthDate: true } id)
         {
             birth = id.BirthDate;
             if (request.BirthDate is { } given && given != birth)
@@ -55,7 +56,8 @@ public static class AssessmentEngine
             && policy.NonLocalNeedsResidencePermit
             && !request.ResidencePermit
             && (policy.NonLocalExemptPopulations & (1u << (int)population)) == 0
-            && !(isNewborn && newborn.ParentInsured && policy.NewbornWithInsuredParentExempt))
+            && !(isNewborn && newborn.ParentInsured && policy.NewbornWithInsuredParentExempt)
+            && !(request.LivesWithLocallyInsuredParent && policy.MinorWithLocallyInsuredParentExempt && IsMinorOn(birth, date)))
         {
             reasons |= IneligibilityReasons.NoResidencePermit;
         }
@@ -158,7 +160,8 @@ public static class AssessmentEngine
             {
                 coverageStart = Start(newbornRule.CoverageFrom, policy, date, birth);
             }
-            else if (population == Population.UniversityStudent && policy.HasUniversityRules)
+            else if (population == Population.UniversityStudent && policy.HasUniversityRules
+                && !(policy.UniversityNewStudentsOnly && request.NewStudent == false))
             {
                 if (request.PaymentMode is not { } paymentMode)
                 {
@@ -225,10 +228,14 @@ public static class AssessmentEngine
             CoverageStart = coverageStart,
             CoverageEnd = policy.CoverageEnd,
             BirthDate = birth,
+            CoverageFromPaymentDay = !startsWithinYear,
         };
     }
 
     private static Assessment Failure(AssessmentError error) => new() { Error = error };
+
+    /// <summary>未成年人: under 18 on the day (民法典 第十七条 “不满十八周岁的自然人为未成年人”).</summary>
+    private static bool IsMinorOn(DateOnly birth, DateOnly date) => birth.AddYears(18) > date;
 
     // On equal amounts the person pays least up front: waived, then deducted, then rebate.
     /// <summary>Whether <paramref name="rule"/> replaces <paramref name="best"/>: strictly higher, or as high in a better mode.</summary>

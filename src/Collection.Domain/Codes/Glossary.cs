@@ -37,6 +37,22 @@ public enum SubsidyIdentity
     LowIncomeFamily,
 }
 
+/// <summary>
+/// What staff record about a person's other insurance (one person, one insurance a year: dalate-2022 一
+/// “不得同时参加……不得重复享受医疗保险待遇”; luyang-2023 二 “已参加职工医保或在外市参加下年度居民医保的，不允许重复参保”).
+/// </summary>
+public enum InsuranceFact
+{
+    /// <summary>已在外地参加居民医保 for a coverage year: enrolment here for that year is refused.</summary>
+    InsuredElsewhere,
+
+    /// <summary>已参加职工医保: enrolment under any policy is refused.</summary>
+    EmployeeInsurance,
+
+    /// <summary>承诺未在其他地区参加基本医疗保险 (dalate-2022 一) for a coverage year.</summary>
+    Commitment,
+}
+
 /// <summary>Minimum-living-allowance classes (低保类别), as baiyin-2023 grades them.</summary>
 public enum AllowanceClass
 {
@@ -205,6 +221,20 @@ public static class Glossary
         Entry(Department.RuralRevitalisation, "rural-revitalisation", "乡村振兴", "乡村振兴局", "乡村振兴部门", "区乡村振兴局", "乡村振兴统筹发展中心", "rural-revitalization"),
         Entry(Department.EthnicAffairs, "ethnic-affairs", "民委", "民族事务委员会", "旗民族事务委员会", "民宗局"),
         Entry(Department.Health, "health", "卫健", "卫生健康部门", "卫健委", "卫生健康委员会"));
+
+    // Not in glossary.md: facts about a person's other insurance (issue 19), labels as the notices say them.
+    public static readonly CodeBook<InsuranceFact> InsuranceFacts = new(
+        "insurance fact",
+        Entry(InsuranceFact.InsuredElsewhere, "insured-elsewhere", "已在外地参加基本医疗保险", "外地参保", "在外市参保", "异地参保"),
+        Entry(InsuranceFact.EmployeeInsurance, "employee-insurance", "已参加职工基本医疗保险", "职工医保", "参加职工医保"),
+        Entry(InsuranceFact.Commitment, "commitment", "承诺未在其他地区参加基本医疗保险", "承诺", "参保承诺"));
+
+    // Not in glossary.md: document types (证件类型) of issue 19, labels as the documents are called (GA/T 517 names 居民身份证 and 护照).
+    public static readonly CodeBook<DocumentType> DocumentTypes = new(
+        "document type",
+        Entry(DocumentType.ResidentIdCard, "resident-id-card", "居民身份证", "身份证", "公民身份号码", "港澳台居民居住证", "resident-id"),
+        Entry(DocumentType.ForeignPermanentResident, "foreign-permanent-resident", "外国人永久居留身份证", "外国人永久居留证", "永居证", "永久居留身份证"),
+        Entry(DocumentType.Passport, "passport", "护照", "外国护照"));
 
     private static CodeEntry<T> Entry<T>(T value, string code, string label, params string[] aliases)
         where T : struct, Enum => new(value, code, label, aliases);

@@ -207,7 +207,8 @@ public sealed record Enrolment
     /// it takes effect when this payment settles the balance. A payment by the government pays the subsidised
     /// share and leaves the person's balance as it is. That a transaction posts once is the store's to ensure.
     /// </summary>
-    public Enrolment Post(PostedPayment payment, DateOnly coverageStartIfPaidOn, DateOnly today)
+    /// <param name="coverageFromPaymentDay">The payment day dates cover even before the terms' start (a new university student's unified collection, #19).</param>
+    public Enrolment Post(PostedPayment payment, DateOnly coverageStartIfPaidOn, DateOnly today, bool coverageFromPaymentDay = false)
     {
         ArgumentNullException.ThrowIfNull(payment);
         if (payment.Amount <= 0)
@@ -222,7 +223,7 @@ public sealed record Enrolment
             Money = byPerson
                 ? Money with { PaymentCount = Money.PaymentCount + 1, PersonPaid = Money.PersonPaid + payment.Amount }
                 : Money with { PaymentCount = Money.PaymentCount + 1, GovernmentPaid = Money.GovernmentPaid + payment.Amount },
-            CoverageStart = settles ? Later(coverageStartIfPaidOn, Terms.CoverageStart) : CoverageStart,
+            CoverageStart = settles ? (coverageFromPaymentDay ? coverageStartIfPaidOn : Later(coverageStartIfPaidOn, Terms.CoverageStart)) : CoverageStart,
         };
         var detail = $"{payment.Amount:0.00} by {payment.Channel} on {payment.PaidOn:yyyy-MM-dd} ({payment.TransactionId})";
         if (!byPerson)

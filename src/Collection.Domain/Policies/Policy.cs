@@ -115,6 +115,8 @@ public sealed class Policy
 
     internal bool NewbornWithInsuredParentExempt { get; init; }
 
+    internal bool MinorWithLocallyInsuredParentExempt { get; init; }
+
     internal CompiledLateRule[] LateRules { get; init; } = [];
 
     internal CompiledNewbornRule[] NewbornRules { get; init; } = [];
@@ -123,6 +125,9 @@ public sealed class Policy
     internal CoverageFrom?[] UniversityCoverage { get; init; } = [];
 
     internal bool HasUniversityRules { get; init; }
+
+    /// <summary>The university payment-mode rules cover new students only (see <see cref="UniversityRules.NewStudentsOnly"/>).</summary>
+    internal bool UniversityNewStudentsOnly { get; init; }
 
     /// <summary>Indexed by <see cref="Population"/>; null when the policy sets no plausible ages for it.</summary>
     internal AgeRange?[] PlausibleAges { get; init; } = [];

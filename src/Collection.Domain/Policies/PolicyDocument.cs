@@ -99,6 +99,12 @@ public sealed class EligibilityRules : PolicyNode
 
     /// <summary>…or a newborn whose parent is insured here.</summary>
     public bool NewbornWithInsuredParentExempt { get; set; }
+
+    /// <summary>
+    /// …or a minor (under 18 on the day) living with a parent employed and insured here (luyang-2023 二（四）
+    /// “非本市户籍，随在本市就业参保人员共同生活的未成年子女”), as the request's <c>livesWithLocallyInsuredParent</c> says.
+    /// </summary>
+    public bool MinorWithLocallyInsuredParentExempt { get; set; }
 }
 
 public sealed class SubsidyRule : PolicyNode
@@ -225,6 +231,12 @@ public sealed class PlausibleAge : PolicyNode
 public sealed class UniversityRules : PolicyNode
 {
     public List<UniversityPaymentRule>? PaymentModes { get; set; }
+
+    /// <summary>
+    /// The payment-mode rules are for new students only (luyang-2023 五(四) “新入学大学生……”): a student the request
+    /// or roster says is not new (<c>newStudent: false</c>, 是否新生 否) is covered like any resident paying in the period.
+    /// </summary>
+    public bool NewStudentsOnly { get; set; }
 }
 
 public sealed class UniversityPaymentRule : PolicyNode

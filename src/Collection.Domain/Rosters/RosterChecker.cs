@@ -17,7 +17,11 @@ public sealed record RosterPerson(
     Assessment Assessment,
     string StudentNumber,
     string Grade,
-    string ClassName);
+    string ClassName)
+{
+    /// <summary>是否新生 as the row gave it (university rosters): null when the row did not say.</summary>
+    public bool? NewStudent { get; init; }
+}
 
 /// <summary>The outcome of one row: a person to enrol, or a rejection.</summary>
 public readonly record struct RosterRowResult(RosterPerson? Person, RosterRejection? Rejection)
@@ -67,9 +71,11 @@ public sealed class RosterChecker
     public RosterRowResult Check(RosterRowFacts row)
     {
         ArgumentNullException.ThrowIfNull(row);
-        if (!ResidentId.TryParse(row.IdNumber, AssessOn, out var id, out var idError))
+        if (!TryIdentify(row, AssessOn, out var id, out var idError))
         {
-            return RosterRowResult.Reject(RosterReasons.InvalidIdNumber, IdNumberMessage(row.IdNumber, idError));
+            return idError is { } error
+                ? RosterRowResult.Reject(RosterReasons.InvalidIdNumber, IdNumberMessage(row.IdNumber, error))
+                : RosterRowResult.Reject(RosterReasons.UnknownIdType, $"证件类型“{row.IdType.Trim()}”无法识别，请填写“居民身份证”“外国人永久居留身份证”或“护照”");
         }
 
         if (firstLineById.TryGetValue(id, out var firstLine))
@@ -90,13 +96,14 @@ public sealed class RosterChecker
                 return RosterRowResult.Reject(RosterReasons.GenderMismatch, $"性别“{row.Gender.Trim()}”无法识别，请填写“男”或“女”");
             }
 
-            if (sex != id.Sex)
+            if (id.EncodesBirthDate && sex != id.Sex)
             {
                 return RosterRowResult.Reject(RosterReasons.GenderMismatch,
                     $"性别填写为“{SexLabel(sex)}”，但公民身份号码第 17 位表示“{SexLabel(id.Sex)}”，请核对性别或身份证号");
             }
         }
 
+        DateOnly? givenBirthDate = null;
         if (!string.IsNullOrWhiteSpace(row.BirthDate))
         {
             if (ParseDate(row.BirthDate) is not { } birthDate)
@@ -104,13 +111,30 @@ public sealed class RosterChecker
                 return RosterRowResult.Reject(RosterReasons.InvalidDate, $"出生日期“{row.BirthDate.Trim()}”无法识别，请按 2015-04-10 的格式填写");
             }
 
-            if (birthDate != id.BirthDate)
+            givenBirthDate = birthDate;
+            if (!id.EncodesBirthDate)
+            {
+                if (birthDate > AssessOn)
+                {
+                    return RosterRowResult.Reject(RosterReasons.InvalidDate, string.Create(CultureInfo.InvariantCulture,
+                        $"出生日期 {birthDate:yyyy-MM-dd} 晚于核定日期 {AssessOn:yyyy-MM-dd}，请核对"));
+                }
+            }
+            else if (birthDate != id.BirthDate)
             {
                 return RosterRowResult.Reject(RosterReasons.BirthDateMismatch, string.Create(CultureInfo.InvariantCulture,
                     $"出生日期填写为 {birthDate:yyyy-MM-dd}，但公民身份号码中的出生日期是 {id.BirthDate:yyyy-MM-dd}，请核对"));
             }
         }
 
+        // An older foreign card or a passport encodes no birth date: the row must give it.
+        if (!id.EncodesBirthDate && givenBirthDate is null)
+        {
+            return RosterRowResult.Reject(RosterReasons.MissingBirthDate,
+                $"{Glossary.DocumentTypes.Label(id.DocumentType)}号码中没有出生日期，请在“出生日期”列填写（如 2015-04-10）");
+        }
+
+        var birth = givenBirthDate ?? id.BirthDate;
         if (!TryParseIdentities(row.Identities, out var identities, out var unknown))
         {
             return RosterRowResult.Reject(RosterReasons.UnknownIdentity,
@@ -139,8 +163,19 @@ public sealed class RosterChecker
             paymentMode = parsedMode;
         }
 
-        var population = PopulationOf(Kind, row.Grade, id.BirthDate, Policy.CoverageStart);
-        if (Policy.PlausibleAge(population) is { } limits && AgeRange.AgeOn(id.BirthDate, AssessOn) is var age && !limits.Contains(age))
+        bool? newStudent = null;
+        if (!string.IsNullOrWhiteSpace(row.NewStudent))
+        {
+            if (ParseYesNo(row.NewStudent) is not { } isNew)
+            {
+                return RosterRowResult.Reject(RosterReasons.InvalidYesNo, $"是否新生“{row.NewStudent.Trim()}”无法识别，请填写“是”或“否”");
+            }
+
+            newStudent = isNew;
+        }
+
+        var population = PopulationOf(Kind, row.Grade, birth, Policy.CoverageStart);
+        if (Policy.PlausibleAge(population) is { } limits && AgeRange.AgeOn(birth, AssessOn) is var age && !limits.Contains(age))
         {
             return RosterRowResult.Reject(RosterReasons.Implausible(age, Glossary.Populations.Label(population), limits));
         }
@@ -148,10 +183,12 @@ public sealed class RosterChecker
         var assessment = AssessmentEngine.Assess(Policy, new AssessmentRequest
         {
             Id = id,
+            BirthDate = id.EncodesBirthDate ? null : birth,
             Population = population,
             Identities = identities,
             AllowanceClass = allowanceClass,
             PaymentMode = paymentMode,
+            NewStudent = newStudent,
             Date = AssessOn,
         }, AssessOn);
 
@@ -178,7 +215,37 @@ public sealed class RosterChecker
 
         return RosterRowResult.Accept(new RosterPerson(
             row.LineNumber, id, row.Name.Trim(), population, identities, allowanceClass, paymentMode, assessment,
-            row.StudentNumber, row.Grade, row.ClassName));
+            row.StudentNumber, row.Grade, row.ClassName)
+        {
+            NewStudent = newStudent,
+        });
+    }
+
+    /// <summary>
+    /// The person's document from the row's 证件类型, number and 国籍: without a type, whatever the number shows
+    /// (a citizen's or a foreigner's card); a passport needs the type. False with a null error: the type is unknown.
+    /// </summary>
+    public static bool TryIdentify(RosterRowFacts row, DateOnly assessOn, out ResidentId id, out ResidentIdError? error)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        ResidentIdError reason;
+        if (string.IsNullOrWhiteSpace(row.IdType))
+        {
+            _ = ResidentId.TryParse(row.IdNumber, assessOn, out id, out reason);
+        }
+        else if (Glossary.DocumentTypes.TryParse(row.IdType, out var type))
+        {
+            _ = ResidentId.TryParse(type, row.IdNumber, row.Nationality, assessOn, out id, out reason);
+        }
+        else
+        {
+            id = default;
+            error = null;
+            return false;
+        }
+
+        error = reason;
+        return reason == ResidentIdError.None;
     }
 
     /// <summary>
@@ -213,6 +280,14 @@ public sealed class RosterChecker
     {
         "男" or "男性" or "M" or "MALE" or "1" => Sex.Male,
         "女" or "女性" or "F" or "FEMALE" or "2" => Sex.Female,
+        _ => null,
+    };
+
+    /// <summary>是/否 as people write it (是 否, 新生 老生, Y N, yes no, true false, 1 0, √ ×); null when it is neither.</summary>
+    public static bool? ParseYesNo(string text) => (text ?? string.Empty).Trim().ToUpperInvariant() switch
+    {
+        "是" or "新生" or "Y" or "YES" or "TRUE" or "1" or "对" or "√" => true,
+        "否" or "老生" or "非新生" or "N" or "NO" or "FALSE" or "0" or "错" or "×" => false,
         _ => null,
     };
 
@@ -278,20 +353,32 @@ public sealed class RosterChecker
             return new string('*', text.Length);
         }
 
+        // A foreigner's card (3 letters + 12 digits) or a passport key: what the document's own mask shows.
+        if (char.IsAsciiLetter(text[0]))
+        {
+            return ResidentId.TryParse(text, out var document) && !document.EncodesBirthDate
+                ? document.Masked
+                : string.Concat(text.AsSpan(0, 3), new string('*', text.Length - 5), text.AsSpan(text.Length - 2));
+        }
+
         return string.Concat(text.AsSpan(0, 6), new string('*', text.Length - 10), text.AsSpan(text.Length - 4));
     }
 
     private static string SexLabel(Sex sex) => sex == Sex.Male ? "男" : "女";
 
-    private static string IdNumberMessage(string text, ResidentIdError error) => error switch
+    /// <summary>Why a number is not a document's, in Chinese (a roster row's message, an HTTP answer's <c>detailZh</c>).</summary>
+    public static string IdNumberMessage(string text, ResidentIdError error) => error switch
     {
         ResidentIdError.Empty => "公民身份号码为空",
-        ResidentIdError.WrongLength => string.Create(CultureInfo.InvariantCulture, $"公民身份号码应为 18 位，填写的是 {text.Trim().Length} 位"),
-        ResidentIdError.InvalidCharacter => "公民身份号码只能由数字组成，最后一位可以是 X",
+        ResidentIdError.WrongLength => string.Create(CultureInfo.InvariantCulture, $"公民身份号码应为 18 位（外国人永久居留身份证旧号码 15 位，护照号码 5–17 位），填写的是 {(text ?? string.Empty).Trim().Length} 位"),
+        ResidentIdError.InvalidCharacter => "公民身份号码只能由数字组成，最后一位可以是 X（外国人永久居留身份证旧号码为 3 位字母加 12 位数字；护照号码为字母和数字）",
         ResidentIdError.UnknownProvince => "公民身份号码前两位不是有效的省级行政区划代码",
         ResidentIdError.InvalidBirthDate => "公民身份号码中的出生日期不是有效日期",
         ResidentIdError.BirthDateInFuture => "公民身份号码中的出生日期晚于核定日期",
         ResidentIdError.WrongCheckDigit => "公民身份号码校验位（最后一位）不正确，请核对是否抄错",
+        ResidentIdError.MissingNationality => "护照须同时填写国籍（护照上的三位字母代码，如 USA）",
+        ResidentIdError.InvalidNationality => "国籍应为护照上的三位字母代码（如 USA、KOR）",
+        ResidentIdError.WrongDocumentType => "证件号码与所填证件类型不符（如外国人永久居留身份证号码应以 9 开头，或为 3 位字母加 12 位数字）",
         _ => "公民身份号码无效",
     };
 }

@@ -6,8 +6,10 @@ namespace Collection.Domain.Rosters;
 /// <summary>
 /// The reason codes a roster row can be rejected with, and their Chinese messages (what the school
 /// reads). The first eight are the list; the next four name a fact a row gives badly
-/// (a date or 是/否 that cannot be read, a 缴费方式 or 低保类别 the policy needs); the last, an age the
-/// row's population cannot plausibly have (the policy's <c>plausibleAges</c>).
+/// (a date or 是/否 that cannot be read, a 缴费方式 or 低保类别 the policy needs); then an age the
+/// row's population cannot plausibly have (the policy's <c>plausibleAges</c>); the last two, a 证件类型 that
+/// cannot be read and a document without a birth date in its number (older foreign card, passport) whose
+/// row gives no 出生日期; a 是否新生 that is neither 是 nor 否.
 /// </summary>
 public static class RosterReasons
 {
@@ -24,11 +26,15 @@ public static class RosterReasons
     public const string UnknownPaymentMode = "unknown-payment-mode";
     public const string MissingAllowanceClass = "missing-allowance-class";
     public const string ImplausibleAge = "implausible-age";
+    public const string UnknownIdType = "unknown-id-type";
+    public const string MissingBirthDate = "missing-birth-date";
+    public const string InvalidYesNo = "invalid-yes-no";
 
     public static IReadOnlyList<string> All { get; } =
     [
         InvalidIdNumber, MissingName, GenderMismatch, BirthDateMismatch, DuplicateInFile, AlreadyEnrolled, NotEligible,
         UnknownIdentity, InvalidDate, MissingPaymentMode, UnknownPaymentMode, MissingAllowanceClass, ImplausibleAge,
+        UnknownIdType, MissingBirthDate, InvalidYesNo,
     ];
 
     /// <summary>The row's age does not fit its population: the message names the age, the population and the limits.</summary>

@@ -24,6 +24,12 @@ public sealed record RosterRowFacts
     /// <summary>The ID number with spaces removed and the check digit upper-cased.</summary>
     public string IdNumber { get; init; } = string.Empty;
 
+    /// <summary>证件类型: empty (a resident ID card, or a foreign card the number shows), or a code or label of <see cref="Codes.Glossary.DocumentTypes"/>.</summary>
+    public string IdType { get; init; } = string.Empty;
+
+    /// <summary>国籍 of a passport holder: three Latin letters as printed on the passport.</summary>
+    public string Nationality { get; init; } = string.Empty;
+
     public string Gender { get; init; } = string.Empty;
 
     public string BirthDate { get; init; } = string.Empty;
@@ -41,4 +47,7 @@ public sealed record RosterRowFacts
 
     /// <summary>缴费方式 of a university roster: 统一代收 / 微信 or their codes.</summary>
     public string PaymentMode { get; init; } = string.Empty;
+
+    /// <summary>是否新生 of a university roster: 是 / 否 (新生 / 老生, Y / N, 1 / 0); empty = new (the roster is a new-student list).</summary>
+    public string NewStudent { get; init; } = string.Empty;
 }

@@ -5,8 +5,20 @@ public record AssessmentRequestBody
 {
     public string? Policy { get; init; }
 
-    /// <summary>18-character (or legacy 15-digit) resident ID number.</summary>
+    /// <summary>
+    /// The document's number: an 18-character (or legacy 15-digit) resident ID number, a foreign permanent-resident
+    /// card's number (18 digits starting with 9, or the older 3 letters + 12 digits), a passport number with
+    /// <see cref="IdType"/> <c>passport</c> and <see cref="Nationality"/>, or a passport's key <c>PP-USA-E12345678</c>.
+    /// </summary>
     public string? IdNumber { get; init; }
+
+    /// <summary>证件类型: <c>resident-id-card</c>, <c>foreign-permanent-resident</c>, <c>passport</c> (or the Chinese labels); none = what the number shows.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? IdType { get; init; }
+
+    /// <summary>国籍 of a passport: three Latin letters as printed on it (USA, KOR).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Nationality { get; init; }
 
     /// <summary><c>yyyy-MM-dd</c>; needed when the person has no number yet (a child not yet born or registered).</summary>
     public string? BirthDate { get; init; }
@@ -31,12 +43,20 @@ public record AssessmentRequestBody
 
     public bool? InEmployeeInsurance { get; init; }
 
+    /// <summary>A minor living with a parent employed and insured here (luyang-2023 二（四）): no residence permit needed where the policy says so.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public bool? LivesWithLocallyInsuredParent { get; init; }
+
     public NewbornBody? Newborn { get; init; }
 
     public bool? MigrantWorkerWithProof { get; init; }
 
     /// <summary><c>unified</c> or <c>wechat</c> (university students).</summary>
     public string? PaymentMode { get; init; }
+
+    /// <summary>是否新生 of a university student: false = returning (covered like any resident); none = new.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public bool? NewStudent { get; init; }
 
     /// <summary>The day of enrolment or payment, <c>yyyy-MM-dd</c>; default today in China.</summary>
     public string? Date { get; init; }

@@ -52,9 +52,14 @@ public static class AssessmentRequestParser
 
         var day = date ?? today;
         ResidentId? id = null;
+        if (!TryCode(Glossary.DocumentTypes, body.IdType, "idType", "unknown-id-type", out var idType, out error))
+        {
+            return false;
+        }
+
         if (!string.IsNullOrWhiteSpace(body.IdNumber))
         {
-            if (!TryIdNumber(body.IdNumber, day, out var parsed, out error))
+            if (!TryIdNumber(body.IdNumber, day, out var parsed, out error, type: idType, nationality: body.Nationality))
             {
                 return false;
             }
@@ -91,15 +96,17 @@ public static class AssessmentRequestParser
             Population = population ?? Population.Resident,
             Identities = identities,
             AllowanceClass = allowanceClass,
-            // A foreign permanent resident has no hukou (户籍): unless said otherwise, they enrol as non-local.
-            LocalHukou = body.LocalHukou ?? id is not { IsForeignPermanentResident: true },
+            // A foreigner (permanent-resident card or passport) has no hukou (户籍): unless said otherwise, they enrol as non-local.
+            LocalHukou = body.LocalHukou ?? id is not { IsForeign: true },
             ResidencePermit = body.ResidencePermit ?? false,
             InEmployeeInsurance = body.InEmployeeInsurance ?? false,
+            LivesWithLocallyInsuredParent = body.LivesWithLocallyInsuredParent ?? false,
             Newborn = body.Newborn is { } newborn
                 ? new NewbornFacts(newborn.RegisteredBeforeBirth, newborn.ParentInsured ?? false, registrationDate)
                 : null,
             MigrantWorkerWithProof = body.MigrantWorkerWithProof ?? false,
             PaymentMode = paymentMode,
+            NewStudent = body.NewStudent,
             Date = day,
         };
         error = null;
@@ -121,6 +128,7 @@ public static class AssessmentRequestParser
             LocalHukou = request.LocalHukou,
             ResidencePermit = request.ResidencePermit,
             InEmployeeInsurance = request.InEmployeeInsurance,
+            LivesWithLocallyInsuredParent = request.LivesWithLocallyInsuredParent ? true : null,
             Newborn = request.Newborn is { } newborn
                 ? new NewbornBody
                 {
@@ -131,6 +139,7 @@ public static class AssessmentRequestParser
                 : null,
             MigrantWorkerWithProof = request.MigrantWorkerWithProof,
             PaymentMode = request.PaymentMode is { } mode ? Glossary.UniversityPaymentModes.Code(mode) : null,
+            NewStudent = request.NewStudent,
             Date = request.Date is { } date ? Problems.Date(date) : null,
         };
     }
@@ -157,16 +166,31 @@ public static class AssessmentRequestParser
     public static RequestError UnknownPolicy(string? code) =>
         new(StatusCodes.Status400BadRequest, "unknown-policy", "Unknown policy.", $"There is no policy '{code}'. GET /api/policies lists them.", "policy");
 
-    public static bool TryIdNumber(string? text, DateOnly? notAfter, out ResidentId id, [NotNullWhen(false)] out RequestError? error, string field = "idNumber")
+    /// <summary>
+    /// A document number: without <paramref name="type"/>, what the number shows (a citizen's number, a foreign
+    /// permanent-resident card's, a passport's key); with it, that document's (a passport needs <paramref name="nationality"/>).
+    /// </summary>
+    public static bool TryIdNumber(string? text, DateOnly? notAfter, out ResidentId id, [NotNullWhen(false)] out RequestError? error, string field = "idNumber", DocumentType? type = null, string? nationality = null)
     {
-        if (ResidentId.TryParse(text, notAfter, out id, out var reason))
+        var parsed = type is { } documentType
+            ? ResidentId.TryParse(documentType, text, nationality, notAfter, out id, out var reason)
+            : ResidentId.TryParse(text, notAfter, out id, out reason);
+        if (parsed)
         {
             error = null;
             return true;
         }
 
+        var about = reason is ResidentIdError.MissingNationality or ResidentIdError.InvalidNationality ? "nationality" : field;
         error = new RequestError(StatusCodes.Status400BadRequest, ResidentId.ErrorCode, "Invalid resident ID number.",
-            $"{field}: {ResidentId.Describe(reason)} ({ResidentId.ReasonCode(reason)}).", field);
+            $"{about}: {ResidentId.Describe(reason)} ({ResidentId.ReasonCode(reason)}).", about)
+        {
+            Extensions = new Dictionary<string, object?>
+            {
+                ["reason"] = ResidentId.ReasonCode(reason),
+                ["detailZh"] = Domain.Rosters.RosterChecker.IdNumberMessage(text ?? string.Empty, reason),
+            },
+        };
         return false;
     }
 

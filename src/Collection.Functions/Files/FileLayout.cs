@@ -29,6 +29,8 @@ public static class FileFields
 {
     public static readonly FileField Name = new("name", "姓名", "学生姓名", "参保人姓名", "缴费人姓名", "缴费人", "fullName", "studentName");
     public static readonly FileField IdNumber = new("idNumber", "公民身份号码", "身份证号", "身份证号码", "身份证", "公民身份证号", "公民身份证号码", "证件号码", "证件号", "身份证件号码", "缴费人证件号码", "学生身份证号", "idCard", "idCardNumber", "idNo", "identityNumber");
+    public static readonly FileField IdType = new("idType", "证件类型", "证件种类", "身份证件类型", "documentType");
+    public static readonly FileField Nationality = new("nationality", "国籍", "国籍代码", "国籍（地区）", "国籍(地区)");
     public static readonly FileField Gender = new("gender", "性别", "sex");
     public static readonly FileField BirthDate = new("birthDate", "出生日期", "出生年月日", "出生年月", "dateOfBirth", "birthday", "dob");
     public static readonly FileField StudentNumber = new("studentNumber", "学号", "学籍号", "全国学籍号", "studentId", "studentNo");
@@ -76,14 +78,14 @@ public sealed class FileLayout
         "school-roster",
         "学校人员名册",
         [FileFields.Name, FileFields.IdNumber],
-        [FileFields.Gender, FileFields.BirthDate, FileFields.StudentNumber, FileFields.Grade, FileFields.ClassName, FileFields.SubsidyIdentity, FileFields.AllowanceClass, FileFields.SchoolName, FileFields.Phone, FileFields.Address, FileFields.Remarks]);
+        [FileFields.IdType, FileFields.Nationality, FileFields.Gender, FileFields.BirthDate, FileFields.StudentNumber, FileFields.Grade, FileFields.ClassName, FileFields.SubsidyIdentity, FileFields.AllowanceClass, FileFields.SchoolName, FileFields.Phone, FileFields.Address, FileFields.Remarks]);
 
     /// <summary>New-student list of a university (luyang-2023 §五(四)): unified collection or WeChat.</summary>
     public static FileLayout UniversityRoster { get; } = new(
         "university-roster",
         "高校新生名册",
         [FileFields.Name, FileFields.IdNumber],
-        [FileFields.Gender, FileFields.BirthDate, FileFields.StudentNumber, FileFields.Grade, FileFields.ClassName, FileFields.SubsidyIdentity, FileFields.AllowanceClass, FileFields.PaymentMethod, FileFields.IsNewStudent, FileFields.SchoolName, FileFields.Phone, FileFields.Address, FileFields.Remarks]);
+        [FileFields.IdType, FileFields.Nationality, FileFields.Gender, FileFields.BirthDate, FileFields.StudentNumber, FileFields.Grade, FileFields.ClassName, FileFields.SubsidyIdentity, FileFields.AllowanceClass, FileFields.PaymentMethod, FileFields.IsNewStudent, FileFields.SchoolName, FileFields.Phone, FileFields.Address, FileFields.Remarks]);
 
     /// <summary>税务回传: every column a payment posting needs is required; the name is only for people reading it.</summary>
     public static FileLayout TaxPaymentReturn { get; } = new(

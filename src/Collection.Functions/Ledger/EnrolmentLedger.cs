@@ -45,11 +45,13 @@ public sealed class EnrolmentLedger
     private readonly ChinaClock _clock;
     private readonly ILogger<EnrolmentLedger> _logger;
     private readonly SubsidyIdentityBook _identities;
+    private readonly People.PersonFacts _people;
     private readonly Lock _gate = new();
     private Task? _created;
 
-    public EnrolmentLedger(TableServiceClient tables, LedgerTables names, PolicyCatalog catalog, ChinaClock clock, SubsidyIdentityBook identities, ILogger<EnrolmentLedger> logger)
+    public EnrolmentLedger(TableServiceClient tables, LedgerTables names, PolicyCatalog catalog, ChinaClock clock, SubsidyIdentityBook identities, ILogger<EnrolmentLedger> logger, People.PersonFacts people)
     {
+        _people = people;
         ArgumentNullException.ThrowIfNull(identities);
         _identities = identities;
         ArgumentNullException.ThrowIfNull(tables);
@@ -117,6 +119,11 @@ public sealed class EnrolmentLedger
             && (existing.Status != LedgerCodes.Status(EnrolmentStatus.Cancelled) || (policy.RepaymentDeadline is { } closes && day > closes)))
         {
             return Failed(Refusal(policy, existing, day));
+        }
+
+        if (await _people.RefusalAsync(policy, id, cancellationToken).ConfigureAwait(false) is { } refusal)
+        {
+            return Failed(refusal); // one insurance a year: under another policy here, or recorded elsewhere (#19)
         }
 
         // The identity book is the source of subsidies: what the lists confirm for the person on the day; what was
@@ -1020,7 +1027,7 @@ public sealed class EnrolmentLedger
             InTreasuryOn = posting.InTreasury ? Today : null,
             InTreasuryBy = posting.InTreasury ? actor : null,
         };
-        var next = entry.Enrolment.Post(payment, assessment.CoverageStart!.Value, Today);
+        var next = entry.Enrolment.Post(payment, assessment.CoverageStart!.Value, Today, assessment.CoverageFromPaymentDay);
         var change = next.Changes[^1];
         var updated = ToEntity(next, entry.Person, entry.Request, entity.ChangeCount);
         var paymentRow = new PaymentEntity

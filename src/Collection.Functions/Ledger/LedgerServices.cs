@@ -6,6 +6,7 @@ public static class LedgerServices
     public static IServiceCollection AddLedger(this IServiceCollection services)
     {
         services.AddSingleton(sp => new LedgerTables(sp.GetRequiredService<IConfiguration>()[LedgerTables.PrefixSetting] ?? ""));
+        services.AddSingleton<People.PersonFacts>();
         services.AddSingleton<EnrolmentLedger>();
         services.AddSingleton<CashRemittanceBook>();
         return services;

@@ -241,10 +241,12 @@ public sealed class RosterLedgerWriter(TableServiceClient tables, TableBatchInse
         private AssessmentRequest Request(RosterPerson person) => new()
         {
             Id = person.Id,
+            BirthDate = person.Id.EncodesBirthDate ? null : person.Assessment.BirthDate, // an older foreign card or a passport: from the roster row (#19)
             Population = person.Population,
             Identities = person.Identities,
             AllowanceClass = person.AllowanceClass,
             PaymentMode = person.PaymentMode,
+            NewStudent = person.NewStudent, // 是否新生 (#19)
             Date = enrolledOn,
         };
 

@@ -188,7 +188,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
             await foreach (var row in file.ReadRowsAsync(cancellationToken).ConfigureAwait(false))
             {
                 var facts = RosterRows.Facts(row, out var cellProblem);
-                var usable = ResidentId.TryParse(facts.IdNumber, checker.AssessOn, out var id, out _);
+                var usable = RosterChecker.TryIdentify(facts, checker.AssessOn, out var id, out _);
                 seenIds.Add(usable ? id.ToString() : facts.IdNumber);
                 if (cellProblem is null && usable)
                 {

@@ -19,6 +19,8 @@ public static class RosterRows
             LineNumber = row.LineNumber,
             Name = row.Text(FileFields.Name),
             IdNumber = row.IdNumber(),
+            IdType = row.Text(FileFields.IdType),
+            Nationality = row.Text(FileFields.Nationality),
             Gender = row.Text(FileFields.Gender),
             BirthDate = row.Text(FileFields.BirthDate),
             StudentNumber = row.Text(FileFields.StudentNumber),
@@ -27,6 +29,7 @@ public static class RosterRows
             Identities = row.Text(FileFields.SubsidyIdentity),
             AllowanceClass = row.Text(FileFields.AllowanceClass),
             PaymentMode = row.Text(FileFields.PaymentMethod),
+            NewStudent = row.Text(FileFields.IsNewStudent),
         };
 
         // The limits of the API hold for files too: a row whose text could not be stored is rejected on its own.

@@ -31,6 +31,75 @@ public class RosterCheckerTests
     }
 
     [Fact]
+    public void Check_ForeignPupilWithOlderCard_AcceptedWithTheBirthDateOfTheRow()
+    {
+        // luyang-2023 二 “与在本市工作的外籍专家共同生活的配偶及未成年子女……均可以参加”.
+        var result = School().Check(Row(2, "kor110130030112") with { IdType = "外国人永久居留身份证", BirthDate = "2013-03-01", Gender = "女", Grade = "3年级" });
+
+        Assert.True(result.Accepted, result.Rejection?.Message);
+        Assert.Equal("KOR110130030112", result.Person!.Id.ToString());
+        Assert.Equal(D("2013-03-01"), result.Person.Assessment.BirthDate);
+        Assert.Equal(350m, result.Person.Assessment.Payable);
+    }
+
+    [Fact]
+    public void Check_ForeignPupilWithPassport_AcceptedAndKeyedWithNationality()
+    {
+        var result = School().Check(Row(2, "M1234567") with { IdType = "护照", Nationality = "USA", BirthDate = "2012-09-01", Grade = "初一" });
+
+        Assert.True(result.Accepted, result.Rejection?.Message);
+        Assert.Equal("PP-USA-M1234567", result.Person!.Id.ToString());
+        Assert.Equal(Population.Student, result.Person.Population);
+    }
+
+    [Fact]
+    public void Check_PassportWithoutBirthDate_MissingBirthDateInChinese()
+    {
+        var result = School().Check(Row(4, "M1234567") with { IdType = "passport", Nationality = "USA", Grade = "初一" });
+
+        Assert.Equal(RosterReasons.MissingBirthDate, result.Rejection!.Code);
+        Assert.Contains("护照号码中没有出生日期", result.Rejection.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Check_PassportWithoutNationality_InvalidIdNumberNamingTheNationality()
+    {
+        var result = School().Check(Row(4, "M1234567") with { IdType = "护照", BirthDate = "2012-09-01" });
+
+        Assert.Equal(RosterReasons.InvalidIdNumber, result.Rejection!.Code);
+        Assert.Contains("国籍", result.Rejection.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Check_UnknownIdType_Rejected()
+    {
+        var result = School().Check(Row(4, "M1234567") with { IdType = "驾驶证", BirthDate = "2012-09-01" });
+
+        Assert.Equal(RosterReasons.UnknownIdType, result.Rejection!.Code);
+        Assert.Contains("驾驶证", result.Rejection.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Check_CitizenNumberTypedAsForeignCard_InvalidIdNumber()
+    {
+        var result = School().Check(Row(4, Id("2013-03-01", 21)) with { IdType = "外国人永久居留身份证" });
+
+        Assert.Equal(RosterReasons.InvalidIdNumber, result.Rejection!.Code);
+        Assert.Contains("证件类型不符", result.Rejection.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Check_SamePassportTwiceInAFile_Duplicate()
+    {
+        var checker = School();
+        Assert.True(checker.Check(Row(2, "M1234567") with { IdType = "护照", Nationality = "USA", BirthDate = "2012-09-01" }).Accepted);
+
+        var second = checker.Check(Row(3, "m 1234567") with { IdType = "护照", Nationality = "usa", BirthDate = "2012-09-01" });
+
+        Assert.Equal(RosterReasons.DuplicateInFile, second.Rejection!.Code);
+    }
+
+    [Fact]
     public void Check_SeventyTwoYearOldPupil_ImplausibleAgeSayingAgeAndLimits()
     {
         var result = School().Check(Row(3, Id("1950-03-01", 31)) with { Grade = "3年级" });
@@ -215,6 +284,33 @@ public class RosterCheckerTests
         Assert.Equal(Population.UniversityStudent, person.Population);
         Assert.Equal(UniversityPaymentMode.WeChat, person.PaymentMode);
         Assert.Equal(InCollection, person.Assessment.CoverageStart);
+    }
+
+    [Theory]
+    [InlineData("是", true, "2022-10-10")]
+    [InlineData("新生", true, "2022-10-10")]
+    [InlineData("", null, "2022-10-10")]
+    [InlineData("否", false, "2023-01-01")]
+    [InlineData("老生", false, "2023-01-01")]
+    public void Check_UniversityRowIsNewStudent_IsKeptAndDecidesCover(string cell, bool? newStudent, string start)
+    {
+        var checker = new RosterChecker(Get("luyang-2023"), RosterKind.University, InCollection);
+
+        var person = checker.Check(Row(3, Id("2004-01-15", 71)) with { PaymentMode = "统一代收", NewStudent = cell }).Person!;
+
+        Assert.Equal(newStudent, person.NewStudent);
+        Assert.Equal(D(start), person.Assessment.CoverageStart);
+    }
+
+    [Fact]
+    public void Check_UniversityRowIsNewStudentUnreadable_InvalidYesNo()
+    {
+        var checker = new RosterChecker(Get("luyang-2023"), RosterKind.University, InCollection);
+
+        var rejection = checker.Check(Row(3, Id("2004-01-15", 71)) with { PaymentMode = "微信", NewStudent = "大概" }).Rejection!;
+
+        Assert.Equal(RosterReasons.InvalidYesNo, rejection.Code);
+        Assert.Contains("是否新生", rejection.Message, StringComparison.Ordinal);
     }
 
     [Fact]

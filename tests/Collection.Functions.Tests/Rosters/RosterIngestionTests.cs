@@ -67,6 +67,74 @@ public sealed class RosterIngestionTests(RosterStorage storage) : IClassFixture<
     }
 
     [Fact]
+    public async Task Put_ForeignPupilsByDocumentType_EnrolledUnderTheirDocumentKeys()
+    {
+        // luyang-2023 二 “与在本市工作的外籍专家共同生活的配偶及未成年子女……均可以参加”: a foreign expert's children
+        // by the older permanent-resident card and by passport; a passport without 国籍 or 出生日期 is a coded row error.
+        var host = await storage.HostAsync();
+        using var client = Client(host, StaffKey);
+        var csv = RosterFiles.ToCsv(
+        [
+            ["序号", "姓名", "证件类型", "公民身份号码", "国籍", "出生日期", "性别", "年级", "班级"],
+            ["1", "Anna Kim", "外国人永久居留身份证", "KOR110130030112", "", "2013-03-01", "女", "3年级", "1班"],
+            ["2", "Tom Smith", "护照", "M1234567", "USA", "2012-09-01", "男", "初一", "2班"],
+            ["3", "Li Na", "护照", "M7654321", "", "2012-09-01", "女", "初一", "2班"],
+            ["4", "Ivan", "护照", "P9876543", "RUS", "", "男", "初一", "2班"],
+            ["5", "Bob", "驾驶证", "P9876543", "RUS", "2012-09-01", "男", "初一", "2班"],
+        ]);
+
+        var response = await client.PutAsync(new Uri("/api/rosters/school/luyang-2023/SCH040/foreigners.csv?date=2022-10-10", UriKind.Relative), new ByteArrayContent(RosterFiles.Utf8(csv, bom: true)));
+        var accepted = await response.Content.ReadFromJsonAsync<RosterAccepted>(RosterResult.Json);
+        var result = await PollStatusAsync(client, accepted!.StatusQueryGetUri);
+
+        Assert.Equal((5, 2, 3), (result.Counts.Total, result.Counts.Accepted, result.Counts.Rejected));
+        Assert.Equal(
+            [(4, "invalid-id-number"), (5, "missing-birth-date"), (6, "unknown-id-type")],
+            result.Rejected.Select(r => (r.Line, r.Code)).OrderBy(r => r.Line).ToArray());
+        Assert.Contains("国籍", result.Rejected.Single(r => r.Line == 4).Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(result.Rejected, r => r.IdNumber.Contains("9876543", StringComparison.Ordinal));
+        var keys = (await EnrolmentsAsync(storage.Azurite, Policy, "roster:SCH040")).Select(e => e.GetString("IdNumber")).Order().ToArray();
+        Assert.Equal(["KOR110130030112", "PP-USA-M1234567"], keys);
+    }
+
+    [Fact]
+    public async Task Put_UniversityRosterWithIsNewStudent_OnlyNewStudentsCoveredFromTheCollectionDay()
+    {
+        // luyang-2023 五(四)“新入学大学生由高校统一代收代缴参保费用的，自代收费用之日起可享受居民医保待遇”: a returning
+        // student (是否新生 否) renews like any resident and is covered from 2023-01-01.
+        var host = await storage.HostAsync();
+        using var client = Client(host, StaffKey);
+        var (_, fresh, _) = RosterFiles.Pupil(1, salt: 7, bornFrom: 2003);
+        var (_, returning, _) = RosterFiles.Pupil(2, salt: 7, bornFrom: 2003);
+        var (_, unsure, _) = RosterFiles.Pupil(3, salt: 7, bornFrom: 2003);
+        var csv = RosterFiles.ToCsv(
+        [
+            ["序号", "姓名", "公民身份号码", "缴费方式", "是否新生"],
+            ["1", "新同学", fresh, "统一代收", "是"],
+            ["2", "老同学", returning, "统一代收", "否"],
+            ["3", "某同学", unsure, "微信", "不知道"],
+        ]);
+
+        var response = await client.PutAsync(new Uri("/api/rosters/university/luyang-2023/UNI040/students.csv?date=2022-09-20", UriKind.Relative), new ByteArrayContent(RosterFiles.Utf8(csv, bom: true)));
+        var accepted = await response.Content.ReadFromJsonAsync<RosterAccepted>(RosterResult.Json);
+        var result = await PollStatusAsync(client, accepted!.StatusQueryGetUri);
+
+        Assert.Equal((3, 2, 1), (result.Counts.Total, result.Counts.Accepted, result.Counts.Rejected));
+        Assert.Equal((4, "invalid-yes-no"), (result.Rejected[0].Line, result.Rejected[0].Code));
+        var stored = (await EnrolmentsAsync(storage.Azurite, Policy, "roster:UNI040")).ToDictionary(e => e.GetString("IdNumber"));
+        Assert.Contains("\"newStudent\":true", stored[fresh].GetString("Request"), StringComparison.Ordinal);
+        Assert.Contains("\"newStudent\":false", stored[returning].GetString("Request"), StringComparison.Ordinal);
+        Assert.Equal("2022-09-20", await CoverageStartAsync(client, fresh));
+        Assert.Equal("2023-01-01", await CoverageStartAsync(client, returning));
+    }
+
+    private static async Task<string?> CoverageStartAsync(HttpClient client, string idNumber)
+    {
+        var body = await client.GetFromJsonAsync<System.Text.Json.JsonElement>(new Uri($"/api/enrolments/luyang-2023/{idNumber}", UriKind.Relative));
+        return body.GetProperty("assessment").GetProperty("coverageStart").GetString();
+    }
+
+    [Fact]
     public async Task Put_OtherSchoolsCode_403AndStaffMayUpload()
     {
         var host = await storage.HostAsync();
