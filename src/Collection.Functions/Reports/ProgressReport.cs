@@ -75,10 +75,10 @@ public sealed record ProgressReport(
             }
         }
 
-        // Declared units in the task table's order, then the others by name (ordinal: the same order every run).
+        // Declared units in the task table's order, then the others with someone registered by the day, by name (ordinal: the same order every run).
         var declared = units.Declared.Select(u => u.Name).ToHashSet(StringComparer.Ordinal);
         var ordered = units.Declared.Select(u => tallies[u.Name])
-            .Concat(tallies.Where(t => !declared.Contains(t.Key)).OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => t.Value))
+            .Concat(tallies.Where(t => !declared.Contains(t.Key) && t.Value.Now.Registered > 0).OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => t.Value))
             .ToList();
         var total = new Tally();
         var totalBefore = new Tally();
@@ -129,6 +129,8 @@ public sealed record ProgressReport(
     {
         private int _registered, _insured, _paid, _waived, _subsidised;
         private decimal _paidAmount, _subsidyAmount;
+
+        public int Registered => _registered;
 
         public void Add(Enrolment e, DateOnly day)
         {

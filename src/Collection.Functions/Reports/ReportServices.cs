@@ -8,6 +8,7 @@ public static class ReportServices
     public static IServiceCollection AddReports(this IServiceCollection services)
     {
         services.TryAddSingleton<TargetStore>();
+        services.TryAddSingleton<MonthlyReports>();
         return services;
     }
 }
