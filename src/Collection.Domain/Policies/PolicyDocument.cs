@@ -240,6 +240,12 @@ public sealed class FiscalSubsidy : PolicyNode
 {
     public decimal? TotalPerPerson { get; set; }
 
+    /// <summary>The whole financing per person, government's and the person's (luyang-2023 三: 960 = 610 + 350).</summary>
+    public decimal? FinancingPerPerson { get; set; }
+
+    /// <summary>The critical-illness insurance premium financed per person (baiyin-2023 二(三): 90 yuan).</summary>
+    public decimal? CriticalIllnessPerPerson { get; set; }
+
     public List<FiscalTier>? Tiers { get; set; }
 }
 

@@ -467,6 +467,16 @@ public static class PolicyReader
             }
 
             var total = fiscal.TotalPerPerson ?? throw Error("fiscalSubsidy.totalPerPerson", "is required");
+            if (fiscal.FinancingPerPerson is { } financing && financing < total)
+            {
+                Fail("fiscalSubsidy.financingPerPerson", $"{financing} is less than the government's {total}");
+            }
+
+            if (fiscal.CriticalIllnessPerPerson is < 0)
+            {
+                Fail("fiscalSubsidy.criticalIllnessPerPerson", "must not be negative");
+            }
+
             var seen = new HashSet<string>(StringComparer.Ordinal);
             for (var i = 0; i < (fiscal.Tiers?.Count ?? 0); i++)
             {
