@@ -62,6 +62,7 @@ fi
 # Timer schedules (China time locally); a local.settings.json from before they were settings lacks them.
 schedule=$(setting ActivateCoverageSchedule); export ActivateCoverageSchedule="${schedule:-0 5 0 * * *}"
 schedule=$(setting SupplementaryEnrolmentSchedule); export SupplementaryEnrolmentSchedule="${schedule:-0 0 2 5 * *}"
+schedule=$(setting MonthlyReportsSchedule); export MonthlyReportsSchedule="${schedule:-0 0 1 * * *}"
 
 dotnet build src/Collection.Functions -c Debug --nologo -v quiet -clp:ErrorsOnly
 dotnet build src/Collection.LocalHost -c Debug --nologo -v quiet -clp:ErrorsOnly

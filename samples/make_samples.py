@@ -170,8 +170,20 @@ def subsidy_lists():
         f.write(b"\xef\xbb\xbf" + text.encode("utf-8"))
 
 
+def luyang_targets():
+    # Made-up tasks: luyang-2023 一 says "具体任务另行通知" and the notice gives none.
+    rows = [["乡镇街道", "任务数"], ["亳州路街道", "21000"], ["双岗街道", "26000"], ["杏花村街道", "30000"],
+            ["杏林街道", "24000"], ["海棠街道", "23000"], ["林店街道", "18000"], ["逍遥津街道", "20000"],
+            ["益民街道", "12000"], ["三孝口街道", "16000"], ["大杨镇", "30000"], ["三十岗乡", "15000"],
+            ["庐阳经济开发区", "6000"]]
+    text = "\r\n".join(",".join(r) for r in rows) + "\r\n"
+    with open(os.path.join(HERE, "luyang-2023-targets.csv"), "wb") as f:
+        f.write(b"\xef\xbb\xbf" + text.encode("utf-8"))
+
+
 if __name__ == "__main__":
     school_roster()
     tax_return()
     university_roster()
     subsidy_lists()
+    luyang_targets()

@@ -122,7 +122,7 @@ var entraSettings = [
   }
 ]
 
-// The timers' schedules in UTC: 00:05 and 02:00 on the 5th in China (UTC+8, no daylight saving).
+// The timers' schedules in UTC: 00:05, 02:00 on the 5th and 01:00 daily in China (UTC+8, no daylight saving).
 var timerSettings = [
   {
     name: 'ActivateCoverageSchedule'
@@ -131,6 +131,10 @@ var timerSettings = [
   {
     name: 'SupplementaryEnrolmentSchedule'
     value: '0 0 18 4 * *'
+  }
+  {
+    name: 'MonthlyReportsSchedule'
+    value: '0 0 17 * * *'
   }
 ]
 

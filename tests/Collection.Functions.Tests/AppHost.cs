@@ -27,7 +27,7 @@ namespace Collection.Functions.Tests;
 /// </summary>
 public sealed class AppHost : IAsyncDisposable
 {
-    public static readonly string[] TriggeredFunctions = ["TaxReturns", "SchoolRosters", "UniversityRosters", "SubsidyLists", "ActivateCoverage", "SupplementaryEnrolment"];
+    public static readonly string[] TriggeredFunctions = ["TaxReturns", "SchoolRosters", "UniversityRosters", "SubsidyLists", "ActivateCoverage", "SupplementaryEnrolment", "MonthlyReports"];
 
     private readonly WebApplication _host;
     private readonly string _settingsPath;
@@ -71,6 +71,7 @@ public sealed class AppHost : IAsyncDisposable
             ["WEBSITE_TIME_ZONE"] = "Asia/Shanghai",
             ["ActivateCoverageSchedule"] = "0 5 0 * * *",
             ["SupplementaryEnrolmentSchedule"] = "0 0 2 5 * *",
+            ["MonthlyReportsSchedule"] = "0 0 1 * * *",
             ["AzureFunctionsJobHost__extensions__durableTask__hubName"] = "h" + Guid.NewGuid().ToString("N")[..12],
             ["AzureFunctionsJobHost__extensions__blobs__pollingInterval"] = "00:00:00.250",
         };

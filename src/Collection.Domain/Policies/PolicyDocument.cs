@@ -252,6 +252,12 @@ public sealed class FiscalSubsidy : PolicyNode
 {
     public decimal? TotalPerPerson { get; set; }
 
+    /// <summary>The whole financing per person, government's and the person's (luyang-2023 三: 960 = 610 + 350).</summary>
+    public decimal? FinancingPerPerson { get; set; }
+
+    /// <summary>The critical-illness insurance premium financed per person (baiyin-2023 二(三): 90 yuan).</summary>
+    public decimal? CriticalIllnessPerPerson { get; set; }
+
     public List<FiscalTier>? Tiers { get; set; }
 }
 
@@ -282,6 +288,18 @@ public sealed class EnrolmentTargets : PolicyNode
     /// <summary>Minimum enrolment rate, 0..1.</summary>
     public decimal? EnrolmentRate { get; set; }
 
+    /// <summary>
+    /// When given, <see cref="EnrolmentRate"/> is the rate for the people of these identities only (baiyin-2023:
+    /// 100 % of the rural low-income groups), not the whole jurisdiction's.
+    /// </summary>
+    public List<string>? RateIdentities { get; set; }
+
+    /// <summary>
+    /// <c>policy</c> (the units below are the task) or <c>uploaded</c>: the notice gives the tasks later
+    /// ("具体任务另行通知"); the bureau uploads them (<c>PUT /api/reports/{policy}/targets</c>).
+    /// </summary>
+    public string? UnitsFrom { get; set; }
+
     public List<EnrolmentTarget>? Units { get; set; }
 
     /// <summary>When given, the units must add up to it.</summary>
@@ -293,6 +311,22 @@ public sealed class EnrolmentTarget : PolicyNode
     public string? Name { get; set; }
 
     public int People { get; set; }
+
+    /// <summary>
+    /// Which enrolments are this unit's. A unit with none of <see cref="Sources"/>, <see cref="Populations"/> and
+    /// <see cref="Identities"/> is a town or street: the enrolments whose town is its name (or one of
+    /// <see cref="Towns"/>). Units with rules are matched first, in file order.
+    /// </summary>
+    public List<string>? Towns { get; set; }
+
+    /// <summary>Enrolment sources starting with one of these (<c>roster:</c> = every school roster).</summary>
+    public List<string>? Sources { get; set; }
+
+    /// <summary>Populations (<c>student</c>, <c>preschool</c>…).</summary>
+    public List<string>? Populations { get; set; }
+
+    /// <summary>Confirmed subsidy identities (a department's list confirmed them).</summary>
+    public List<string>? Identities { get; set; }
 }
 
 public sealed class RefundRules : PolicyNode

@@ -472,6 +472,16 @@ public static class PolicyReader
             }
 
             var total = fiscal.TotalPerPerson ?? throw Error("fiscalSubsidy.totalPerPerson", "is required");
+            if (fiscal.FinancingPerPerson is { } financing && financing < total)
+            {
+                Fail("fiscalSubsidy.financingPerPerson", $"{financing} is less than the government's {total}");
+            }
+
+            if (fiscal.CriticalIllnessPerPerson is < 0)
+            {
+                Fail("fiscalSubsidy.criticalIllnessPerPerson", "must not be negative");
+            }
+
             var seen = new HashSet<string>(StringComparer.Ordinal);
             for (var i = 0; i < (fiscal.Tiers?.Count ?? 0); i++)
             {
@@ -521,11 +531,41 @@ public static class PolicyReader
                 Fail("targets.enrolmentRate", "must be between 0 and 1");
             }
 
+            for (var k = 0; k < (targets.RateIdentities?.Count ?? 0); k++)
+            {
+                ParseCode(Glossary.SubsidyIdentities, targets.RateIdentities![k], $"targets.rateIdentities[{k}]");
+            }
+
+            if (targets.UnitsFrom is not (null or "policy" or "uploaded"))
+            {
+                Fail("targets.unitsFrom", $"'{targets.UnitsFrom}' is not 'policy' or 'uploaded'");
+            }
+
+            if (targets.UnitsFrom == "uploaded" && targets.Units is { Count: > 0 })
+            {
+                Fail("targets.unitsFrom", "'uploaded' units cannot also be given in the file");
+            }
+
+            var names = new HashSet<string>(StringComparer.Ordinal);
             var sum = 0;
             for (var i = 0; i < (targets.Units?.Count ?? 0); i++)
             {
                 var unit = targets.Units![i] ?? throw Error($"targets.units[{i}]", "must be an object");
                 Required(unit.Name, $"targets.units[{i}].name");
+                for (var k = 0; k < (unit.Populations?.Count ?? 0); k++)
+                {
+                    ParseCode(Glossary.Populations, unit.Populations![k], $"targets.units[{i}].populations[{k}]");
+                }
+
+                for (var k = 0; k < (unit.Identities?.Count ?? 0); k++)
+                {
+                    ParseCode(Glossary.SubsidyIdentities, unit.Identities![k], $"targets.units[{i}].identities[{k}]");
+                }
+
+                if (!names.Add(unit.Name!))
+                {
+                    Fail($"targets.units[{i}].name", $"'{unit.Name}' is listed twice");
+                }
                 if (unit.People <= 0)
                 {
                     Fail($"targets.units[{i}].people", "must be positive");

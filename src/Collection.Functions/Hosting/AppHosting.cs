@@ -6,6 +6,7 @@ using Azure.Storage.Blobs;
 using Collection.Functions.Assessments;
 using Collection.Functions.Ledger;
 using Collection.Functions.Refunds;
+using Collection.Functions.Reports;
 using Collection.Functions.Rosters;
 using Collection.Functions.Subsidies;
 using Collection.Functions.Supplementary;
@@ -33,6 +34,7 @@ public static class AppHosting
         services.AddRosters();
         services.AddSubsidies();
         services.AddSupplementaryEnrolment();
+        services.AddReports();
         services.AddTimerJobs();
         return services;
     }

@@ -6,6 +6,7 @@ using Azure.Data.Tables;
 using Collection.Functions.Hosting;
 using Collection.Functions.Ledger;
 using Collection.Functions.Policies;
+using Collection.Functions.Reports;
 using Collection.Functions.Supplementary;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -32,17 +33,20 @@ public sealed record JobRun(
 /// “设置3个月待遇等待期”; bagongshan-2022 “医保待遇自参保缴费次日起享受”) — five past midnight, so a cover
 /// starting today is active before the day's first claim;</item>
 /// <item><c>SupplementaryEnrolment</c>, monthly on the 5th at 02:00 China time: luyang-2023 “集中参保期结束后……
-/// 每月5日前将资助参保对象变动名单报送” — the departments' changes are in by the 5th (see <see cref="SupplementaryRun"/>).</item>
+/// 每月5日前将资助参保对象变动名单报送” — the departments' changes are in by the 5th (see <see cref="SupplementaryRun"/>);</item>
+/// <item><c>MonthlyReports</c>, daily at 01:00 China time: writes the monthly town reports of every policy whose
+/// <c>monthly-progress-report</c> day it is (luyang-2023 八(四) “每月15日前……报送参保工作信息”; see <see cref="Reports.MonthlyReports"/>).</item>
 /// </list>
 /// A timer runs a job for today; an admin may run one for any day (a replay, or a run the host missed) with
 /// <c>POST /api/jobs/{name}/runs?asOf=yyyy-MM-dd</c>. Every run is kept with its summary in a table.
 /// </summary>
-public sealed class ScheduledJobs(EnrolmentLedger ledger, SupplementaryRun supplementary, JobRunStore runs, TimeProvider time, ILogger<ScheduledJobs> logger)
+public sealed class ScheduledJobs(EnrolmentLedger ledger, SupplementaryRun supplementary, Reports.MonthlyReports monthly, JobRunStore runs, TimeProvider time, ILogger<ScheduledJobs> logger)
 {
     public const string ActivateCoverage = "ActivateCoverage";
     public const string SupplementaryEnrolment = "SupplementaryEnrolment";
+    public const string MonthlyReports = "MonthlyReports";
 
-    public static IReadOnlyList<string> Names { get; } = [ActivateCoverage, SupplementaryEnrolment];
+    public static IReadOnlyList<string> Names { get; } = [ActivateCoverage, SupplementaryEnrolment, MonthlyReports];
 
     public static string? Find(string name) => Names.FirstOrDefault(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
 
@@ -64,6 +68,7 @@ public sealed class ScheduledJobs(EnrolmentLedger ledger, SupplementaryRun suppl
             {
                 ActivateCoverage => await ActivateAsync(asOf, cancellationToken).ConfigureAwait(false),
                 SupplementaryEnrolment => await SupplementAsync(asOf, cancellationToken).ConfigureAwait(false),
+                MonthlyReports => await ReportAsync(asOf, cancellationToken).ConfigureAwait(false),
                 _ => throw new ArgumentOutOfRangeException(nameof(job), job, "No such job."),
             };
         }
@@ -98,14 +103,21 @@ public sealed class ScheduledJobs(EnrolmentLedger ledger, SupplementaryRun suppl
             : null);
     }
 
+    private async Task<(object Summary, string? Error)> ReportAsync(DateOnly today, CancellationToken cancellationToken)
+    {
+        var written = await monthly.RunAsync(today, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("MonthlyReports as of {Today}: {Policies}", today, written.Count == 0 ? "none due" : string.Join(", ", written.Select(w => $"{w.Policy} {w.Month} ({w.Units.Count} units)")));
+        return (new { asOf = Problems.Date(today), reports = written }, null);
+    }
+
     private static void LogFailed(ILogger logger, string job, DateOnly asOf, Exception e) =>
         logger.LogError(e, "{Job} as of {AsOf} failed", job, asOf);
 }
 
 /// <summary>
 /// The timer triggers. Schedules come from settings (six-field NCrontab): locally in China time
-/// (<c>WEBSITE_TIME_ZONE</c> = Asia/Shanghai: <c>0 5 0 * * *</c>, <c>0 0 2 5 * *</c>); on Flex Consumption,
-/// where timers run in UTC, the same instants in UTC (<c>0 5 16 * * *</c>, <c>0 0 18 4 * *</c>; see infra/README.md).
+/// (<c>WEBSITE_TIME_ZONE</c> = Asia/Shanghai: <c>0 5 0 * * *</c>, <c>0 0 2 5 * *</c>, <c>0 0 1 * * *</c>); on Flex Consumption,
+/// where timers run in UTC, the same instants in UTC (<c>0 5 16 * * *</c>, <c>0 0 18 4 * *</c>, <c>0 0 17 * * *</c>; see infra/README.md).
 /// A run acts for today's China date (or the business date); a past-due run at start-up acts for the day it
 /// runs, which covers the missed day too (coverage that began yesterday is still active today). A failed run
 /// fails the invocation so the host shows it failed.
@@ -119,6 +131,10 @@ public sealed class TimerFunctions(ScheduledJobs jobs, ChinaClock clock)
     [Function(ScheduledJobs.SupplementaryEnrolment)]
     public Task SupplementaryEnrolment([TimerTrigger("%SupplementaryEnrolmentSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
         RunAsync(ScheduledJobs.SupplementaryEnrolment, timer, cancellationToken);
+
+    [Function(ScheduledJobs.MonthlyReports)]
+    public Task MonthlyReports([TimerTrigger("%MonthlyReportsSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
+        RunAsync(ScheduledJobs.MonthlyReports, timer, cancellationToken);
 
     private async Task RunAsync(string job, TimerInfo timer, CancellationToken cancellationToken)
     {

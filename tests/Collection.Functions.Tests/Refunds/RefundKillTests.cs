@@ -225,6 +225,7 @@ public sealed class RefundKillTests(ITestOutputHelper output)
             ["WEBSITE_TIME_ZONE"] = "Asia/Shanghai",
             ["ActivateCoverageSchedule"] = "0 5 0 * * *",
             ["SupplementaryEnrolmentSchedule"] = "0 0 2 5 * *",
+            ["MonthlyReportsSchedule"] = "0 0 1 * * *",
             ["AzureFunctionsJobHost__extensions__durableTask__hubName"] = "refundkill",
             // Messages a killed host had taken come back after a minute (the extension's least) instead of 5.
             ["AzureFunctionsJobHost__extensions__durableTask__storageProvider__controlQueueVisibilityTimeout"] = "00:01:00",
