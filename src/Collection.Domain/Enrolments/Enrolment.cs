@@ -127,6 +127,9 @@ public sealed record Enrolment
 
     public string? CancellationReason { get; private init; }
 
+    /// <summary>When the enrolment was cancelled (reports as of an earlier day count it as it stood then).</summary>
+    public DateTimeOffset? CancelledAt { get; private init; }
+
     public EnrolmentMoney Money { get; private init; } = EnrolmentMoney.None;
 
     /// <summary>The changes made since this version was registered or restored (the store appends them to the history).</summary>
@@ -186,7 +189,8 @@ public sealed record Enrolment
         EnrolmentStatus status,
         string? cancellationReason,
         EnrolmentMoney money,
-        int generation = 1)
+        int generation = 1,
+        DateTimeOffset? cancelledAt = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(policy);
         ArgumentException.ThrowIfNullOrWhiteSpace(idNumber);
@@ -197,6 +201,7 @@ public sealed record Enrolment
             CoverageStart = coverageStart,
             Status = status,
             CancellationReason = cancellationReason,
+            CancelledAt = cancelledAt,
             Money = money,
         };
     }
@@ -301,6 +306,7 @@ public sealed record Enrolment
         {
             Status = EnrolmentStatus.Cancelled,
             CancellationReason = reason,
+            CancelledAt = at,
             Changes = Changes.Add(new EnrolmentChange(at, actor, "cancelled", EnrolmentStatus.Cancelled, reason)),
         };
     }

@@ -568,22 +568,22 @@ public sealed class EnrolmentLedger
     }
 
     /// <summary>Every posted payment of a policy (every person, every enrolment of theirs), with the ID number; streamed.</summary>
-    public async IAsyncEnumerable<(string IdNumber, PostedPayment Payment)> ScanPaymentsAsync(string policy, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<(string IdNumber, int Generation, PostedPayment Payment)> ScanPaymentsAsync(string policy, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
         await foreach (var row in _enrolments.QueryAsync<PaymentEntity>($"{LedgerKeys.PolicyFilter(policy)} and ({LedgerKeys.PaymentRowsFilter})", 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            yield return (row.IdNumber, ToPayment(row));
+            yield return (row.IdNumber, row.Generation, ToPayment(row));
         }
     }
 
     /// <summary>Every refund written to the books of a policy, with the ID number; streamed.</summary>
-    public async IAsyncEnumerable<(string IdNumber, RefundEntry Refund)> ScanRefundsAsync(string policy, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<(string IdNumber, int Generation, RefundEntry Refund)> ScanRefundsAsync(string policy, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
         await foreach (var row in _enrolments.QueryAsync<RefundEntity>($"{LedgerKeys.PolicyFilter(policy)} and ({LedgerKeys.RefundRowsFilter})", 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            yield return (row.IdNumber, new RefundEntry(row.CaseId, Money.Parse(row.Amount), row.Subsidy, row.Reason, row.Channel, row.At, row.Actor));
+            yield return (row.IdNumber, row.Generation, new RefundEntry(row.CaseId, Money.Parse(row.Amount), row.Subsidy, row.Reason, row.Channel, row.At, row.Actor));
         }
     }
 

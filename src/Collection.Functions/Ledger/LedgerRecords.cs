@@ -339,7 +339,8 @@ internal sealed record EnrolmentState(
     DateOnly EnrolledOn,
     DateOnly CoverageStart,
     EnrolmentStatus Status,
-    string? CancellationReason)
+    string? CancellationReason,
+    DateTimeOffset? CancelledAt = null)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -347,7 +348,7 @@ internal sealed record EnrolmentState(
     };
 
     public static string Serialize(Enrolment enrolment) => JsonSerializer.Serialize(
-        new EnrolmentState(enrolment.Terms, enrolment.EnrolledOn, enrolment.CoverageStart, enrolment.Status, enrolment.CancellationReason),
+        new EnrolmentState(enrolment.Terms, enrolment.EnrolledOn, enrolment.CoverageStart, enrolment.Status, enrolment.CancellationReason, enrolment.CancelledAt),
         Json);
 
     public static Enrolment Deserialize(EnrolmentEntity entity)
@@ -357,6 +358,6 @@ internal sealed record EnrolmentState(
         var money = new EnrolmentMoney(entity.PaymentCount, Money.Parse(entity.PersonPaid), Money.Parse(entity.GovernmentPaid),
             entity.RefundCount, Money.Parse(entity.Refunded), Money.Parse(entity.SubsidyRefunded));
         return Enrolment.Restore(entity.Policy, entity.IdNumber, entity.Source, state.Terms, state.EnrolledOn, state.CoverageStart, state.Status,
-            state.CancellationReason, money, entity.Generation);
+            state.CancellationReason, money, entity.Generation, state.CancelledAt);
     }
 }

@@ -49,6 +49,7 @@ public sealed record FiscalSharesReport(string Policy, string AsOf, decimal PerP
 
         var counties = (fiscal.Tiers ?? []).SelectMany(t => (t.Counties ?? []).Select(c => (Tier: t, Code: c.Code!, Name: c.Name ?? c.Code!))).ToList();
         var people = new Dictionary<string, (int People, decimal Personal)>(StringComparer.Ordinal);
+        var timeline = await PaidTimeline.LoadAsync(ledger, policy.Code, cancellationToken).ConfigureAwait(false);
         await foreach (var entry in ledger.ScanAsync(policy.Code, cancellationToken).ConfigureAwait(false))
         {
             var e = entry.Enrolment;
@@ -57,7 +58,7 @@ public sealed record FiscalSharesReport(string Policy, string AsOf, decimal PerP
                 continue;
             }
 
-            var paid = ProgressReport.PaidBy(e, asOf);
+            var paid = timeline.PaidBy(e, asOf);
             if (paid < e.Terms.Payable)
             {
                 continue;

@@ -59,6 +59,7 @@ public sealed record ProgressReport(
             tallies[unit.Name] = (unit, new Tally(), new Tally());
         }
 
+        var timeline = await PaidTimeline.LoadAsync(ledger, policy.Code, cancellationToken).ConfigureAwait(false);
         await foreach (var entry in ledger.ScanAsync(policy.Code, cancellationToken).ConfigureAwait(false))
         {
             var unit = units.Of(entry);
@@ -68,10 +69,10 @@ public sealed record ProgressReport(
                 tallies[unit.Name] = tally;
             }
 
-            tally.Now.Add(entry.Enrolment, asOf);
+            tally.Now.Add(entry.Enrolment, asOf, timeline);
             if (since is { } day)
             {
-                tally.Before.Add(entry.Enrolment, day);
+                tally.Before.Add(entry.Enrolment, day, timeline);
             }
         }
 
@@ -99,31 +100,9 @@ public sealed record ProgressReport(
     }
 
     /// <summary>Whether <paramref name="enrolment"/> stood cancelled on <paramref name="day"/> (by the China date of its cancellation).</summary>
-    internal static bool CancelledBy(Enrolment enrolment, DateOnly day)
-    {
-        if (enrolment.Status != EnrolmentStatus.Cancelled)
-        {
-            return false;
-        }
-
-        var cancelled = enrolment.History.LastOrDefault(h => h.Status == EnrolmentStatus.Cancelled);
-        return cancelled is null || DateOnly.FromDateTime(cancelled.At.ToOffset(ChinaClock.Offset).DateTime) <= day;
-    }
-
-    /// <summary>Paid on or before <paramref name="day"/>.</summary>
-    internal static decimal PaidBy(Enrolment enrolment, DateOnly day)
-    {
-        var paid = 0m;
-        foreach (var payment in enrolment.Payments)
-        {
-            if (payment.PaidOn <= day)
-            {
-                paid += payment.Amount;
-            }
-        }
-
-        return paid;
-    }
+    internal static bool CancelledBy(Enrolment enrolment, DateOnly day) =>
+        enrolment.Status == EnrolmentStatus.Cancelled
+        && (enrolment.CancelledAt is not { } at || DateOnly.FromDateTime(at.ToOffset(ChinaClock.Offset).DateTime) <= day);
 
     private sealed class Tally
     {
@@ -132,7 +111,7 @@ public sealed record ProgressReport(
 
         public int Registered => _registered;
 
-        public void Add(Enrolment e, DateOnly day)
+        public void Add(Enrolment e, DateOnly day, PaidTimeline timeline)
         {
             if (e.EnrolledOn > day || CancelledBy(e, day))
             {
@@ -140,7 +119,7 @@ public sealed record ProgressReport(
             }
 
             _registered++;
-            var paid = PaidBy(e, day);
+            var paid = timeline.PaidBy(e, day);
             _paidAmount += paid;
             if (paid < e.Terms.Payable)
             {

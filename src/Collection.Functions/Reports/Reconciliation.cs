@@ -60,7 +60,7 @@ public sealed record ReconciliationReport(
         var payers = new HashSet<string>(StringComparer.Ordinal);
 
         // Payments are rows of their own: one streamed scan of the policy's payment rows.
-        await foreach (var (idNumber, p) in ledger.ScanPaymentsAsync(policy, cancellationToken).ConfigureAwait(false))
+        await foreach (var (idNumber, _, p) in ledger.ScanPaymentsAsync(policy, cancellationToken).ConfigureAwait(false))
         {
             if (p.PaidOn < from || p.PaidOn > to)
             {
@@ -86,7 +86,7 @@ public sealed record ReconciliationReport(
         }
 
         paidPeople = payers.Count;
-        await foreach (var (_, refund) in ledger.ScanRefundsAsync(policy, cancellationToken).ConfigureAwait(false))
+        await foreach (var (_, _, refund) in ledger.ScanRefundsAsync(policy, cancellationToken).ConfigureAwait(false))
         {
             var day = DateOnly.FromDateTime(refund.At.ToOffset(ChinaClock.Offset).DateTime);
             if (day >= from && day <= to)

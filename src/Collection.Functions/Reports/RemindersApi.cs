@@ -114,6 +114,7 @@ public sealed class RemindersApi(EnrolmentLedger ledger)
     private async IAsyncEnumerable<(LedgerEntry Entry, decimal Owed, decimal Paid)> DueAsync(Policy policy, DateOnly day, bool ended,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var timeline = await PaidTimeline.LoadAsync(ledger, policy.Code, cancellationToken).ConfigureAwait(false);
         await foreach (var entry in ledger.ScanAsync(policy.Code, cancellationToken).ConfigureAwait(false))
         {
             var e = entry.Enrolment;
@@ -122,7 +123,7 @@ public sealed class RemindersApi(EnrolmentLedger ledger)
                 continue;
             }
 
-            var paid = ProgressReport.PaidBy(e, day);
+            var paid = timeline.PaidBy(e, day);
             if (paid < e.Terms.Payable)
             {
                 yield return (entry, e.Terms.Payable - paid, paid);
