@@ -38,7 +38,7 @@ public class GlossaryTests
         Assert.Equal(["resident", "preschool", "student", "university-student", "newborn"], Glossary.Populations.Codes);
         Assert.Equal(18, Glossary.SubsidyIdentities.Codes.Count());
         Assert.Equal(["rural-1", "rural-2", "rural-3", "rural-4", "urban-full", "urban-differential"], Glossary.AllowanceClasses.Codes);
-        Assert.Equal(["duplicate-payment", "joined-employee-insurance", "deceased", "duplicate-enrolment", "moved-pooling-region", "gave-up-before-deadline", "subsidised-paid-full"], Glossary.RefundReasons.Codes);
+        Assert.Equal(["duplicate-payment", "joined-employee-insurance", "deceased", "duplicate-enrolment", "moved-pooling-region", "gave-up-before-deadline", "subsidised-paid-full", "wrongly-collected"], Glossary.RefundReasons.Codes);
         Assert.Equal(["wechat-scan", "online", "cash", "bank-counter", "tax-client", "unified", "assistance-fund"], Glossary.PaymentChannels.Codes);
         Assert.Equal(["wechat-scan", "online", "cash-not-in-treasury", "cash-in-treasury"], Glossary.RefundChannels.Codes);
         Assert.Equal(["none", "waived", "deducted", "rebate"], Glossary.SubsidyModes.Codes);

@@ -90,6 +90,9 @@ public enum RefundReason
     MovedPoolingRegion,
     GaveUpBeforeDeadline,
     SubsidisedPaidFull,
+
+    /// <summary>Fees wrongly collected from someone outside the scope (wuhai-2022 五(四) "误收参保范围以外人员费款").</summary>
+    WronglyCollected,
 }
 
 /// <summary>Payment channels (缴费渠道).</summary>
@@ -189,7 +192,8 @@ public static class Glossary
         Entry(RefundReason.DuplicateEnrolment, "duplicate-enrolment", "集中参保期结束前发现重复参保", "重复参保"),
         Entry(RefundReason.MovedPoolingRegion, "moved-pooling-region", "参保地发生跨统筹区变更", "跨统筹区变更"),
         Entry(RefundReason.GaveUpBeforeDeadline, "gave-up-before-deadline", "集中参保期结束前放弃缴费", "集中参保期结束前放弃缴费的", "放弃缴费"),
-        Entry(RefundReason.SubsidisedPaidFull, "subsidised-paid-full", "享受财政资助特殊群体错按正常全额缴费", "享受财政资助特殊群体错按正常全额缴费的", "资助对象错按全额缴费"));
+        Entry(RefundReason.SubsidisedPaidFull, "subsidised-paid-full", "享受财政资助特殊群体错按正常全额缴费", "享受财政资助特殊群体错按正常全额缴费的", "资助对象错按全额缴费"),
+        Entry(RefundReason.WronglyCollected, "wrongly-collected", "误收参保范围以外人员费款", "误收", "误收费款"));
 
     public static readonly CodeBook<PaymentChannel> PaymentChannels = new(
         "payment channel",

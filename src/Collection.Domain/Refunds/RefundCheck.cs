@@ -94,7 +94,7 @@ public static class RefundChecks
         NeedsEventBeforeCollectionEnd(reason) || reason == RefundReason.MovedPoolingRegion;
 
     /// <summary>Reasons that refund everything and cancel the enrolment.</summary>
-    public static bool RefundsEverything(RefundReason reason) => NeedsEventDate(reason);
+    public static bool RefundsEverything(RefundReason reason) => NeedsEventDate(reason) || reason == RefundReason.WronglyCollected;
 
     public static RefundCheck Check(Policy policy, RefundFacts facts)
     {
@@ -150,6 +150,12 @@ public static class RefundChecks
                     return RefundCheck.Rejected(RefundCodes.NothingToRefund);
                 }
 
+                break;
+
+            case RefundReason.WronglyCollected:
+                // Not a person the scope covers: everything comes back, the enrolment goes (and may be made again
+                // by the policy's repayment deadline, wuhai-2022 五(四)).
+                due = paid;
                 break;
 
             default:

@@ -58,6 +58,7 @@ public static class ProblemText
         ["event-not-awaited"] = "案件当前不在等待此事件",
         ["missing-id-number"] = "缺少身份证号码",
         ["missing-source"] = "缺少参保来源",
+        ["reason-not-in-policy"] = "该政策没有此退费情形",
         ["remittance-mismatch"] = "汇缴人数或金额与该代收单位在该时间段内未入库的缴费不一致",
         ["forbidden-collector"] = "该密钥只能为本单位办理汇缴",
         ["invalid-headcount"] = "缴费人数应为正整数",

@@ -72,7 +72,9 @@ public sealed record RefundCaseView
         };
     }
 
-    /// <summary><c>110101********4511</c>: first six and last four characters.</summary>
+    /// <summary><c>110101********4511</c> for a resident ID; any other document as its own mask (a passport <c>PP-USA-******78</c>); never in clear.</summary>
     public static string Mask(string idNumber) =>
-        idNumber.Length == 18 ? string.Concat(idNumber.AsSpan(0, 6), "********", idNumber.AsSpan(14)) : idNumber;
+        Domain.ResidentId.TryParse(idNumber, out var id) ? id.Masked
+        : idNumber.Length == 18 ? string.Concat(idNumber.AsSpan(0, 6), "********", idNumber.AsSpan(14))
+        : new string('*', Math.Max(0, idNumber.Length - 2)) + idNumber[Math.Max(0, idNumber.Length - 2)..];
 }

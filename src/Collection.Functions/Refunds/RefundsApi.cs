@@ -296,6 +296,13 @@ public sealed class RefundsApi(PolicyCatalog catalog, IRefundLedger ledger, Refu
             return (null, UnknownReason(body.Reason));
         }
 
+        // Refund grounds are each policy's (its file lists them, with the decision where the notice names none).
+        if (policy.RefundReasons.Count > 0 && !policy.RefundReasons.Contains(reason))
+        {
+            return (null, Problems.Problem(StatusCodes.Status422UnprocessableEntity, "reason-not-in-policy", "The policy has no such refund ground.",
+                $"{Glossary.RefundReasons.Code(reason)} is not a refund ground of {policy.Code} ({string.Join(", ", policy.RefundReasons.Select(Glossary.RefundReasons.Code))}).", "reason"));
+        }
+
         DateOnly? eventDate = null;
         if (!string.IsNullOrWhiteSpace(body.EventDate))
         {

@@ -46,6 +46,28 @@ public class RefundChecksTests
     }
 
     [Fact]
+    public void Wuhai_WronglyCollected_RefundsEverythingWithoutAnEventDate_AndCancels()
+    {
+        // wuhai-2022 五(四): "发生误收参保范围以外人员费款的……进行退费业务处理".
+        var check = Check("wuhai-2022", RefundReason.WronglyCollected, 460, null, Pay("W1", 460, "2021-12-01", PaymentChannel.Cash, inTreasury: false));
+
+        Assert.True(check.Passed);
+        Assert.Equal(460m, check.Amount);
+        Assert.Equal(RefundChannel.CashNotInTreasury, check.Channel);
+        Assert.True(check.CancelsEnrolment);
+    }
+
+    [Fact]
+    public void RefundGrounds_ArePerPolicy()
+    {
+        Assert.Contains(RefundReason.WronglyCollected, Get("wuhai-2022").RefundReasons);
+        Assert.DoesNotContain(RefundReason.WronglyCollected, Get("bagongshan-2022").RefundReasons);
+        Assert.Contains(RefundReason.GaveUpBeforeDeadline, Get("bagongshan-2022").RefundReasons);
+        Assert.DoesNotContain(RefundReason.GaveUpBeforeDeadline, Get("luyang-2023").RefundReasons);
+        Assert.All(new[] { "wuhai-2022", "dalate-2022", "baiyin-2023", "luyang-2023", "bagongshan-2022" }, code => Assert.NotEmpty(Get(code).RefundReasons));
+    }
+
+    [Fact]
     public void Example3_JoinedEmployeeInsuranceAfterPeriod_IsDeadlinePassed()
     {
         var check = Check("bagongshan-2022", RefundReason.JoinedEmployeeInsurance, 320, "2022-01-10",

@@ -129,4 +129,16 @@ public sealed class RefundLedgerEndToEndTests : IAsyncLifetime
 
         Assert.Equal("cash-in-treasury", stage.GetProperty("case").GetProperty("channel").GetString());
     }
+
+    [Fact]
+    public async Task Open_AGroundThePolicyDoesNotHave_Is422ReasonNotInPolicy()
+    {
+        var person = await EnrolAndPayAsync(("W", "online", true));
+
+        var (status, problem) = await _host.PostAsync("/api/refunds", new { policy = Bagongshan, idNumber = person, reason = "wrongly-collected" });
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        Assert.Equal("reason-not-in-policy", problem.GetProperty("code").GetString());
+        Assert.Equal("该政策没有此退费情形", problem.GetProperty("detailZh").GetString());
+    }
 }
