@@ -132,6 +132,9 @@ public sealed record Enrolment
 
     public EnrolmentMoney Money { get; private init; } = EnrolmentMoney.None;
 
+    /// <summary>The first entry of the history: who registered the person, when, from where (kept with the enrolment itself).</summary>
+    public EnrolmentChange? Registration { get; private init; }
+
     /// <summary>The changes made since this version was registered or restored (the store appends them to the history).</summary>
     public ImmutableList<EnrolmentChange> Changes { get; private init; } = [];
 
@@ -168,10 +171,12 @@ public sealed record Enrolment
 
         var enrolment = new Enrolment(policy, idNumber, source, terms, enrolledOn ?? today, generation);
         var status = enrolment.StatusOn(today);
+        var registration = new EnrolmentChange(at, actor, "enrolled", status, $"source {source}; payable {terms.Payable:0.00}");
         return enrolment with
         {
             Status = status,
-            Changes = [new EnrolmentChange(at, actor, "enrolled", status, $"source {source}; payable {terms.Payable:0.00}")],
+            Registration = registration,
+            Changes = [registration],
         };
     }
 
@@ -190,7 +195,8 @@ public sealed record Enrolment
         string? cancellationReason,
         EnrolmentMoney money,
         int generation = 1,
-        DateTimeOffset? cancelledAt = null)
+        DateTimeOffset? cancelledAt = null,
+        EnrolmentChange? registration = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(policy);
         ArgumentException.ThrowIfNullOrWhiteSpace(idNumber);
@@ -202,6 +208,7 @@ public sealed record Enrolment
             Status = status,
             CancellationReason = cancellationReason,
             CancelledAt = cancelledAt,
+            Registration = registration,
             Money = money,
         };
     }

@@ -177,7 +177,7 @@ public sealed class EnrolmentLedger
                 actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, previous.ETag));
             }
 
-            actions.AddRange(ChangeRows(entity, enrolment.Changes));
+            // The registration entry travels in the enrolment row itself (roster batches write nothing else).
             try
             {
                 await _enrolments.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
@@ -248,6 +248,14 @@ public sealed class EnrolmentLedger
         var idNumber = id.ToString();
         generation ??= (await ReadAsync(policy, idNumber, cancellationToken).ConfigureAwait(false))?.Generation ?? 1;
         var history = new List<(EnrolmentChange Change, int Order)>();
+        var current = await ReadAsync(policy, idNumber, cancellationToken).ConfigureAwait(false);
+        var owner = current?.Generation == generation ? current
+            : (await _enrolments.GetEntityIfExistsAsync<EnrolmentEntity>(LedgerKeys.Partition(policy, idNumber), LedgerKeys.ArchivedRow(idNumber, generation.Value), cancellationToken: cancellationToken).ConfigureAwait(false)) is { HasValue: true } archived ? archived.Value : null;
+        if (owner is not null && TryToEntry(owner)?.Enrolment.Registration is { } registration)
+        {
+            history.Add((registration with { At = registration.At.ToOffset(ChinaClock.Offset) }, -1));
+        }
+
         await foreach (var row in _enrolments.QueryAsync<ChangeEntity>(LedgerKeys.PersonRowsFilter(policy, idNumber, 'h'), 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (row.Generation == generation && LedgerCodes.TryParseStatus(row.Status, out var status))
@@ -1097,7 +1105,7 @@ public sealed class EnrolmentLedger
     }
 
     /// <summary>The change rows of <paramref name="changes"/>, numbered after those stored; counts them into <paramref name="updated"/>.</summary>
-    private static IEnumerable<TableTransactionAction> ChangeRows(EnrolmentEntity updated, IReadOnlyList<EnrolmentChange> changes)
+    internal static IEnumerable<TableTransactionAction> ChangeRows(EnrolmentEntity updated, IReadOnlyList<EnrolmentChange> changes)
     {
         var first = updated.ChangeCount;
         updated.ChangeCount += changes.Count;

@@ -340,7 +340,8 @@ internal sealed record EnrolmentState(
     DateOnly CoverageStart,
     EnrolmentStatus Status,
     string? CancellationReason,
-    DateTimeOffset? CancelledAt = null)
+    DateTimeOffset? CancelledAt = null,
+    EnrolmentChange? Registration = null)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -348,7 +349,7 @@ internal sealed record EnrolmentState(
     };
 
     public static string Serialize(Enrolment enrolment) => JsonSerializer.Serialize(
-        new EnrolmentState(enrolment.Terms, enrolment.EnrolledOn, enrolment.CoverageStart, enrolment.Status, enrolment.CancellationReason, enrolment.CancelledAt),
+        new EnrolmentState(enrolment.Terms, enrolment.EnrolledOn, enrolment.CoverageStart, enrolment.Status, enrolment.CancellationReason, enrolment.CancelledAt, enrolment.Registration),
         Json);
 
     public static Enrolment Deserialize(EnrolmentEntity entity)
@@ -358,6 +359,6 @@ internal sealed record EnrolmentState(
         var money = new EnrolmentMoney(entity.PaymentCount, Money.Parse(entity.PersonPaid), Money.Parse(entity.GovernmentPaid),
             entity.RefundCount, Money.Parse(entity.Refunded), Money.Parse(entity.SubsidyRefunded));
         return Enrolment.Restore(entity.Policy, entity.IdNumber, entity.Source, state.Terms, state.EnrolledOn, state.CoverageStart, state.Status,
-            state.CancellationReason, money, entity.Generation, state.CancelledAt);
+            state.CancellationReason, money, entity.Generation, state.CancelledAt, state.Registration);
     }
 }

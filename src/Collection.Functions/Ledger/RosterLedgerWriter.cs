@@ -177,7 +177,8 @@ public sealed class RosterLedgerWriter(TableServiceClient tables, TableBatchInse
                     {
                         if (Updated(stored, batch[index], today, now) is { } replacement)
                         {
-                            actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, replacement, stored.ETag));
+                            actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, replacement.Entity, stored.ETag));
+                            actions.AddRange(EnrolmentLedger.ChangeRows(replacement.Entity, replacement.Changes));
                         }
 
                         decided[index] = new RosterEnrolOutcome(RosterEnrolOutcomeKind.Updated);
@@ -206,8 +207,8 @@ public sealed class RosterLedgerWriter(TableServiceClient tables, TableBatchInse
             }
         }
 
-        /// <summary>The stored row with this upload's terms and name, or null when nothing changed.</summary>
-        private EnrolmentEntity? Updated(EnrolmentEntity stored, RosterEnrolment row, DateOnly today, DateTimeOffset now)
+        /// <summary>The stored row with this upload's terms and name (and the history entries that makes), or null when nothing changed.</summary>
+        private (EnrolmentEntity Entity, IReadOnlyList<EnrolmentChange> Changes)? Updated(EnrolmentEntity stored, RosterEnrolment row, DateOnly today, DateTimeOffset now)
         {
             var enrolment = EnrolmentState.Deserialize(stored);
             var terms = Terms(row.Person.Assessment);
@@ -219,7 +220,7 @@ public sealed class RosterLedgerWriter(TableServiceClient tables, TableBatchInse
 
             var next = (enrolment with { Terms = terms }).AdvanceTo(today, now, actor, "roster-updated");
             var person = new PersonDetails(row.Person.Name, stored.Phone, stored.Address, stored.Town);
-            return EnrolmentLedger.ToEntity(next, person, request);
+            return (EnrolmentLedger.ToEntity(next, person, request, stored.ChangeCount), next.Changes);
         }
 
         private EnrolmentEntity NewEntity(RosterEnrolment row, DateOnly today, DateTimeOffset now)
