@@ -884,10 +884,11 @@ public sealed class EnrolmentLedger
     {
         // Read each person once, then apply their payments in file order. Payments that may be on file already
         // (their claim is from an earlier attempt) are read too: a repeat is a duplicate, never a second posting.
-        var people = indexes.Select(i => postings[i].Id.ToString()).Distinct(StringComparer.Ordinal).ToList();
+        // A re-dropped file is all repeats: its payments are found on file and their people need not be read.
         var policy = postings[indexes[0]].Policy;
-        var entities = await ReadManyAsync(policy, people, cancellationToken).ConfigureAwait(false);
         var onFile = await ReadPaymentsAsync(policy, [.. indexes.Where(i => repeats[i]).Select(i => (postings[i].Id.ToString(), postings[i].TransactionId))], cancellationToken).ConfigureAwait(false);
+        var people = indexes.Where(i => !onFile.ContainsKey(postings[i].TransactionId)).Select(i => postings[i].Id.ToString()).Distinct(StringComparer.Ordinal).ToList();
+        var entities = await ReadManyAsync(policy, people, cancellationToken).ConfigureAwait(false);
 
         var pending = new List<(int Index, Decision Decision)>();
         var operations = new List<TableTransactionAction>();
@@ -895,7 +896,7 @@ public sealed class EnrolmentLedger
         foreach (var i in indexes)
         {
             var idNumber = postings[i].Id.ToString();
-            var current = touched.TryGetValue(idNumber, out var updated) ? updated : entities[idNumber];
+            var current = touched.TryGetValue(idNumber, out var updated) ? updated : entities.GetValueOrDefault(idNumber);
             var decision = Decide(postings[i], current, onFile.GetValueOrDefault(postings[i].TransactionId), actor);
             if (decision.Result is not null)
             {
