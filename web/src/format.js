@@ -41,7 +41,7 @@ export const refundStages = {
 };
 export const refundReasons = {
   'duplicate-payment': '重复缴费', 'joined-employee-insurance': '参加职工医保', deceased: '死亡', 'duplicate-enrolment': '重复参保',
-  'moved-pooling-region': '跨统筹区变更', 'gave-up-before-deadline': '放弃缴费', 'subsidised-paid-full': '资助对象错按全额缴费',
+  'moved-pooling-region': '跨统筹区变更', 'gave-up-before-deadline': '放弃缴费', 'subsidised-paid-full': '资助对象错按全额缴费', 'wrongly-collected': '误收费款',
 };
 export const channels = {
   'wechat-scan': '微信扫码', online: '线上缴费', cash: '现金', 'bank-counter': '银行柜台', 'tax-client': '税务客户端', unified: '统一代收',
