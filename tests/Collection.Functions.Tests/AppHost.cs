@@ -87,9 +87,23 @@ public sealed class AppHost : IAsyncDisposable
 
         var settingsPath = Path.Combine(Path.GetTempPath(), $"local.settings.{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(settingsPath, JsonSerializer.Serialize(new { IsEncrypted = false, Values = values }));
+        // A free port can be taken by another process between the probe and the bind: try another one.
         var port = FreePort();
         var host = LocalHostApp.Build(new LocalHostOptions(AppDirectory, settingsPath, port), configureHost);
-        await host.StartAsync();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await host.StartAsync();
+                break;
+            }
+            catch (IOException e) when (attempt < 5 && e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                await ((IAsyncDisposable)host).DisposeAsync();
+                port = FreePort();
+                host = LocalHostApp.Build(new LocalHostOptions(AppDirectory, settingsPath, port), configureHost);
+            }
+        }
         var appHost = new AppHost(host, settingsPath, new Uri($"http://127.0.0.1:{port}/"), values);
         if (waitForHealth)
         {
