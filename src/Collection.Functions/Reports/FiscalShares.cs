@@ -132,14 +132,9 @@ public sealed class FiscalSharesApi(EnrolmentLedger ledger)
     public async Task<IResult> Get(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{policy}/fiscal-shares")] HttpRequest request, string policy, CancellationToken cancellationToken)
     {
-        if (!ledger.Policies.TryGet(policy, out var known))
+        if (!ReportRequest.TryRead(request, policy, ledger, out var known, out var day, out var problem))
         {
-            return Problems.UnknownPolicy(LogText.Of(policy), StatusCodes.Status404NotFound);
-        }
-
-        if (!AssessmentRequestParser.TryDate(Query.Text(request, "date"), "date", out var date, out var error))
-        {
-            return error.ToResult();
+            return problem;
         }
 
         var format = Query.Text(request, "format");
@@ -148,7 +143,6 @@ public sealed class FiscalSharesApi(EnrolmentLedger ledger)
             return Problems.Problem(StatusCodes.Status400BadRequest, "unknown-format", "Unknown format.", "format: json (default), csv or xlsx.", "format");
         }
 
-        var day = date ?? ledger.Today;
         if (await FiscalSharesReport.BuildAsync(ledger, known, day, cancellationToken).ConfigureAwait(false) is not { } report)
         {
             return Problems.Problem(StatusCodes.Status404NotFound, "no-fiscal-subsidy", "The policy gives no fiscal subsidy.",

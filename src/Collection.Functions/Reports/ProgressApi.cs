@@ -19,14 +19,9 @@ public sealed class ProgressApi(EnrolmentLedger ledger, TargetStore targets)
     public async Task<IResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{policy}/progress")] HttpRequest request, string policy, CancellationToken cancellationToken)
     {
-        if (!ledger.Policies.TryGet(policy, out var known))
+        if (!ReportRequest.TryRead(request, policy, ledger, out var known, out var day, out var problem))
         {
-            return Problems.UnknownPolicy(LogText.Of(policy), StatusCodes.Status404NotFound);
-        }
-
-        if (!AssessmentRequestParser.TryDate(Query.Text(request, "date"), "date", out var date, out var error))
-        {
-            return error.ToResult();
+            return problem;
         }
 
         var format = Query.Text(request, "format");
@@ -35,7 +30,6 @@ public sealed class ProgressApi(EnrolmentLedger ledger, TargetStore targets)
             return Problems.Problem(StatusCodes.Status400BadRequest, "unknown-format", "Unknown format.", "format: json (default), csv or xlsx.", "format");
         }
 
-        var day = date ?? ledger.Today;
         var units = ReportUnits.For(known, await targets.GetAsync(known.Code, cancellationToken).ConfigureAwait(false));
         var report = await ProgressReport.BuildAsync(ledger, known, units, day, cancellationToken).ConfigureAwait(false);
         if (format is null or "json")

@@ -25,14 +25,9 @@ public sealed class PublicityApi(EnrolmentLedger ledger)
     public async Task<IResult> Get(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{policy}/publicity")] HttpRequest request, string policy, CancellationToken cancellationToken)
     {
-        if (!ledger.Policies.TryGet(policy, out var known))
+        if (!ReportRequest.TryRead(request, policy, ledger, out var known, out var day, out var problem))
         {
-            return Problems.UnknownPolicy(LogText.Of(policy), StatusCodes.Status404NotFound);
-        }
-
-        if (!AssessmentRequestParser.TryDate(Query.Text(request, "date"), "date", out var date, out var error))
-        {
-            return error.ToResult();
+            return problem;
         }
 
         var town = Query.Text(request, "town")?.Trim();
@@ -48,7 +43,6 @@ public sealed class PublicityApi(EnrolmentLedger ledger)
             return Problems.Problem(StatusCodes.Status400BadRequest, "unknown-format", "Unknown format.", "format: csv (default) or xlsx.", "format");
         }
 
-        var day = date ?? ledger.Today;
         var file = new FileStream(Path.GetTempFileName(), FileMode.Open, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         try
         {

@@ -41,14 +41,9 @@ public sealed class RemindersApi(EnrolmentLedger ledger)
     public async Task<IResult> Get(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{policy}/reminders")] HttpRequest request, string policy, CancellationToken cancellationToken)
     {
-        if (!ledger.Policies.TryGet(policy, out var known))
+        if (!ReportRequest.TryRead(request, policy, ledger, out var known, out var day, out var problem))
         {
-            return Problems.UnknownPolicy(LogText.Of(policy), StatusCodes.Status404NotFound);
-        }
-
-        if (!AssessmentRequestParser.TryDate(Query.Text(request, "date"), "date", out var date, out var error))
-        {
-            return error.ToResult();
+            return problem;
         }
 
         var format = Query.Text(request, "format");
@@ -64,7 +59,6 @@ public sealed class RemindersApi(EnrolmentLedger ledger)
             return Problems.Problem(StatusCodes.Status400BadRequest, "text-too-long", "town is too long.", $"At most {TextLimits.Town} characters.", "town");
         }
 
-        var day = date ?? ledger.Today;
         var end = EndOf(known);
         var ended = day >= end;
         if (format == "csv")
