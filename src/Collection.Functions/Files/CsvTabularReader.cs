@@ -6,7 +6,7 @@ namespace Collection.Functions.Files;
 /// <summary>CSV through CsvHelper over a stream that detects the encoding and hands out UTF-8.</summary>
 internal sealed class CsvTabularReader : TabularReader
 {
-    /// <summary>A record larger than this is an unclosed quote swallowing the file, not data.</summary>
+    /// <summary>A record larger than this is an unclosed quote swallowing the file, or a file without line breaks, not data.</summary>
     private const int MaxRecordBytes = 1024 * 1024;
 
     private readonly Utf8TranscodingStream text;
@@ -110,6 +110,16 @@ internal sealed class CsvTabularReader : TabularReader
                 catch (CsvFormatException ex)
                 {
                     var line = ex.LineNumber > 0 ? (int)ex.LineNumber : lineNumber + 1;
+                    if (text.LongestLineBytes > MaxRecordBytes / 2)
+                    {
+                        // A record too large with no line break in it: no quote is to blame (issue 22 finding 8).
+                        throw new TabularFileException(
+                            FileErrorCodes.LineTooLong,
+                            $"第 {line} 行长于 {MaxRecordBytes / 1024 / 1024} MB，不是名单的一行：请确认文件是按行保存的 CSV（每人一行），或另存为 XLSX 再上传",
+                            line,
+                            ex);
+                    }
+
                     throw new TabularFileException(
                         FileErrorCodes.MalformedCsv,
                         $"第 {line} 行起的内容无法按 CSV 读取（多半是引号未闭合），请检查该行的引号",

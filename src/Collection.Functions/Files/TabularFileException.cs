@@ -46,6 +46,9 @@ public static class FileErrorCodes
     public const string CorruptFile = "corrupt-file";
     public const string InvalidEncoding = "invalid-encoding";
     public const string MalformedCsv = "malformed-csv";
+
+    /// <summary>One line of a CSV longer than a record may be: not a list (a file with no line breaks, or binary data named .csv).</summary>
+    public const string LineTooLong = "line-too-long";
     public const string TooManyColumns = "too-many-columns";
     public const string MissingColumns = "missing-columns";
     public const string DuplicateColumns = "duplicate-columns";

@@ -47,6 +47,7 @@ internal sealed class Utf8TranscodingStream : Stream
     private int outputStart;
     private int outputEnd;
     private long lineFeedsProduced;
+    private long bytesSinceLineFeed;
     private Decoder? decoder;
     private char[]? chars;
 
@@ -495,7 +496,28 @@ internal sealed class Utf8TranscodingStream : Stream
         return bytes.Length;
     }
 
-    private void CountLineFeeds(ReadOnlySpan<byte> bytes) => lineFeedsProduced += bytes.Count((byte)'\n');
+    /// <summary>
+    /// The longest line handed out so far, in bytes, counting lines that span chunks exactly (a line inside one
+    /// chunk is shorter than a chunk): what tells a file without line breaks from an unclosed quote.
+    /// </summary>
+    public long LongestLineBytes { get; private set; }
+
+    private void CountLineFeeds(ReadOnlySpan<byte> bytes)
+    {
+        var first = bytes.IndexOf((byte)'\n');
+        if (first < 0)
+        {
+            bytesSinceLineFeed += bytes.Length;
+        }
+        else
+        {
+            LongestLineBytes = Math.Max(LongestLineBytes, bytesSinceLineFeed + first);
+            lineFeedsProduced += bytes.Count((byte)'\n');
+            bytesSinceLineFeed = bytes.Length - bytes.LastIndexOf((byte)'\n') - 1;
+        }
+
+        LongestLineBytes = Math.Max(LongestLineBytes, bytesSinceLineFeed);
+    }
 
     private string EncodingLabel() => Encoding switch
     {

@@ -156,6 +156,26 @@ public class TabularReaderCsvTests(ITestOutputHelper output)
         Assert.Equal("110101201501010018", rows[1].Cells[1]);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("姓名,身份证号,性别\n")]
+    public void Read_OneLineLongerThanARecord_FailsWithLineTooLong_NotBlamedOnAQuote(string header)
+    {
+        // Issue 22 finding 8: a file with no line breaks (150 MB then; 3 MB is enough to pass the record limit)
+        // was reported as an unclosed quote.
+        var text = new StringBuilder(header);
+        for (var i = 0; i < 150_000; i++)
+        {
+            text.Append("张三,110101201501010018,");
+        }
+
+        var error = Assert.Throws<TabularFileException>(() => TestFiles.ReadAll(TestFiles.Csv(text.ToString(), new UTF8Encoding(false)), "one-line.csv"));
+
+        Assert.Equal((FileErrorCodes.LineTooLong, header.Length == 0 ? 1 : 2), (error.Code, error.LineNumber));
+        Assert.Contains("长于 1 MB", error.ChineseMessage, StringComparison.Ordinal);
+        Assert.DoesNotContain("引号", error.ChineseMessage, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Read_UnclosedQuoteSwallowingTheFile_FailsWithMalformedCsv()
     {

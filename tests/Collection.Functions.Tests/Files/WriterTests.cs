@@ -108,4 +108,39 @@ public class WriterTests
         Assert.Contains("'" + Formula, cells);
         Assert.Equal(Formula, CellText.Clean("'" + Formula));
     }
+
+    [Fact]
+    public async Task XlsxReport_FormulaLikeText_IsInlineTextNeverAFormula_AndTheSameRowsGiveTheSameBytes()
+    {
+        // Issue 22 finding 3, for the XLSX writer: a cell typed to run in whoever opens the report stays text.
+        object?[] row = [Formula, "+1", "-2+3", "@SUM(A1)", "\t=1", 320.50m, 12, "110101201501010019"];
+        async Task<byte[]> Write()
+        {
+            var output = new MemoryStream();
+            await using (var report = XlsxReportWriter.Create(output, "报表", ["姓名", "a", "b", "c", "d", "金额", "人数", "身份证号"]))
+            {
+                report.WriteRow(row);
+            }
+
+            return output.ToArray();
+        }
+
+        var bytes = await Write();
+
+        Assert.Equal(bytes, await Write());
+        using (var zip = new System.IO.Compression.ZipArchive(new MemoryStream(bytes)))
+        {
+            using var sheet = new StreamReader(zip.GetEntry("xl/worksheets/sheet1.xml")!.Open());
+            var xml = System.Xml.Linq.XDocument.Parse(await sheet.ReadToEndAsync());
+            System.Xml.Linq.XNamespace main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+            Assert.Empty(xml.Descendants(main + "f"));
+            var cells = xml.Descendants(main + "row").ElementAt(1).Elements(main + "c").ToList();
+            Assert.All(cells.Take(5), c => Assert.Equal("inlineStr", (string?)c.Attribute("t")));
+            Assert.Equal("inlineStr", (string?)cells[7].Attribute("t"));
+        }
+
+        using var reader = TabularReader.Open(new MemoryStream(bytes), "报表.xlsx");
+        var back = reader.ReadRows().ToList();
+        Assert.Equal([Formula, "+1", "-2+3", "@SUM(A1)", "\t=1", "320.5", "12", "110101201501010019"], back[1].Cells);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Collection.Domain.Rosters;
 using Collection.Functions.Files;
 using Collection.Functions.Rosters;
 using Collection.Functions.Tests.Files;
@@ -29,6 +30,34 @@ public sealed class RosterBoundsTests(RosterComponentStorage storage) : IClassFi
         Assert.Empty(ledger.People);
         var stored = await new RosterResultStore(storage.Azurite.CreateBlobServiceClient()).ReadAsync(RosterBlobs.SchoolContainer, result.BlobName, CancellationToken.None);
         Assert.Equal((RosterStatus.Failed, FileErrorCodes.TooManyRows), (stored!.Status, stored.Error!.Code));
+    }
+
+    [Fact]
+    public async Task Run_OfABlobDeletedOrReplacedSinceItsTrigger_SkippedWithoutReadingOrReportingIt()
+    {
+        // Issue 22 finding 1: a run that timed out was tried again by the host after the school had deleted
+        // the file. A run is for the version its trigger saw; a deleted or replaced one is not read again.
+        var service = storage.Azurite.CreateBlobServiceClient();
+        var container = service.GetBlobContainerClient(RosterBlobs.SchoolContainer);
+        await container.CreateIfNotExistsAsync();
+        var deleted = container.GetBlobClient(RosterBlobs.BlobName(Policy, "BND010", "deleted.csv"));
+        var replaced = container.GetBlobClient(RosterBlobs.BlobName(Policy, "BND011", "replaced.csv"));
+        await deleted.UploadAsync(new BinaryData(InvalidRoster(10)), overwrite: true);
+        await replaced.UploadAsync(new BinaryData(InvalidRoster(10)), overwrite: true);
+        var deletedVersion = (await deleted.GetPropertiesAsync()).Value.ETag;
+        var replacedVersion = (await replaced.GetPropertiesAsync()).Value.ETag;
+        await deleted.DeleteAsync();
+        await replaced.UploadAsync(new BinaryData(InvalidRoster(20)), overwrite: true);
+        var ledger = new MemoryRosterLedger();
+        var ingestion = Ingestion(storage.Azurite, ledger);
+
+        await RosterBlobRun.RunAsync(ingestion, RosterKind.School, new(container.Name, deleted.Name, deletedVersion, deleted), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
+        await RosterBlobRun.RunAsync(ingestion, RosterKind.School, new(container.Name, replaced.Name, replacedVersion, replaced), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
+
+        var results = new RosterResultStore(service);
+        Assert.Null(await results.ReadAsync(container.Name, deleted.Name, CancellationToken.None));
+        Assert.Null(await results.ReadAsync(container.Name, replaced.Name, CancellationToken.None));
+        Assert.Empty(ledger.People);
     }
 
     [Fact]
