@@ -54,6 +54,12 @@ public sealed class Policy
     /// <summary>Universities' unified collections must be in the treasury by this day (deadline <c>university-remittance</c>, luyang-2023 五(四)).</summary>
     public DateOnly? UniversityRemittanceBy { get; internal init; }
 
+    /// <summary>
+    /// Universities send their new students' list by this day (deadline <c>university-list</c>, luyang-2023 五(四)
+    /// "新入学大学生名单于9月30日前报送"): a roster of new students later is still taken, and flagged.
+    /// </summary>
+    public DateOnly? UniversityListBy { get; internal init; }
+
     public IReadOnlyList<RefundReason> RefundReasons { get; internal init; } = [];
 
     public IReadOnlyList<RefundReason> RefundReasonsBeforeCollectionEnd { get; internal init; } = [];

@@ -160,6 +160,7 @@ public static class PolicyReader
                 CashRemittanceDays = Duty("cash-remittance")?.WithinDays,
                 CashRemittanceAmount = Duty("cash-remittance")?.AmountLimit,
                 UniversityRemittanceBy = OptionalDate(Duty("university-remittance")?.Date, "deadlines[university-remittance].date"),
+                UniversityListBy = OptionalDate(Duty("university-list")?.Date, "deadlines[university-list].date"),
                 RefundReasons = Codes(Glossary.RefundReasons, refunds.Reasons, "refunds.reasons"),
                 RefundReasonsBeforeCollectionEnd = Codes(Glossary.RefundReasons, refunds.ReasonsBeforeCollectionEnd, "refunds.reasonsBeforeCollectionEnd"),
                 RefundChannels = Codes(Glossary.RefundChannels, refunds.Channels, "refunds.channels"),

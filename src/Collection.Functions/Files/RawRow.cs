@@ -51,4 +51,7 @@ public static class FileWarningCodes
     public const string CellsWithoutHeader = "cells-without-header";
     public const string RowsAboveHeader = "rows-above-header";
     public const string NoRows = "no-rows";
+
+    /// <summary>A university's new students sent after the policy's <c>university-list</c> day: taken, and flagged for staff.</summary>
+    public const string NewStudentListLate = "new-student-list-late";
 }

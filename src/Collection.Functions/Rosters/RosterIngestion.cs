@@ -36,6 +36,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
     private readonly RosterResultStore store = store;
     private readonly IRosterLedger ledger = ledger;
     private readonly TimeProvider time = time;
+    private readonly ChinaClock clock = clock;
 
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(2);
 
@@ -297,10 +298,25 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
             }
 
             tally.Snapshot(result);
+            if (LateNewStudents() is { } late)
+            {
+                result.Warnings = [.. result.Warnings, late];
+            }
+
             result.Status = RosterStatus.Completed;
             result.CompletedAt = owner.time.GetUtcNow();
             result.UpdatedAt = result.CompletedAt.Value;
             await store.WriteAsync(result, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>luyang-2023 五(四): new students' lists are due by the policy's day; a later one is enrolled all the same, and says so.</summary>
+        private FileWarning? LateNewStudents()
+        {
+            var today = owner.clock.Today;
+            return upload.Kind == RosterKind.University && tally.NewStudents > 0 && checker.Policy.UniversityListBy is { } by && today > by
+                ? new FileWarning(FileWarningCodes.NewStudentListLate,
+                    $"新入学大学生名单应于 {by:yyyy-MM-dd} 前报送，本名单 {today:yyyy-MM-dd} 上传，其中 {tally.NewStudents} 名新生已照常登记；已提示医保中心跟进")
+                : null;
         }
 
         private void Reject(int line, IReadOnlyList<string> cells, string idNumber, RosterRejection rejection)

@@ -179,6 +179,9 @@ public sealed class RosterTally
 
     public int Vanished { get; private set; }
 
+    /// <summary>Accepted rows that said 是否新生 = 是.</summary>
+    public int NewStudents { get; private set; }
+
     public void Read() => Total++;
 
     public void Accept(RosterPerson person, string? schoolName, bool updated)
@@ -199,6 +202,7 @@ public sealed class RosterTally
         }
 
         total.Accepted++;
+        NewStudents += person.NewStudent == true ? 1 : 0;
         total.AmountDue += person.Assessment.Payable;
         total.Subsidy += person.Assessment.Subsidy;
         Accepted++;
