@@ -98,6 +98,13 @@ public sealed class HttpEdgePropertyTests(HttpEdgeFixture app) : IClassFixture<H
         "api/enrolments?policy=luyang-2023&continuationToken={0}", "api/refunds?stage={0}", "api/refunds?overdue={0}", "api/refunds?top={0}",
         "api/reports/reconciliation?policy={0}", "api/reports/subsidy-settlements?policy={0}", "api/policies/{0}", "api/enrolments/luyang-2023/{0}",
         "api/refunds/{0}", "api/jobs/{0}/runs", "api/people/{0}/identities",
+        "api/people/{0}/insurance-facts", "api/refunds/{0}/payments", "api/schools/{0}/enrolments", "api/reports/subsidy-list-totals?policy={0}",
+        "api/remittances/{0}/held", "api/remittances/luyang-2023/held?date={0}", "api/remittances/luyang-2023/held?collector={0}",
+        "api/remittances/luyang-2023/collected?collector={0}", "api/remittances/luyang-2023/collected?collector=window&from={0}",
+        "api/remittances/luyang-2023/collected?collector=window&format={0}", "api/reports/{0}/progress", "api/reports/luyang-2023/progress?date={0}",
+        "api/reports/luyang-2023/progress?format={0}", "api/reports/baiyin-2023/fiscal-shares?format={0}", "api/reports/luyang-2023/monthly/{0}",
+        "api/reports/luyang-2023/monthly/2022-10?unit={0}", "api/reports/bagongshan-2022/reminders?town={0}&format=csv", "api/reports/bagongshan-2022/reminders?format={0}",
+        "api/reports/bagongshan-2022/publicity?date={0}", "api/reports/{0}/targets",
     ];
 
     [Fact]

@@ -197,8 +197,10 @@ public sealed class CashRemittanceBook
         public readonly HashSet<string> People = new(StringComparer.Ordinal);
     }
 
-    private async IAsyncEnumerable<PaymentEntity> CollectedAsync(string policy, string collector, DateOnly from, DateOnly to, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Every payment the agent collected, paid from <paramref name="from"/> to <paramref name="to"/>, in the treasury or not.</summary>
+    public async IAsyncEnumerable<PaymentEntity> CollectedAsync(string policy, string collector, DateOnly from, DateOnly to, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
         var filter = $"{LedgerKeys.PolicyFilter(policy)} and ({LedgerKeys.PaymentRowsFilter}) and "
             + TableClient.CreateQueryFilter($"Collector eq {collector} and PaidOn ge {Problems.Date(from)} and PaidOn le {Problems.Date(to)}");
         await foreach (var row in _enrolments.QueryAsync<PaymentEntity>(filter, 1000, cancellationToken: cancellationToken).ConfigureAwait(false))

@@ -1,5 +1,7 @@
 using System.Text.Json.Serialization;
+using Collection.Domain.Codes;
 using Collection.Functions.Assessments;
+using Collection.Functions.Files;
 using Collection.Functions.Hosting;
 using Collection.Functions.Policies;
 using Microsoft.Azure.Functions.Worker;
@@ -57,6 +59,120 @@ public sealed class RemittancesApi(EnrolmentLedger ledger, CashRemittanceBook bo
     public Task<IResult> Held(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "remittances/{policy}/held")] HttpRequest request, string policy, CancellationToken cancellationToken) =>
         HeldAsync(request, policy, cancellationToken);
+
+    /// <summary>
+    /// The agent's 已缴费电子明细清册 for a period (bagongshan-2022 六(八) "建立健全年度参保人已缴费电子明细清册……便于……多方对账"):
+    /// every payment it collected, with its 入库 state and the remittance that moved it, as CSV (default) or XLSX.
+    /// A school sees only its own, with ID numbers masked.
+    /// </summary>
+    [Function("CollectedPayments")]
+    [Roles(FunctionRoles.Community, FunctionRoles.School, FunctionRoles.Tax, FunctionRoles.Staff)]
+    public Task<IResult> Collected(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "remittances/{policy}/collected")] HttpRequest request, string policy, CancellationToken cancellationToken) =>
+        CollectedAsync(request, policy, cancellationToken);
+
+    private static readonly string[] CollectedHeaders = ["代收单位", "缴费日期", "证件号码", "缴费金额", "缴费方式", "缴费类型", "交易流水号", "是否入库", "入库日期", "入库依据"];
+
+    private async Task<IResult> CollectedAsync(HttpRequest http, string policyCode, CancellationToken cancellationToken)
+    {
+        if (!ledger.Policies.TryGet(policyCode, out var policy))
+        {
+            return Problems.UnknownPolicy(policyCode, StatusCodes.Status404NotFound);
+        }
+
+        var format = Query.Text(http, "format") ?? "csv";
+        if (format is not ("csv" or "xlsx"))
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "unknown-format", "Unknown format.", "format: csv (default) or xlsx.", "format",
+                new Dictionary<string, object?> { ["detailZh"] = "format 可取 csv（默认）或 xlsx" });
+        }
+
+        var collector = Query.Text(http, "collector")?.Trim();
+        if (string.IsNullOrEmpty(collector) || collector.Length > TextLimits.Source || !Collectors.IsValid(collector))
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "invalid-collector", "Invalid collector.", "collector: community:<name>, school:<code>, township:<name> or window.", "collector");
+        }
+
+        var user = http.HttpContext.User;
+        var staffView = user.IsInRole(FunctionRoles.Staff) || user.IsInRole(FunctionRoles.Tax) || user.IsInRole(FunctionRoles.Community);
+        if (!staffView && !MayRemitFor(user, collector))
+        {
+            return Problems.Problem(StatusCodes.Status403Forbidden, "forbidden-collector", "This key may see only its own school's payments.", "Ask with collector=school:<your code>.", "collector");
+        }
+
+        if (!AssessmentRequestParser.TryDate(Query.Text(http, "from"), "from", out var from, out var error) || !AssessmentRequestParser.TryDate(Query.Text(http, "to"), "to", out var to, out error))
+        {
+            return error.ToResult();
+        }
+
+        var last = to ?? ledger.Today;
+        var first = from ?? policy.CollectionStart;
+        if (last < first)
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "invalid-period", "The period is reversed.", "from ≤ to (yyyy-MM-dd).", "from");
+        }
+
+        // An agent's payments for a period are its real collections (thousands, not millions): sorted by day in memory.
+        var rows = new List<PaymentEntity>();
+        await foreach (var row in book.CollectedAsync(policy.Code, collector, first, last, cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(row);
+        }
+
+        rows.Sort((a, b) => (string.CompareOrdinal(a.PaidOn, b.PaidOn), string.CompareOrdinal(a.IdNumber, b.IdNumber), string.CompareOrdinal(a.TransactionId, b.TransactionId)) switch
+        {
+            (not 0 and var c, _, _) => c,
+            (_, not 0 and var c, _) => c,
+            (_, _, var c) => c,
+        });
+        var file = new FileStream(Path.GetTempFileName(), FileMode.Open, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        try
+        {
+            var cells = rows.Select(r => CollectedCells(r, staffView));
+            if (format == "csv")
+            {
+                await using var csv = CsvReportWriter.Create(file, CollectedHeaders, leaveOpen: true);
+                foreach (var row in cells)
+                {
+                    await csv.WriteRowAsync([.. row.Select(c => c switch { decimal d => CsvReportWriter.Amount(d), _ => (string?)c ?? "" })], cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                await using var xlsx = XlsxReportWriter.Create(file, "已缴费明细", CollectedHeaders);
+                foreach (var row in cells)
+                {
+                    xlsx.WriteRow(row);
+                }
+            }
+
+            file.Position = 0;
+            var name = $"collected-{policy.Code}-{Problems.Date(first)}-{Problems.Date(last)}.{format}";
+            return Results.Stream(file, format == "csv" ? "text/csv; charset=utf-8" : Reports.ProgressFiles.XlsxContentType, name);
+        }
+        catch
+        {
+            await file.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static object?[] CollectedCells(PaymentEntity row, bool fullIdNumbers) =>
+    [
+        row.Collector,
+        row.PaidOn,
+        fullIdNumbers ? row.IdNumber : Domain.Rosters.RosterChecker.Mask(row.IdNumber),
+        Money.Parse(row.Amount),
+        Glossary.PaymentChannels.TryParse(row.Channel, out var channel) ? Glossary.PaymentChannels.Label(channel) : row.Channel,
+        row.Payer == "government" ? "政府代缴" : "个人缴费",
+        row.TransactionId,
+        row.InTreasury ? "是" : "否",
+        row.InTreasury ? row.InTreasuryOn : "",
+        !row.InTreasury ? ""
+            : row.InTreasuryBy.StartsWith("remittance:", StringComparison.Ordinal) ? "汇缴 " + row.InTreasuryBy["remittance:".Length..]
+            : row.InTreasuryBy.Length == 0 || row.InTreasuryBy == row.Actor ? "缴费时已入库"
+            : "入库确认：" + row.InTreasuryBy,
+    ];
 
     private async Task<IResult> RecordAsync(HttpRequest http, CancellationToken cancellationToken)
     {

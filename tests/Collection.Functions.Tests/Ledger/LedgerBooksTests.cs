@@ -264,4 +264,37 @@ public sealed class LedgerBooksTests : IAsyncLifetime
         Assert.Equal("forbidden-collector", problem.GetProperty("code").GetString());
         Assert.False(string.IsNullOrEmpty(problem.GetProperty("detailZh").GetString()));
     }
+
+    [Fact]
+    public async Task CollectedPayments_PerAgentDetailList_ShowsEachPaymentWithItsTreasuryStateAndRemittance_ASchoolSeesItsOwnMasked()
+    {
+        // bagongshan-2022 六(八) "建立健全年度参保人已缴费电子明细清册……便于……与代收单位、合作金融机构、国库等部门多方对账".
+        _host.Today = new DateOnly(2021, 12, 20);
+        var first = await EnrolAsync(date: "2021-12-01");
+        var second = await EnrolAsync(date: "2021-12-01");
+        var pupil = await EnrolAsync(date: "2021-12-01");
+        var tx = new[] { Tx(), Tx(), Tx() };
+        await _host.PostAsync("/api/payments", new { policy = "wuhai-2022", idNumber = second, amount = 460m, paidOn = "2021-12-03", channel = "cash", transactionId = tx[1], inTreasury = false, collector = "community:新华社区" }, "test-tax");
+        await _host.PostAsync("/api/payments", new { policy = "wuhai-2022", idNumber = first, amount = 460m, paidOn = "2021-12-02", channel = "cash", transactionId = tx[0], inTreasury = false, collector = "community:新华社区" }, "test-tax");
+        await _host.PostAsync("/api/payments", new { policy = "wuhai-2022", idNumber = pupil, amount = 460m, paidOn = "2021-12-02", channel = "cash", transactionId = tx[2], inTreasury = false, collector = "school:SCH1" }, "test-tax");
+        var (remitted, _) = await _host.PostAsync("/api/remittances",
+            new { policy = "wuhai-2022", collector = "community:新华社区", from = "2021-12-02", to = "2021-12-02", headcount = 1, amount = 460m, reference = "SK20211210", remittedOn = "2021-12-10" });
+        Assert.Equal(HttpStatusCode.Created, remitted);
+
+        using var staff = _host.Client("test-tax");
+        var csv = await staff.GetByteArrayAsync(new Uri("/api/remittances/wuhai-2022/collected?collector=community:新华社区&from=2021-12-01&to=2021-12-31", UriKind.Relative));
+        using var school = _host.Client("test-school");
+        var own = await school.GetAsync(new Uri("/api/remittances/wuhai-2022/collected?collector=school:SCH1&format=xlsx", UriKind.Relative));
+        var other = await school.GetAsync(new Uri("/api/remittances/wuhai-2022/collected?collector=community:新华社区", UriKind.Relative));
+
+        var rows = Files.TestFiles.ReadAll(new MemoryStream(csv), "collected.csv");
+        Assert.Equal(["代收单位", "缴费日期", "证件号码", "缴费金额", "缴费方式", "缴费类型", "交易流水号", "是否入库", "入库日期", "入库依据"], rows[0].Cells);
+        Assert.Equal(3, rows.Count);
+        Assert.Equal(["community:新华社区", "2021-12-02", first, "460.00", "现金", "个人缴费", tx[0], "是", "2021-12-10", "汇缴 SK20211210"], rows[1].Cells.Select(Collection.Functions.Files.CellText.Clean));
+        Assert.Equal(["2021-12-03", second, "否", "", ""], new[] { 1, 2, 7, 8, 9 }.Select(i => Collection.Functions.Files.CellText.Clean(rows[2].Cells[i])));
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        var ownRows = Files.TestFiles.ReadAll(await own.Content.ReadAsStreamAsync(), "collected.xlsx");
+        Assert.Equal(Domain.Rosters.RosterChecker.Mask(pupil), Assert.Single(ownRows.Skip(1)).Cells[2]);
+        Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
+    }
 }
