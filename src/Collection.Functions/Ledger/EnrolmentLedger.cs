@@ -585,6 +585,25 @@ public sealed class EnrolmentLedger
         }
     }
 
+    /// <summary>
+    /// The government's payments of people's shares under a policy (缴费类型 资助代缴, the assistance fund), per person: what
+    /// the settlements of the supplementary run are matched with. One query, filtered by storage.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, (decimal Amount, DateOnly LastPaidOn)>> GovernmentPaymentsAsync(string policy, CancellationToken cancellationToken = default)
+    {
+        await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        var paid = new Dictionary<string, (decimal Amount, DateOnly LastPaidOn)>(StringComparer.Ordinal);
+        var filter = $"{LedgerKeys.PolicyFilter(policy)} and ({LedgerKeys.PaymentRowsFilter}) and Payer eq '{LedgerCodes.Payer(PaymentPayer.Government)}'";
+        await foreach (var row in _enrolments.QueryAsync<PaymentEntity>(filter, 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            var payment = ToPayment(row);
+            var (amount, last) = paid.GetValueOrDefault(row.IdNumber);
+            paid[row.IdNumber] = (amount + payment.Amount, last > payment.PaidOn ? last : payment.PaidOn);
+        }
+
+        return paid;
+    }
+
     /// <summary>Every refund written to the books of a policy, with the ID number; streamed.</summary>
     public async IAsyncEnumerable<(string IdNumber, int Generation, RefundEntry Refund)> ScanRefundsAsync(string policy, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

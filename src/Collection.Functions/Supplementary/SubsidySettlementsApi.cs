@@ -22,7 +22,16 @@ public sealed record SettlementItem(
     decimal Amount,
     string TransactionId,
     string RunDate,
-    string Actor);
+    string Actor)
+{
+    /// <summary>For an assistance-fund settlement: what the government has paid for the person through tax (资助代缴), matched from the ledger.</summary>
+    public decimal? GovernmentPaid { get; init; }
+
+    public string? GovernmentPaidOn { get; init; }
+
+    /// <summary>What of the settlement the fund has not paid yet (never below zero).</summary>
+    public decimal? Outstanding { get; init; }
+}
 
 /// <summary>The answer of the settlements report; <see cref="Items"/> is streamed as it is read.</summary>
 public sealed record SettlementReport(string Policy, string Month, IAsyncEnumerable<SettlementItem> Items);
@@ -34,7 +43,7 @@ public sealed record SettlementReport(string Policy, string Month, IAsyncEnumera
 public sealed class SubsidySettlementsApi(EnrolmentLedger ledger, SubsidySettlementBook settlements)
 {
     private static readonly string[] CsvHeaders =
-        ["类别", "身份证号", "姓名", "乡镇街道", "报送部门", "资助身份", "资金承担", "原资助标准", "新资助标准", "金额", "结算流水号", "运行日期"];
+        ["类别", "身份证号", "姓名", "乡镇街道", "报送部门", "资助身份", "资金承担", "原资助标准", "新资助标准", "金额", "结算流水号", "运行日期", "资助代缴已到账", "到账日期", "未到账"];
 
     /// <summary>Top-ups, rebates due and assistance-fund payments recorded by the supplementary enrolment for a policy and month; format=csv downloads them (UTF-8 BOM).</summary>
     [Function("SubsidySettlements")]
@@ -60,15 +69,18 @@ public sealed class SubsidySettlementsApi(EnrolmentLedger ledger, SubsidySettlem
             return Problems.Problem(StatusCodes.Status400BadRequest, "unknown-format", "Unknown format.", "format: json (default) or csv.", "format");
         }
 
-        var items = settlements.ListAsync(known.Code, month, cancellationToken);
+        // One book: an assistance-fund settlement (what the fund owes for a person's share) is shown with the
+        // government's payments of that share posted through tax (issue 18).
+        var governmentPaid = await ledger.GovernmentPaymentsAsync(known.Code, cancellationToken).ConfigureAwait(false);
+        var items = Items(settlements.ListAsync(known.Code, month, cancellationToken), governmentPaid);
         if (format != "csv")
         {
-            return TypedResults.Ok(new SettlementReport(known.Code, month, Items(items)));
+            return TypedResults.Ok(new SettlementReport(known.Code, month, items));
         }
 
         // A temporary file rather than memory: a first month of rebates can list every subsidised person.
         var file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
-        var totals = new SortedDictionary<string, (int Count, decimal Amount)>(StringComparer.Ordinal);
+        var totals = new SortedDictionary<string, (int Count, decimal Amount, decimal Paid, decimal Outstanding)>(StringComparer.Ordinal);
         await using (var csv = CsvReportWriter.Create(file, CsvHeaders, leaveOpen: true))
         {
             await foreach (var s in items.ConfigureAwait(false))
@@ -76,15 +88,18 @@ public sealed class SubsidySettlementsApi(EnrolmentLedger ledger, SubsidySettlem
                 await csv.WriteRowAsync(
                 [
                     SettlementKinds.Label(s.Kind), s.IdNumber, s.Name, s.Town, DepartmentLabel(s.Department), IdentityLabel(s.Identity), s.PaidBy,
-                    CsvReportWriter.Amount(s.FromLevel), CsvReportWriter.Amount(s.ToLevel), CsvReportWriter.Amount(s.Amount), s.TransactionId, CsvReportWriter.Date(s.RunDate),
+                    CsvReportWriter.Amount(s.FromLevel), CsvReportWriter.Amount(s.ToLevel), CsvReportWriter.Amount(s.Amount), s.TransactionId, s.RunDate,
+                    s.GovernmentPaid is { } paid ? CsvReportWriter.Amount(paid) : "", s.GovernmentPaidOn ?? "", s.Outstanding is { } owed ? CsvReportWriter.Amount(owed) : "",
                 ], cancellationToken).ConfigureAwait(false);
-                var (count, amount) = totals.GetValueOrDefault(s.Kind);
-                totals[s.Kind] = (count + 1, amount + s.Amount);
+                var t = totals.GetValueOrDefault(s.Kind);
+                totals[s.Kind] = (t.Count + 1, t.Amount + s.Amount, t.Paid + (s.GovernmentPaid ?? 0m), t.Outstanding + (s.Outstanding ?? 0m));
             }
 
-            foreach (var (kind, (count, amount)) in totals)
+            foreach (var (kind, t) in totals)
             {
-                await csv.WriteRowAsync([$"合计：{SettlementKinds.Label(kind)}", "", $"{count} 人", "", "", "", "", "", "", CsvReportWriter.Amount(amount), "", ""], cancellationToken).ConfigureAwait(false);
+                var fund = kind == SettlementKinds.AssistanceFund;
+                await csv.WriteRowAsync([$"合计：{SettlementKinds.Label(kind)}", "", $"{t.Count} 人", "", "", "", "", "", "", CsvReportWriter.Amount(t.Amount), "", "",
+                    fund ? CsvReportWriter.Amount(t.Paid) : "", "", fund ? CsvReportWriter.Amount(t.Outstanding) : ""], cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -92,12 +107,24 @@ public sealed class SubsidySettlementsApi(EnrolmentLedger ledger, SubsidySettlem
         return TypedResults.File(file, "text/csv; charset=utf-8", $"subsidy-settlements-{known.Code}-{month}.csv");
     }
 
-    private static async IAsyncEnumerable<SettlementItem> Items(IAsyncEnumerable<SubsidySettlement> settlements)
+    private static async IAsyncEnumerable<SettlementItem> Items(IAsyncEnumerable<SubsidySettlement> settlements, IReadOnlyDictionary<string, (decimal Amount, DateOnly LastPaidOn)> governmentPaid)
     {
         await foreach (var s in settlements.ConfigureAwait(false))
         {
-            yield return new SettlementItem(s.Kind, s.IdNumber, s.Name, s.Town, s.Department, s.Identity, s.PaidBy, s.FromLevel, s.ToLevel, s.Amount, s.TransactionId,
+            var item = new SettlementItem(s.Kind, s.IdNumber, s.Name, s.Town, s.Department, s.Identity, s.PaidBy, s.FromLevel, s.ToLevel, s.Amount, s.TransactionId,
                 Problems.Date(s.RunDate), s.Actor);
+            if (s.Kind == SettlementKinds.AssistanceFund)
+            {
+                var found = governmentPaid.TryGetValue(s.IdNumber, out var p);
+                item = item with
+                {
+                    GovernmentPaid = found ? p.Amount : 0m,
+                    GovernmentPaidOn = found ? Problems.Date(p.LastPaidOn) : null,
+                    Outstanding = Math.Max(0m, s.Amount - (found ? p.Amount : 0m)),
+                };
+            }
+
+            yield return item;
         }
     }
 

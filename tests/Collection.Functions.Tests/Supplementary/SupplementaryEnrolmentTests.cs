@@ -62,6 +62,32 @@ public sealed class SupplementaryEnrolmentTests(SupplementaryStorage storage) : 
     }
 
     [Fact]
+    public async Task AssistanceFundSettlement_AndTheFundsPaymentThroughTax_AreOneBook()
+    {
+        // Issue 18: the fund's settlement for a directly enrolled person shows what the government has paid of it
+        // through tax (资助代缴), and that payment is the government's, not the person's overpayment.
+        await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2023-03-05"));
+        var full = LedgerTestHost.NewId("19500202", "340103");
+        await run.ListAsync("luyang-2023", full, SubsidyIdentity.ExtremePoverty, Department.CivilAffairs, Day("2023-02-10"), "林店街道", name: "吴六");
+        await run.RunAsync("2023-03-05");
+        var before = Items(await run.SettlementsAsync("luyang-2023", "2023-03")).Single(i => i.GetProperty("idNumber").GetString() == full);
+
+        var (posted, answer) = await run.Host.PostAsync("/api/payments",
+            new { policy = "luyang-2023", idNumber = full, amount = 350m, paidOn = "2023-03-05", channel = "assistance-fund", transactionId = $"AF-luyang-2023-{full}", inTreasury = true }, "test-tax");
+        var after = Items(await run.SettlementsAsync("luyang-2023", "2023-03")).Single(i => i.GetProperty("idNumber").GetString() == full);
+        var (_, enrolment) = await run.Host.GetAsync($"/api/enrolments/luyang-2023/{full}");
+        using var client = run.Host.Client();
+        var csv = Files.TestFiles.AssertOpensWithoutFormulas(await client.GetByteArrayAsync(new Uri("/api/reports/subsidy-settlements?policy=luyang-2023&month=2023-03&format=csv", UriKind.Relative)));
+
+        Assert.Equal((0m, 350m), (before.GetProperty("governmentPaid").GetDecimal(), before.GetProperty("outstanding").GetDecimal()));
+        Assert.True(posted == HttpStatusCode.Created, $"{posted}: {answer}");
+        Assert.Equal((350m, "2023-03-05", 0m), (after.GetProperty("governmentPaid").GetDecimal(), after.GetProperty("governmentPaidOn").GetString(), after.GetProperty("outstanding").GetDecimal()));
+        Assert.Equal((0m, 350m), (enrolment.GetProperty("overpayment").GetDecimal(), enrolment.GetProperty("governmentPaid").GetDecimal()));
+        Assert.Contains("资助代缴已到账", csv);
+        Assert.Contains("2023-03-05", csv);
+    }
+
+    [Fact]
     public async Task ReplayedForAPastMonth_DirectEnrolmentStatusIsAsOfThatDay_NotTheHostsClock()
     {
         // The host's clock is years later (an admin replaying 2023): the enrolment must read as on 2023-03-05.
@@ -363,7 +389,7 @@ public sealed class SupplementaryEnrolmentTests(SupplementaryStorage storage) : 
         Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
         Assert.Equal([0xEF, 0xBB, 0xBF], bytes[..3]);
         var lines = text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("类别,身份证号,姓名,乡镇街道,报送部门,资助身份,资金承担,原资助标准,新资助标准,金额,结算流水号,运行日期", lines[0]);
+        Assert.Equal("类别,身份证号,姓名,乡镇街道,报送部门,资助身份,资金承担,原资助标准,新资助标准,金额,结算流水号,运行日期,资助代缴已到账,到账日期,未到账", lines[0]);
         Assert.StartsWith($"补差（资助标准提高）,{IdCell(person)},周五,芦阳镇,乡村振兴,脱贫人口,,0.00,100.00,100.00,TU-baiyin-2023-2023-03-{person},2023-03-05", lines[1], StringComparison.Ordinal);
         Assert.StartsWith("合计：补差（资助标准提高）,,1 人,", lines[2], StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorised.StatusCode);
