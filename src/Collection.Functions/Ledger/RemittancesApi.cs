@@ -145,7 +145,7 @@ public sealed class RemittancesApi(EnrolmentLedger ledger, CashRemittanceBook bo
 
         var collector = Query.Text(http, "collector");
         var user = http.HttpContext.User;
-        if (!user.IsInRole(FunctionRoles.Staff) && !user.IsInRole(FunctionRoles.Tax) && !user.IsInRole(FunctionRoles.Community))
+        if (!user.IsInRole(FunctionRoles.Admin) && !user.IsInRole(FunctionRoles.Staff) && !user.IsInRole(FunctionRoles.Tax) && !user.IsInRole(FunctionRoles.Community))
         {
             // A school sees only the cash it holds itself.
             var own = user.FindAll(FunctionRoles.SchoolClaim).Select(c => "school:" + c.Value).FirstOrDefault();
@@ -164,7 +164,7 @@ public sealed class RemittancesApi(EnrolmentLedger ledger, CashRemittanceBook bo
     }
 
     private static bool MayRemitFor(System.Security.Claims.ClaimsPrincipal user, string collector) =>
-        user.IsInRole(FunctionRoles.Staff) || user.IsInRole(FunctionRoles.Community)
+        user.IsInRole(FunctionRoles.Admin) || user.IsInRole(FunctionRoles.Staff) || user.IsInRole(FunctionRoles.Community)
         || (collector.StartsWith("school:", StringComparison.OrdinalIgnoreCase) && user.MayActForSchool(collector["school:".Length..]));
 }
 
