@@ -31,8 +31,8 @@ test('a school administrator uploads the sample roster, sees 9 accepted and line
 
   await signIn(page, 'school:SCH001');
   await expect(page).toHaveURL(/\/rosters$/);
-  // A school key sees its own page only.
-  await expect(page.getByRole('menuitem')).toHaveText(['名册上传']);
+  // A school key sees its own pages only: its rosters and the cash it collected.
+  await expect(page.getByRole('menuitem')).toHaveText(['名册上传', '现金汇缴']);
   await expect(page.getByTestId('who')).toContainText('SCH001');
 
   await page.locator('input[type=file]').setInputFiles(sample);

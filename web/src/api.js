@@ -2,10 +2,12 @@
 import { session } from './session.js';
 
 export class ApiError extends Error {
-  constructor(message, status, code) {
+  constructor(message, status, code, problem = null) {
     super(message);
     this.status = status;
     this.code = code;
+    // The whole problem details, for what some answers add (e.g. remittance-mismatch: foundPeople, foundAmount).
+    this.problem = problem;
   }
 }
 
@@ -20,7 +22,7 @@ export function chineseError(status, text) {
     const problem = JSON.parse(text);
     if (problem && typeof problem === 'object') {
       const message = problem.detailZh || fallback[status] || '请求失败';
-      return new ApiError(message, status, problem.code);
+      return new ApiError(message, status, problem.code, problem);
     }
   } catch { /* not JSON */ }
   return new ApiError(fallback[status] || `请求失败（${status}）`, status);
