@@ -31,12 +31,30 @@ test('a school administrator uploads the sample roster, sees 9 accepted and line
 
   await signIn(page, 'school:SCH001');
   await expect(page).toHaveURL(/\/rosters$/);
-  // A school key sees its own page only.
-  await expect(page.getByRole('menuitem')).toHaveText(['名册上传']);
+  // A school key sees its own pages only: its rosters and the cash it collected.
+  await expect(page.getByRole('menuitem')).toHaveText(['名册上传', '现金汇缴']);
   await expect(page.getByTestId('who')).toContainText('SCH001');
 
-  await page.locator('input[type=file]').setInputFiles(sample);
-  await expect(page.getByTestId('upload-progress')).toHaveAttribute('aria-valuenow', '100');
+  // First the check before uploading (the checks of `roster check`, nothing kept): 9 pass, line 6 does not.
+  await page.getByTestId('check-drop').locator('input[type=file]').setInputFiles(sample);
+  await expect(page.getByTestId('check-status')).toHaveText('有不通过的行', { timeout: 60_000 });
+  await expect(page.getByTestId('check-accepted')).toContainText('9');
+  await expect(page.getByTestId('check-rejected')).toContainText('1');
+  const checkedRow = page.getByTestId('check-rows').locator('tbody tr');
+  await expect(checkedRow).toHaveCount(1);
+  await expect(checkedRow.first()).toContainText('340103********0290');
+  await expect(checkedRow.first()).toContainText('invalid-id-number');
+  const [checkedCsv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('check-download').click()]);
+  expect(checkedCsv.suggestedFilename()).toBe('school-roster-gb18030.rejected.csv');
+  expect(readFileSync(await checkedCsv.path(), 'utf8')).toContain('陈静');
+  await expectAccessible(page);
+  await screenshot(page, 'roster-check');
+  // The check enrolled no one.
+  await page.getByTestId('load-pupils').click();
+  await expect(page.getByTestId('pupils').locator('tbody tr')).toHaveCount(0);
+
+  await page.getByTestId('upload-drop').locator('input[type=file]').setInputFiles(sample);
+  await expect(page.getByTestId('upload-drop').getByTestId('upload-progress')).toHaveAttribute('aria-valuenow', '100');
   await expect(page.getByTestId('roster-status')).toHaveText('已完成', { timeout: 60_000 });
   await expect(page.getByTestId('accepted')).toContainText('9');
   await expect(page.getByTestId('rejected')).toContainText('1');
@@ -73,7 +91,7 @@ test('a school administrator uploads the sample roster, sees 9 accepted and line
     dt.items.add(new File([text], 'school-roster-gb18030.csv', { type: 'text/csv' }));
     return dt;
   }, corrected);
-  await page.locator('.el-upload-dragger').dispatchEvent('drop', { dataTransfer });
+  await page.getByTestId('upload-drop').locator('.el-upload-dragger').dispatchEvent('drop', { dataTransfer });
   await expect(page.getByTestId('accepted')).toContainText('10', { timeout: 60_000 });
   await expect(page.getByTestId('roster-status')).toHaveText('已完成');
   await expect(page.getByTestId('rejected')).toContainText('0');

@@ -2,10 +2,12 @@
 import { session } from './session.js';
 
 export class ApiError extends Error {
-  constructor(message, status, code) {
+  constructor(message, status, code, problem = null) {
     super(message);
     this.status = status;
     this.code = code;
+    // The whole problem details, for what some answers add (e.g. remittance-mismatch: foundPeople, foundAmount).
+    this.problem = problem;
   }
 }
 
@@ -20,7 +22,7 @@ export function chineseError(status, text) {
     const problem = JSON.parse(text);
     if (problem && typeof problem === 'object') {
       const message = problem.detailZh || fallback[status] || '请求失败';
-      return new ApiError(message, status, problem.code);
+      return new ApiError(message, status, problem.code, problem);
     }
   } catch { /* not JSON */ }
   return new ApiError(fallback[status] || `请求失败（${status}）`, status);
@@ -47,11 +49,11 @@ export async function api(path, { method = 'GET', body, key, raw = false } = {})
   return type.includes('json') ? response.json() : response.text();
 }
 
-/** PUT a file with upload progress (0–100) reported to onProgress; resolves with the JSON answer. */
-export function upload(path, file, onProgress) {
+/** PUT (or POST) a file with upload progress (0–100) reported to onProgress; resolves with the JSON answer. */
+export function upload(path, file, onProgress, method = 'PUT') {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('PUT', path);
+    xhr.open(method, path);
     for (const [k, v] of Object.entries(headers({ 'Content-Type': 'application/octet-stream' }))) xhr.setRequestHeader(k, v);
     xhr.upload.onprogress = (e) => { if (e.lengthComputable) onProgress?.(Math.round((e.loaded / e.total) * 100)); };
     xhr.onload = () => {
@@ -67,8 +69,22 @@ export function upload(path, file, onProgress) {
 
 /** Downloads what the API answers (a CSV) under fileName, with the key in the header (never in the URL). */
 export async function download(path, fileName) {
-  const response = await api(path, { raw: true });
-  const blob = await response.blob();
+  save(await (await api(path, { raw: true })).blob(), fileName);
+}
+
+/** POSTs a file and downloads what the API answers (e.g. the rejected rows of a roster check) under fileName. */
+export async function downloadPosted(path, file, fileName) {
+  let response;
+  try {
+    response = await fetch(path, { method: 'POST', headers: headers({ 'Content-Type': 'application/octet-stream' }), body: file });
+  } catch {
+    throw new ApiError('无法连接服务器，请检查网络后重试', 0);
+  }
+  if (!response.ok) throw chineseError(response.status, await response.text());
+  save(await response.blob(), fileName);
+}
+
+function save(blob, fileName) {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;

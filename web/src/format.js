@@ -63,3 +63,12 @@ export const changeCauses = {
 /** Where an enrolment came from: window, roster:SCH001, subsidy-list, … */
 export const sourceName = (s) => (s?.startsWith('roster:') ? `学校名册 ${s.slice(7)}` : { window: '窗口', 'subsidy-list': '资助名单' }[s] || s || '—');
 export const label = (table, code) => (code && table[code]) || code || '—';
+/** 代收单位 as payments and remittances name it: community:名称, township:名称, school:代码, window. */
+export const collectorKinds = { community: '社区（村）', township: '乡镇（街道）', school: '学校/高校', window: '窗口' };
+export function collectorName(collector) {
+  if (!collector) return '—';
+  if (collector === 'window') return '窗口';
+  const i = collector.indexOf(':');
+  return i > 0 && collectorKinds[collector.slice(0, i)] ? `${collectorKinds[collector.slice(0, i)]} ${collector.slice(i + 1)}` : collector;
+}
+export const cashWarnings = { 'cash-held-too-long': '超过汇缴期限', 'cash-amount-reached': '达到汇缴限额', 'university-not-in-treasury': '高校代收未入库' };

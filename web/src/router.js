@@ -7,11 +7,14 @@ export const pages = [
   { path: '/enrol', name: 'enrol', title: '参保登记与缴费', roles: ['staff'], component: () => import('./pages/Enrol.vue') },
   { path: '/cash-refunds', name: 'cash-refunds', title: '现金退费', roles: ['community'], component: () => import('./pages/CashRefunds.vue') },
   { path: '/tax', name: 'tax', title: '税务受理与回传', roles: ['tax'], component: () => import('./pages/Tax.vue') },
+  { path: '/remittances', name: 'remittances', title: '现金汇缴', roles: ['community', 'school', 'staff', 'tax'], component: () => import('./pages/Remittances.vue') },
+  { path: '/reminders', name: 'reminders', title: '催缴名单', roles: ['community', 'staff'], component: () => import('./pages/Reminders.vue') },
   { path: '/approvals', name: 'approvals', title: '退费审批', roles: ['approver'], component: () => import('./pages/Approvals.vue') },
   { path: '/people', name: 'people', title: '人员查询与退费', roles: ['staff'], component: () => import('./pages/People.vue') },
   { path: '/subsidy-lists', name: 'subsidy-lists', title: '资助名单', roles: ['staff'], component: () => import('./pages/SubsidyLists.vue') },
   { path: '/reports', name: 'reports', title: '对账与结算', roles: ['staff'], component: () => import('./pages/Reports.vue') },
   { path: '/progress', name: 'progress', title: '征缴进度', roles: ['staff'], component: () => import('./pages/Progress.vue') },
+  { path: '/management', name: 'management', title: '管理报表', roles: ['staff'], component: () => import('./pages/Management.vue') },
   { path: '/admin', name: 'admin', title: '定时任务与函数', roles: ['admin'], component: () => import('./pages/Admin.vue') },
 ];
 

@@ -94,7 +94,7 @@ public sealed class RemittancesApi(EnrolmentLedger ledger, CashRemittanceBook bo
         }
 
         var user = http.HttpContext.User;
-        var staffView = user.IsInRole(FunctionRoles.Staff) || user.IsInRole(FunctionRoles.Tax) || user.IsInRole(FunctionRoles.Community);
+        var staffView = user.IsInRole(FunctionRoles.Admin) || user.IsInRole(FunctionRoles.Staff) || user.IsInRole(FunctionRoles.Tax) || user.IsInRole(FunctionRoles.Community);
         if (!staffView && !MayRemitFor(user, collector))
         {
             return Problems.Problem(StatusCodes.Status403Forbidden, "forbidden-collector", "This key may see only its own school's payments.", "Ask with collector=school:<your code>.", "collector");
@@ -261,7 +261,7 @@ public sealed class RemittancesApi(EnrolmentLedger ledger, CashRemittanceBook bo
 
         var collector = Query.Text(http, "collector");
         var user = http.HttpContext.User;
-        if (!user.IsInRole(FunctionRoles.Staff) && !user.IsInRole(FunctionRoles.Tax) && !user.IsInRole(FunctionRoles.Community))
+        if (!user.IsInRole(FunctionRoles.Admin) && !user.IsInRole(FunctionRoles.Staff) && !user.IsInRole(FunctionRoles.Tax) && !user.IsInRole(FunctionRoles.Community))
         {
             // A school sees only the cash it holds itself.
             var own = user.FindAll(FunctionRoles.SchoolClaim).Select(c => "school:" + c.Value).FirstOrDefault();
@@ -280,7 +280,7 @@ public sealed class RemittancesApi(EnrolmentLedger ledger, CashRemittanceBook bo
     }
 
     private static bool MayRemitFor(System.Security.Claims.ClaimsPrincipal user, string collector) =>
-        user.IsInRole(FunctionRoles.Staff) || user.IsInRole(FunctionRoles.Community)
+        user.IsInRole(FunctionRoles.Admin) || user.IsInRole(FunctionRoles.Staff) || user.IsInRole(FunctionRoles.Community)
         || (collector.StartsWith("school:", StringComparison.OrdinalIgnoreCase) && user.MayActForSchool(collector["school:".Length..]));
 }
 

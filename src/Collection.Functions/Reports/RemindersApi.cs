@@ -1,4 +1,5 @@
 using Collection.Domain.Policies;
+using Collection.Domain.Rosters;
 using Collection.Functions.Assessments;
 using Collection.Functions.Files;
 using Collection.Functions.Hosting;
@@ -21,6 +22,8 @@ public sealed record ReminderSummary(string Policy, string AsOf, string? Reminde
 /// A policy without that deadline reminds until its collection period ends.
 /// <c>GET /api/reports/{policy}/reminders?date=</c> gives the counts per town (JSON);
 /// <c>…&amp;town=X&amp;format=csv</c> the town's list (staff: whole ID numbers), streamed from a temporary file.
+/// Community and township staff, who do the reminding (催缴), get the same counts and lists with ID numbers masked
+/// (<c>110101********4511</c>): name, phone and address are what a reminder needs.
 /// </summary>
 public sealed class RemindersApi(EnrolmentLedger ledger)
 {
@@ -37,7 +40,7 @@ public sealed class RemindersApi(EnrolmentLedger ledger)
     }
 
     [Function("ReminderLists")]
-    [Roles(FunctionRoles.Staff)]
+    [Roles(FunctionRoles.Staff, FunctionRoles.Community)]
     public async Task<IResult> Get(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{policy}/reminders")] HttpRequest request, string policy, CancellationToken cancellationToken)
     {
@@ -61,6 +64,8 @@ public sealed class RemindersApi(EnrolmentLedger ledger)
 
         var end = EndOf(known);
         var ended = day >= end;
+        var user = request.HttpContext.User;
+        var wholeIds = user.IsInRole(FunctionRoles.Admin) || user.IsInRole(FunctionRoles.Staff);
         if (format == "csv")
         {
             var file = new FileStream(Path.GetTempFileName(), FileMode.Open, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
@@ -74,7 +79,7 @@ public sealed class RemindersApi(EnrolmentLedger ledger)
                         {
                             await csv.WriteRowAsync(
                             [
-                                town, entry.Person.Name, entry.IdNumber, entry.Person.Phone, entry.Person.Address, CsvReportWriter.Date(entry.Enrolment.EnrolledOn),
+                                town, entry.Person.Name, wholeIds ? entry.IdNumber : RosterChecker.Mask(entry.IdNumber), entry.Person.Phone, entry.Person.Address, CsvReportWriter.Date(entry.Enrolment.EnrolledOn),
                                 CsvReportWriter.Amount(entry.Enrolment.Terms.Payable), CsvReportWriter.Amount(paid), CsvReportWriter.Amount(owed),
                                 CsvReportWriter.YesNo(entry.Request.MigrantWorkerWithProof == true),
                             ], cancellationToken).ConfigureAwait(false);

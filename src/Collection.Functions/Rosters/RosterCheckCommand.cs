@@ -12,7 +12,8 @@ namespace Collection.Functions.Rosters;
 /// the counts and the first rejected rows, writes <c>&lt;file&gt;.rejected.csv</c> beside the file when rows
 /// are rejected. Exit code 0 when every row passes, 1 when rows are rejected, 2 when the file cannot
 /// be read or the command is wrong. Whether a person is enrolled elsewhere needs the ledger and is
-/// only checked on upload.
+/// only checked on upload. The checks are <see cref="RosterOfflineCheck"/>'s, which the console runs through
+/// <c>POST /api/roster-checks/…</c> too.
 /// </summary>
 public static class RosterCheckCommand
 {
@@ -59,82 +60,46 @@ public static class RosterCheckCommand
         }
 
         var assessOn = options.Date ?? clock.Today;
-        var checker = new RosterChecker(policy, options.Kind, assessOn);
-        var tally = new RosterTally(school: "-");
         var rejectedPath = RejectedPathFor(options.File);
         var rejectedTemp = rejectedPath + ".tmp";
-        TabularFile file;
+        RosterResult result;
         try
         {
-            file = await TabularFile.OpenAsync(File.OpenRead(options.File), options.File, RosterRows.LayoutOf(options.Kind), cancellationToken).ConfigureAwait(false);
+            await using var input = File.OpenRead(options.File);
+            await using var rejectedStream = File.Create(rejectedTemp);
+            result = await RosterOfflineCheck.RunAsync(input, options.File, policy, options.Kind, assessOn, FileLimits.Default, rejectedStream, cancellationToken).ConfigureAwait(false);
         }
         catch (TabularFileException e)
         {
+            File.Delete(rejectedTemp);
             await error.WriteLineAsync($"{e.Code}: {e.ChineseMessage}").ConfigureAwait(false);
             return CannotCheck;
         }
 
-        await using (file.ConfigureAwait(false))
+        var rejectedRows = result.Counts.Rejected;
+        if (rejectedRows > 0)
         {
-            try
-            {
-                await using (var rejectedStream = File.Create(rejectedTemp))
-                {
-                    var rejected = RejectedRowsCsvWriter.Create(rejectedStream, file.Header.Header, leaveOpen: true);
-                    await using (rejected.ConfigureAwait(false))
-                    {
-                        await foreach (var row in file.ReadRowsAsync(cancellationToken).ConfigureAwait(false))
-                        {
-                            tally.Read();
-                            var facts = RosterRows.Facts(row, out var cellProblem);
-                            var outcome = cellProblem is null ? checker.Check(facts) : RosterRowResult.Reject(cellProblem);
-                            if (outcome.Person is { } person)
-                            {
-                                tally.Accept(person, RosterRows.SchoolName(row), updated: false);
-                            }
-                            else
-                            {
-                                tally.Reject(row.LineNumber, facts.IdNumber, outcome.Rejection!);
-                                rejected.Write(row, outcome.Rejection!.Code, outcome.Rejection.Message);
-                            }
-                        }
-                    }
-                }
-            }
-            catch (TabularFileException e)
-            {
-                File.Delete(rejectedTemp);
-                await error.WriteLineAsync($"{e.Code}: {e.ChineseMessage}").ConfigureAwait(false);
-                return CannotCheck;
-            }
-
-            if (tally.Rejected > 0)
-            {
-                File.Move(rejectedTemp, rejectedPath, overwrite: true);
-            }
-            else
-            {
-                File.Delete(rejectedTemp);
-            }
-
-            var result = new RosterResult { Policy = policy.Code, FileName = Path.GetFileName(options.File) };
-            tally.Snapshot(result);
-            await PrintAsync(output, options, file, result, assessOn, tally.Rejected > 0 ? rejectedPath : null).ConfigureAwait(false);
+            File.Move(rejectedTemp, rejectedPath, overwrite: true);
+        }
+        else
+        {
+            File.Delete(rejectedTemp);
         }
 
-        return tally.Rejected > 0 ? RowsRejected : AllRowsPass;
+        await PrintAsync(output, options, result, assessOn, rejectedRows > 0 ? rejectedPath : null).ConfigureAwait(false);
+        return rejectedRows > 0 ? RowsRejected : AllRowsPass;
     }
 
     /// <summary><c>roster.csv</c> → <c>roster.rejected.csv</c> in the same folder.</summary>
     public static string RejectedPathFor(string file) =>
         Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", Path.GetFileNameWithoutExtension(file) + ".rejected.csv");
 
-    private static async Task PrintAsync(TextWriter output, CheckOptions options, TabularFile file, RosterResult result, DateOnly assessOn, string? rejectedPath)
+    private static async Task PrintAsync(TextWriter output, CheckOptions options, RosterResult result, DateOnly assessOn, string? rejectedPath)
     {
         var counts = result.Counts;
         var kind = options.Kind == RosterKind.University ? "高校名册" : "学校名册";
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"{options.File}: {kind}, {file.Format.ToString().ToLowerInvariant()} {file.EncodingName}, policy {options.Policy}, assessed on {assessOn:yyyy-MM-dd}")).ConfigureAwait(false);
+            $"{options.File}: {kind}, {result.Format} {result.Encoding}, policy {options.Policy}, assessed on {assessOn:yyyy-MM-dd}")).ConfigureAwait(false);
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"rows {counts.Total}, accepted {counts.Accepted}, rejected {counts.Rejected}（共 {counts.Total} 行：通过 {counts.Accepted} 行，不通过 {counts.Rejected} 行）")).ConfigureAwait(false);
         foreach (var (code, count) in counts.ByReason)
@@ -159,7 +124,7 @@ public static class RosterCheckCommand
                 $"  ... {counts.Rejected - result.Rejected.Count} more rejected rows in the CSV（另有 {counts.Rejected - result.Rejected.Count} 行未列出，见 rejected.csv）")).ConfigureAwait(false);
         }
 
-        foreach (var warning in file.Warnings)
+        foreach (var warning in result.Warnings)
         {
             await output.WriteLineAsync($"  warning {warning.Code}: {warning.Message}").ConfigureAwait(false);
         }

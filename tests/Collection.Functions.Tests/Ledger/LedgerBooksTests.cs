@@ -297,4 +297,17 @@ public sealed class LedgerBooksTests : IAsyncLifetime
         Assert.Equal(Domain.Rosters.RosterChecker.Mask(pupil), Assert.Single(ownRows.Skip(1)).Cells[2]);
         Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
     }
+
+    [Fact]
+    public async Task CashHeld_AnAdministrator_SeesEveryCollectorAndMayRemit_NotRefusedAsASchool()
+    {
+        _host.Today = new DateOnly(2022, 12, 20);
+        var (held, report) = await _host.GetAsync("/api/remittances/luyang-2023/held", "test-admin");
+        var (remit, problem) = await _host.PostAsync("/api/remittances",
+            new { policy = "luyang-2023", collector = "community:无人代收社区", from = "2022-10-01", to = "2022-10-02", headcount = 1, amount = 380m, reference = "ADMIN1", remittedOn = "2022-10-02" }, "test-admin");
+
+        Assert.True(held == HttpStatusCode.OK, report.ToString());
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, remit);
+        Assert.Equal("remittance-mismatch", problem.GetProperty("code").GetString());
+    }
 }

@@ -11,7 +11,7 @@ public sealed class RemindersTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _host = await LedgerTestHost.StartAsync(today: new DateOnly(2021, 12, 10));
+        _host = await LedgerTestHost.StartAsync(today: new DateOnly(2021, 12, 10), settings: new Dictionary<string, string> { ["Keys:community"] = "test-community" });
         await Enrol("unpaid", "山王镇", null);
         await Enrol("part", "山王镇", 100m);
         await Enrol("full", "山王镇", 320m);
@@ -71,6 +71,22 @@ public sealed class RemindersTests : IAsyncLifetime
         Assert.DoesNotContain("full", cells);
         Assert.Contains("220.00", cells);
         Assert.Contains(_ids["part"].EndsWith('X') ? _ids["part"] : $"=\"{_ids["part"]}\"", cells);
+    }
+
+    [Fact]
+    public async Task CommunityStaff_GetTheCountsAndTheTownList_WithIdNumbersMasked()
+    {
+        var (status, summary) = await _host.GetAsync("/api/reports/bagongshan-2022/reminders?date=2021-12-10", "test-community");
+        using var client = _host.Client("test-community");
+        var bytes = await client.GetByteArrayAsync(new Uri("api/reports/bagongshan-2022/reminders?date=2021-12-10&town=%E5%B1%B1%E7%8E%8B%E9%95%87&format=csv", UriKind.Relative));
+        var cells = Files.TestFiles.AssertOpensWithoutFormulas(bytes);
+        var part = _ids["part"];
+
+        Assert.True(status == HttpStatusCode.OK, summary.ToString());
+        Assert.Equal(4, summary.GetProperty("people").GetInt32());
+        Assert.Contains("part", cells);
+        Assert.Contains(part[..6] + new string('*', part.Length - 10) + part[^4..], cells);
+        Assert.DoesNotContain(cells, c => c.Contains(part[6..14], StringComparison.Ordinal));
     }
 
     [Theory]
