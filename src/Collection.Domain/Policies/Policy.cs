@@ -60,6 +60,13 @@ public sealed class Policy
     /// </summary>
     public DateOnly? UniversityListBy { get; internal init; }
 
+    /// <summary>
+    /// The bureau moves the subsidies of the year's subsidised people from the assistance-fund account to the fiscal
+    /// account by this day (deadline <c>subsidy-transfer</c>, luyang-2023 五(五) "12月31日前，区医保局按照上报的资助参保人数和标准，
+    /// 将资助参保缴费金额从医疗救助资金帐户划转到市居民医保财政专户"); null = the policy sets no day.
+    /// </summary>
+    public DateOnly? SubsidyTransferBy { get; internal init; }
+
     public IReadOnlyList<RefundReason> RefundReasons { get; internal init; } = [];
 
     public IReadOnlyList<RefundReason> RefundReasonsBeforeCollectionEnd { get; internal init; } = [];

@@ -161,6 +161,7 @@ public static class PolicyReader
                 CashRemittanceAmount = Duty("cash-remittance")?.AmountLimit,
                 UniversityRemittanceBy = OptionalDate(Duty("university-remittance")?.Date, "deadlines[university-remittance].date"),
                 UniversityListBy = OptionalDate(Duty("university-list")?.Date, "deadlines[university-list].date"),
+                SubsidyTransferBy = OptionalDate(Duty("subsidy-transfer")?.Date, "deadlines[subsidy-transfer].date"),
                 RefundReasons = Codes(Glossary.RefundReasons, refunds.Reasons, "refunds.reasons"),
                 RefundReasonsBeforeCollectionEnd = Codes(Glossary.RefundReasons, refunds.ReasonsBeforeCollectionEnd, "refunds.reasonsBeforeCollectionEnd"),
                 RefundChannels = Codes(Glossary.RefundChannels, refunds.Channels, "refunds.channels"),

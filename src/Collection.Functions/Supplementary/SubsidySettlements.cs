@@ -68,6 +68,8 @@ public sealed record CreditedLevel(decimal Level, decimal Base, string Month);
 public sealed record SettlementTables(string Prefix = "")
 {
     public string Settlements => Prefix + "subsidysettlements";
+
+    public string Transfers => Prefix + "subsidytransfers";
 }
 
 /// <summary>The settlements table (layout above).</summary>

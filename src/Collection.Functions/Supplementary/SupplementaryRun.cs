@@ -113,8 +113,10 @@ public sealed class SupplementaryRun(
                     case SupplementaryOutcome.EnrolledDirectly or SupplementaryOutcome.ToppedUp or SupplementaryOutcome.RebateDue or SupplementaryOutcome.Reassessed:
                         yield return decided;
                         break;
-                    case SupplementaryOutcome.Unchanged when IsDirectlyEnrolled(decided.Entry!):
-                        // Its assistance-fund settlement may have been lost to a crash after the enrolment.
+                    case SupplementaryOutcome.Unchanged when IsFullySubsidised(decided.Entry!):
+                        // The fund pays the share of everyone it fully subsidises, however they were enrolled (baiyin-2023
+                        // 三1 "从医疗救助资金中按个人缴费标准全额缴纳"): a window enrolment's settlement is recorded here, and a
+                        // list enrolment's settlement that a crash lost is recorded again (the same key: never twice).
                         yield return decided;
                         break;
                     default:
@@ -232,6 +234,49 @@ public sealed class SupplementaryRun(
             x.Value.Subsidised, x.Value.Subsidy, x.Value.TopUps, x.Value.Rebates, x.Value.Subsidy + x.Value.TopUps + x.Value.Rebates))];
     }
 
+    /// <summary>
+    /// What the assistance fund owes for a policy's subsidised people as of a day, per identity and standard
+    /// (luyang-2023 五(五) "按照上报的资助参保人数和标准"): the people on the lists enrolled with a subsidy in their amount due,
+    /// each once under the identity that gives the most (就高不重复), then the top-ups and rebates recorded so far.
+    /// The lines add up to the departments' <see cref="DepartmentTotals.Owed"/> of <see cref="TotalsAsync"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<TransferDueLine>> TransferDueAsync(Policy policy, DateOnly asOf, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var lines = new SortedDictionary<(string Kind, string Identity, decimal Standard), (int People, decimal Amount)>();
+        void Add(string kind, string identity, decimal standard, decimal amount)
+        {
+            var line = lines.GetValueOrDefault((kind, identity, standard));
+            lines[(kind, identity, standard)] = (line.People + 1, line.Amount + amount);
+        }
+
+        await foreach (var (spells, entry) in PeopleAsync(policy, cancellationToken).ConfigureAwait(false))
+        {
+            var inForce = spells.Where(s => s.Covers(asOf)).ToList();
+            if (inForce.Count == 0 || entry is null || entry.Enrolment.Status == Domain.Enrolments.EnrolmentStatus.Cancelled
+                || entry.Enrolment.Terms.SubsidyMode is not (SubsidyMode.Waived or SubsidyMode.Deducted) || entry.Enrolment.Terms.Subsidy <= 0m)
+            {
+                continue;
+            }
+
+            var best = inForce.OrderByDescending(s => SubsidyIdentityBook.Subsidy(policy, s, asOf)).ThenBy(s => s.From).First();
+            Add(TransferDueKinds.Subsidy, Glossary.SubsidyIdentities.Code(best.Identity), entry.Enrolment.Terms.Subsidy, entry.Enrolment.Terms.Subsidy);
+        }
+
+        for (var month = new DateOnly(policy.CollectionStart.Year, policy.CollectionStart.Month, 1); month <= asOf; month = month.AddMonths(1))
+        {
+            await foreach (var s in settlements.ListAsync(policy.Code, SubsidySettlementBook.Month(month), cancellationToken).ConfigureAwait(false))
+            {
+                if (s.RunDate <= asOf && s.Kind is SettlementKinds.TopUp or SettlementKinds.Rebate)
+                {
+                    Add(s.Kind, s.Identity, s.Amount, s.Amount);
+                }
+            }
+        }
+
+        return [.. lines.Select(l => new TransferDueLine(l.Key.Kind, l.Key.Identity, PaidBy(policy, l.Key.Identity), l.Key.Standard, l.Value.People, l.Value.Amount))];
+    }
+
     private sealed class Tally
     {
         public int Listed;
@@ -244,8 +289,9 @@ public sealed class SupplementaryRun(
         public decimal Rebates;
     }
 
-    private static bool IsDirectlyEnrolled(LedgerEntry entry) =>
-        string.Equals(entry.Enrolment.Source, Source, StringComparison.Ordinal) && entry.Enrolment.Terms.Payable == 0m && entry.Enrolment.Terms.Subsidy > 0m;
+    private static bool IsFullySubsidised(LedgerEntry entry) =>
+        entry.Enrolment.Status != Domain.Enrolments.EnrolmentStatus.Cancelled && entry.Enrolment.Terms.SubsidyMode == SubsidyMode.Waived
+        && entry.Enrolment.Terms.Payable == 0m && entry.Enrolment.Terms.Subsidy > 0m;
 
     /// <summary>Carries out one case; an error is logged and counted, and the next month's run tries again.</summary>
     private async Task<SupplementaryOutcome> WriteAsync(Policy policy, DateOnly day, string month, string actor, SupplementaryCase person, CancellationToken cancellationToken)
@@ -378,11 +424,10 @@ public sealed class SupplementaryRun(
     }
 
     /// <summary>Who pays the identity's subsidy, as the policy's text says (dalate-2022: 旗民族事务委员会 150; 旗民政局、乡村振兴统筹发展中心 310).</summary>
-    private static string? PaidBy(Policy policy, SubsidyIdentity identity)
-    {
-        var code = Glossary.SubsidyIdentities.Code(identity);
-        return policy.Document.Subsidies?.FirstOrDefault(r => r.Identities?.Contains(code, StringComparer.Ordinal) == true)?.PaidBy;
-    }
+    private static string? PaidBy(Policy policy, SubsidyIdentity identity) => PaidBy(policy, Glossary.SubsidyIdentities.Code(identity));
+
+    private static string? PaidBy(Policy policy, string identityCode) =>
+        policy.Document.Subsidies?.FirstOrDefault(r => r.Identities?.Contains(identityCode, StringComparer.Ordinal) == true)?.PaidBy;
 
     /// <summary>
     /// People on the policy's lists with their enrolment: the identity book's rows come grouped per person

@@ -10,6 +10,7 @@ public static class SupplementaryServices
     {
         services.TryAddSingleton(sp => new SettlementTables(sp.GetRequiredService<IConfiguration>()[LedgerTables.PrefixSetting] ?? ""));
         services.TryAddSingleton<SubsidySettlementBook>();
+        services.TryAddSingleton<SubsidyTransferBook>();
         services.TryAddSingleton<SupplementaryRun>();
         return services;
     }
