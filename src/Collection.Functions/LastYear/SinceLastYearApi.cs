@@ -29,10 +29,10 @@ public sealed record SinceLastYearReport(
 /// <summary>
 /// 排查 (luyang-2023 七(三) "通过与上年度参保信息比对……对未参保的居民推送参保提示信息", from <c>check-stage-start</c>; baiyin-2023
 /// 八(三) "对未参保人员实行精准推送式宣传"; dalate-2022 六(二) "核准核实应参保人员、参保人员、未参保人员"):
-/// <c>GET /api/reports/{policy}/since-last-year?date=&amp;unit=&amp;format=json|csv|xlsx</c>. Who is on last year's roll
+/// <c>GET /api/reports/{policy}/since-last-year?date=&amp;unit=&amp;format=json|csv|xlsx[&amp;view=units]</c>. Who is on last year's roll
 /// and not insured this year on the day — not registered, or registered and still owing — per town and community, with
 /// the 断保 warning (<c>lapse-risk</c> while the collection period is open, <c>lapsed</c> after it); and per town last
-/// year's payers and money against this year's insured and their payments. Staff see whole ID numbers; community keys
+/// year's payers and money against this year's insured and their payments (<c>view=units</c>: that table as a file). Staff see whole ID numbers; community keys
 /// see them masked, and a key scoped to a unit (<c>Keys:community:&lt;unit&gt;</c>) only that unit.
 /// </summary>
 public sealed class SinceLastYearApi(LastYearRollStore store, EnrolmentLedger ledger)
@@ -60,6 +60,13 @@ public sealed class SinceLastYearApi(LastYearRollStore store, EnrolmentLedger le
         {
             return Problems.Problem(StatusCodes.Status400BadRequest, "unknown-format", "Unknown format.", "format: json (default), csv or xlsx.", "format",
                 new Dictionary<string, object?> { ["detailZh"] = "format 可取 json（默认）、csv 或 xlsx" });
+        }
+
+        var view = Query.Text(request, "view") ?? "people";
+        if (view is not ("people" or "units"))
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "unknown-view", "Unknown view.", "view: people (default: who is not insured) or units (year on year per town, for csv and xlsx).", "view",
+                new Dictionary<string, object?> { ["detailZh"] = "view 可取 people（上年参保本年未参保人员，默认）或 units（各乡镇街道与上年对比）" });
         }
 
         var unit = Query.Text(request, "unit")?.Trim();
@@ -95,6 +102,11 @@ public sealed class SinceLastYearApi(LastYearRollStore store, EnrolmentLedger le
 
         var buffer = new MemoryStream();
         var name = $"since-last-year-{known.Code}-{Problems.Date(day)}";
+        if (view == "units")
+        {
+            return await UnitsFileAsync(buffer, format, name, [.. report.Summary.Units, report.Summary.Total], cancellationToken).ConfigureAwait(false);
+        }
+
         if (format == "csv")
         {
             await using (var csv = CsvReportWriter.Create(buffer, Headers, leaveOpen: true))
@@ -120,6 +132,40 @@ public sealed class SinceLastYearApi(LastYearRollStore store, EnrolmentLedger le
 
         buffer.Position = 0;
         return TypedResults.File(buffer, ProgressFiles.XlsxContentType, name + ".xlsx");
+    }
+
+    private static readonly string[] UnitHeaders =
+        ["单位", "上年度参保缴费人数", "上年度缴费金额", "本年度参保缴费人数", "本年度个人缴费金额", "人数增减", "金额增减", "不低于上年", "上年参保本年未参保人数"];
+
+    /// <summary>The year on year per town (D18 "参保人数、基金征缴收入与上年相比不降低"; Y28 "不低于上年度实际完成数") as a file.</summary>
+    private static async Task<IResult> UnitsFileAsync(MemoryStream buffer, string format, string name, IReadOnlyList<YearOnYearUnit> rows, CancellationToken cancellationToken)
+    {
+        static object?[] Cells(YearOnYearUnit u) =>
+            [u.Unit, u.LastYearPeople, u.LastYearAmount, u.ThisYearInsured, u.ThisYearPaidAmount, u.PeopleChange, u.AmountChange, CsvReportWriter.YesNo(u.NotBelowLastYear), u.NotRenewed];
+        if (format == "csv")
+        {
+            await using (var csv = CsvReportWriter.Create(buffer, UnitHeaders, leaveOpen: true))
+            {
+                foreach (var row in rows)
+                {
+                    await csv.WriteRowAsync([.. Cells(row).Select(ProgressFiles.Text)], cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            buffer.Position = 0;
+            return TypedResults.File(buffer, "text/csv; charset=utf-8", name + "-units.csv");
+        }
+
+        await using (var xlsx = XlsxReportWriter.Create(buffer, "与上年对比", UnitHeaders))
+        {
+            foreach (var row in rows)
+            {
+                xlsx.WriteRow(Cells(row));
+            }
+        }
+
+        buffer.Position = 0;
+        return TypedResults.File(buffer, ProgressFiles.XlsxContentType, name + "-units.xlsx");
     }
 
     private sealed record Built(SinceLastYearReport Summary, List<NotRenewedPerson> People);

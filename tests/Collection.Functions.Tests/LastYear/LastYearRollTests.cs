@@ -78,6 +78,8 @@ public sealed class LastYearRollTests : IAsyncLifetime
         var (_, whole) = await _host.GetAsync($"/api/reports/{Policy}/since-last-year");
         using var client = _host.Client();
         var cells = TestFiles.AssertOpensWithoutFormulas(await client.GetByteArrayAsync(new Uri($"api/reports/{Policy}/since-last-year?format=csv", UriKind.Relative)));
+        var unitsBytes = await client.GetByteArrayAsync(new Uri($"api/reports/{Policy}/since-last-year?format=csv&view=units", UriKind.Relative));
+        var unitLines = Encoding.UTF8.GetString(unitsBytes, 3, unitsBytes.Length - 3).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
 
         Assert.True(status == HttpStatusCode.OK, report.ToString());
         var people = report.GetProperty("people").EnumerateArray().ToList();
@@ -96,6 +98,10 @@ public sealed class LastYearRollTests : IAsyncLifetime
         Assert.Contains(LastYearSteps.CsvId(_ids[1]), cells);
         Assert.DoesNotContain(LastYearSteps.CsvId(_ids[0]), cells);
         Assert.Contains("断保风险：请于 2022-04-30 前参保缴费", cells);
+        Assert.Equal(
+            ["单位,上年度参保缴费人数,上年度缴费金额,本年度参保缴费人数,本年度个人缴费金额,人数增减,金额增减,不低于上年,上年参保本年未参保人数",
+             "乌达区,2,800.00,1,460.00,-1,-340.00,否,1", "海勃湾区,3,1380.00,1,460.00,-2,-920.00,否,2", "合计,5,2180.00,2,920.00,-3,-1260.00,否,3"],
+            unitLines);
     }
 
     private const System.Text.Json.JsonValueKind JsonValueKindNull = System.Text.Json.JsonValueKind.Null;
