@@ -90,7 +90,7 @@ module storage 'modules/storage.bicep' = {
     deadLetterContainerName: deadLetterContainerName
     // Upload containers (one blob-triggered function each) and the containers results and reports go
     // to: the constants in src/Collection.Functions (RosterBlobs, TaxReturnsFunction,
-    // SubsidyListsFunction, MobilisationLists). The app creates them if missing; here they exist
+    // SubsidyListsFunction, LastYearRollsFunction, MobilisationLists). The app creates them if missing; here they exist
     // before the first upload, and Event Grid subscriptions filter on them.
     containers: [
       'school-rosters'
@@ -100,6 +100,8 @@ module storage 'modules/storage.bicep' = {
       'tax-returns-results'
       'subsidy-lists'
       'subsidy-lists-results'
+      'last-year-rolls'
+      'last-year-rolls-results'
       'reports'
     ]
     // The book of record (LedgerTables, SubsidyTables, RefundTables, SettlementTables; no prefix in
@@ -113,6 +115,7 @@ module storage 'modules/storage.bicep' = {
       'subsidyidentities'
       'subsidysettlements'
       'refundclaims'
+      'lastyearroll'
     ]
     // The app declares no queue of its own. The blobs extension moves a blob that failed
     // maxDequeueCount times (host.json) here; created up front so it can be watched from day one.

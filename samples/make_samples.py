@@ -181,9 +181,26 @@ def luyang_targets():
         f.write(b"\xef\xbb\xbf" + text.encode("utf-8"))
 
 
+def last_year_roll():
+    """wuhai-2022's roll of 2021 payers as the bureau exports it (UTF-8 with BOM): 海勃湾区 and 乌达区, communities, one bad row."""
+    rows = [["姓名", "证件类型", "证件号码", "参保身份", "缴费金额", "缴费日期", "乡镇(街道)", "社区(村)", "学校", "联系电话"]]
+    places = [("海勃湾区", "新华街社区"), ("海勃湾区", "新华街社区"), ("海勃湾区", "滨河社区"), ("乌达区", "三完小社区"), ("乌达区", "三完小社区")]
+    for i, (town, community) in enumerate(places):
+        male = i % 2 == 0
+        birth = date(1968, 4, 2) + timedelta(days=2100 * i)
+        rows.append([NAMES[i], "居民身份证", id_number("150302", birth, 60 + i, male), "城乡居民", "320.00",
+                     f"2020-12-{1 + i:02d}", town, community, "", f"1380473{1000 + i:04d}"])
+    bad = id_number("150302", date(1990, 1, 1), 70, True)
+    rows.append([NAMES[5], "居民身份证", bad[:-1] + ("0" if bad[-1] != "0" else "1"), "城乡居民", "320.00", "2020-12-09", "乌达区", "三完小社区", "", ""])
+    text = "\r\n".join(",".join(r) for r in rows) + "\r\n"
+    with open(os.path.join(HERE, "last-year-roll-wuhai-2021.csv"), "wb") as f:
+        f.write(b"\xef\xbb\xbf" + text.encode("utf-8"))
+
+
 if __name__ == "__main__":
     school_roster()
     tax_return()
     university_roster()
     subsidy_lists()
     luyang_targets()
+    last_year_roll()

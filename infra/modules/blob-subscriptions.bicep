@@ -29,6 +29,10 @@ param blobFunctions array = [
     name: 'SubsidyLists'
     container: 'subsidy-lists'
   }
+  {
+    name: 'LastYearRolls'
+    container: 'last-year-rolls'
+  }
 ]
 
 resource app 'Microsoft.Web/sites@2024-11-01' existing = {

@@ -24,4 +24,4 @@ az deployment group create -g "$AZURE_RESOURCE_GROUP" -n blob-subscriptions \
      storageAccountName="$AZURE_STORAGE_ACCOUNT_NAME" deadLetterContainerName="$AZURE_BLOB_EVENTS_DEADLETTER_CONTAINER" \
   -o none
 azd env set BLOB_TRIGGER_SUBSCRIPTIONS true
-echo "Blob trigger subscriptions: SchoolRosters, UniversityRosters, TaxReturns, SubsidyLists"
+echo "Blob trigger subscriptions: SchoolRosters, UniversityRosters, TaxReturns, SubsidyLists, LastYearRolls"

@@ -27,7 +27,7 @@ namespace Collection.Functions.Tests;
 /// </summary>
 public sealed class AppHost : IAsyncDisposable
 {
-    public static readonly string[] TriggeredFunctions = ["TaxReturns", "SchoolRosters", "UniversityRosters", "SubsidyLists", "ActivateCoverage", "SupplementaryEnrolment", "MonthlyReports"];
+    public static readonly string[] TriggeredFunctions = ["TaxReturns", "SchoolRosters", "UniversityRosters", "SubsidyLists", "LastYearRolls", "ActivateCoverage", "SupplementaryEnrolment", "MonthlyReports"];
 
     private readonly WebApplication _host;
     private readonly string _settingsPath;

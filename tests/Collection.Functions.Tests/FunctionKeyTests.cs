@@ -112,4 +112,23 @@ public sealed class FunctionKeyTests(FunctionKeyFixture app) : IClassFixture<Fun
         Assert.Null(keys.Authenticate(reference));
         Assert.NotNull(keys.Authenticate("test-staff"));
     }
+
+    [Fact]
+    public void CommunityKeys_UnscopedSeeEveryUnit_ScopedCarryTheirUnit()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Keys:community"] = "test-community", ["Keys:community:新华街社区"] = "test-xinhua, test-xinhua-new" })
+            .Build();
+        var keys = new Collection.Functions.Hosting.FunctionKeyStore(configuration);
+
+        var unscoped = keys.Authenticate("test-community");
+        var scoped = keys.Authenticate("test-xinhua-new");
+
+        Assert.True(unscoped!.IsInRole(Collection.Functions.Hosting.FunctionRoles.Community));
+        Assert.Null(Collection.Functions.Hosting.PrincipalExtensions.OwnUnit(unscoped));
+        Assert.True(scoped!.IsInRole(Collection.Functions.Hosting.FunctionRoles.Community));
+        Assert.Equal("新华街社区", Collection.Functions.Hosting.PrincipalExtensions.OwnUnit(scoped));
+        Assert.Equal("community:新华街社区", Collection.Functions.Hosting.PrincipalExtensions.Actor(scoped));
+        Assert.Null(keys.Authenticate("新华街社区"));
+    }
 }

@@ -105,6 +105,10 @@ public sealed class HttpEdgePropertyTests(HttpEdgeFixture app) : IClassFixture<H
         "api/reports/luyang-2023/progress?format={0}", "api/reports/baiyin-2023/fiscal-shares?format={0}", "api/reports/luyang-2023/monthly/{0}",
         "api/reports/luyang-2023/monthly/2022-10?unit={0}", "api/reports/bagongshan-2022/reminders?town={0}&format=csv", "api/reports/bagongshan-2022/reminders?format={0}",
         "api/reports/bagongshan-2022/publicity?date={0}", "api/reports/{0}/targets",
+        "api/reports/{0}/since-last-year", "api/reports/wuhai-2022/since-last-year?unit={0}", "api/reports/wuhai-2022/since-last-year?format={0}", "api/reports/wuhai-2022/since-last-year?format=csv&view={0}",
+        "api/reports/{0}/assessments-due", "api/reports/wuhai-2022/assessments-due?unit={0}", "api/reports/wuhai-2022/assessments-due?date={0}",
+        "api/reports/{0}/duties", "api/reports/baiyin-2023/duties?date={0}", "api/last-year/{0}/roll", "api/last-year/wuhai-2022/roll/{0}",
+        "api/last-year/wuhai-2022/details?collector={0}", "api/last-year/bagongshan-2022/details?format={0}",
     ];
 
     [Fact]

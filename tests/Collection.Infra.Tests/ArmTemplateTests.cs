@@ -6,12 +6,12 @@ namespace Collection.Infra.Tests;
 public class ArmTemplateTests
 {
     // The app's storage names: constants in src/Collection.Functions (RosterBlobs, TaxReturnsFunction,
-    // SubsidyListsFunction, MobilisationLists, LedgerTables, SubsidyTables, RefundTables, SettlementTables).
+    // SubsidyListsFunction, LastYearRollsFunction, MobilisationLists, LedgerTables, SubsidyTables, RefundTables, SettlementTables, LastYearTables).
     private static readonly string[] AppContainers =
-        ["school-rosters", "university-rosters", "roster-results", "tax-returns", "tax-returns-results", "subsidy-lists", "subsidy-lists-results", "reports"];
+        ["school-rosters", "university-rosters", "roster-results", "tax-returns", "tax-returns-results", "subsidy-lists", "subsidy-lists-results", "last-year-rolls", "last-year-rolls-results", "reports"];
 
     private static readonly string[] AppTables =
-        ["enrolments", "ledgertransactions", "employeeinsurance", "subsidyidentities", "subsidysettlements", "refundclaims"];
+        ["enrolments", "ledgertransactions", "employeeinsurance", "subsidyidentities", "subsidysettlements", "refundclaims", "lastyearroll"];
 
     private static readonly string[] AppQueues = ["webjobs-blobtrigger-poison"];
 
@@ -22,6 +22,7 @@ public class ArmTemplateTests
         ["UniversityRosters"] = "university-rosters",
         ["TaxReturns"] = "tax-returns",
         ["SubsidyLists"] = "subsidy-lists",
+        ["LastYearRolls"] = "last-year-rolls",
     };
 
     private static ArmTemplate Arm => ArmTemplate.Main;

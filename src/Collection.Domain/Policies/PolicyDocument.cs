@@ -67,6 +67,9 @@ public sealed class PolicyDocument : PolicyNode
 
     public RefundRules? Refunds { get; set; }
 
+    /// <summary>What the notice does with last year's roll (the roll-over of this year's 应征 records).</summary>
+    public LastYearRules? LastYear { get; set; }
+
     /// <summary>Other dated duties of the notice (subsidy lists, rosters, remittance), for timers and reports.</summary>
     public List<Deadline>? Deadlines { get; set; }
 }
@@ -343,6 +346,15 @@ public sealed class RefundRules : PolicyNode
 
     /// <summary>Days a refund may wait on a step before staff are reminded (default 5).</summary>
     public int? ReminderDays { get; set; }
+}
+
+public sealed class LastYearRules : PolicyNode
+{
+    /// <summary>
+    /// The bureau generates this year's registrations and amounts due (应征) from last year's roll (wuhai-2022 四
+    /// "参照 2021 属期……批量生成 2022 属期……应征信息"); without it a roll-over is refused.
+    /// </summary>
+    public bool RollOver { get; set; }
 }
 
 public sealed class Deadline : PolicyNode

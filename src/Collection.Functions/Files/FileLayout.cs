@@ -52,6 +52,8 @@ public static class FileFields
     public static readonly FileField Phone = new("phone", "联系电话", "电话", "手机号", "手机号码", "联系方式", "mobile", "telephone");
     public static readonly FileField Address = new("address", "地址", "家庭住址", "住址", "居住地址", "户籍地址");
     public static readonly FileField SchoolName = new("schoolName", "学校名称", "学校", "院校名称", "school");
+    public static readonly FileField Community = new("community", "社区（村）", "社区(村)", "社区", "村", "村居", "社区村", "村（社区）", "村(社区)", "所属社区", "所属村", "村委会", "居委会", "village");
+    public static readonly FileField Category = new("category", "参保身份", "人员类别", "参保人员类别", "人员身份", "参保类别", "personCategory");
     public static readonly FileField Remarks = new("remarks", "备注", "说明", "remark", "note", "notes");
 
     /// <summary>
@@ -101,7 +103,17 @@ public sealed class FileLayout
         [FileFields.Name, FileFields.IdNumber, FileFields.SubsidyIdentity],
         [FileFields.AllowanceClass, FileFields.Town, FileFields.Change, FileFields.Gender, FileFields.Phone, FileFields.Address, FileFields.Remarks]);
 
-    public static IReadOnlyList<FileLayout> All { get; } = [SchoolRoster, UniversityRoster, TaxPaymentReturn, SubsidyList];
+    /// <summary>
+    /// 上年度参保缴费人员: last year's enrolled payers as the bureau exports them (wuhai-2022 四, bagongshan-2022 六(三)).
+    /// 人员类别 here is the person's category (城乡居民, 在校学生, 特困人员 …), not a department's subsidy identity.
+    /// </summary>
+    public static FileLayout LastYearRoll { get; } = new(
+        "last-year-roll",
+        "上年度参保缴费人员名单",
+        [FileFields.Name, FileFields.IdNumber],
+        [FileFields.IdType, FileFields.Category, FileFields.Amount, FileFields.PaidOn, FileFields.Town, FileFields.Community, FileFields.SchoolName, FileFields.Phone, FileFields.Address, FileFields.Remarks]);
+
+    public static IReadOnlyList<FileLayout> All { get; } = [SchoolRoster, UniversityRoster, TaxPaymentReturn, SubsidyList, LastYearRoll];
 
     public string Code { get; }
 

@@ -4,6 +4,7 @@ using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
 using Collection.Functions.Assessments;
+using Collection.Functions.LastYear;
 using Collection.Functions.Ledger;
 using Collection.Functions.Refunds;
 using Collection.Functions.Reports;
@@ -35,6 +36,7 @@ public static class AppHosting
         services.AddSubsidies();
         services.AddSupplementaryEnrolment();
         services.AddReports();
+        services.AddLastYear();
         services.AddTimerJobs();
         return services;
     }

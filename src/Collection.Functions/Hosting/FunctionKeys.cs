@@ -20,11 +20,15 @@ public static class FunctionRoles
 
     /// <summary>Claim holding one school code a school key may act for.</summary>
     public const string SchoolClaim = "school-code";
+
+    /// <summary>Claim holding the one town or community (村居) a community key is scoped to.</summary>
+    public const string UnitClaim = "unit";
 }
 
 /// <summary>
 /// Function keys as in Azure Functions, read from configuration: <c>Keys:&lt;role&gt;</c> = key, and
-/// <c>Keys:school:&lt;schoolCode&gt;</c> = key for a school administrator scoped to that code.
+/// <c>Keys:school:&lt;schoolCode&gt;</c> = key for a school administrator scoped to that code, and
+/// <c>Keys:community:&lt;town or community&gt;</c> = key for community staff who see only their own unit.
 /// Several keys for a role may be given as a comma-separated list (key rotation).
 /// </summary>
 public sealed class FunctionKeyStore
@@ -47,6 +51,11 @@ public sealed class FunctionKeyStore
                         return Principal(FunctionRoles.School, $"school:{school.Key}", new Claim(FunctionRoles.SchoolClaim, school.Key));
                     }
                 }
+            }
+            else if (string.Equals(entry.Key, FunctionRoles.Community, StringComparison.OrdinalIgnoreCase)
+                && entry.GetChildren().FirstOrDefault(unit => Matches(unit.Value, presentedKey)) is { } unit)
+            {
+                return Principal(FunctionRoles.Community, $"community:{unit.Key}", new Claim(FunctionRoles.UnitClaim, unit.Key));
             }
             else if (Matches(entry.Value, presentedKey))
             {
@@ -104,6 +113,13 @@ public static class PrincipalExtensions
         ArgumentNullException.ThrowIfNull(user);
         return user.IsInRole(FunctionRoles.Admin)
             || user.FindAll(FunctionRoles.SchoolClaim).Any(c => string.Equals(c.Value, schoolCode, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>The town or community a scoped community key is limited to; null for every other caller.</summary>
+    public static string? OwnUnit(this ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return user.IsInRole(FunctionRoles.Admin) ? null : user.FindFirst(FunctionRoles.UnitClaim)?.Value;
     }
 
     /// <summary>Who did it, for histories and audit: the key's name (<c>staff</c>, <c>school:SCH001</c>).</summary>

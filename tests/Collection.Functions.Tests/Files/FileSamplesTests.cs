@@ -47,6 +47,18 @@ public class FileSamplesTests
         Assert.Equal(35m, rows[4].Amount(FileFields.Amount).Value);
     }
 
+    [Fact]
+    public void LastYearRollSample_ReadsSixRows_TownAndCommunityInBracketedHeaders_OneWithWrongCheckDigit()
+    {
+        var (rows, file) = TestFiles.ReadFile(Open("last-year-roll-wuhai-2021.csv"), "last-year-roll-wuhai-2021.csv", FileLayout.LastYearRoll);
+
+        Assert.Empty(file.Warnings);
+        Assert.Equal(6, rows.Count);
+        Assert.Equal(("海勃湾区", "新华街社区", "城乡居民"), (rows[0].Text(FileFields.Town), rows[0].Text(FileFields.Community), rows[0].Text(FileFields.Category)));
+        Assert.Equal(320m, rows[4].Amount(FileFields.Amount).Value);
+        Assert.Equal([true, true, true, true, true, false], rows.Select(r => HasValidCheckDigit(r.IdNumber())));
+    }
+
     private static FileStream Open(string name)
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
