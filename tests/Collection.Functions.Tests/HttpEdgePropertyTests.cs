@@ -105,6 +105,8 @@ public sealed class HttpEdgePropertyTests(HttpEdgeFixture app) : IClassFixture<H
         "api/reports/luyang-2023/progress?format={0}", "api/reports/baiyin-2023/fiscal-shares?format={0}", "api/reports/luyang-2023/monthly/{0}",
         "api/reports/luyang-2023/monthly/2022-10?unit={0}", "api/reports/bagongshan-2022/reminders?town={0}&format=csv", "api/reports/bagongshan-2022/reminders?format={0}",
         "api/reports/bagongshan-2022/publicity?date={0}", "api/reports/{0}/targets",
+        "api/reports/luyang-2023/schools?school={0}", "api/reports/luyang-2023/schools?view={0}&format=csv", "api/reports/bagongshan-2022/special-ledger?group={0}",
+        "api/reports/bagongshan-2022/special-ledger?unit={0}", "api/reports/{0}/assessment-scores", "api/reports/luyang-2023/assessment-scores?date={0}",
     ];
 
     [Fact]
