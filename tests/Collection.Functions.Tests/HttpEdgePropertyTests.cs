@@ -109,6 +109,8 @@ public sealed class HttpEdgePropertyTests(HttpEdgeFixture app) : IClassFixture<H
         "api/reports/{0}/assessments-due", "api/reports/wuhai-2022/assessments-due?unit={0}", "api/reports/wuhai-2022/assessments-due?date={0}",
         "api/reports/{0}/duties", "api/reports/baiyin-2023/duties?date={0}", "api/last-year/{0}/roll", "api/last-year/wuhai-2022/roll/{0}",
         "api/last-year/wuhai-2022/details?collector={0}", "api/last-year/bagongshan-2022/details?format={0}",
+        "api/reports/luyang-2023/schools?school={0}", "api/reports/luyang-2023/schools?view={0}&format=csv", "api/reports/bagongshan-2022/special-ledger?group={0}",
+        "api/reports/bagongshan-2022/special-ledger?unit={0}", "api/reports/{0}/assessment-scores", "api/reports/luyang-2023/assessment-scores?date={0}",
     ];
 
     [Fact]

@@ -21,6 +21,9 @@ public sealed record RosterPerson(
 {
     /// <summary>是否新生 as the row gave it (university rosters): null when the row did not say.</summary>
     public bool? NewStudent { get; init; }
+
+    /// <summary>院系 as the row gave it (university rosters); null when blank.</summary>
+    public string? Faculty { get; init; }
 }
 
 /// <summary>The outcome of one row: a person to enrol, or a rejection.</summary>
@@ -218,6 +221,7 @@ public sealed class RosterChecker
             row.StudentNumber, row.Grade, row.ClassName)
         {
             NewStudent = newStudent,
+            Faculty = string.IsNullOrWhiteSpace(row.Faculty) ? null : row.Faculty.Trim(),
         });
     }
 

@@ -50,4 +50,7 @@ public sealed record RosterRowFacts
 
     /// <summary>是否新生 of a university roster: 是 / 否 (新生 / 老生, Y / N, 1 / 0); empty = new (the roster is a new-student list).</summary>
     public string NewStudent { get; init; } = string.Empty;
+
+    /// <summary>院系 of a university roster: empty when the file has no such column or the cell is blank.</summary>
+    public string Faculty { get; init; } = string.Empty;
 }

@@ -38,6 +38,8 @@ public static class FileFields
     public static readonly FileField ClassName = new("className", "班级", "class", "班别");
     public static readonly FileField SubsidyIdentity = new("subsidyIdentity", "资助身份", "资助类别", "资助对象类别", "资助对象身份", "特殊身份", "特殊群体类别", "人员类别", "identity");
     public static readonly FileField PaymentMethod = new("paymentMethod", "缴费方式", "代收方式", "paymentMode");
+    /// <summary>院系 of a university roster: the task is split by department (luyang-2023 五(四) "高校应将参保任务分解到院系").</summary>
+    public static readonly FileField Faculty = new("faculty", "院系", "学院", "所在院系", "所在学院", "院系名称", "院（系）", "系别", "college");
     public static readonly FileField IsNewStudent = new("isNewStudent", "新生", "是否新生", "newStudent");
     public static readonly FileField Amount = new("amount", "金额", "缴费金额", "实缴金额", "缴款金额", "实缴金额合计", "paidAmount");
     public static readonly FileField PaidOn = new("paidOn", "缴费日期", "缴款日期", "缴费时间", "缴款时间", "paymentDate", "paidDate");
@@ -87,7 +89,7 @@ public sealed class FileLayout
         "university-roster",
         "高校新生名册",
         [FileFields.Name, FileFields.IdNumber],
-        [FileFields.IdType, FileFields.Nationality, FileFields.Gender, FileFields.BirthDate, FileFields.StudentNumber, FileFields.Grade, FileFields.ClassName, FileFields.SubsidyIdentity, FileFields.AllowanceClass, FileFields.PaymentMethod, FileFields.IsNewStudent, FileFields.SchoolName, FileFields.Phone, FileFields.Address, FileFields.Remarks]);
+        [FileFields.IdType, FileFields.Nationality, FileFields.Gender, FileFields.BirthDate, FileFields.StudentNumber, FileFields.Grade, FileFields.ClassName, FileFields.SubsidyIdentity, FileFields.AllowanceClass, FileFields.PaymentMethod, FileFields.IsNewStudent, FileFields.Faculty, FileFields.SchoolName, FileFields.Phone, FileFields.Address, FileFields.Remarks]);
 
     /// <summary>税务回传: every column a payment posting needs is required; the name is only for people reading it.</summary>
     public static FileLayout TaxPaymentReturn { get; } = new(

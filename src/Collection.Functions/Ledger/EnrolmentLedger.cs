@@ -1152,6 +1152,7 @@ public sealed class EnrolmentLedger
         Phone = entity.Phone,
         Address = entity.Address,
         Town = entity.Town,
+        Faculty = entity.Faculty,
         Source = entity.Source,
         Status = entity.Status,
         EnrolledOn = entity.EnrolledOn,
@@ -1232,7 +1233,7 @@ public sealed class EnrolmentLedger
 
     private static LedgerEntry ToEntry(EnrolmentEntity entity) => new(
         EnrolmentState.Deserialize(entity),
-        new PersonDetails(entity.Name, entity.Phone, entity.Address, entity.Town),
+        new PersonDetails(entity.Name, entity.Phone, entity.Address, entity.Town, entity.Faculty),
         JsonSerializer.Deserialize<AssessmentRequestBody>(entity.Request, EnrolmentState.Json) ?? new AssessmentRequestBody());
 
     /// <summary>The entry, or null when the stored row cannot be read (a damaged row must not stop the rows around it).</summary>
@@ -1271,6 +1272,7 @@ public sealed class EnrolmentLedger
         Phone = person.Phone,
         Address = person.Address,
         Town = person.Town,
+        Faculty = person.Faculty,
         Source = enrolment.Source,
         Status = LedgerCodes.Status(enrolment.Status),
         EnrolledOn = Problems.Date(enrolment.EnrolledOn),

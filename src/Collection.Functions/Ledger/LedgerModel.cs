@@ -8,7 +8,8 @@ using Collection.Functions.Assessments;
 namespace Collection.Functions.Ledger;
 
 /// <summary>Contact details kept with an enrolment (staff only).</summary>
-public sealed record PersonDetails(string? Name = null, string? Phone = null, string? Address = null, string? Town = null);
+/// <param name="Faculty">院系 of a university student, from the roster (luyang-2023 五(四)); null for everyone else.</param>
+public sealed record PersonDetails(string? Name = null, string? Phone = null, string? Address = null, string? Town = null, string? Faculty = null);
 
 /// <summary>What <see cref="EnrolmentLedger.EnrolAsync"/> needs: the assessment request (with an ID number), the person and where it came from.</summary>
 /// <param name="IdentitiesFromBook">

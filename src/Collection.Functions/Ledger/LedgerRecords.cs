@@ -139,6 +139,9 @@ public sealed class EnrolmentEntity : ITableEntity
 
     public string? Town { get; set; }
 
+    /// <summary>院系 of a university student (from the roster); null for everyone else.</summary>
+    public string? Faculty { get; set; }
+
     public string Source { get; set; } = "";
 
     /// <summary>Status code (<c>assessed</c>, <c>paid</c>, …) as of the last write; the timers keep it current.</summary>

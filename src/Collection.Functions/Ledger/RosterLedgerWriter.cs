@@ -213,13 +213,14 @@ public sealed class RosterLedgerWriter(TableServiceClient tables, TableBatchInse
             var enrolment = EnrolmentState.Deserialize(stored);
             var terms = Terms(row.Person.Assessment);
             var request = Body(row.Person);
-            if (enrolment.Terms == terms && string.Equals(stored.Name, row.Person.Name, StringComparison.Ordinal))
+            if (enrolment.Terms == terms && string.Equals(stored.Name, row.Person.Name, StringComparison.Ordinal)
+                && string.Equals(stored.Faculty, row.Person.Faculty, StringComparison.Ordinal))
             {
                 return null;
             }
 
             var next = (enrolment with { Terms = terms }).AdvanceTo(today, now, actor, "roster-updated");
-            var person = new PersonDetails(row.Person.Name, stored.Phone, stored.Address, stored.Town);
+            var person = new PersonDetails(row.Person.Name, stored.Phone, stored.Address, stored.Town, row.Person.Faculty);
             return (EnrolmentLedger.ToEntity(next, person, request, stored.ChangeCount), next.Changes);
         }
 
@@ -227,7 +228,7 @@ public sealed class RosterLedgerWriter(TableServiceClient tables, TableBatchInse
         {
             var person = row.Person;
             var enrolment = Enrolment.Register(policy.Code, person.Id.ToString(), source, Terms(person.Assessment), today, now, actor, enrolledOn);
-            return EnrolmentLedger.ToEntity(enrolment, new PersonDetails(person.Name), Body(person));
+            return EnrolmentLedger.ToEntity(enrolment, new PersonDetails(person.Name, Faculty: person.Faculty), Body(person));
         }
 
         /// <summary>The stored request: the identities applied, and those claimed that no list confirms.</summary>

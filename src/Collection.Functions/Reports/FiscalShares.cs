@@ -104,8 +104,16 @@ public sealed record FiscalSharesReport(string Policy, string AsOf, decimal PerP
     public static string CountyOf(LedgerEntry entry, IEnumerable<(string Code, string Name)> counties)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        return CountyOf(ReportUnits.TownOf(entry), entry.IdNumber, counties);
+    }
+
+    /// <summary>The same for someone who may not be enrolled: a town as a list gave it and an ID number.</summary>
+    public static string CountyOf(string? town, string idNumber, IEnumerable<(string Code, string Name)> counties)
+    {
+        ArgumentNullException.ThrowIfNull(idNumber);
+        ArgumentNullException.ThrowIfNull(counties);
         var list = counties.ToList();
-        if (ReportUnits.TownOf(entry) is { } town)
+        if (!string.IsNullOrWhiteSpace(town))
         {
             foreach (var (code, name) in list)
             {
@@ -116,7 +124,7 @@ public sealed record FiscalSharesReport(string Policy, string AsOf, decimal PerP
             }
         }
 
-        var region = entry.IdNumber.Length >= 6 ? entry.IdNumber[..6] : "";
+        var region = idNumber.Length >= 6 ? idNumber[..6] : "";
         return list.Any(c => c.Code == region) ? region : UnknownCounty;
     }
 }

@@ -69,6 +69,7 @@ public static class ProgressFiles
         UnitKinds.Town => "乡镇街道",
         UnitKinds.Department => "部门单位",
         UnitKinds.School => "学校",
+        UnitKinds.University => "高校",
         UnitKinds.Unassigned => "未归属",
         _ => "合计",
     };

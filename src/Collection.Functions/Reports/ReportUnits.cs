@@ -16,6 +16,9 @@ public static class UnitKinds
     /// <summary>A school or university without a unit of its own: the roster's school code.</summary>
     public const string School = "school";
 
+    /// <summary>A university (its rosters are in <c>university-rosters</c>): only the schools report tells it from a school.</summary>
+    public const string University = "university";
+
     /// <summary>No town and no school: counted, never dropped.</summary>
     public const string Unassigned = "unassigned";
 }

@@ -30,13 +30,15 @@ public static class RosterRows
             AllowanceClass = row.Text(FileFields.AllowanceClass),
             PaymentMode = row.Text(FileFields.PaymentMethod),
             NewStudent = row.Text(FileFields.IsNewStudent),
+            Faculty = row.Text(FileFields.Faculty),
         };
 
         // The limits of the API hold for files too: a row whose text could not be stored is rejected on its own.
         cellProblem ??= TextProblem("姓名", facts.Name, TextLimits.Name)
             ?? TextProblem("学号", facts.StudentNumber, TextLimits.Cell)
             ?? TextProblem("年级", facts.Grade, TextLimits.Cell)
-            ?? TextProblem("班级", facts.ClassName, TextLimits.Cell);
+            ?? TextProblem("班级", facts.ClassName, TextLimits.Cell)
+            ?? TextProblem("院系", facts.Faculty, TextLimits.Cell);
         return facts;
     }
 
