@@ -370,6 +370,7 @@ public sealed class EnrolmentLedger
         }
 
         await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        posting = await FollowReferenceAsync(posting, cancellationToken).ConfigureAwait(false);
         var claim = await ClaimAsync(posting, cancellationToken).ConfigureAwait(false);
         if (claim.Error is { } conflict)
         {
@@ -385,6 +386,16 @@ public sealed class EnrolmentLedger
         await SettleClaimAsync(posting, claim.Entity, result, cancellationToken).ConfigureAwait(false);
         return result;
     }
+
+    /// <summary>
+    /// A payment under a newborn's registration reference whose ID was attached since goes to the child's ID (where the
+    /// enrolment and the claims of its earlier payments now are): a file sent again is then a duplicate, never lost.
+    /// </summary>
+    private async Task<PaymentPosting> FollowReferenceAsync(PaymentPosting posting, CancellationToken cancellationToken) =>
+        posting.Id.IsNewbornReference && _catalog.TryGet(posting.Policy, out _)
+            && await AttachedToAsync(posting.Policy, posting.Id, cancellationToken).ConfigureAwait(false) is { } child
+            ? posting with { Id = child }
+            : posting;
 
     /// <summary>The source of an enrolment made by a mobilised person's payment (luyang-2023 五(五)).</summary>
     public const string MobilisedPaymentSource = "mobilised-payment";
@@ -439,6 +450,17 @@ public sealed class EnrolmentLedger
     {
         ArgumentNullException.ThrowIfNull(postings);
         await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        if (postings.Any(p => p.Id.IsNewbornReference))
+        {
+            var followed = new PaymentPosting[postings.Count];
+            for (var i = 0; i < postings.Count; i++)
+            {
+                followed[i] = await FollowReferenceAsync(postings[i], cancellationToken).ConfigureAwait(false);
+            }
+
+            postings = followed;
+        }
+
         var results = new PostingResult?[postings.Count];
         var claims = new TransactionClaimEntity?[postings.Count];
         var options = new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken };
