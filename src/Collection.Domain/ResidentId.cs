@@ -33,6 +33,12 @@ public enum DocumentType
 
     /// <summary>护照: a number unique only within its issuing country, so it is held with the nationality.</summary>
     Passport,
+
+    /// <summary>
+    /// Not a document a person holds: the reference of a child registered before birth (wuhai-2022 四(三)
+    /// “新生儿在出生前办理参保登记的”), the child's key until its ID number is attached. Never read from a file.
+    /// </summary>
+    NewbornRegistration,
 }
 
 public enum Sex
@@ -76,6 +82,13 @@ public readonly struct ResidentId : IEquatable<ResidentId>, ISpanFormattable
     /// <summary>The prefix of a passport's key: <c>PP-USA-E12345678</c>.</summary>
     public const string PassportPrefix = "PP-";
 
+    /// <summary>The prefix of a newborn registration reference: <c>NB-</c>, 12 Crockford base-32 characters and a check character.</summary>
+    public const string NewbornPrefix = "NB-";
+
+    private const string Base32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    private const int NewbornBodyLength = 12;
+    private const int NewbornLength = 3 + NewbornBodyLength + 1;
+
     private const int MinPassportLength = 5;
     private const int MaxPassportLength = 17;
 
@@ -104,6 +117,7 @@ public readonly struct ResidentId : IEquatable<ResidentId>, ISpanFormattable
     {
         null => IsForeignMarked ? DocumentType.ForeignPermanentResident : DocumentType.ResidentIdCard,
         _ when _document.StartsWith(PassportPrefix, StringComparison.Ordinal) => DocumentType.Passport,
+        _ when _document.StartsWith(NewbornPrefix, StringComparison.Ordinal) => DocumentType.NewbornRegistration,
         _ => DocumentType.ForeignPermanentResident,
     };
 
@@ -118,7 +132,10 @@ public readonly struct ResidentId : IEquatable<ResidentId>, ISpanFormattable
         : throw new InvalidOperationException("This document's number encodes no sex.");
 
     /// <summary>A foreigner's document: a foreign permanent-resident card (either form) or a passport.</summary>
-    public bool IsForeign => _document is not null || IsForeignMarked;
+    public bool IsForeign => DocumentType is DocumentType.ForeignPermanentResident or DocumentType.Passport;
+
+    /// <summary>The reference of a child registered before birth (<see cref="NewbornReference"/>), not a person's document.</summary>
+    public bool IsNewbornReference => DocumentType == DocumentType.NewbornRegistration;
 
     /// <summary>A foreign permanent-resident ID number (外国人永久居留身份证, first digit 9), not a citizen's.</summary>
     public bool IsForeignPermanentResident => DocumentType == DocumentType.ForeignPermanentResident;
@@ -150,6 +167,9 @@ public readonly struct ResidentId : IEquatable<ResidentId>, ISpanFormattable
             case DocumentType.ForeignPermanentResident when span.Length == 15:
                 span[3..^3].Fill('*');
                 break;
+            case DocumentType.NewbornRegistration:
+                break; // a generated key, no personal data in it
+
             default:
                 span[6..14].Fill('*');
                 break;
@@ -175,6 +195,11 @@ public readonly struct ResidentId : IEquatable<ResidentId>, ISpanFormattable
         if (text.StartsWith(PassportPrefix, StringComparison.OrdinalIgnoreCase) && text.Length > PassportPrefix.Length + 4 && text[PassportPrefix.Length + 3] == '-')
         {
             return TryPassport(text[(PassportPrefix.Length + 4)..], text.Slice(PassportPrefix.Length, 3), out id, out error);
+        }
+
+        if (text.StartsWith(NewbornPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return TryNewbornReference(text, out id, out error);
         }
 
         if (text.Length == 15 && IsLatinLetter(text[0]))
@@ -386,6 +411,76 @@ public readonly struct ResidentId : IEquatable<ResidentId>, ISpanFormattable
         id = new ResidentId(new string(key[..length]));
         error = ResidentIdError.None;
         return true;
+    }
+
+    /// <summary>
+    /// The registration reference of a child registered before birth, from a hash of what identifies the
+    /// registration (the caller's choice): the first 60 bits in 12 Crockford base-32 characters, then a
+    /// check character (the weighted sum mod 32), so a mistyped reference is refused rather than matched.
+    /// </summary>
+    public static ResidentId NewbornReference(ReadOnlySpan<byte> hash)
+    {
+        if (hash.Length < 8)
+        {
+            throw new ArgumentException("At least 8 bytes of hash are needed.", nameof(hash));
+        }
+
+        var bits = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(hash) >> 4;
+        Span<char> key = stackalloc char[NewbornLength];
+        NewbornPrefix.CopyTo(key);
+        for (var i = NewbornBodyLength - 1; i >= 0; i--)
+        {
+            key[3 + i] = Base32[(int)(bits & 31)];
+            bits >>= 5;
+        }
+
+        key[^1] = Base32[NewbornCheck(key[3..^1])];
+        return new ResidentId(new string(key));
+    }
+
+    private static bool TryNewbornReference(ReadOnlySpan<char> text, out ResidentId id, out ResidentIdError error)
+    {
+        id = default;
+        if (text.Length != NewbornLength)
+        {
+            error = ResidentIdError.WrongLength;
+            return false;
+        }
+
+        Span<char> key = stackalloc char[NewbornLength];
+        NewbornPrefix.CopyTo(key);
+        for (var i = 3; i < NewbornLength; i++)
+        {
+            var c = char.ToUpperInvariant(text[i]);
+            if (Base32.IndexOf(c, StringComparison.Ordinal) < 0)
+            {
+                error = ResidentIdError.InvalidCharacter;
+                return false;
+            }
+
+            key[i] = c;
+        }
+
+        if (Base32[NewbornCheck(key[3..^1])] != key[^1])
+        {
+            error = ResidentIdError.WrongCheckDigit;
+            return false;
+        }
+
+        id = new ResidentId(new string(key));
+        error = ResidentIdError.None;
+        return true;
+    }
+
+    private static int NewbornCheck(ReadOnlySpan<char> body)
+    {
+        var sum = 0;
+        for (var i = 0; i < body.Length; i++)
+        {
+            sum += (i + 1) * Base32.IndexOf(body[i], StringComparison.Ordinal);
+        }
+
+        return sum % 32;
     }
 
     private static bool IsLatinLetter(char c) => c is (>= 'A' and <= 'Z') or (>= 'a' and <= 'z');

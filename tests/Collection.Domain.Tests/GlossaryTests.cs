@@ -42,7 +42,7 @@ public class GlossaryTests
         Assert.Equal(["wechat-scan", "online", "cash", "bank-counter", "tax-client", "unified", "assistance-fund"], Glossary.PaymentChannels.Codes);
         Assert.Equal(["wechat-scan", "online", "cash-not-in-treasury", "cash-in-treasury"], Glossary.RefundChannels.Codes);
         Assert.Equal(["none", "waived", "deducted", "rebate"], Glossary.SubsidyModes.Codes);
-        Assert.Equal(["resident-id-card", "foreign-permanent-resident", "passport"], Glossary.DocumentTypes.Codes);
+        Assert.Equal(["resident-id-card", "foreign-permanent-resident", "passport", "newborn-registration"], Glossary.DocumentTypes.Codes);
         Assert.Equal(["insured-elsewhere", "employee-insurance", "commitment"], Glossary.InsuranceFacts.Codes);
     }
 

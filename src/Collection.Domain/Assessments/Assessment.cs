@@ -129,5 +129,8 @@ public readonly record struct Assessment
     /// </summary>
     public bool CoverageFromPaymentDay { get; init; }
 
+    /// <summary>One of the policy's newborn rules decided the answer (what a registration before birth needs).</summary>
+    public bool NewbornRuleApplied { get; init; }
+
     public bool Failed => Error != AssessmentError.None;
 }

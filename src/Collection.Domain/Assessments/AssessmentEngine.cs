@@ -208,6 +208,7 @@ public static class AssessmentEngine
                 Reasons = reasons,
                 StandardContribution = standard,
                 BirthDate = birth,
+                NewbornRuleApplied = newbornRule is not null,
             };
         }
 
@@ -229,6 +230,7 @@ public static class AssessmentEngine
             CoverageEnd = policy.CoverageEnd,
             BirthDate = birth,
             CoverageFromPaymentDay = !startsWithinYear,
+            NewbornRuleApplied = newbornRule is not null,
         };
     }
 

@@ -238,7 +238,8 @@ public static class Glossary
         "document type",
         Entry(DocumentType.ResidentIdCard, "resident-id-card", "居民身份证", "身份证", "公民身份号码", "港澳台居民居住证", "resident-id"),
         Entry(DocumentType.ForeignPermanentResident, "foreign-permanent-resident", "外国人永久居留身份证", "外国人永久居留证", "永居证", "永久居留身份证"),
-        Entry(DocumentType.Passport, "passport", "护照", "外国护照"));
+        Entry(DocumentType.Passport, "passport", "护照", "外国护照"),
+        Entry(DocumentType.NewbornRegistration, "newborn-registration", "出生前参保登记号"));
 
     private static CodeEntry<T> Entry<T>(T value, string code, string label, params string[] aliases)
         where T : struct, Enum => new(value, code, label, aliases);

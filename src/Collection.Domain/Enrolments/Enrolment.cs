@@ -107,7 +107,8 @@ public sealed record Enrolment
 
     public string Policy { get; }
 
-    public string IdNumber { get; }
+    /// <summary>The person's key: an ID number, or a newborn's registration reference until its ID is attached.</summary>
+    public string IdNumber { get; private init; }
 
     /// <summary>Where the enrolment came from: <c>window</c>, <c>roster:&lt;school&gt;</c>, <c>subsidy-list</c>, ….</summary>
     public string Source { get; init; }
@@ -295,6 +296,29 @@ public sealed record Enrolment
 
         var next = this with { Terms = terms, CoverageStart = terms.CoverageStart };
         return next.Record(today, at, actor, "reassessed", $"{detail}; payable {Terms.Payable:0.00} → {terms.Payable:0.00}", force: true);
+    }
+
+    /// <summary>
+    /// A child registered before birth under a reference now has its ID number (wuhai-2022 四(三)): the enrolment,
+    /// its terms, money and history continue under <paramref name="idNumber"/>; cover starts on
+    /// <paramref name="coverageStart"/> (the policy's start for the actual birth date, not the expected one).
+    /// Checking the birth against the registration is <see cref="NewbornRegistration"/>'s.
+    /// </summary>
+    public Enrolment AttachId(string idNumber, DateOnly coverageStart, DateOnly today, DateTimeOffset at, string actor, string detail)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(idNumber);
+        if (coverageStart > Terms.CoverageEnd)
+        {
+            throw new ArgumentException("Cover must start within the coverage year.", nameof(coverageStart));
+        }
+
+        var next = this with
+        {
+            IdNumber = idNumber,
+            Terms = Terms with { CoverageStart = coverageStart },
+            CoverageStart = coverageStart,
+        };
+        return next.Record(today, at, actor, "id-attached", detail, force: true);
     }
 
     /// <summary>Moves the status with the calendar (paid → active → expired); no change, no history entry.</summary>

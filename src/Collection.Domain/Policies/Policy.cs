@@ -114,6 +114,9 @@ public sealed class Policy
             || Glossary.SubsidyIdentities.TryParse(text, out identity);
     }
 
+    /// <summary>A payment from a mobilised person who is not enrolled enrols them (<see cref="SubsidyListRules.MobilisedPaymentEnrols"/>).</summary>
+    public bool MobilisedPaymentEnrols => Document.SubsidyLists?.MobilisedPaymentEnrols ?? false;
+
     /// <summary>The validated document as written, for <c>GET /api/policies/{code}</c>.</summary>
     public PolicyDocument Document { get; }
 

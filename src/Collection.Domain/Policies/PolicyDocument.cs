@@ -152,6 +152,14 @@ public sealed class SubsidyListRules : PolicyNode
     /// </summary>
     public bool UnconfirmedClaimsSubsidise { get; set; }
 
+    /// <summary>
+    /// A payment from a person the lists name who is not enrolled (the mobilisation list's people: a partly subsidised
+    /// identity in force, nothing enrolled) enrols them and posts in one step (luyang-2023 五(五)
+    /// “经动员自愿参保缴费的，个人完成缴费的同时医保信息系统自动调整参保状态信息”). Default false: such a payment is refused
+    /// <c>no-assessment</c> until the person is enrolled.
+    /// </summary>
+    public bool MobilisedPaymentEnrols { get; set; }
+
     /// <summary>Which identities each department may confirm; none given = any department any identity.</summary>
     public List<DepartmentIdentities>? Departments { get; set; }
 

@@ -248,6 +248,12 @@ public sealed class RosterChecker
             return false;
         }
 
+        // A newborn's registration reference is the ledger's key, not a document a school or a file can give.
+        if (reason == ResidentIdError.None && id.IsNewbornReference)
+        {
+            (id, reason) = (default, ResidentIdError.WrongDocumentType);
+        }
+
         error = reason;
         return reason == ResidentIdError.None;
     }

@@ -69,7 +69,22 @@ public sealed record NewbornBody
     public bool? ParentInsured { get; init; }
 
     public string? RegistrationDate { get; init; }
+
+    /// <summary>Set by the ledger for a child registered before birth: its registration reference (<c>NB-…</c>), kept after the ID is attached.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? RegistrationReference { get; init; }
+
+    /// <summary>Set by the ledger: the expected birth date (预产期) given at a registration before birth.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? ExpectedBirthDate { get; init; }
+
+    /// <summary>Set by the ledger: the parent who registered the child before birth (四(三) “需提供新生儿父母身份证件”).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public NewbornParentBody? Parent { get; init; }
 }
+
+/// <summary>The parent of a child registered before birth: ID number, name, relationship (<c>mother</c>, <c>father</c>, <c>guardian</c>).</summary>
+public sealed record NewbornParentBody(string IdNumber, string? Name, string Relationship);
 
 /// <summary>The answer of <c>POST /api/assessments</c>.</summary>
 public sealed record AssessmentResponse(

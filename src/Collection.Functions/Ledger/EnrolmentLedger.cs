@@ -90,6 +90,13 @@ public sealed class EnrolmentLedger
                 "idNumber: required to enrol (a child without a number can be assessed, not enrolled).", "idNumber"));
         }
 
+        // A registration reference keys only a child registered before birth (RegisterNewborn), never a typed-in number.
+        if (id.IsNewbornReference != (application.BeforeBirth is not null))
+        {
+            return Failed(new RequestError(StatusCodes.Status400BadRequest, ResidentId.ErrorCode, "Invalid resident ID number.",
+                "idNumber: a newborn registration reference (NB-…) is made by POST /api/enrolments/newborns, not given.", "idNumber"));
+        }
+
         if (string.IsNullOrWhiteSpace(application.Source))
         {
             return Failed(new RequestError(StatusCodes.Status400BadRequest, "missing-source", "An enrolment needs a source.",
@@ -139,6 +146,13 @@ public sealed class EnrolmentLedger
             return Failed(failure);
         }
 
+        // Before birth there is nothing to enrol but what a newborn rule of the policy offers (wuhai-2022 三(三), dalate-2022 三(三)).
+        if (application.BeforeBirth is not null && !assessment.NewbornRuleApplied)
+        {
+            return Failed(new RequestError(StatusCodes.Status422UnprocessableEntity, "no-newborn-rule", "The policy has no rule for this registration before birth.",
+                $"No newborn rule of {policy.Code} applies to a child expected on {Problems.Date(assessment.BirthDate)} registered on {Problems.Date(day)} (parentInsured and the birth year matter); register the child after birth with its ID number.", "expectedBirthDate"));
+        }
+
         if (!assessment.Eligible)
         {
             return Failed(NotEligible(assessment.Reasons, "enrol"));
@@ -150,6 +164,11 @@ public sealed class EnrolmentLedger
         {
             UnconfirmedIdentities = claims.Unconfirmed.IsEmpty ? null : [.. claims.Unconfirmed.Identities().Select(Glossary.SubsidyIdentities.Code)],
         };
+        if (application.BeforeBirth is { } kept && body.Newborn is { } facts)
+        {
+            body = body with { Newborn = facts with { RegistrationReference = kept.RegistrationReference, ExpectedBirthDate = kept.ExpectedBirthDate, Parent = kept.Parent } };
+        }
+
         Enrolment enrolment;
         for (var attempt = 1; ; attempt++)
         {
@@ -351,6 +370,7 @@ public sealed class EnrolmentLedger
         }
 
         await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        posting = await FollowReferenceAsync(posting, cancellationToken).ConfigureAwait(false);
         var claim = await ClaimAsync(posting, cancellationToken).ConfigureAwait(false);
         if (claim.Error is { } conflict)
         {
@@ -358,8 +378,67 @@ public sealed class EnrolmentLedger
         }
 
         var result = await PostClaimedAsync(posting, actor, cancellationToken).ConfigureAwait(false);
+        if (IsUnenrolled(result) && await EnrolMobilisedAsync(posting, actor, cancellationToken).ConfigureAwait(false))
+        {
+            result = await PostClaimedAsync(posting, actor, cancellationToken).ConfigureAwait(false);
+        }
+
         await SettleClaimAsync(posting, claim.Entity, result, cancellationToken).ConfigureAwait(false);
         return result;
+    }
+
+    /// <summary>
+    /// A payment under a newborn's registration reference whose ID was attached since goes to the child's ID (where the
+    /// enrolment and the claims of its earlier payments now are): a file sent again is then a duplicate, never lost.
+    /// </summary>
+    private async Task<PaymentPosting> FollowReferenceAsync(PaymentPosting posting, CancellationToken cancellationToken) =>
+        posting.Id.IsNewbornReference && _catalog.TryGet(posting.Policy, out _)
+            && await AttachedToAsync(posting.Policy, posting.Id, cancellationToken).ConfigureAwait(false) is { } child
+            ? posting with { Id = child }
+            : posting;
+
+    /// <summary>The source of an enrolment made by a mobilised person's payment (luyang-2023 五(五)).</summary>
+    public const string MobilisedPaymentSource = "mobilised-payment";
+
+    private static bool IsUnenrolled(PostingResult? result) => result is { Outcome: PostingOutcome.Rejected, Error.Code: "no-assessment" };
+
+    /// <summary>
+    /// Where the policy says so (<see cref="Policy.MobilisedPaymentEnrols"/>, luyang-2023 五(五) “经动员自愿参保缴费的，个人完成缴费的同时
+    /// 医保信息系统自动调整参保状态信息”), a payment from a person the mobilisation list names — a partly subsidised identity in
+    /// force on the payment day and no enrolment — enrols them as the monthly run would (<see cref="Supplementary.SupplementaryDecision"/>),
+    /// so that the payment posts. True when the person is enrolled now (by this or a concurrent call). Only when the
+    /// policy allows the payment's day: otherwise nothing is enrolled and the payment stays refused.
+    /// </summary>
+    private async Task<bool> EnrolMobilisedAsync(PaymentPosting posting, string actor, CancellationToken cancellationToken)
+    {
+        if (!_catalog.TryGet(posting.Policy, out var policy) || !policy.MobilisedPaymentEnrols)
+        {
+            return false;
+        }
+
+        var spells = (await _identities.ForPersonAsync(posting.Id, cancellationToken).ConfigureAwait(false)).Where(s => s.Policy == policy.Code).ToList();
+        if (spells.Count == 0)
+        {
+            return false;
+        }
+
+        var mobilised = Supplementary.SupplementaryDecision.Decide(policy, _catalog, posting.PaidOn, spells, null);
+        if (mobilised.Outcome != Supplementary.SupplementaryOutcome.Mobilised || mobilised.Request is not { } request
+            || !AssessmentEngine.Assess(policy, request with { Date = posting.PaidOn }, Today).Eligible)
+        {
+            return false;
+        }
+
+        var spell = mobilised.Spell;
+        var person = new PersonDetails(spell.Name, null, null, string.IsNullOrWhiteSpace(spell.Town) ? null : spell.Town);
+        var result = await EnrolAsync(new EnrolmentApplication(policy, request, person, MobilisedPaymentSource, IdentitiesFromBook: true), actor, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (result.Error is { Code: not "already-enrolled" } error)
+        {
+            _logger.LogWarning("Payment {Transaction}: mobilised {Id} could not be enrolled under {Policy}: {Code}", LogText.Of(posting.TransactionId), posting.Id.Masked, policy.Code, error.Code);
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -371,6 +450,17 @@ public sealed class EnrolmentLedger
     {
         ArgumentNullException.ThrowIfNull(postings);
         await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        if (postings.Any(p => p.Id.IsNewbornReference))
+        {
+            var followed = new PaymentPosting[postings.Count];
+            for (var i = 0; i < postings.Count; i++)
+            {
+                followed[i] = await FollowReferenceAsync(postings[i], cancellationToken).ConfigureAwait(false);
+            }
+
+            postings = followed;
+        }
+
         var results = new PostingResult?[postings.Count];
         var claims = new TransactionClaimEntity?[postings.Count];
         var options = new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken };
@@ -425,6 +515,15 @@ public sealed class EnrolmentLedger
             results[i] = await PostClaimedAsync(postings[i], actor, cancellationToken).ConfigureAwait(false);
         }
 
+        // A mobilised person's payment enrols them where the policy says so; then it posts as any other (once: the claim holds).
+        await Parallel.ForEachAsync(Enumerable.Range(0, postings.Count), options, async (i, ct) =>
+        {
+            if (claims[i] is not null && IsUnenrolled(results[i]) && await EnrolMobilisedAsync(postings[i], actor, ct).ConfigureAwait(false))
+            {
+                results[i] = await PostClaimedAsync(postings[i], actor, ct).ConfigureAwait(false);
+            }
+        }).ConfigureAwait(false);
+
         await Parallel.ForEachAsync(Enumerable.Range(0, postings.Count), options, async (i, ct) =>
         {
             if (claims[i] is { } claim)
@@ -434,6 +533,249 @@ public sealed class EnrolmentLedger
         }).ConfigureAwait(false);
 
         return results!;
+    }
+
+    /// <summary>Where a newborn's registration reference went: the child's ID number once attached, else null.</summary>
+    public async Task<ResidentId?> AttachedToAsync(string policy, ResidentId reference, CancellationToken cancellationToken = default)
+    {
+        await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        var key = reference.ToString();
+        var marker = await _enrolments.GetEntityIfExistsAsync<AttachedReferenceEntity>(LedgerKeys.Partition(policy, key), LedgerKeys.AttachedRow(key), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return marker.HasValue && ResidentId.TryParse(marker.Value!.AttachedTo, out var child) ? child : null;
+    }
+
+    /// <summary>
+    /// Attaches a child's ID number to its registration before birth (<paramref name="reference"/>): the enrolment keeps its
+    /// assessment, payments, refunds and history, now under <paramref name="child"/>, with cover from the actual birth; the
+    /// reference keeps pointing at it. Refused: an ID enrolled under the policy already (409 <c>already-enrolled</c>, or
+    /// elsewhere: the one-insurance check), a birth date that does not fit the registration (422), a reference attached to
+    /// another ID (409 <c>reference-attached</c>). The same ID again answers the enrolment as it is.
+    /// The rows move partition (the key is the ID's): they are copied first, then the reference's rows give way to
+    /// a marker; a run cut short in between is finished by the next attach of the same ID.
+    /// </summary>
+    public async Task<AttachResult> AttachIdAsync(Policy policy, ResidentId reference, ResidentId child, string actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        var (refKey, idNumber) = (reference.ToString(), child.ToString());
+        if (!reference.IsNewbornReference || child.IsNewbornReference || !child.EncodesBirthDate)
+        {
+            return new AttachResult(null, new RequestError(StatusCodes.Status400BadRequest, ResidentId.ErrorCode, "Invalid resident ID number.",
+                "idNumber: the child's resident ID number (18 characters, with its birth date), attached to a registration reference NB-….", "idNumber"));
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var source = await ReadAsync(policy.Code, refKey, cancellationToken).ConfigureAwait(false);
+            var target = await ReadAsync(policy.Code, idNumber, cancellationToken).ConfigureAwait(false);
+            var targetEntry = target is null ? null : TryToEntry(target);
+            var ours = targetEntry?.Request.Newborn?.RegistrationReference == refKey;
+            if (source is null)
+            {
+                var attached = await AttachedToAsync(policy.Code, reference, cancellationToken).ConfigureAwait(false);
+                if (attached is null && !ours)
+                {
+                    return new AttachResult(null, new RequestError(StatusCodes.Status404NotFound, "not-enrolled", "Not enrolled.", $"{refKey} is no registration under {policy.Code}.", "reference"));
+                }
+
+                if ((attached ?? child) != child)
+                {
+                    return new AttachResult(null, ReferenceAttached(refKey, attached!.Value));
+                }
+
+                await RemoveReferenceRowsAsync(policy.Code, refKey, cancellationToken).ConfigureAwait(false);
+                return new AttachResult(targetEntry, targetEntry is null ? Unreadable(idNumber) : null, Repeated: true);
+            }
+
+            if (TryToEntry(source) is not { } entry)
+            {
+                return new AttachResult(null, Unreadable(refKey));
+            }
+
+            if (target is not null && !ours)
+            {
+                return new AttachResult(null, targetEntry is null ? Unreadable(idNumber) : AlreadyEnrolled(targetEntry.Enrolment));
+            }
+
+            if (!ours)
+            {
+                if (await _people.RefusalAsync(policy, child, cancellationToken).ConfigureAwait(false) is { } refusal)
+                {
+                    return new AttachResult(null, refusal); // the child enrolled under another policy for the year
+                }
+
+                if (Decline(policy, entry, child) is { } declined)
+                {
+                    return new AttachResult(null, declined);
+                }
+            }
+
+            // Copied from the reference's rows as they are now: a retry after a payment reached the reference in between
+            // copies again and replaces what the earlier attempt wrote under the ID.
+            var (next, body) = Attached(policy, entry, child, actor);
+            try
+            {
+                await CopyPersonRowsAsync(policy.Code, refKey, idNumber, cancellationToken).ConfigureAwait(false);
+                var updated = ToEntity(next, entry.Person, body, source.ChangeCount);
+                var write = ours ? TableTransactionActionType.UpsertReplace : TableTransactionActionType.Add;
+                List<TableTransactionAction> actions = [new(write, updated)];
+                actions.AddRange(ChangeRows(updated, next.Changes).Select(a => new TableTransactionAction(write, a.Entity)));
+                await _enrolments.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                targetEntry = entry with { Enrolment = next, Request = body };
+            }
+            catch (TableTransactionFailedException e) when (e.Status is StatusCodes.Status409Conflict && attempt < MaxAttempts)
+            {
+                // Another attach (or enrolment) of this ID came first: read again and see whose it is.
+                await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            // The enrolment stands under the ID: the reference's enrolment row becomes the marker, its other rows go.
+            try
+            {
+                await _enrolments.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.Delete, source, source.ETag),
+                    new TableTransactionAction(TableTransactionActionType.UpsertReplace, new AttachedReferenceEntity
+                    {
+                        PartitionKey = source.PartitionKey,
+                        RowKey = LedgerKeys.AttachedRow(refKey),
+                        Policy = policy.Code,
+                        AttachedTo = idNumber,
+                        At = Now,
+                        Actor = actor,
+                    }),
+                ], cancellationToken).ConfigureAwait(false);
+            }
+            catch (TableTransactionFailedException e) when (e.Status is StatusCodes.Status404NotFound or StatusCodes.Status412PreconditionFailed && attempt < MaxAttempts)
+            {
+                await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            await RemoveReferenceRowsAsync(policy.Code, refKey, cancellationToken).ConfigureAwait(false);
+            _logger.LogInformation("Newborn registration {Reference} under {Policy} now under {Id}", refKey, policy.Code, child.Masked);
+            return new AttachResult(targetEntry, null);
+        }
+    }
+
+    /// <summary>Why the child's birth does not fit the registration, or null: the dates, then the assessment with the actual birth.</summary>
+    private RequestError? Decline(Policy policy, LedgerEntry entry, ResidentId child)
+    {
+        var facts = entry.Request.Newborn;
+        var registeredOn = entry.Enrolment.EnrolledOn;
+        if (!DateOnly.TryParseExact(facts?.ExpectedBirthDate, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var expected))
+        {
+            return Unreadable(entry.IdNumber);
+        }
+
+        var born = child.BirthDate;
+        if (born > Today)
+        {
+            return new RequestError(StatusCodes.Status400BadRequest, ResidentId.ErrorCode, "Invalid resident ID number.",
+                $"idNumber: the birth date {Problems.Date(born)} in the number is after today ({Problems.Date(Today)}).", "idNumber");
+        }
+
+        var check = NewbornRegistration.CheckBirth(expected, registeredOn, born);
+        if (check != NewbornRegistrationError.None)
+        {
+            return new RequestError(StatusCodes.Status422UnprocessableEntity, NewbornRegistration.Code(check), "The ID number does not fit the registration before birth.",
+                $"Born {Problems.Date(born)}; registered {Problems.Date(registeredOn)} expecting {Problems.Date(expected)} (from {NewbornRegistration.EarliestDaysBeforeExpected} days before to {NewbornRegistration.LatestDaysAfterExpected} days after, and after the registration).", "idNumber")
+            {
+                Extensions = new Dictionary<string, object?>
+                {
+                    ["detailZh"] = NewbornRegistration.Message(check, expected, registeredOn, born),
+                    ["expectedBirthDate"] = Problems.Date(expected),
+                    ["registeredOn"] = Problems.Date(registeredOn),
+                },
+            };
+        }
+
+        // The enrolment keeps its assessment: an actual birth that changes the amount (born in another year than the
+        // rule's) is no longer the registration that was assessed.
+        var assessment = Reassess(policy, entry, born);
+        if (!assessment.Eligible || !assessment.NewbornRuleApplied || assessment.Payable != entry.Enrolment.Terms.Payable || assessment.StandardContribution != entry.Enrolment.Terms.StandardContribution)
+        {
+            return new RequestError(StatusCodes.Status422UnprocessableEntity, "newborn-assessment-changed", "The actual birth changes the assessment.",
+                $"Born {Problems.Date(born)}, the child would be assessed differently from the registration of {Problems.Date(registeredOn)} (payable {entry.Enrolment.Terms.Payable:0.00}); cancel the registration and enrol the child with its ID number.", "idNumber");
+        }
+
+        return null;
+    }
+
+    private (Enrolment Next, AssessmentRequestBody Body) Attached(Policy policy, LedgerEntry entry, ResidentId child, string actor)
+    {
+        var assessment = Reassess(policy, entry, child.BirthDate);
+        var reference = entry.IdNumber;
+        var next = entry.Enrolment.AttachId(child.ToString(), assessment.CoverageStart!.Value, Today, Now, actor,
+            $"registered before birth as {reference}; born {Problems.Date(child.BirthDate)}; cover from {Problems.Date(assessment.CoverageStart.Value)}");
+        return (next, entry.Request with { IdNumber = child.ToString(), IdType = null, Nationality = null, BirthDate = null });
+    }
+
+    /// <summary>The registration as assessed on its day, with the actual birth date in place of the expected one.</summary>
+    private Assessment Reassess(Policy policy, LedgerEntry entry, DateOnly born)
+    {
+        if (!AssessmentRequestParser.TryParse(entry.Request, _catalog, Today, out _, out var request, out _))
+        {
+            return default;
+        }
+
+        return AssessmentEngine.Assess(policy, request with { Id = null, BirthDate = born }, Today);
+    }
+
+    private static RequestError ReferenceAttached(string reference, ResidentId other) =>
+        new(StatusCodes.Status409Conflict, "reference-attached", "The registration has another ID number.",
+            $"{reference} was attached to {other.Masked}; an attached registration is not moved again.", "idNumber");
+
+    /// <summary>Copies a person's payment, change, refund and archived rows to another key (idempotent: upserts).</summary>
+    private async Task CopyPersonRowsAsync(string policy, string fromKey, string toKey, CancellationToken cancellationToken)
+    {
+        var partition = LedgerKeys.Partition(policy, toKey);
+        var copies = new List<TableTransactionAction>();
+        foreach (var kind in "phrx")
+        {
+            await foreach (var row in _enrolments.QueryAsync<TableEntity>(LedgerKeys.PersonRowsFilter(policy, fromKey, kind), 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                var copy = new TableEntity(row) { PartitionKey = partition, RowKey = string.Concat(kind.ToString(), "|", toKey, row.RowKey.AsSpan(2 + fromKey.Length)) };
+                copy.Remove("odata.etag");
+                copy.Remove("Timestamp");
+                if (copy.ContainsKey("IdNumber"))
+                {
+                    copy["IdNumber"] = toKey;
+                }
+
+                copies.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, copy));
+                if (kind == 'p' && row.GetString("TransactionId") is { } transaction)
+                {
+                    // The transaction's claim follows the payment, so a repeat of it under the child's ID is a duplicate.
+                    await _transactions.UpsertEntityAsync(new TableEntity(LedgerKeys.ClaimPartition(transaction), transaction) { ["IdNumber"] = toKey }, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        foreach (var batch in copies.Chunk(TransactionLimit))
+        {
+            await _enrolments.SubmitTransactionAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Deletes a moved reference's payment, change, refund and archived rows (the enrolment row is the marker's).</summary>
+    private async Task RemoveReferenceRowsAsync(string policy, string reference, CancellationToken cancellationToken)
+    {
+        var deletes = new List<TableTransactionAction>();
+        foreach (var kind in "phrx")
+        {
+            await foreach (var row in _enrolments.QueryAsync<TableEntity>(LedgerKeys.PersonRowsFilter(policy, reference, kind), 1000, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                deletes.Add(new TableTransactionAction(TableTransactionActionType.Delete, row, ETag.All));
+            }
+        }
+
+        foreach (var batch in deletes.Chunk(TransactionLimit))
+        {
+            await _enrolments.SubmitTransactionAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+
     }
 
     /// <summary>Cancels an enrolment (refunded or removed) with the reason; null when there is no enrolment.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Text;
 using Collection.Domain;
+using Collection.Domain.Enrolments;
 using Collection.Domain.Policies;
 using Collection.Functions.Assessments;
 using Collection.Functions.Policies;
@@ -13,6 +14,8 @@ namespace Collection.Functions.Ledger;
 /// <summary>
 /// <c>POST /api/enrolments</c> (staff, admin) registers a person; <c>GET /api/enrolments/{policy}/{idNumber}</c>
 /// shows one with its assessment, payments, status and history; <c>GET /api/enrolments?policy=…</c> lists, paged.
+/// <c>POST /api/enrolments/newborns</c> registers a child before birth under a reference, and
+/// <c>POST /api/enrolments/{policy}/{reference}/attach-id</c> moves it to the child's ID number after birth.
 /// </summary>
 public sealed class EnrolmentsApi(EnrolmentLedger ledger, SubsidyIdentityBook identities)
 {
@@ -22,6 +25,20 @@ public sealed class EnrolmentsApi(EnrolmentLedger ledger, SubsidyIdentityBook id
     public Task<IResult> Enrol(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "enrolments")] HttpRequest request, CancellationToken cancellationToken) =>
         EnrolAsync(request, ledger, cancellationToken);
+
+    /// <summary>Register a child before birth: expected birth date and a parent's ID; answers the registration reference (NB-…).</summary>
+    [Function("RegisterNewborn")]
+    [Roles(FunctionRoles.Staff)]
+    public Task<IResult> RegisterNewborn(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "enrolments/newborns")] HttpRequest request, CancellationToken cancellationToken) =>
+        RegisterNewbornAsync(request, ledger, cancellationToken);
+
+    /// <summary>Attach the child's ID number to its registration before birth: the enrolment continues under the ID.</summary>
+    [Function("AttachNewbornId")]
+    [Roles(FunctionRoles.Staff)]
+    public Task<IResult> AttachId(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "enrolments/{policy}/{reference}/attach-id")] HttpRequest request, string policy, string reference, CancellationToken cancellationToken) =>
+        AttachIdAsync(request, policy, reference, ledger, cancellationToken);
 
     /// <summary>One enrolment: assessment, payments, status and history.</summary>
     [Function("GetEnrolment")]
@@ -69,6 +86,140 @@ public sealed class EnrolmentsApi(EnrolmentLedger ledger, SubsidyIdentityBook id
             : result.Error!.ToResult();
     }
 
+    private static readonly Dictionary<string, string> Relationships = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["mother"] = "mother", ["母亲"] = "mother", ["母"] = "mother",
+        ["father"] = "father", ["父亲"] = "father", ["父"] = "father",
+        ["guardian"] = "guardian", ["监护人"] = "guardian",
+    };
+
+    internal static async Task<IResult> RegisterNewbornAsync(HttpRequest http, EnrolmentLedger ledger, CancellationToken cancellationToken)
+    {
+        var (body, error) = await JsonRequests.ReadAsync<NewbornRegistrationBody>(http, "newborn registration", cancellationToken).ConfigureAwait(false);
+        if (body is null)
+        {
+            return error!.ToResult();
+        }
+
+        if (string.IsNullOrWhiteSpace(body.Policy) || !ledger.Policies.TryGet(body.Policy, out Policy? policy))
+        {
+            return Problems.UnknownPolicy(body.Policy, StatusCodes.Status400BadRequest);
+        }
+
+        if (!AssessmentRequestParser.TryDate(body.Date, "date", out var date, out error) || !AssessmentRequestParser.TryInPolicyYears(date, "date", ledger.Policies, out error)
+            || !AssessmentRequestParser.TryDate(body.ExpectedBirthDate, "expectedBirthDate", out var expected, out error))
+        {
+            return error.ToResult();
+        }
+
+        if (expected is not { } expectedBirth)
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "missing-field", "The expected birth date is missing.", "expectedBirthDate: required (yyyy-MM-dd).", "expectedBirthDate");
+        }
+
+        var day = date ?? ledger.Today;
+        if (body.Parent?.IdNumber is not { Length: > 0 } parentText)
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "missing-field", "The parent's ID number is missing.", "parent.idNumber: required (四(三) “需提供新生儿父母身份证件”).", "parent.idNumber");
+        }
+
+        if (!AssessmentRequestParser.TryIdNumber(parentText, day, out var parent, out error, "parent.idNumber") || parent.IsNewbornReference)
+        {
+            return (error ?? new RequestError(StatusCodes.Status400BadRequest, ResidentId.ErrorCode, "Invalid resident ID number.", "parent.idNumber: a parent's document number, not a registration reference.", "parent.idNumber")).ToResult();
+        }
+
+        if (!Relationships.TryGetValue(body.Parent.Relationship?.Trim() ?? "", out var relationship))
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "unknown-relationship", "Unknown relationship.", $"parent.relationship: '{body.Parent.Relationship}' is not mother, father or guardian (母亲, 父亲, 监护人).", "parent.relationship");
+        }
+
+        if (body.Child is < 1 or > 9)
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "invalid-child", "Invalid child order.", "child: 1 to 9 (twins: 1 and 2); default 1.", "child");
+        }
+
+        var check = NewbornRegistration.CheckRegistration(day, expectedBirth);
+        if (check != NewbornRegistrationError.None)
+        {
+            return Problems.Problem(StatusCodes.Status422UnprocessableEntity, NewbornRegistration.Code(check), "The expected birth date does not allow a registration before birth.",
+                $"expectedBirthDate {Problems.Date(expectedBirth)}, registration {Problems.Date(day)}: it must be after the registration day and at most {NewbornRegistration.MostDaysAhead} days ahead.", "expectedBirthDate",
+                new Dictionary<string, object?> { ["detailZh"] = NewbornRegistration.Message(check, expectedBirth, day) });
+        }
+
+        if (TextLimits.First(
+                TextLimits.Check("name", body.Name, TextLimits.Name),
+                TextLimits.Check("parent.name", body.Parent.Name, TextLimits.Name),
+                TextLimits.Check("phone", body.Phone, TextLimits.Phone),
+                TextLimits.Check("address", body.Address, TextLimits.Address),
+                TextLimits.Check("town", body.Town, TextLimits.Town),
+                TextLimits.Check("source", body.Source, TextLimits.Source)) is { } tooLong)
+        {
+            return tooLong.ToResult();
+        }
+
+        var reference = NewbornRegistration.Reference(policy.Code, parent, expectedBirth, body.Child ?? 1);
+        var request = new Domain.Assessments.AssessmentRequest
+        {
+            Id = reference,
+            BirthDate = expectedBirth,
+            Population = Domain.Codes.Population.Newborn,
+            LocalHukou = body.LocalHukou ?? true,
+            ResidencePermit = body.ResidencePermit ?? false,
+            Newborn = new Domain.Assessments.NewbornFacts(true, body.ParentInsured ?? false, day),
+            Date = day,
+        };
+        var kept = new NewbornBody
+        {
+            RegistrationReference = reference.ToString(),
+            ExpectedBirthDate = Problems.Date(expectedBirth),
+            Parent = new NewbornParentBody(parent.ToString(), Clean(body.Parent.Name), relationship),
+        };
+        var person = new PersonDetails(Clean(body.Name), Clean(body.Phone), Clean(body.Address), Clean(body.Town));
+        var result = await ledger.EnrolAsync(new EnrolmentApplication(policy, request, person, Clean(body.Source) ?? "window", BeforeBirth: kept), http.HttpContext.User.Actor(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        return result.Entry is { } entry
+            ? TypedResults.Created($"/api/enrolments/{entry.Policy}/{entry.IdNumber}", EnrolmentBody.From(entry, [], entry.Enrolment.Changes))
+            : result.Error!.ToResult();
+    }
+
+    internal static async Task<IResult> AttachIdAsync(HttpRequest http, string policy, string reference, EnrolmentLedger ledger, CancellationToken cancellationToken)
+    {
+        if (!ledger.Policies.TryGet(policy, out var known))
+        {
+            return Problems.UnknownPolicy(policy, StatusCodes.Status404NotFound);
+        }
+
+        if (!ResidentId.TryParse(reference, out var key) || !key.IsNewbornReference)
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "invalid-reference", "Invalid registration reference.", "reference: NB- and 13 characters, as the registration before birth answered it.", "reference");
+        }
+
+        var (body, error) = await JsonRequests.ReadAsync<AttachIdBody>(http, "attach-id request", cancellationToken).ConfigureAwait(false);
+        if (body is null)
+        {
+            return error!.ToResult();
+        }
+
+        if (string.IsNullOrWhiteSpace(body.IdNumber))
+        {
+            return Problems.Problem(StatusCodes.Status400BadRequest, "missing-field", "The child's ID number is missing.", "idNumber: required.", "idNumber");
+        }
+
+        if (!AssessmentRequestParser.TryIdNumber(body.IdNumber, ledger.Today, out var child, out error))
+        {
+            return error.ToResult();
+        }
+
+        var result = await ledger.AttachIdAsync(known, key, child, http.HttpContext.User.Actor(), cancellationToken).ConfigureAwait(false);
+        if (result.Entry is not { } entry)
+        {
+            return result.Error!.ToResult();
+        }
+
+        var payments = await ledger.GetPaymentsAsync(known.Code, child, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var history = await ledger.GetHistoryAsync(known.Code, child, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(EnrolmentBody.From(entry, payments, history));
+    }
+
     internal static async Task<IResult> GetAsync(string policy, string idNumber, EnrolmentLedger ledger, SubsidyIdentityBook identities, CancellationToken cancellationToken)
     {
         if (!ledger.Policies.TryGet(policy, out var known))
@@ -79,6 +230,12 @@ public sealed class EnrolmentsApi(EnrolmentLedger ledger, SubsidyIdentityBook id
         if (!AssessmentRequestParser.TryIdNumber(idNumber, null, out var id, out var error))
         {
             return error.ToResult();
+        }
+
+        // A newborn's registration reference keeps answering after the child's ID was attached.
+        if (id.IsNewbornReference && await ledger.AttachedToAsync(known.Code, id, cancellationToken).ConfigureAwait(false) is { } attached)
+        {
+            id = attached;
         }
 
         if (await ledger.GetAsync(known.Code, id, cancellationToken).ConfigureAwait(false) is not { } entry)

@@ -188,3 +188,58 @@ public sealed record PaymentResponse(string Outcome, PaymentBody Payment, string
     /// <summary>A duplicate that reported the payment in the treasury moved it there.</summary>
     public bool MarkedInTreasury { get; init; }
 }
+
+/// <summary>
+/// The body of <c>POST /api/enrolments/newborns</c>: a child registered before birth (wuhai-2022 四(三)), by the expected
+/// birth date and a parent's ID; the enrolment is keyed by a registration reference until the child's ID is attached.
+/// </summary>
+public sealed record NewbornRegistrationBody
+{
+    public string? Policy { get; init; }
+
+    /// <summary>预产期, <c>yyyy-MM-dd</c>: after the registration day.</summary>
+    public string? ExpectedBirthDate { get; init; }
+
+    public NewbornParentRequest? Parent { get; init; }
+
+    /// <summary>父母任意一方在本市参加基本医疗保险并按规定缴费 (staff check it, as for a permit).</summary>
+    public bool? ParentInsured { get; init; }
+
+    /// <summary>The child's order among those expected together (twins: 1, 2); default 1.</summary>
+    public int? Child { get; init; }
+
+    /// <summary>The registration day, <c>yyyy-MM-dd</c>; default today in China.</summary>
+    public string? Date { get; init; }
+
+    public bool? LocalHukou { get; init; }
+
+    public bool? ResidencePermit { get; init; }
+
+    /// <summary>The child's name, when one is chosen.</summary>
+    public string? Name { get; init; }
+
+    public string? Phone { get; init; }
+
+    public string? Address { get; init; }
+
+    public string? Town { get; init; }
+
+    /// <summary>Default <c>window</c> (区劳动保障平台 or 生育医疗机构, 四(三)).</summary>
+    public string? Source { get; init; }
+}
+
+public sealed record NewbornParentRequest
+{
+    public string? IdNumber { get; init; }
+
+    public string? Name { get; init; }
+
+    /// <summary><c>mother</c>, <c>father</c>, <c>guardian</c> or 母亲 / 父亲 / 监护人.</summary>
+    public string? Relationship { get; init; }
+}
+
+/// <summary>The body of <c>POST /api/enrolments/{policy}/{reference}/attach-id</c>: the child's ID number after birth.</summary>
+public sealed record AttachIdBody
+{
+    public string? IdNumber { get; init; }
+}

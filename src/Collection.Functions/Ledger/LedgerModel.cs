@@ -16,7 +16,15 @@ public sealed record PersonDetails(string? Name = null, string? Phone = null, st
 /// The request's identities were read from the identity book already (the subsidy lists' own enrolments); otherwise
 /// they are claims, and the ledger takes the subsidy from the book (issue 17).
 /// </param>
-public sealed record EnrolmentApplication(Policy Policy, AssessmentRequest Request, PersonDetails Person, string Source, bool IdentitiesFromBook = false);
+/// <param name="BeforeBirth">
+/// A child registered before birth under its reference (<see cref="ResidentId.IsNewbornReference"/>): what is kept of the
+/// registration (reference, expected birth date, parent). Only such an application may be keyed by a reference.
+/// </param>
+public sealed record EnrolmentApplication(Policy Policy, AssessmentRequest Request, PersonDetails Person, string Source, bool IdentitiesFromBook = false, NewbornBody? BeforeBirth = null);
+
+/// <summary>The answer of <see cref="EnrolmentLedger.AttachIdAsync"/>: the enrolment under the child's ID, or why not.</summary>
+/// <param name="Repeated">The ID was attached before (the same request again): nothing changed.</param>
+public sealed record AttachResult(LedgerEntry? Entry, RequestError? Error, bool Repeated = false);
 
 /// <summary>One payment to post (到账划账), from the API or a tax return row.</summary>
 public sealed record PaymentPosting(

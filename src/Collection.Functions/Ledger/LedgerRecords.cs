@@ -18,6 +18,8 @@ namespace Collection.Functions.Ledger;
    change     PK = same               RK = "h|{idNumber}|{generation}|{seq}"   one history entry (enrolled, reassessed, cancelled, …)
    refund     PK = same               RK = "r|{idNumber}|{caseId}"            money paid back for a refund case
    archived   PK = same               RK = "x|{idNumber}|{generation}"        an earlier, cancelled enrolment, kept as it was
+   attached   PK = "{policy}|{bucket of the reference}"  RK = "a|{reference}"  a newborn registered before birth under a
+              reference (NB-…) whose ID number was attached: the enrolment and all its rows moved to the ID's partition
  bucket = FNV-1a of the ID number mod 64, two digits ("00".."63"): deterministic, so a point read
  (GET /api/enrolments/{policy}/{idNumber}, every payment) computes the key from what it is given.
  generation = 1 for the first enrolment of a person under a policy, one more for each re-enrolment after a
@@ -85,6 +87,8 @@ public static class LedgerKeys
         string.Create(CultureInfo.InvariantCulture, $"h|{idNumber}|{generation:D3}|{sequence:D8}");
 
     public static string RefundRow(string idNumber, string caseId) => $"r|{idNumber}|{caseId}";
+
+    public static string AttachedRow(string reference) => "a|" + reference;
 
     public static string ArchivedRow(string idNumber, int generation) =>
         string.Create(CultureInfo.InvariantCulture, $"x|{idNumber}|{generation:D3}");
@@ -316,6 +320,27 @@ public sealed class TransactionClaimEntity : ITableEntity
 
     /// <summary>Set while the posting stands rejected (e.g. <c>no-assessment</c>); cleared once posted.</summary>
     public string? Rejection { get; set; }
+}
+
+/// <summary>Where a newborn's registration reference went: the child's ID number, once attached (the reference keeps answering).</summary>
+public sealed class AttachedReferenceEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+
+    public string RowKey { get; set; } = "";
+
+    public DateTimeOffset? Timestamp { get; set; }
+
+    public ETag ETag { get; set; }
+
+    public string Policy { get; set; } = "";
+
+    /// <summary>The child's ID number the enrolment moved to.</summary>
+    public string AttachedTo { get; set; } = "";
+
+    public DateTimeOffset At { get; set; }
+
+    public string Actor { get; set; } = "";
 }
 
 /// <summary>A person known to be in employee insurance (table <c>employeeinsurance</c>).</summary>
