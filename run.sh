@@ -38,10 +38,16 @@ stop() { # TERM, then KILL after 10 s: Azurite closes its services on TERM but i
 }
 cleanup() {
   trap - INT TERM EXIT
+  if [ -n "${step_pid:-}" ]; then stop "$step_pid"; fi
   if [ -n "${host_pid:-}" ]; then stop "$host_pid"; echo "Host stopped."; fi
   if [ -n "$azurite_pid" ]; then stop "$azurite_pid"; echo "Azurite stopped (data kept in .azurite/)."; fi
 }
-trap cleanup INT TERM EXIT
+# An interrupt ends the script wherever it comes: bash runs a trap only once a foreground command returns,
+# and after a build that finished normally it would then go on to start the host. So long steps run in the
+# background and are waited for (a wait returns at once on a trapped signal), and the handler exits.
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
+step() { "$@" & step_pid=$!; wait "$step_pid"; step_pid=""; }
 
 if [ "$storage" = "UseDevelopmentStorage=true" ] || [ -z "$storage" ]; then
   if listening 10000 && listening 10001 && listening 10002; then
@@ -64,8 +70,8 @@ schedule=$(setting ActivateCoverageSchedule); export ActivateCoverageSchedule="$
 schedule=$(setting SupplementaryEnrolmentSchedule); export SupplementaryEnrolmentSchedule="${schedule:-0 0 2 5 * *}"
 schedule=$(setting MonthlyReportsSchedule); export MonthlyReportsSchedule="${schedule:-0 0 1 * * *}"
 
-dotnet build src/Collection.Functions -c Debug --nologo -v quiet -clp:ErrorsOnly
-dotnet build src/Collection.LocalHost -c Debug --nologo -v quiet -clp:ErrorsOnly
+step dotnet build src/Collection.Functions -c Debug --nologo -v quiet -clp:ErrorsOnly
+step dotnet build src/Collection.LocalHost -c Debug --nologo -v quiet -clp:ErrorsOnly
 port="${PORT:-7071}"
 url="http://localhost:$port"
 cat <<INFO
