@@ -116,6 +116,11 @@ module storage 'modules/storage.bicep' = {
       'subsidysettlements'
       'refundclaims'
       'lastyearroll'
+      'ledgerremittances'
+      'personfacts'
+      'subsidytransfers'
+      'reporttargets'
+      'jobruns'
     ]
     // The app declares no queue of its own. The blobs extension moves a blob that failed
     // maxDequeueCount times (host.json) here; created up front so it can be watched from day one.
