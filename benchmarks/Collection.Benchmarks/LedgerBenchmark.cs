@@ -53,7 +53,7 @@ public static class LedgerBenchmark
         await enrolments.CreateIfNotExistsAsync();
         var terms = new EnrolmentTerms(460m, 0m, 460m, 0m, new DateOnly(2022, 1, 1), new DateOnly(2022, 12, 31));
         var at = new DateTimeOffset(2021, 12, 1, 9, 0, 0, TimeSpan.FromHours(8));
-        var seeds = ids.Select(id => EnrolmentLedger.ToEntity(
+        var seeds = ids.Select(id => EnrolmentRows.ToEntity(
             Enrolment.Register("wuhai-2022", id, "window", terms, new DateOnly(2021, 12, 1), at, "bench"),
             new PersonDetails("某某"),
             AssessmentRequestParser.ToBody("wuhai-2022", new AssessmentRequest { Id = ResidentId.Parse(id), Date = new DateOnly(2021, 12, 1) })));

@@ -122,7 +122,7 @@ public static class SupplementaryBenchmark
                     var request = new AssessmentRequest { Id = ResidentId.Parse(id), Identities = SubsidyIdentitySet.Of(SubsidyIdentity.PovertyLifted), Date = new DateOnly(2022, 10, 10) };
                     var enrolment = Enrolment.Register(Policy, id, "window", terms, new DateOnly(2022, 10, 10), enrolledAt, "bench")
                         .Post(new PostedPayment($"T{i:D7}", 250m, new DateOnly(2022, 10, 10), "online", true, enrolledAt, "bench"), new DateOnly(2023, 1, 1), new DateOnly(2022, 10, 10));
-                    ledgerRows.Add(EnrolmentLedger.ToEntity(enrolment, new PersonDetails("某某"), AssessmentRequestParser.ToBody(Policy, request)));
+                    ledgerRows.Add(EnrolmentRows.ToEntity(enrolment, new PersonDetails("某某"), AssessmentRequestParser.ToBody(Policy, request)));
                 }
             }
 

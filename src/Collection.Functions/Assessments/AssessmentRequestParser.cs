@@ -18,6 +18,9 @@ public sealed record RequestError(int Status, string Code, string Title, string 
     public IReadOnlyDictionary<string, object?>? Extensions { get; init; }
 
     public IResult ToResult() => Problems.Problem(Status, Code, Title, Detail, Field, Extensions);
+
+    /// <summary>A ledger error as the request error its HTTP status makes it (<see cref="Ledger.LedgerProblems"/>); null stays null.</summary>
+    public static implicit operator RequestError?(Ledger.LedgerError? error) => error is null ? null : Ledger.LedgerProblems.ToRequestError(error);
 }
 
 /// <summary>

@@ -52,6 +52,7 @@ public static class AppHosting
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<Resilience>();
         HttpErrors.AddHttpErrors(services);
         services.ConfigureHttpJsonOptions(o =>
         {

@@ -24,7 +24,7 @@ public sealed record EnrolmentApplication(Policy Policy, AssessmentRequest Reque
 
 /// <summary>The answer of <see cref="EnrolmentLedger.AttachIdAsync"/>: the enrolment under the child's ID, or why not.</summary>
 /// <param name="Repeated">The ID was attached before (the same request again): nothing changed.</param>
-public sealed record AttachResult(LedgerEntry? Entry, RequestError? Error, bool Repeated = false);
+public sealed record AttachResult(LedgerEntry? Entry, LedgerError? Error, bool Repeated = false);
 
 /// <summary>One payment to post (到账划账), from the API or a tax return row.</summary>
 public sealed record PaymentPosting(
@@ -80,7 +80,7 @@ public sealed record LedgerEntry(Enrolment Enrolment, PersonDetails Person, Asse
     public string IdNumber => Enrolment.IdNumber;
 }
 
-public sealed record EnrolResult(LedgerEntry? Entry, RequestError? Error)
+public sealed record EnrolResult(LedgerEntry? Entry, LedgerError? Error)
 {
     public bool Succeeded => Error is null;
 }
@@ -97,12 +97,12 @@ public enum PostingOutcome
     Rejected,
 }
 
-public sealed record PostingResult(PostingOutcome Outcome, LedgerEntry? Entry, PostedPayment? Payment, RequestError? Error)
+public sealed record PostingResult(PostingOutcome Outcome, LedgerEntry? Entry, PostedPayment? Payment, LedgerError? Error)
 {
     /// <summary>A duplicate that this posting reported in the treasury moved the payment there (是否入库 = 是 after 否).</summary>
     public bool MarkedInTreasury { get; init; }
 
-    public static PostingResult Reject(RequestError error) => new(PostingOutcome.Rejected, null, null, error);
+    public static PostingResult Reject(LedgerError error) => new(PostingOutcome.Rejected, null, null, error);
 }
 
 public sealed record ListQuery(string Policy, EnrolmentStatus? Status = null, string? Town = null, string? Source = null, int PageSize = 100, string? Continuation = null);

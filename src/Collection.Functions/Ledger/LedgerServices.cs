@@ -7,6 +7,11 @@ public static class LedgerServices
     {
         services.AddSingleton(sp => new LedgerTables(sp.GetRequiredService<IConfiguration>()[LedgerTables.PrefixSetting] ?? ""));
         services.AddSingleton<People.PersonFacts>();
+        services.AddSingleton<EnrolmentStore>();
+        services.AddSingleton<TransactionClaims>();
+        services.AddSingleton<EnrolmentRegistrar>();
+        services.AddSingleton<PaymentPoster>();
+        services.AddSingleton<NewbornAttachment>();
         services.AddSingleton<EnrolmentLedger>();
         services.AddSingleton<CashRemittanceBook>();
         return services;

@@ -15,41 +15,28 @@ namespace Collection.Functions.Ledger;
 
 /// <summary>
 /// The ledger operation rosters need and <see cref="EnrolmentLedger"/> does not have: "enrol or update
-/// the rows of this source", in batches. Same table, keys and row shape as the ledger
-/// (<see cref="EnrolmentLedger.ToEntity"/>). A batch holds people of one ledger partition and goes in
-/// as one entity-group transaction of inserts (the common case: nobody enrolled yet), written by
-/// <see cref="TableBatchInserter"/> (a tenth of the SDK transaction's CPU per row). When the
+/// the rows of this source", in batches, through the ledger's <see cref="EnrolmentStore"/> (same rows, same
+/// <see cref="EnrolmentRules"/>). A batch holds people of one ledger partition and goes in as one entity-group
+/// transaction of inserts (the common case: nobody enrolled yet), written by the store's fast path
+/// (<see cref="TableBatchInserter"/>: a tenth of the SDK transaction's CPU per row). When the
 /// transaction finds rows already there, the batch is read back and sorted out: a row of the same
 /// source (a re-upload, or a rerun after a crash) is updated in place keeping its payments and history;
 /// a row of another source is refused as already-enrolled, naming that source and its day.
 /// </summary>
-public sealed class RosterLedgerWriter(TableServiceClient tables, TableBatchInserter inserter, LedgerTables names, ChinaClock clock, SubsidyIdentityBook identities) : IRosterLedger
+public sealed class RosterLedgerWriter(EnrolmentStore store, ChinaClock clock, SubsidyIdentityBook identities, Resilience resilience) : IRosterLedger
 {
-    private const int MaxAttempts = 10;
-    private static readonly TableEntityJson<EnrolmentEntity> EntityJson = new();
-
+    private readonly EnrolmentStore store = store;
     private readonly ChinaClock clock = clock;
     private readonly SubsidyIdentityBook identities = identities;
-    private readonly TableBatchInserter inserter = inserter;
-    private readonly string enrolmentsTable = names.Enrolments;
-    private readonly TableClient enrolments = tables.GetTableClient(names.Enrolments);
-    private readonly TableClient employeeInsurance = tables.GetTableClient(names.EmployeeInsurance);
+    private readonly Resilience resilience = resilience;
 
     public int MaxBatch => TableBatchInserter.MaxBatch;
 
     public async Task<IRosterLedgerBatches> BeginAsync(Policy policy, string source, DateOnly enrolledOn, string actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        await enrolments.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
-        await employeeInsurance.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
-
-        // People marked in employee insurance are few: one scan per file instead of a read per row.
-        var marked = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (var mark in employeeInsurance.QueryAsync<TableEntity>(select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            marked.Add(mark.RowKey);
-        }
-
+        await store.EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        var marked = await store.EmployeeInsuranceMarksAsync(cancellationToken).ConfigureAwait(false);
         return new Batches(this, policy, source, enrolledOn, actor, marked);
     }
 
@@ -69,7 +56,7 @@ public sealed class RosterLedgerWriter(TableServiceClient tables, TableBatchInse
             for (var i = 0; i < batch.Count; i++)
             {
                 var person = batch[i].Person;
-                if (marked.Contains(person.Id.ToString()))
+                if (EnrolmentRules.InEmployeeInsurance(marked, person.Id))
                 {
                     outcomes[i] = new RosterEnrolOutcome(RosterEnrolOutcomeKind.InEmployeeInsurance);
                     continue;
@@ -142,20 +129,21 @@ public sealed class RosterLedgerWriter(TableServiceClient tables, TableBatchInse
         private readonly ConcurrentDictionary<ResidentId, Domain.Codes.SubsidyIdentitySet> unconfirmed = new();
 
         private Task<bool> TryInsertAllAsync(List<(int Index, EnrolmentEntity Entity)> rows, CancellationToken cancellationToken) =>
-            owner.inserter.TryInsertAllAsync(owner.enrolmentsTable, [.. rows.Select(r => r.Entity)], EntityJson, cancellationToken);
+            owner.store.TryInsertAllAsync([.. rows.Select(r => r.Entity)], cancellationToken);
 
-        /// <summary>Some rows exist: read the batch back, then insert, update or refuse each, in one transaction (retried on a race).</summary>
-        private async Task SortOutAsync(IReadOnlyList<RosterEnrolment> batch, List<(int Index, EnrolmentEntity Entity)> rows, RosterEnrolOutcome?[] outcomes, DateOnly today, DateTimeOffset now, CancellationToken cancellationToken)
-        {
-            for (var attempt = 1; ; attempt++)
+        /// <summary>
+        /// Some rows exist: read the batch back, then insert, update or refuse each, in one transaction; another writer
+        /// (a window enrolment, another host) getting there in between makes it look again (<see cref="Resilience.BatchWrite"/>).
+        /// </summary>
+        private async Task SortOutAsync(IReadOnlyList<RosterEnrolment> batch, List<(int Index, EnrolmentEntity Entity)> rows, RosterEnrolOutcome?[] outcomes, DateOnly today, DateTimeOffset now, CancellationToken cancellationToken) =>
+            await owner.resilience.BatchWrite.ExecuteAsync(async token =>
             {
                 var existing = new ConcurrentDictionary<int, EnrolmentEntity>();
-                await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (row, ct) =>
+                await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = token }, async (row, ct) =>
                 {
-                    var found = await owner.enrolments.GetEntityIfExistsAsync<EnrolmentEntity>(row.Entity.PartitionKey, row.Entity.RowKey, cancellationToken: ct).ConfigureAwait(false);
-                    if (found.HasValue)
+                    if (await owner.store.ReadAsync(row.Entity.Policy, row.Entity.IdNumber, ct).ConfigureAwait(false) is { } found)
                     {
-                        existing[row.Index] = found.Value!;
+                        existing[row.Index] = found;
                     }
                 }).ConfigureAwait(false);
 
@@ -168,7 +156,7 @@ public sealed class RosterLedgerWriter(TableServiceClient tables, TableBatchInse
                         actions.Add(new TableTransactionAction(TableTransactionActionType.Add, entity));
                         decided[index] = new RosterEnrolOutcome(RosterEnrolOutcomeKind.Enrolled);
                     }
-                    else if (!string.Equals(stored.Source, source, StringComparison.Ordinal))
+                    else if (EnrolmentRules.EnrolledByAnotherSource(stored, source))
                     {
                         var first = EnrolmentState.Deserialize(stored);
                         decided[index] = new RosterEnrolOutcome(RosterEnrolOutcomeKind.AlreadyEnrolled, stored.Source, first.EnrolledOn);
@@ -178,34 +166,23 @@ public sealed class RosterLedgerWriter(TableServiceClient tables, TableBatchInse
                         if (Updated(stored, batch[index], today, now) is { } replacement)
                         {
                             actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, replacement.Entity, stored.ETag));
-                            actions.AddRange(EnrolmentLedger.ChangeRows(replacement.Entity, replacement.Changes));
+                            actions.AddRange(EnrolmentRows.ChangeRows(replacement.Entity, replacement.Changes));
                         }
 
                         decided[index] = new RosterEnrolOutcome(RosterEnrolOutcomeKind.Updated);
                     }
                 }
 
-                try
+                if (actions.Count > 0)
                 {
-                    if (actions.Count > 0)
-                    {
-                        await owner.enrolments.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
-                    }
-
-                    foreach (var (index, outcome) in decided)
-                    {
-                        outcomes[index] = outcome;
-                    }
-
-                    return;
+                    await owner.store.SubmitAsync(actions, token).ConfigureAwait(false);
                 }
-                catch (TableTransactionFailedException e) when (e.Status is 409 or 412 && attempt < MaxAttempts)
+
+                foreach (var (index, outcome) in decided)
                 {
-                    // Another writer (a window enrolment, another host) got there in between: look again.
-                    await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 50 * attempt)), cancellationToken).ConfigureAwait(false);
+                    outcomes[index] = outcome;
                 }
-            }
-        }
+            }, cancellationToken).ConfigureAwait(false);
 
         /// <summary>The stored row with this upload's terms and name (and the history entries that makes), or null when nothing changed.</summary>
         private (EnrolmentEntity Entity, IReadOnlyList<EnrolmentChange> Changes)? Updated(EnrolmentEntity stored, RosterEnrolment row, DateOnly today, DateTimeOffset now)
@@ -221,14 +198,14 @@ public sealed class RosterLedgerWriter(TableServiceClient tables, TableBatchInse
 
             var next = (enrolment with { Terms = terms }).AdvanceTo(today, now, actor, "roster-updated");
             var person = new PersonDetails(row.Person.Name, stored.Phone, stored.Address, stored.Town, row.Person.Faculty);
-            return (EnrolmentLedger.ToEntity(next, person, request, stored.ChangeCount), next.Changes);
+            return (EnrolmentRows.ToEntity(next, person, request, stored.ChangeCount), next.Changes);
         }
 
         private EnrolmentEntity NewEntity(RosterEnrolment row, DateOnly today, DateTimeOffset now)
         {
             var person = row.Person;
             var enrolment = Enrolment.Register(policy.Code, person.Id.ToString(), source, Terms(person.Assessment), today, now, actor, enrolledOn);
-            return EnrolmentLedger.ToEntity(enrolment, new PersonDetails(person.Name, Faculty: person.Faculty), Body(person));
+            return EnrolmentRows.ToEntity(enrolment, new PersonDetails(person.Name, Faculty: person.Faculty), Body(person));
         }
 
         /// <summary>The stored request: the identities applied, and those claimed that no list confirms.</summary>

@@ -99,7 +99,7 @@ public sealed class TaxReturnsRestartTests
         {
             var enrolment = Enrolment.Register(policy, id, "window", terms, new DateOnly(2021, 12, 1), at, "seed");
             var request = AssessmentRequestParser.ToBody(policy, new Domain.Assessments.AssessmentRequest { Id = ResidentId.Parse(id), Date = new DateOnly(2021, 12, 1) });
-            return EnrolmentLedger.ToEntity(enrolment, new PersonDetails("某某"), request);
+            return EnrolmentRows.ToEntity(enrolment, new PersonDetails("某某"), request);
         });
         var batches = rows.GroupBy(r => r.PartitionKey).SelectMany(g => g.Chunk(100)).ToList();
         await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (batch, ct) =>
