@@ -36,7 +36,7 @@ public sealed class RemindersApi(EnrolmentLedger ledger)
     {
         ArgumentNullException.ThrowIfNull(policy);
         var end = policy.Document.Deadlines?.FirstOrDefault(d => d.Code == DeadlineCode)?.Date;
-        return end is not null ? DateOnly.ParseExact(end, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : policy.CollectionEnd.AddDays(1);
+        return end is not null ? IsoDate.Parse(end) : policy.CollectionEnd.AddDays(1);
     }
 
     [Function("ReminderLists")]
