@@ -1,6 +1,8 @@
 using System.Net;
 using Collection.Functions.Tests.Ledger;
 
+using Collection.Files.Tests;
+
 namespace Collection.Functions.Tests.Reports;
 
 /// <summary>bagongshan-2022 六(七): reminder lists of the assessed and unpaid per town, none after 2022-01-01 but migrant workers.</summary>
@@ -61,7 +63,7 @@ public sealed class RemindersTests : IAsyncLifetime
     {
         using var client = _host.Client();
         var bytes = await client.GetByteArrayAsync(new Uri("api/reports/bagongshan-2022/reminders?date=2021-12-10&town=%E5%B1%B1%E7%8E%8B%E9%95%87&format=csv", UriKind.Relative));
-        var cells = Files.TestFiles.AssertOpensWithoutFormulas(bytes);
+        var cells = TestFiles.AssertOpensWithoutFormulas(bytes);
         var text = System.Text.Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3);
 
         Assert.StartsWith("乡镇街道,姓名,身份证号,联系电话,地址,登记日期,应缴金额,已缴金额,欠缴金额,外出务工人员\r\n", text, StringComparison.Ordinal);
@@ -79,7 +81,7 @@ public sealed class RemindersTests : IAsyncLifetime
         var (status, summary) = await _host.GetAsync("/api/reports/bagongshan-2022/reminders?date=2021-12-10", "test-community");
         using var client = _host.Client("test-community");
         var bytes = await client.GetByteArrayAsync(new Uri("api/reports/bagongshan-2022/reminders?date=2021-12-10&town=%E5%B1%B1%E7%8E%8B%E9%95%87&format=csv", UriKind.Relative));
-        var cells = Files.TestFiles.AssertOpensWithoutFormulas(bytes);
+        var cells = TestFiles.AssertOpensWithoutFormulas(bytes);
         var part = _ids["part"];
 
         Assert.True(status == HttpStatusCode.OK, summary.ToString());
