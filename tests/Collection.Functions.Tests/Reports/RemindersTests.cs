@@ -97,7 +97,7 @@ public sealed class RemindersTests : IAsyncLifetime
         var (status, summary) = await _host.GetAsync("/api/reports/bagongshan-2022/reminders?date=2021-12-10", "test-shanwang");
         using var client = _host.Client("test-shanwang");
         var bytes = await client.GetByteArrayAsync(new Uri("api/reports/bagongshan-2022/reminders?date=2021-12-10&format=csv", UriKind.Relative));
-        var cells = Files.TestFiles.AssertOpensWithoutFormulas(bytes);
+        var cells = Collection.Files.Tests.TestFiles.AssertOpensWithoutFormulas(bytes);
         var (otherStatus, other) = await _host.GetAsync("/api/reports/bagongshan-2022/reminders?date=2021-12-10&town=%E5%85%AB%E5%85%AC%E5%B1%B1%E9%95%87&format=csv", "test-shanwang");
 
         Assert.True(status == HttpStatusCode.OK, summary.ToString());

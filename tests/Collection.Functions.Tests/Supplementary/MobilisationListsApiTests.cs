@@ -39,7 +39,7 @@ public sealed class MobilisationListsApiTests(SupplementaryStorage storage) : IC
         using var client = _run.Host.Client(key);
         var response = await client.GetAsync(new Uri(path, UriKind.Relative));
         var bytes = await response.Content.ReadAsByteArrayAsync();
-        return (response.StatusCode, response.IsSuccessStatusCode ? string.Join('|', Files.TestFiles.AssertOpensWithoutFormulas(bytes)) : System.Text.Encoding.UTF8.GetString(bytes));
+        return (response.StatusCode, response.IsSuccessStatusCode ? string.Join('|', Collection.Files.Tests.TestFiles.AssertOpensWithoutFormulas(bytes)) : System.Text.Encoding.UTF8.GetString(bytes));
     }
 
     [Fact]
