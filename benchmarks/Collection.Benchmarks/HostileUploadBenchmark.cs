@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
 using Collection.Functions.Rosters;
-using Collection.Functions.Tests.Files;
+using Collection.Files.Tests;
 using Collection.Testing;
 
 namespace Collection.Benchmarks;

@@ -15,7 +15,7 @@ internal static class ReportFiles
         var buffer = new MemoryStream();
         if (format == "csv")
         {
-            await using (var csv = Files.CsvReportWriter.Create(buffer, headers, leaveOpen: true))
+            await using (var csv = CsvReportWriter.Create(buffer, headers, leaveOpen: true))
             {
                 foreach (var row in rows)
                 {
@@ -27,7 +27,7 @@ internal static class ReportFiles
             return TypedResults.File(buffer, "text/csv; charset=utf-8", name + ".csv");
         }
 
-        await using (var xlsx = Files.XlsxReportWriter.Create(buffer, sheet, headers))
+        await using (var xlsx = XlsxReportWriter.Create(buffer, sheet, headers))
         {
             foreach (var row in rows)
             {

@@ -4,7 +4,7 @@ using Azure.Storage.Blobs;
 using Collection.Functions.Hosting;
 using Collection.Functions.Subsidies;
 using Collection.Functions.TaxReturns;
-using Collection.Functions.Tests.Files;
+using Collection.Files.Tests;
 using Collection.Functions.Tests.Ledger;
 using Collection.Testing;
 using Microsoft.Extensions.DependencyInjection;

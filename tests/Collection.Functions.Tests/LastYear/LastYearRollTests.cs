@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using Collection.Functions.Tests.Files;
+using Collection.Files.Tests;
 using Collection.Functions.Tests.Ledger;
 
 namespace Collection.Functions.Tests.LastYear;

@@ -282,11 +282,11 @@ public sealed class LedgerApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, enrolled);
         var entry = Assert.Single(logs.Entries, e => e.StartsWith("Enrolled ", StringComparison.Ordinal));
         Assert.Contains(RosterMask(other), entry, StringComparison.Ordinal);
-        Assert.All(logs.Entries, e =>
+        Assert.All(logs.Logged, e =>
         {
-            Assert.DoesNotContain('\n', e.TrimEnd());
-            Assert.DoesNotContain(id, e, StringComparison.Ordinal);
-            Assert.DoesNotContain(other, e, StringComparison.Ordinal);
+            Assert.DoesNotContain('\n', e.Message.TrimEnd());
+            Assert.DoesNotContain(id, e.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(other, e.Message, StringComparison.Ordinal);
         });
     }
 

@@ -8,6 +8,8 @@ using Collection.Domain.Enrolments;
 using Collection.Functions.Ledger;
 using Microsoft.Extensions.DependencyInjection;
 
+using Collection.Files.Tests;
+
 namespace Collection.Functions.Tests.Ledger;
 
 /// <summary>
@@ -287,13 +289,13 @@ public sealed class LedgerBooksTests : IAsyncLifetime
         var own = await school.GetAsync(new Uri("/api/remittances/wuhai-2022/collected?collector=school:SCH1&format=xlsx", UriKind.Relative));
         var other = await school.GetAsync(new Uri("/api/remittances/wuhai-2022/collected?collector=community:新华社区", UriKind.Relative));
 
-        var rows = Files.TestFiles.ReadAll(new MemoryStream(csv), "collected.csv");
+        var rows = TestFiles.ReadAll(new MemoryStream(csv), "collected.csv");
         Assert.Equal(["代收单位", "缴费日期", "证件号码", "缴费金额", "缴费方式", "缴费类型", "交易流水号", "是否入库", "入库日期", "入库依据"], rows[0].Cells);
         Assert.Equal(3, rows.Count);
-        Assert.Equal(["community:新华社区", "2021-12-02", first, "460.00", "现金", "个人缴费", tx[0], "是", "2021-12-10", "汇缴 SK20211210"], rows[1].Cells.Select(Collection.Functions.Files.CellText.Clean));
-        Assert.Equal(["2021-12-03", second, "否", "", ""], new[] { 1, 2, 7, 8, 9 }.Select(i => Collection.Functions.Files.CellText.Clean(rows[2].Cells[i])));
+        Assert.Equal(["community:新华社区", "2021-12-02", first, "460.00", "现金", "个人缴费", tx[0], "是", "2021-12-10", "汇缴 SK20211210"], rows[1].Cells.Select(Collection.Files.CellText.Clean));
+        Assert.Equal(["2021-12-03", second, "否", "", ""], new[] { 1, 2, 7, 8, 9 }.Select(i => Collection.Files.CellText.Clean(rows[2].Cells[i])));
         Assert.Equal(HttpStatusCode.OK, own.StatusCode);
-        var ownRows = Files.TestFiles.ReadAll(await own.Content.ReadAsStreamAsync(), "collected.xlsx");
+        var ownRows = TestFiles.ReadAll(await own.Content.ReadAsStreamAsync(), "collected.xlsx");
         Assert.Equal(Domain.Rosters.RosterChecker.Mask(pupil), Assert.Single(ownRows.Skip(1)).Cells[2]);
         Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
     }

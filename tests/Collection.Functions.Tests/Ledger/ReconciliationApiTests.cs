@@ -1,6 +1,8 @@
 using System.Net;
 using Collection.Domain;
 
+using Collection.Files.Tests;
+
 namespace Collection.Functions.Tests.Ledger;
 
 public sealed class ReconciliationApiTests : IAsyncLifetime
@@ -103,14 +105,14 @@ public sealed class ReconciliationApiTests : IAsyncLifetime
     public async Task Reconciliation_Csv_FormulaCells_OpenAsText()
     {
         _ids["formula"] = LedgerTestHost.NewId("19850601");
-        var (status, _) = await _host.PostAsync("/api/enrolments", new { policy = "wuhai-2022", idNumber = _ids["formula"], date = "2021-12-01", name = Files.TestFiles.Formula, town = "海南区" });
+        var (status, _) = await _host.PostAsync("/api/enrolments", new { policy = "wuhai-2022", idNumber = _ids["formula"], date = "2021-12-01", name = TestFiles.Formula, town = "海南区" });
         Assert.Equal(HttpStatusCode.Created, status);
         await Pay("formula", 400m, "online", true);
 
         using var client = _host.Client();
-        var cells = Files.TestFiles.AssertOpensWithoutFormulas(await client.GetByteArrayAsync(new Uri("/api/reports/reconciliation?policy=wuhai-2022&format=csv", UriKind.Relative)));
+        var cells = TestFiles.AssertOpensWithoutFormulas(await client.GetByteArrayAsync(new Uri("/api/reports/reconciliation?policy=wuhai-2022&format=csv", UriKind.Relative)));
 
-        Assert.True(cells.Contains("'" + Files.TestFiles.Formula), string.Join(" | ", cells));
+        Assert.True(cells.Contains("'" + TestFiles.Formula), string.Join(" | ", cells));
         Assert.Contains("-60.00", cells);
         Assert.Contains(_ids["formula"].EndsWith('X') ? _ids["formula"] : $"=\"{_ids["formula"]}\"", cells);
     }

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Azure.Storage.Blobs;
 using Collection.Domain;
 using Collection.Functions.Ledger;
-using Collection.Functions.Tests.Files;
+using Collection.Files.Tests;
 using Collection.Functions.TaxReturns;
 using Collection.Functions.Hosting;
 using Collection.Testing;

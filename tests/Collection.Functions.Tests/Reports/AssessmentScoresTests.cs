@@ -5,6 +5,8 @@ using Collection.Domain.Codes;
 using Collection.Functions.Tests.Ledger;
 using Microsoft.Extensions.DependencyInjection;
 
+using Collection.Files.Tests;
+
 namespace Collection.Functions.Tests.Reports;
 
 /// <summary>
@@ -87,7 +89,7 @@ public sealed class AssessmentScoresTests : IAsyncLifetime
         using var client = _host.Client();
         var bytes = await client.GetByteArrayAsync(new Uri("api/reports/luyang-2023/assessment-scores?format=csv", UriKind.Relative));
         var text = Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3);
-        Files.TestFiles.AssertOpensWithoutFormulas(bytes);
+        TestFiles.AssertOpensWithoutFormulas(bytes);
 
         Assert.StartsWith("排名,单位,类别,征缴任务数,参保缴费人数,任务完成率,距任务差额,应报月报数,缺报月份,专项台账未参保人数,问题\r\n", text, StringComparison.Ordinal);
         Assert.Contains($"2,{B},乡镇街道,4,2,50.00%,2,3,2022-09、2022-11,1,未完成征缴任务、缺报月报、专项台账人员未参保\r\n", text, StringComparison.Ordinal);

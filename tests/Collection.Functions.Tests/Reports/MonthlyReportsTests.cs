@@ -4,6 +4,8 @@ using Azure.Storage.Blobs;
 using Collection.Functions.Tests.Ledger;
 using Microsoft.Extensions.DependencyInjection;
 
+using Collection.Files.Tests;
+
 namespace Collection.Functions.Tests.Reports;
 
 /// <summary>luyang-2023 八(四) "集中参保期内……每月15日前……报送参保工作信息": the MonthlyReports job on the 15th.</summary>
@@ -72,14 +74,14 @@ public sealed class MonthlyReportsTests : IAsyncLifetime
         // Three enrolled by 10-14 (the one of 10-16 is next month's), two paid; of them, two enrolled and one paid since 09-15.
         Assert.Equal("海棠街道,乡镇街道,12000,3,2,2,0,0,1,700.00,0.00,0.02%,11998,2,1,350.00", text.Split("\r\n")[1]);
 
-        var summary = Files.TestFiles.AssertOpensWithoutFormulas(await client.GetByteArrayAsync(new Uri("api/reports/luyang-2023/monthly/2022-10?format=csv", UriKind.Relative)));
+        var summary = TestFiles.AssertOpensWithoutFormulas(await client.GetByteArrayAsync(new Uri("api/reports/luyang-2023/monthly/2022-10?format=csv", UriKind.Relative)));
         Assert.Contains("'=HYPERLINK(\"http://x\")", summary);
         Assert.Contains("合计", summary);
 
         var xlsx = await client.GetByteArrayAsync(new Uri("api/reports/luyang-2023/monthly/2022-10?unit=杏林街道", UriKind.Relative));
         var blob = (await Reports.GetBlobClient("luyang-2023/monthly/2022-10/杏林街道.xlsx").DownloadContentAsync()).Value.Content.ToArray();
         Assert.Equal(blob, xlsx);
-        using var reader = Functions.Files.TabularReader.Open(new MemoryStream(xlsx), "m.xlsx");
+        using var reader = Collection.Files.TabularReader.Open(new MemoryStream(xlsx), "m.xlsx");
         var rows = reader.ReadRows().Select(r => r.Cells.ToArray()).ToList();
         Assert.Equal("本期新增参保缴费人数", rows[0][14]);
         Assert.Equal(["杏林街道", "乡镇街道", "8000", "1", "1"], rows[1][..5]);

@@ -136,7 +136,7 @@ public sealed class ProgressReportTests : IAsyncLifetime
         var second = await client.GetByteArrayAsync(uri);
 
         Assert.Equal(first, second);
-        using var reader = Functions.Files.TabularReader.Open(new MemoryStream(first), "progress.xlsx");
+        using var reader = Collection.Files.TabularReader.Open(new MemoryStream(first), "progress.xlsx");
         var rows = reader.ReadRows().Select(r => r.Cells.ToArray()).ToList();
         Assert.Equal("单位", rows[0][0]);
         Assert.Equal("任务完成率", rows[0][11]);

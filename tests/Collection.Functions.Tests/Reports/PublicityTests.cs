@@ -2,6 +2,8 @@ using System.Net;
 using Collection.Domain.Codes;
 using Collection.Functions.Tests.Ledger;
 
+using Collection.Files.Tests;
+
 namespace Collection.Functions.Tests.Reports;
 
 /// <summary>bagongshan-2022 八(五) "享受财政资助人员名单，要在各社区、村委公开公示": a town's subsidised people, ID numbers masked.</summary>
@@ -41,7 +43,7 @@ public sealed class PublicityTests : IAsyncLifetime
         using var client = _host.Client();
         var bytes = await client.GetByteArrayAsync(new Uri("api/reports/bagongshan-2022/publicity?town=%E5%B1%B1%E7%8E%8B%E9%95%87", UriKind.Relative));
         var text = System.Text.Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3);
-        var cells = Files.TestFiles.AssertOpensWithoutFormulas(bytes);
+        var cells = TestFiles.AssertOpensWithoutFormulas(bytes);
 
         Assert.StartsWith("乡镇街道,姓名,身份证号,资助身份,资助方式,财政资助金额,个人缴费金额\r\n", text, StringComparison.Ordinal);
         Assert.Equal(3, text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length);
@@ -57,7 +59,7 @@ public sealed class PublicityTests : IAsyncLifetime
     {
         using var client = _host.Client();
         var bytes = await client.GetByteArrayAsync(new Uri("api/reports/bagongshan-2022/publicity?town=%E5%85%AB%E5%85%AC%E5%B1%B1%E9%95%87&format=xlsx", UriKind.Relative));
-        using var reader = Functions.Files.TabularReader.Open(new MemoryStream(bytes), "p.xlsx");
+        using var reader = Collection.Files.TabularReader.Open(new MemoryStream(bytes), "p.xlsx");
         var rows = reader.ReadRows().Select(r => r.Cells.ToArray()).ToList();
 
         Assert.Equal(2, rows.Count);

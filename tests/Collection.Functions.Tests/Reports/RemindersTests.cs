@@ -1,6 +1,8 @@
 using System.Net;
 using Collection.Functions.Tests.Ledger;
 
+using Collection.Files.Tests;
+
 namespace Collection.Functions.Tests.Reports;
 
 /// <summary>bagongshan-2022 六(七): reminder lists of the assessed and unpaid per town, none after 2022-01-01 but migrant workers.</summary>
@@ -11,7 +13,7 @@ public sealed class RemindersTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _host = await LedgerTestHost.StartAsync(today: new DateOnly(2021, 12, 10), settings: new Dictionary<string, string> { ["Keys:community"] = "test-community" });
+        _host = await LedgerTestHost.StartAsync(today: new DateOnly(2021, 12, 10), settings: new Dictionary<string, string> { ["Keys:community"] = "test-community", ["Keys:community:山王镇"] = "test-shanwang" });
         await Enrol("unpaid", "山王镇", null);
         await Enrol("part", "山王镇", 100m);
         await Enrol("full", "山王镇", 320m);
@@ -61,7 +63,7 @@ public sealed class RemindersTests : IAsyncLifetime
     {
         using var client = _host.Client();
         var bytes = await client.GetByteArrayAsync(new Uri("api/reports/bagongshan-2022/reminders?date=2021-12-10&town=%E5%B1%B1%E7%8E%8B%E9%95%87&format=csv", UriKind.Relative));
-        var cells = Files.TestFiles.AssertOpensWithoutFormulas(bytes);
+        var cells = TestFiles.AssertOpensWithoutFormulas(bytes);
         var text = System.Text.Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3);
 
         Assert.StartsWith("乡镇街道,姓名,身份证号,联系电话,地址,登记日期,应缴金额,已缴金额,欠缴金额,外出务工人员\r\n", text, StringComparison.Ordinal);
@@ -79,7 +81,7 @@ public sealed class RemindersTests : IAsyncLifetime
         var (status, summary) = await _host.GetAsync("/api/reports/bagongshan-2022/reminders?date=2021-12-10", "test-community");
         using var client = _host.Client("test-community");
         var bytes = await client.GetByteArrayAsync(new Uri("api/reports/bagongshan-2022/reminders?date=2021-12-10&town=%E5%B1%B1%E7%8E%8B%E9%95%87&format=csv", UriKind.Relative));
-        var cells = Files.TestFiles.AssertOpensWithoutFormulas(bytes);
+        var cells = TestFiles.AssertOpensWithoutFormulas(bytes);
         var part = _ids["part"];
 
         Assert.True(status == HttpStatusCode.OK, summary.ToString());
@@ -87,6 +89,27 @@ public sealed class RemindersTests : IAsyncLifetime
         Assert.Contains("part", cells);
         Assert.Contains(part[..6] + new string('*', part.Length - 10) + part[^4..], cells);
         Assert.DoesNotContain(cells, c => c.Contains(part[6..14], StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TownKey_SeesOnlyItsOwnTown_AndIsRefusedTheOthersList()
+    {
+        var (status, summary) = await _host.GetAsync("/api/reports/bagongshan-2022/reminders?date=2021-12-10", "test-shanwang");
+        using var client = _host.Client("test-shanwang");
+        var bytes = await client.GetByteArrayAsync(new Uri("api/reports/bagongshan-2022/reminders?date=2021-12-10&format=csv", UriKind.Relative));
+        var cells = Collection.Files.Tests.TestFiles.AssertOpensWithoutFormulas(bytes);
+        var (otherStatus, other) = await _host.GetAsync("/api/reports/bagongshan-2022/reminders?date=2021-12-10&town=%E5%85%AB%E5%85%AC%E5%B1%B1%E9%95%87&format=csv", "test-shanwang");
+
+        Assert.True(status == HttpStatusCode.OK, summary.ToString());
+        var town = Assert.Single(summary.GetProperty("towns").EnumerateArray());
+        Assert.Equal(("山王镇", 2), (town.GetProperty("town").GetString(), town.GetProperty("people").GetInt32()));
+        Assert.Equal(2, summary.GetProperty("people").GetInt32());
+        Assert.Contains("unpaid", cells);
+        Assert.DoesNotContain("other", cells);
+        Assert.DoesNotContain("migrant", cells);
+        Assert.DoesNotContain(cells, c => c.Contains(_ids["unpaid"][6..14], StringComparison.Ordinal));
+        Assert.Equal((HttpStatusCode.Forbidden, "forbidden-unit"), (otherStatus, other.GetProperty("code").GetString()));
+        Assert.False(string.IsNullOrWhiteSpace(other.GetProperty("detailZh").GetString()));
     }
 
     [Theory]

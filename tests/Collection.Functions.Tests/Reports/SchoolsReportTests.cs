@@ -6,6 +6,8 @@ using Collection.Domain;
 using Collection.Functions.Tests.Ledger;
 using Collection.Testing;
 
+using Collection.Files.Tests;
+
 namespace Collection.Functions.Tests.Reports;
 
 /// <summary>
@@ -158,7 +160,7 @@ public sealed class SchoolsReportTests(SchoolsReportFixture app) : IClassFixture
         using var client = app.Host.Client();
         var bytes = await client.GetByteArrayAsync(new Uri("api/reports/luyang-2023/schools?school=SCH1&view=unpaid&format=csv", UriKind.Relative));
         var text = Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3);
-        var cells = Files.TestFiles.AssertOpensWithoutFormulas(bytes);
+        var cells = TestFiles.AssertOpensWithoutFormulas(bytes);
 
         Assert.StartsWith("学校代码,院系,姓名,身份证号,状态,应缴金额,已缴金额,欠缴金额\r\n", text, StringComparison.Ordinal);
         Assert.Contains("SCH1,,p4,", text, StringComparison.Ordinal);
@@ -173,7 +175,7 @@ public sealed class SchoolsReportTests(SchoolsReportFixture app) : IClassFixture
     {
         using var client = app.Host.Client();
         var bytes = await client.GetByteArrayAsync(new Uri("api/reports/luyang-2023/schools?format=xlsx", UriKind.Relative));
-        using var reader = Functions.Files.TabularReader.Open(new MemoryStream(bytes), "s.xlsx");
+        using var reader = Collection.Files.TabularReader.Open(new MemoryStream(bytes), "s.xlsx");
         var rows = reader.ReadRows().Select(r => r.Cells.ToArray()).ToList();
 
         Assert.Equal("学校代码", rows[0][0]);

@@ -5,6 +5,8 @@ using System.Text.Json;
 using Collection.Functions.Tests.Ledger;
 using Collection.Testing;
 
+using Collection.Files.Tests;
+
 namespace Collection.Functions.Tests.Reports;
 
 /// <summary>
@@ -136,7 +138,7 @@ public sealed class SpecialLedgerTests(SpecialLedgerFixture app) : IClassFixture
         using var client = app.Host.Client();
         var bytes = await client.GetByteArrayAsync(new Uri("api/reports/bagongshan-2022/special-ledger?view=people&format=csv", UriKind.Relative));
         var text = Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3);
-        Files.TestFiles.AssertOpensWithoutFormulas(bytes);
+        TestFiles.AssertOpensWithoutFormulas(bytes);
 
         Assert.StartsWith("类别,县区,乡镇街道,姓名,身份证号,资助身份,认定部门,参保状态,登记日期,应缴金额,已缴金额,财政资助金额\r\n", text, StringComparison.Ordinal);
         Assert.Contains("低保对象,,山王镇,low1,", text, StringComparison.Ordinal);

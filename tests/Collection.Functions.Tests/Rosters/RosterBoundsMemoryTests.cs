@@ -1,8 +1,8 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Collection.Functions.Files;
+using Collection.Files;
 using Collection.Functions.Rosters;
-using Collection.Functions.Tests.Files;
+using Collection.Files.Tests;
 using Xunit.Abstractions;
 using static Collection.Functions.Tests.Rosters.RosterComponents;
 

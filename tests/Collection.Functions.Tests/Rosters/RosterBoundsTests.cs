@@ -1,8 +1,8 @@
 using System.Text;
 using Collection.Domain.Rosters;
-using Collection.Functions.Files;
+using Collection.Files;
 using Collection.Functions.Rosters;
-using Collection.Functions.Tests.Files;
+using Collection.Files.Tests;
 using static Collection.Functions.Tests.Rosters.RosterComponents;
 
 namespace Collection.Functions.Tests.Rosters;

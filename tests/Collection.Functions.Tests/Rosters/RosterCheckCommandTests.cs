@@ -2,6 +2,8 @@ using System.Text;
 using Collection.Functions.Rosters;
 using Microsoft.Extensions.Time.Testing;
 
+using Collection.Files.Tests;
+
 namespace Collection.Functions.Tests.Rosters;
 
 public sealed class RosterCheckCommandTests : IDisposable
@@ -46,17 +48,17 @@ public sealed class RosterCheckCommandTests : IDisposable
     public async Task Check_FormulaCells_RejectedCsvOpensAsText()
     {
         var rows = RosterFiles.ChineseRows(0, 2);
-        rows[1][1] = Files.TestFiles.Quoted(Files.TestFiles.Formula);
+        rows[1][1] = TestFiles.Quoted(TestFiles.Formula);
         rows[1][3] = "=1+1";
         rows[2][4] = "@年级";
         rows[2][3] = "-123";
         var path = Write("formulas.csv", RosterFiles.Utf8(RosterFiles.ToCsv(rows), bom: true));
 
         var (exit, _, _) = await RunAsync(path, "--policy", "luyang-2023");
-        var cells = Files.TestFiles.AssertOpensWithoutFormulas(await File.ReadAllBytesAsync(Path.Combine(folder, "formulas.rejected.csv")));
+        var cells = TestFiles.AssertOpensWithoutFormulas(await File.ReadAllBytesAsync(Path.Combine(folder, "formulas.rejected.csv")));
 
         Assert.Equal(RosterCheckCommand.RowsRejected, exit);
-        Assert.Contains("'" + Files.TestFiles.Formula, cells);
+        Assert.Contains("'" + TestFiles.Formula, cells);
         Assert.Contains("'=1+1", cells);
         Assert.Contains("'@年级", cells);
     }

@@ -4,12 +4,14 @@ using Azure.Storage.Blobs;
 using Collection.Domain;
 using Collection.Domain.Policies;
 using Collection.Domain.Rosters;
-using Collection.Functions.Files;
+using Collection.Files;
 using Collection.Functions.Ledger;
 using Collection.Functions.Policies;
 using Collection.Functions.Rosters;
 using Collection.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+
+using Collection.Files.Tests;
 
 namespace Collection.Functions.Tests.Rosters;
 
@@ -64,7 +66,7 @@ internal static class RosterComponents
         var line = new byte[64];
         for (var i = 0; i < count; i++)
         {
-            var id = Files.TestFiles.IdNumber("340103", new DateOnly(2012, 1, 1).AddDays(i % 2000), i);
+            var id = TestFiles.IdNumber("340103", new DateOnly(2012, 1, 1).AddDays(i % 2000), i);
             var wrong = id[..17] + (id[17] == '1' ? '2' : '1');
             var length = System.Text.Encoding.UTF8.GetBytes($"张{i % 100:D2},{wrong},男\r\n", line);
             output.Write(line, 0, length);

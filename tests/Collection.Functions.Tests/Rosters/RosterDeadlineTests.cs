@@ -1,7 +1,7 @@
 using Azure;
 using Collection.Domain;
 using Collection.Domain.Rosters;
-using Collection.Functions.Files;
+using Collection.Files;
 using Collection.Functions.Policies;
 using Collection.Functions.Rosters;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,5 +1,5 @@
 using System.Text;
-using Collection.Functions.Tests.Files;
+using Collection.Files.Tests;
 
 namespace Collection.Functions.Tests.Rosters;
 

@@ -4,7 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using Collection.Functions.Rosters;
-using Collection.Functions.Tests.Files;
+using Collection.Files.Tests;
 using Microsoft.Extensions.DependencyInjection;
 using static Collection.Functions.Tests.Rosters.RosterHost;
 

@@ -1,4 +1,4 @@
-using Collection.Functions.Files;
+using Collection.Files;
 using Collection.Functions.Subsidies;
 
 namespace Collection.Functions.Tests.Subsidies;

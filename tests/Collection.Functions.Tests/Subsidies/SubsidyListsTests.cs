@@ -8,6 +8,8 @@ using Collection.Functions.Tests.Rosters;
 using Collection.Functions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
+using Collection.Files.Tests;
+
 namespace Collection.Functions.Tests.Subsidies;
 
 /// <summary>The SubsidyLists blob function against Azurite (run as the runtime runs it), and the identities API.</summary>
@@ -200,12 +202,12 @@ public sealed class SubsidyListsTests : IAsyncLifetime
     {
         var name = Name("20220906");
         await DropAsync(_host, name, Csv(
-            $"{Files.TestFiles.Quoted(Files.TestFiles.Formula)},{Id()},@特困人员,,双岗街道,新增",
+            $"{TestFiles.Quoted(TestFiles.Formula)},{Id()},@特困人员,,双岗街道,新增",
             $"+孙七,{Id()},特困人员,,-双岗街道,调整"));
 
-        var cells = Files.TestFiles.AssertOpensWithoutFormulas(await RejectedCsvAsync(name));
+        var cells = TestFiles.AssertOpensWithoutFormulas(await RejectedCsvAsync(name));
 
-        Assert.Contains("'" + Files.TestFiles.Formula, cells);
+        Assert.Contains("'" + TestFiles.Formula, cells);
         Assert.Contains("'@特困人员", cells);
         Assert.Contains("'+孙七", cells);
         Assert.Contains("'-双岗街道", cells);

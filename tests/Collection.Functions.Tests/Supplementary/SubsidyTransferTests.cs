@@ -4,6 +4,8 @@ using Collection.Domain.Codes;
 using Collection.Domain.Subsidies;
 using Collection.Functions.Tests.Ledger;
 
+using Collection.Files.Tests;
+
 namespace Collection.Functions.Tests.Supplementary;
 
 /// <summary>
@@ -77,7 +79,7 @@ public sealed class SubsidyTransferTests(SupplementaryStorage storage) : IClassF
 
         using var client = run.Host.Client();
         var bytes = await client.GetByteArrayAsync(new Uri("/api/reports/luyang-2023/subsidy-transfer?date=2023-01-03&format=csv", UriKind.Relative));
-        Files.TestFiles.AssertOpensWithoutFormulas(bytes);
+        TestFiles.AssertOpensWithoutFormulas(bytes);
         Assert.Equal([0xEF, 0xBB, 0xBF], bytes[..3]);
         var csv = System.Text.Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3);
         Assert.StartsWith("类别,资助身份,资金来源,资助标准,人数,金额", csv, StringComparison.Ordinal);

@@ -8,6 +8,8 @@ using Collection.Functions.Tests.Ledger;
 using Microsoft.Extensions.DependencyInjection;
 using Collection.Domain.Refunds;
 
+using Collection.Files.Tests;
+
 namespace Collection.Functions.Tests.Supplementary;
 
 public sealed class SupplementaryEnrolmentTests(SupplementaryStorage storage) : IClassFixture<SupplementaryStorage>
@@ -77,7 +79,7 @@ public sealed class SupplementaryEnrolmentTests(SupplementaryStorage storage) : 
         var after = Items(await run.SettlementsAsync("luyang-2023", "2023-03")).Single(i => i.GetProperty("idNumber").GetString() == full);
         var (_, enrolment) = await run.Host.GetAsync($"/api/enrolments/luyang-2023/{full}");
         using var client = run.Host.Client();
-        var csv = Files.TestFiles.AssertOpensWithoutFormulas(await client.GetByteArrayAsync(new Uri("/api/reports/subsidy-settlements?policy=luyang-2023&month=2023-03&format=csv", UriKind.Relative)));
+        var csv = TestFiles.AssertOpensWithoutFormulas(await client.GetByteArrayAsync(new Uri("/api/reports/subsidy-settlements?policy=luyang-2023&month=2023-03&format=csv", UriKind.Relative)));
 
         Assert.Equal((0m, 350m), (before.GetProperty("governmentPaid").GetDecimal(), before.GetProperty("outstanding").GetDecimal()));
         Assert.True(posted == HttpStatusCode.Created, $"{posted}: {answer}");
@@ -116,7 +118,7 @@ public sealed class SupplementaryEnrolmentTests(SupplementaryStorage storage) : 
         var register = $"{header}\r\n吴六,{full},特困人员,,林店街道,新增\r\n郑七,{partial},低保对象,,林店街道,新增\r\n王八,{removed},特困人员,,林店街道,新增\r\n";
         var changes = $"{header}\r\n王八,{removed},特困人员,,林店街道,减少\r\n";
 
-        var first = await Subsidies.SubsidyListsTests.DropAsync(run.Host, "luyang-2023/civil-affairs/20230201-名单.csv", Files.TestFiles.Gb18030.GetBytes(register));
+        var first = await Subsidies.SubsidyListsTests.DropAsync(run.Host, "luyang-2023/civil-affairs/20230201-名单.csv", TestFiles.Gb18030.GetBytes(register));
         var second = await Subsidies.SubsidyListsTests.DropAsync(run.Host, "luyang-2023/民政/20230301-动态调整.csv", System.Text.Encoding.UTF8.GetBytes(changes));
         var summary = await run.RunAsync("2023-03-05");
 
@@ -403,13 +405,13 @@ public sealed class SupplementaryEnrolmentTests(SupplementaryStorage storage) : 
         // A department's list entry is typed by someone else and lands in a township's file.
         await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2023-03-05"));
         var person = LedgerTestHost.NewId("19630101", "340103");
-        await run.ListAsync("luyang-2023", person, SubsidyIdentity.MinimumLivingAllowance, Department.CivilAffairs, Day("2023-02-10"), "@双岗街道", name: Files.TestFiles.Formula);
+        await run.ListAsync("luyang-2023", person, SubsidyIdentity.MinimumLivingAllowance, Department.CivilAffairs, Day("2023-02-10"), "@双岗街道", name: TestFiles.Formula);
 
         await run.RunAsync("2023-03-05");
         var list = await run.MobilisationAsync("luyang-2023", "2023-03", "@双岗街道");
-        var cells = Files.TestFiles.AssertOpensWithoutFormulas(System.Text.Encoding.UTF8.GetBytes(list!));
+        var cells = TestFiles.AssertOpensWithoutFormulas(System.Text.Encoding.UTF8.GetBytes(list!));
 
-        Assert.Contains("'" + Files.TestFiles.Formula, cells);
+        Assert.Contains("'" + TestFiles.Formula, cells);
         Assert.Contains("'@双岗街道", cells);
     }
 
@@ -419,14 +421,14 @@ public sealed class SupplementaryEnrolmentTests(SupplementaryStorage storage) : 
         await using var run = await SupplementaryHost.StartAsync(storage.Azurite, Day("2023-03-05"));
         var person = LedgerTestHost.NewId("19710101", "620423");
         await run.EnrolAsync("baiyin-2023", person, "2022-10-10", [], pay: 350m);
-        await run.ListAsync("baiyin-2023", person, SubsidyIdentity.PovertyLifted, Department.RuralRevitalisation, Day("2023-02-01"), "-芦阳镇", name: Files.TestFiles.Formula);
+        await run.ListAsync("baiyin-2023", person, SubsidyIdentity.PovertyLifted, Department.RuralRevitalisation, Day("2023-02-01"), "-芦阳镇", name: TestFiles.Formula);
         await run.RunAsync("2023-03-05");
 
         using var client = run.Host.Client();
         var csv = await client.GetByteArrayAsync(new Uri("/api/reports/subsidy-settlements?policy=baiyin-2023&month=2023-03&format=csv", UriKind.Relative));
-        var cells = Files.TestFiles.AssertOpensWithoutFormulas(csv);
+        var cells = TestFiles.AssertOpensWithoutFormulas(csv);
 
-        Assert.Contains("'" + Files.TestFiles.Formula, cells);
+        Assert.Contains("'" + TestFiles.Formula, cells);
         Assert.Contains("'-芦阳镇", cells);
     }
 

@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json;
-using Collection.Functions.Files;
+using Collection.Files;
 using Collection.Functions.TaxReturns;
-using Collection.Functions.Tests.Files;
+using Collection.Files.Tests;
 
 namespace Collection.Functions.Tests.TaxReturns;
 

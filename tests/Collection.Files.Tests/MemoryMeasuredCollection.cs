@@ -1,0 +1,11 @@
+namespace Collection.Files.Tests;
+
+/// <summary>
+/// Tests that measure live managed memory run alone: the heap is process-wide, and other tests
+/// allocating in parallel would be counted as theirs.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MemoryMeasuredCollection
+{
+    public const string Name = "Memory measured";
+}
