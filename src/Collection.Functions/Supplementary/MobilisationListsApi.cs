@@ -35,7 +35,7 @@ public sealed class MobilisationListsApi(EnrolmentLedger ledger, BlobServiceClie
         }
 
         var month = Query.Text(request, "month")?.Trim();
-        if (!string.IsNullOrEmpty(month) && !DateOnly.TryParseExact(month + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+        if (!string.IsNullOrEmpty(month) && !IsoDate.TryParseMonth(month, out _))
         {
             return Problems.Problem(StatusCodes.Status400BadRequest, "invalid-month", "month must be yyyy-MM.", $"Got '{LogText.Of(month)}'.", "month",
                 new Dictionary<string, object?> { ["detailZh"] = "月份格式应为 yyyy-MM，例如 2022-10" });
