@@ -88,7 +88,7 @@ public sealed class ChinaClock
             return null;
         }
 
-        if (!DateOnly.TryParseExact(text.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        if (!IsoDate.TryParse(text.Trim(), out var day))
         {
             throw new InvalidOperationException($"{BusinessDateSetting} must be a date as yyyy-MM-dd (got '{text}'); remove it to follow the real China date.");
         }
@@ -146,10 +146,9 @@ public static class ChinaClockServices
     {
         var businessDate = ChinaClock.BusinessDateOf(configuration);
         services.TryAddSingleton(sp => new ChinaClock(sp.GetRequiredService<TimeProvider>(), businessDate));
-        services.AddSingleton(new HealthFact("businessDate", sp => Date(sp.GetRequiredService<ChinaClock>().Today)));
+        services.AddSingleton(new HealthFact("businessDate", sp => IsoDate.Text(sp.GetRequiredService<ChinaClock>().Today)));
         services.AddSingleton(new HealthFact("businessDateConfigured", sp => sp.GetRequiredService<ChinaClock>().BusinessDate is not null));
         return services;
     }
 
-    private static string Date(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }

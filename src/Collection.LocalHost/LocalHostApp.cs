@@ -76,7 +76,10 @@ internal static class LocalHostApp
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Logging.AddFilter("Yarp", LogLevel.Warning);
-        builder.Logging.AddFilter("Azure.Core", LogLevel.Error); // 404/409 from create-if-not-exists calls are expected
+        // The Azure SDK logs every non-success answer (expected 404s and 409s) as a multi-line dump; newer clients
+        // log through System.ClientModel's event source under that category. Errors only.
+        builder.Logging.AddFilter("Azure", LogLevel.Error);
+        builder.Logging.AddFilter("System.ClientModel", LogLevel.Error);
         builder.Logging.AddFilter("DurableTask", LogLevel.Warning);
         builder.Logging.AddFilter("Host", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Azure.WebJobs", LogLevel.Warning);

@@ -42,6 +42,9 @@ public sealed class AppHost : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The local host's own services (its logger factory, with the filters host.json and the host set).</summary>
+    public IServiceProvider HostServices => _host.Services;
+
     /// <summary>The app settings the host started with (local.settings.json "Values").</summary>
     public IReadOnlyDictionary<string, string> Settings { get; }
 

@@ -29,6 +29,7 @@ public sealed class ConsoleApiFixture : IAsyncLifetime
             ["Keys:tax"] = "c-tax",
             ["Keys:approver"] = "c-approver",
             ["Keys:school:SCH001"] = "c-school",
+            ["Keys:community:林店街道"] = "c-lindian",
             ["Schools:SCH001:Policies"] = "luyang-2023",
         });
     }
@@ -86,6 +87,19 @@ public sealed class ConsoleApiTests(ConsoleApiFixture app) : IClassFixture<Conso
 
         Assert.Equal(role, me.GetProperty("role").GetString());
         Assert.Empty(me.GetProperty("schools").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Me_ForACommunityKeyOfATown_AnswersTheTown_AndOtherKeysNone()
+    {
+        using var town = app.Host.CreateClient("c-lindian");
+        using var staff = app.Host.CreateClient("c-staff");
+
+        var me = await town.GetFromJsonAsync<JsonElement>(new Uri("/api/me", UriKind.Relative));
+        var staffMe = await staff.GetFromJsonAsync<JsonElement>(new Uri("/api/me", UriKind.Relative));
+
+        Assert.Equal(("community", "林店街道"), (me.GetProperty("role").GetString(), me.GetProperty("unit").GetString()));
+        Assert.Equal(JsonValueKind.Null, staffMe.GetProperty("unit").ValueKind);
     }
 
     [Theory]

@@ -111,6 +111,8 @@ public sealed class HttpEdgePropertyTests(HttpEdgeFixture app) : IClassFixture<H
         "api/last-year/wuhai-2022/details?collector={0}", "api/last-year/bagongshan-2022/details?format={0}",
         "api/reports/luyang-2023/schools?school={0}", "api/reports/luyang-2023/schools?view={0}&format=csv", "api/reports/bagongshan-2022/special-ledger?group={0}",
         "api/reports/bagongshan-2022/special-ledger?unit={0}", "api/reports/{0}/assessment-scores", "api/reports/luyang-2023/assessment-scores?date={0}",
+        "api/reports/{0}/mobilisation", "api/reports/luyang-2023/mobilisation?month={0}", "api/reports/luyang-2023/mobilisation?town={0}&format=csv",
+        "api/reports/luyang-2023/mobilisation?format={0}",
     ];
 
     [Fact]

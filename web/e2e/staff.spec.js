@@ -65,7 +65,7 @@ test('staff see the progress chart of each town against its task, the management
   expect(publicity.suggestedFilename()).toBe('资助人员公示-双岗街道.xlsx');
 
   // Reminder lists: staff see whole ID numbers in the town's list.
-  await page.getByRole('menuitem', { name: '催缴名单' }).click();
+  await page.getByRole('menuitem', { name: '催缴与动员名单' }).click();
   await choose(page, '政策（年度）', luyang);
   await expect(page.getByTestId('reminder-towns').locator('tbody tr', { hasText: '双岗街道' })).toContainText('350.00 元');
   const unpaid = residentId('34010319800101002');
@@ -109,7 +109,7 @@ test('staff see the progress chart of each town against its task, the management
   // Community staff, who do the reminding, see the same towns; their list masks the ID numbers.
   await page.getByRole('button', { name: '退出' }).click();
   await signIn(page, 'community');
-  await page.getByRole('menuitem', { name: '催缴名单' }).click();
+  await page.getByRole('menuitem', { name: '催缴与动员名单' }).click();
   await choose(page, '政策（年度）', luyang);
   await expect(page.getByTestId('reminder-towns').locator('tbody tr', { hasText: '双岗街道' })).toContainText('350.00 元');
   await expect(page.getByTestId('reminders-end')).toContainText('2023-01-01');

@@ -1,11 +1,14 @@
 import { api } from './api.js';
 import { session, signIn, signOut } from './session.js';
 
-/** Asks /api/me who the stored key is; false (and signed out) when the key is no longer valid. */
-export async function loadMe(key = session.key) {
+/**
+ * Asks /api/me who the stored key is (or, with no key and via 'entra', who App Service Authentication signed in);
+ * false (and signed out) when that is no longer valid.
+ */
+export async function loadMe(key = session.key, via = session.via) {
   try {
     const me = await api('/api/me', { key });
-    signIn(key, me);
+    signIn(key, me, via);
     try {
       const health = await api('/api/health');
       session.businessDate = health.businessDateConfigured ? health.businessDate : null;

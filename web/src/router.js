@@ -1,5 +1,5 @@
 import { createRouter, createWebHistory } from 'vue-router';
-import { session, hasRole } from './session.js';
+import { session, hasRole, signedIn } from './session.js';
 
 // Each page names the roles that may use it (admin may use every page); the menu shows only those.
 export const pages = [
@@ -8,7 +8,7 @@ export const pages = [
   { path: '/cash-refunds', name: 'cash-refunds', title: '现金退费', roles: ['community'], component: () => import('./pages/CashRefunds.vue') },
   { path: '/tax', name: 'tax', title: '税务受理与回传', roles: ['tax'], component: () => import('./pages/Tax.vue') },
   { path: '/remittances', name: 'remittances', title: '现金汇缴', roles: ['community', 'school', 'staff', 'tax'], component: () => import('./pages/Remittances.vue') },
-  { path: '/reminders', name: 'reminders', title: '催缴名单', roles: ['community', 'staff'], component: () => import('./pages/Reminders.vue') },
+  { path: '/reminders', name: 'reminders', title: '催缴与动员名单', roles: ['community', 'staff'], component: () => import('./pages/Reminders.vue') },
   { path: '/approvals', name: 'approvals', title: '退费审批', roles: ['approver'], component: () => import('./pages/Approvals.vue') },
   { path: '/people', name: 'people', title: '人员查询与退费', roles: ['staff'], component: () => import('./pages/People.vue') },
   { path: '/subsidy-lists', name: 'subsidy-lists', title: '资助名单', roles: ['staff'], component: () => import('./pages/SubsidyLists.vue') },
@@ -32,7 +32,7 @@ export const router = createRouter({
 
 router.beforeEach(async (to) => {
   if (to.meta.public) return true;
-  if (!session.key) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} };
+  if (!signedIn()) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} };
   if (!session.me) {
     const { loadMe } = await import('./me.js');
     if (!(await loadMe())) return { name: 'login' };

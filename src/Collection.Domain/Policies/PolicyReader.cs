@@ -678,7 +678,7 @@ public static class PolicyReader
                 return null;
             }
 
-            if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+            if (!IsoDate.TryParse(text, out var date))
             {
                 Fail(field, $"'{text}' is not a date (yyyy-MM-dd)");
             }

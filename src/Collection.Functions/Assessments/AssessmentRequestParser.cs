@@ -203,7 +203,7 @@ public static class AssessmentRequestParser
             return true;
         }
 
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+        if (IsoDate.TryParse(text, out var parsed))
         {
             date = parsed;
             return true;

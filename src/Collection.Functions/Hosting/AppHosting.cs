@@ -63,6 +63,8 @@ public static class AppHosting
             kestrel.Limits.MaxRequestBodySize = configuration.GetValue(MaxRequestBodySetting, DefaultMaxRequestBodySize));
         services.AddSingleton<FunctionKeyStore>();
         services.AddSingleton<CallerAuthenticator>();
+        // The console offers the 统一身份认证 sign-in only where App Service Authentication is there to answer it.
+        services.AddSingleton(new HealthFact("appServiceSignIn", sp => sp.GetRequiredService<CallerAuthenticator>().AcceptsAppServicePrincipal));
         services.AddSingleton(new FunctionAccessMap(typeof(AppHosting).Assembly));
 
         // Few SDK retries: the trigger retries (blob receipts, durable activity retries) are the outer loop.

@@ -84,7 +84,7 @@ internal sealed partial class FunctionAccessMiddleware(FunctionAccessMap access,
         IResult? refused = null;
         if (http.Request.Headers[ChinaClock.HeaderName].FirstOrDefault() is { Length: > 0 } asked)
         {
-            if (!DateOnly.TryParseExact(asked.Trim(), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day))
+            if (!IsoDate.TryParse(asked.Trim(), out var day))
             {
                 refused = Policies.Problems.Problem(StatusCodes.Status400BadRequest, "invalid-date", "Invalid business date.",
                     $"The {ChinaClock.HeaderName} header must be a date as yyyy-MM-dd.", ChinaClock.HeaderName);

@@ -5,8 +5,11 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace Collection.Functions.Hosting;
 
-/// <summary>What a key is: its name, role and (school keys) the school codes with the policies each may use.</summary>
-public sealed record WhoAmIBody(string Name, string Role, IReadOnlyList<WhoAmISchool> Schools);
+/// <summary>
+/// What a key is: its name, role, (school keys) the school codes with the policies each may use, and (a community
+/// key tied to one, <c>Keys:community:&lt;unit&gt;</c>) the town or community whose data alone it sees.
+/// </summary>
+public sealed record WhoAmIBody(string Name, string Role, IReadOnlyList<WhoAmISchool> Schools, string? Unit);
 
 /// <summary>A school a school key acts for; <c>Policies</c> empty when the school is not limited (<c>Schools:{code}:Policies</c>).</summary>
 public sealed record WhoAmISchool(string Code, IReadOnlyList<string> Policies);
@@ -30,7 +33,7 @@ public sealed class WhoAmIFunction(IConfiguration configuration)
             .Distinct(StringComparer.OrdinalIgnoreCase)
             .Select(code => new WhoAmISchool(code, Policies(code)))
             .ToList();
-        return Results.Ok(new WhoAmIBody(user.Actor(), role, schools));
+        return Results.Ok(new WhoAmIBody(user.Actor(), role, schools, user.OwnUnit()));
     }
 
     private IReadOnlyList<string> Policies(string school) =>

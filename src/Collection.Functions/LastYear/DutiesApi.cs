@@ -141,7 +141,7 @@ public sealed partial class DutiesApi(EnrolmentLedger ledger, BlobServiceClient 
         var departments = policy.Document.SubsidyLists?.Departments?.Select(d => d.Department).OfType<string>().Distinct(StringComparer.Ordinal).ToList() ?? [];
         var deadlines = policy.Document.Deadlines ?? [];
         var dated = deadlines.Where(d => d.Code is { } c && c.StartsWith("subsidy-list", StringComparison.Ordinal) && d.Date is not null)
-            .Select(d => (Code: d.Code!, Date: DateOnly.ParseExact(d.Date!, "yyyy-MM-dd", CultureInfo.InvariantCulture))).OrderBy(d => d.Date).ToList();
+            .Select(d => (Code: d.Code!, Date: IsoDate.Parse(d.Date!))).OrderBy(d => d.Date).ToList();
         var monthly = deadlines.FirstOrDefault(d => d.Code == MonthlyListsDeadline)?.DayOfMonth;
         foreach (var department in departments)
         {
@@ -167,7 +167,7 @@ public sealed partial class DutiesApi(EnrolmentLedger ledger, BlobServiceClient 
             {
                 var duty = Check(code, zh, deadline, previous, due, DateOnly.MaxValue, lists, day);
                 duties.Add(duty);
-                previous = duty.ListDate is { } used && DateOnly.ParseExact(used, "yyyy-MM-dd", CultureInfo.InvariantCulture) is var usedOn && usedOn > due ? usedOn : due;
+                previous = duty.ListDate is { } used && IsoDate.Parse(used) is var usedOn && usedOn > due ? usedOn : due;
             }
 
             if (monthly is { } dayOfMonth)

@@ -71,6 +71,7 @@ public static class ProblemText
         ["reason-not-in-policy"] = "该政策没有此退费情形",
         ["remittance-mismatch"] = "汇缴人数或金额与该代收单位在该时间段内未入库的缴费不一致",
         ["forbidden-collector"] = "该密钥只能为本单位办理汇缴",
+        ["forbidden-unit"] = "该密钥只能查看本乡镇街道（社区）的数据",
         ["invalid-headcount"] = "缴费人数应为正整数",
         ["invalid-collector"] = "代收单位应写为 community:名称、school:代码、township:名称 或 window",
         [TextLimits.TooLongCode] = "内容过长",

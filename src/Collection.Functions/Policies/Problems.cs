@@ -29,5 +29,5 @@ internal static class Problems
     public static IResult UnknownPolicy(string? code, int status) =>
         Problem(status, "unknown-policy", "Unknown policy.", $"There is no policy '{code}'. GET /api/policies lists them.", "policy");
 
-    public static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    public static string Date(DateOnly date) => IsoDate.Text(date);
 }

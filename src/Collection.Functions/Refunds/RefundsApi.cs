@@ -306,7 +306,7 @@ public sealed class RefundsApi(PolicyCatalog catalog, IRefundLedger ledger, Refu
         DateOnly? eventDate = null;
         if (!string.IsNullOrWhiteSpace(body.EventDate))
         {
-            if (!DateOnly.TryParseExact(body.EventDate, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+            if (!IsoDate.TryParse(body.EventDate, out var parsed))
             {
                 return (null, Problems.Problem(StatusCodes.Status400BadRequest, "invalid-date", "Invalid date.", $"eventDate '{body.EventDate}' is not yyyy-MM-dd.", "eventDate"));
             }

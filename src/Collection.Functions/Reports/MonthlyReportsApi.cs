@@ -22,7 +22,7 @@ public sealed class MonthlyReportsApi(EnrolmentLedger ledger, MonthlyReports rep
             return Problems.UnknownPolicy(LogText.Of(policy), StatusCodes.Status404NotFound);
         }
 
-        if (!DateOnly.TryParseExact(month + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+        if (!IsoDate.TryParseMonth(month, out _))
         {
             return Problems.Problem(StatusCodes.Status400BadRequest, "invalid-month", "month must be yyyy-MM.", $"Got '{LogText.Of(month)}'.", "month",
                 new Dictionary<string, object?> { ["detailZh"] = "月份格式应为 yyyy-MM，例如 2022-10" });

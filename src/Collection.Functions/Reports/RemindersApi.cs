@@ -23,7 +23,9 @@ public sealed record ReminderSummary(string Policy, string AsOf, string? Reminde
 /// <c>GET /api/reports/{policy}/reminders?date=</c> gives the counts per town (JSON);
 /// <c>…&amp;town=X&amp;format=csv</c> the town's list (staff: whole ID numbers), streamed from a temporary file.
 /// Community and township staff, who do the reminding (催缴), get the same counts and lists with ID numbers masked
-/// (<c>110101********4511</c>): name, phone and address are what a reminder needs.
+/// (<c>110101********4511</c>): name, phone and address are what a reminder needs. A key tied to a town
+/// (<c>Keys:community:&lt;town&gt;</c>) gets only that town: its counts, and its list with or without <c>town=</c>;
+/// another town answers 403 <c>forbidden-unit</c>.
 /// </summary>
 public sealed class RemindersApi(EnrolmentLedger ledger)
 {
@@ -36,7 +38,7 @@ public sealed class RemindersApi(EnrolmentLedger ledger)
     {
         ArgumentNullException.ThrowIfNull(policy);
         var end = policy.Document.Deadlines?.FirstOrDefault(d => d.Code == DeadlineCode)?.Date;
-        return end is not null ? DateOnly.ParseExact(end, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : policy.CollectionEnd.AddDays(1);
+        return end is not null ? IsoDate.Parse(end) : policy.CollectionEnd.AddDays(1);
     }
 
     [Function("ReminderLists")]
@@ -51,6 +53,18 @@ public sealed class RemindersApi(EnrolmentLedger ledger)
 
         var format = Query.Text(request, "format");
         var town = Query.Text(request, "town")?.Trim();
+        // A key tied to a town (Keys:community:<town>) reminds only its own town's people: its counts and its list.
+        var own = request.HttpContext.User.OwnUnit();
+        if (own is not null)
+        {
+            if (!string.IsNullOrEmpty(town) && !string.Equals(town, own, StringComparison.Ordinal))
+            {
+                return LastYear.LastYearApi.ForbiddenUnit(own);
+            }
+
+            town = own;
+        }
+
         if (format is not (null or "json" or "csv") || (format == "csv" && string.IsNullOrEmpty(town)))
         {
             return Problems.Problem(StatusCodes.Status400BadRequest, "unknown-format", "Unknown format.", "format: json (counts per town, default) or csv with town= (the town's list).", "format",
@@ -101,6 +115,11 @@ public sealed class RemindersApi(EnrolmentLedger ledger)
         await foreach (var (entry, owed, _) in DueAsync(known, day, ended, cancellationToken).ConfigureAwait(false))
         {
             var name = ReportUnits.TownOf(entry) ?? ReportUnits.UnassignedName;
+            if (own is not null && !string.Equals(name, own, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             var t = towns.GetValueOrDefault(name);
             towns[name] = (t.People + 1, t.Owed + owed);
         }

@@ -264,7 +264,7 @@ public sealed class SubsidyIdentityBook
                     current.Entity.Entries = IdentityRowJson.Entries(update.Entries);
                     current.Entity.Spells = IdentityRowJson.Spells(update.Spells);
                     current.Entity.Name = update.Spells.Count > 0 ? update.Spells[^1].Name : row.Entry.Name;
-                    current.Entity.OpenFrom = update.Spells.FirstOrDefault(s => s.To is null) is { } open ? open.From.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : null;
+                    current.Entity.OpenFrom = update.Spells.FirstOrDefault(s => s.To is null) is { } open ? IsoDate.Text(open.From) : null;
                 }
             }
 

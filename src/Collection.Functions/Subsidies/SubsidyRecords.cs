@@ -102,22 +102,18 @@ internal static class IdentityRowJson
     };
 
     public static string Entries(IEnumerable<ListEntry> entries) =>
-        JsonSerializer.Serialize(entries.Select(e => new StoredEntry(Date(e.Date), e.Change == ListChange.Add ? "add" : "remove", e.Name, e.Town, Class(e.AllowanceClass), e.Source)).ToArray(), Options);
+        JsonSerializer.Serialize(entries.Select(e => new StoredEntry(IsoDate.Text(e.Date), e.Change == ListChange.Add ? "add" : "remove", e.Name, e.Town, Class(e.AllowanceClass), e.Source)).ToArray(), Options);
 
     public static string Spells(IEnumerable<Spell> spells) =>
-        JsonSerializer.Serialize(spells.Select(s => new StoredSpell(Date(s.From), s.To is { } to ? Date(to) : null, s.Name, s.Town, Class(s.AllowanceClass), s.Source)).ToArray(), Options);
+        JsonSerializer.Serialize(spells.Select(s => new StoredSpell(IsoDate.Text(s.From), s.To is { } to ? IsoDate.Text(to) : null, s.Name, s.Town, Class(s.AllowanceClass), s.Source)).ToArray(), Options);
 
     public static List<ListEntry> ReadEntries(string json) =>
         [.. (JsonSerializer.Deserialize<StoredEntry[]>(json, Options) ?? []).Select(e => new ListEntry(
-            ParseDate(e.Date), e.Change == "remove" ? ListChange.Remove : ListChange.Add, e.Name, e.Town, ParseClass(e.AllowanceClass), e.Source))];
+            IsoDate.Parse(e.Date), e.Change == "remove" ? ListChange.Remove : ListChange.Add, e.Name, e.Town, ParseClass(e.AllowanceClass), e.Source))];
 
     public static List<Spell> ReadSpells(string json) =>
         [.. (JsonSerializer.Deserialize<StoredSpell[]>(json, Options) ?? []).Select(s => new Spell(
-            ParseDate(s.From), s.To is null ? null : ParseDate(s.To), s.Name, s.Town, ParseClass(s.AllowanceClass), s.Source))];
-
-    private static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-
-    private static DateOnly ParseDate(string text) => DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+            IsoDate.Parse(s.From), s.To is null ? null : IsoDate.Parse(s.To), s.Name, s.Town, ParseClass(s.AllowanceClass), s.Source))];
 
     private static string? Class(AllowanceClass? value) => value is { } c ? Glossary.AllowanceClasses.Code(c) : null;
 

@@ -55,7 +55,7 @@ public sealed class SubsidyListTotalsApi(EnrolmentLedger ledger, SupplementaryRu
         }
 
         var day = ledger.Today;
-        if (!string.IsNullOrEmpty(asOf) && !DateOnly.TryParseExact(asOf, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day))
+        if (!string.IsNullOrEmpty(asOf) && !IsoDate.TryParse(asOf, out day))
         {
             return Problems.Problem(StatusCodes.Status400BadRequest, "invalid-date", "asOf must be yyyy-MM-dd.", $"Got '{asOf}'.", "asOf");
         }

@@ -134,7 +134,7 @@ public sealed class SubsidySettlementBook
             ["ToLevel"] = Money.Text(settlement.ToLevel),
             ["Amount"] = Money.Text(settlement.Amount),
             ["TransactionId"] = settlement.TransactionId,
-            ["RunDate"] = settlement.RunDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["RunDate"] = IsoDate.Text(settlement.RunDate),
             ["Actor"] = settlement.Actor,
             ["RecordedAt"] = settlement.RecordedAt,
         };
@@ -169,7 +169,7 @@ public sealed class SubsidySettlementBook
                 Money.Parse(row.GetString("ToLevel")),
                 Money.Parse(row.GetString("Amount")),
                 row.GetString("TransactionId") ?? "",
-                DateOnly.ParseExact(row.GetString("RunDate") ?? "0001-01-01", "yyyy-MM-dd", CultureInfo.InvariantCulture),
+                IsoDate.Parse(row.GetString("RunDate") ?? "0001-01-01"),
                 row.GetString("Actor") ?? "",
                 row.GetDateTimeOffset("RecordedAt") ?? default);
         }

@@ -59,7 +59,7 @@ public sealed class SubsidySettlementsApi(EnrolmentLedger ledger, SubsidySettlem
             return Problems.UnknownPolicy(policy, StatusCodes.Status400BadRequest);
         }
 
-        if (string.IsNullOrEmpty(month) || !DateOnly.TryParseExact(month + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+        if (string.IsNullOrEmpty(month) || !IsoDate.TryParseMonth(month, out _))
         {
             return Problems.Problem(StatusCodes.Status400BadRequest, "invalid-month", "month must be given as yyyy-MM.", $"Got '{month}'.", "month");
         }

@@ -82,7 +82,7 @@ public sealed class SubsidyTransferBook
 
     private static TableEntity Row(SubsidyTransfer t) => new(t.Policy, t.Reference)
     {
-        ["TransferredOn"] = t.TransferredOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        ["TransferredOn"] = IsoDate.Text(t.TransferredOn),
         ["Headcount"] = t.Headcount,
         ["Amount"] = Money.Text(t.Amount),
         ["Note"] = t.Note,
@@ -93,7 +93,7 @@ public sealed class SubsidyTransferBook
     private static SubsidyTransfer Transfer(TableEntity row) => new(
         row.PartitionKey,
         row.RowKey,
-        DateOnly.ParseExact(row.GetString("TransferredOn") ?? "", "yyyy-MM-dd", CultureInfo.InvariantCulture),
+        IsoDate.Parse(row.GetString("TransferredOn") ?? ""),
         row.GetInt32("Headcount") ?? 0,
         Money.Parse(row.GetString("Amount")),
         row.GetString("Note"),

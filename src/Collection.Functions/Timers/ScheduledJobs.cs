@@ -163,7 +163,7 @@ public sealed class JobsApi(ScheduledJobs jobs, JobRunStore runs, ChinaClock clo
 
         var asOf = clock.Today;
         if (Query.Text(request, "asOf") is { Length: > 0 } text
-            && !DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out asOf))
+            && !IsoDate.TryParse(text, out asOf))
         {
             return Problems.Problem(StatusCodes.Status400BadRequest, "invalid-as-of", "asOf must be a date as yyyy-MM-dd.", $"Got '{LogText.Of(text)}'.", "asOf");
         }

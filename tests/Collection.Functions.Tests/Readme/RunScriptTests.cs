@@ -15,7 +15,9 @@ public sealed class RunScriptTests
     public async Task RunScript_StartsHostThatAnswers_AndStopsOnInterrupt()
     {
         var root = ReadmeCommands.RepositoryRoot();
-        var azurite = await AzuriteInstance.SharedAsync();
+        // Its own Azurite: run.sh starts a host with every blob trigger on, which would ingest the files other tests
+        // drop on the shared one (as of its own date) and overwrite their results.
+        await using var azurite = await AzuriteInstance.StartAsync();
         var port = ReadmeCommands.FreePort();
         // Ctrl-C in a terminal reaches a shell that can trap it. A test run started in the background of a
         // non-interactive shell inherits SIGINT as ignored, and bash cannot trap a signal ignored on entry,

@@ -13,7 +13,7 @@ public sealed class RemindersTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _host = await LedgerTestHost.StartAsync(today: new DateOnly(2021, 12, 10), settings: new Dictionary<string, string> { ["Keys:community"] = "test-community" });
+        _host = await LedgerTestHost.StartAsync(today: new DateOnly(2021, 12, 10), settings: new Dictionary<string, string> { ["Keys:community"] = "test-community", ["Keys:community:山王镇"] = "test-shanwang" });
         await Enrol("unpaid", "山王镇", null);
         await Enrol("part", "山王镇", 100m);
         await Enrol("full", "山王镇", 320m);
@@ -89,6 +89,27 @@ public sealed class RemindersTests : IAsyncLifetime
         Assert.Contains("part", cells);
         Assert.Contains(part[..6] + new string('*', part.Length - 10) + part[^4..], cells);
         Assert.DoesNotContain(cells, c => c.Contains(part[6..14], StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TownKey_SeesOnlyItsOwnTown_AndIsRefusedTheOthersList()
+    {
+        var (status, summary) = await _host.GetAsync("/api/reports/bagongshan-2022/reminders?date=2021-12-10", "test-shanwang");
+        using var client = _host.Client("test-shanwang");
+        var bytes = await client.GetByteArrayAsync(new Uri("api/reports/bagongshan-2022/reminders?date=2021-12-10&format=csv", UriKind.Relative));
+        var cells = Collection.Files.Tests.TestFiles.AssertOpensWithoutFormulas(bytes);
+        var (otherStatus, other) = await _host.GetAsync("/api/reports/bagongshan-2022/reminders?date=2021-12-10&town=%E5%85%AB%E5%85%AC%E5%B1%B1%E9%95%87&format=csv", "test-shanwang");
+
+        Assert.True(status == HttpStatusCode.OK, summary.ToString());
+        var town = Assert.Single(summary.GetProperty("towns").EnumerateArray());
+        Assert.Equal(("山王镇", 2), (town.GetProperty("town").GetString(), town.GetProperty("people").GetInt32()));
+        Assert.Equal(2, summary.GetProperty("people").GetInt32());
+        Assert.Contains("unpaid", cells);
+        Assert.DoesNotContain("other", cells);
+        Assert.DoesNotContain("migrant", cells);
+        Assert.DoesNotContain(cells, c => c.Contains(_ids["unpaid"][6..14], StringComparison.Ordinal));
+        Assert.Equal((HttpStatusCode.Forbidden, "forbidden-unit"), (otherStatus, other.GetProperty("code").GetString()));
+        Assert.False(string.IsNullOrWhiteSpace(other.GetProperty("detailZh").GetString()));
     }
 
     [Theory]
