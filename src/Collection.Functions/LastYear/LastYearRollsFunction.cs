@@ -38,68 +38,57 @@ public sealed partial class LastYearRollsFunction(LastYearRollStore store, Polic
         ArgumentNullException.ThrowIfNull(blob);
         var etag = blob.ETag.ToString().Trim('"');
         var result = new RollLoadResult { File = blob.Name, ETag = etag };
-        var scratch = new FileStream(Path.Combine(Path.GetTempPath(), "last-year-roll-" + Guid.NewGuid().ToString("N") + ".csv"), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 65536, FileOptions.DeleteOnClose);
-        await using (scratch.ConfigureAwait(false))
+        var rejected = new RejectedRows();
+        await using (rejected.ConfigureAwait(false))
         {
-            RejectedRowsCsvWriter? rejected = null;
-            try
+            var match = BlobName().Match(blob.Name);
+            if (!match.Success)
             {
-                var match = BlobName().Match(blob.Name);
-                if (!match.Success)
+                result.Fail("invalid-file-name", "文件名应为 {政策}/{名称}.csv 或 .xlsx，例如 wuhai-2022/2021年度参保缴费人员.xlsx");
+            }
+            else if (!catalog.TryGet(match.Groups["policy"].Value, out var policy))
+            {
+                result.Fail("unknown-policy", $"政策（年度）“{LogText.Of(match.Groups["policy"].Value)}”不存在");
+            }
+            else
+            {
+                result.Policy = policy.Code;
+                if (await store.GetFileAsync(policy.Code, blob.Name, cancellationToken).ConfigureAwait(false) is { } done && done.ETag == etag)
                 {
-                    result.Fail("invalid-file-name", "文件名应为 {政策}/{名称}.csv 或 .xlsx，例如 wuhai-2022/2021年度参保缴费人员.xlsx");
-                }
-                else if (!catalog.TryGet(match.Groups["policy"].Value, out var policy))
-                {
-                    result.Fail("unknown-policy", $"政策（年度）“{LogText.Of(match.Groups["policy"].Value)}”不存在");
+                    // This version was loaded before (a retried or replayed trigger): nothing is written twice, and
+                    // the result already written for it (with its rejected rows) stands.
+                    if (await blobs.GetBlobContainerClient(ResultsContainer).GetBlobClient(blob.Name + ".json").ExistsAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        logger.LogInformation("Last year's roll {Name}: this version was loaded before", LogText.Of(blob.Name));
+                        return;
+                    }
+
+                    result.Rows = done.Rows;
+                    result.Loaded = done.Loaded;
+                    result.Rejected = done.Rejected;
+                    result.AlreadyLoaded = true;
                 }
                 else
                 {
-                    result.Policy = policy.Code;
-                    if (await store.GetFileAsync(policy.Code, blob.Name, cancellationToken).ConfigureAwait(false) is { } done && done.ETag == etag)
+                    await LoadAsync(blob, policy.Code, result, rejected, cancellationToken).ConfigureAwait(false);
+                    if (result.Error is null)
                     {
-                        // This version was loaded before (a retried or replayed trigger): nothing is written twice, and
-                        // the result already written for it (with its rejected rows) stands.
-                        if (await blobs.GetBlobContainerClient(ResultsContainer).GetBlobClient(blob.Name + ".json").ExistsAsync(cancellationToken).ConfigureAwait(false))
-                        {
-                            logger.LogInformation("Last year's roll {Name}: this version was loaded before", LogText.Of(blob.Name));
-                            return;
-                        }
-
-                        result.Rows = done.Rows;
-                        result.Loaded = done.Loaded;
-                        result.Rejected = done.Rejected;
-                        result.AlreadyLoaded = true;
+                        await store.RecordFileAsync(policy.Code, new RollFile(blob.Name, etag, clock.Today, result.Rows, result.Loaded, result.Rejected), cancellationToken).ConfigureAwait(false);
                     }
-                    else
-                    {
-                        rejected = await LoadAsync(blob, policy.Code, result, scratch, cancellationToken).ConfigureAwait(false);
-                        if (result.Error is null)
-                        {
-                            await store.RecordFileAsync(policy.Code, new RollFile(blob.Name, etag, clock.Today, result.Rows, result.Loaded, result.Rejected), cancellationToken).ConfigureAwait(false);
-                        }
-                    }
-                }
-
-                rejected ??= RejectedRowsCsvWriter.Create(scratch, [], leaveOpen: true);
-                await rejected.FlushAsync(cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                if (rejected is not null)
-                {
-                    await rejected.DisposeAsync().ConfigureAwait(false);
                 }
             }
 
-            await WriteResultsAsync(blob.Name, result, scratch, cancellationToken).ConfigureAwait(false);
+            result.RejectedRows = rejected.First;
+            result.RejectedCsv = FileDropResults.RejectedCsv(ResultsContainer, blob.Name);
+            await FileDropResults.WriteAsync(blobs, ResultsContainer, blob.Name, await rejected.FinishAsync(cancellationToken).ConfigureAwait(false),
+                new BinaryData(JsonSerializer.SerializeToUtf8Bytes(result, ResultJson)), cancellationToken).ConfigureAwait(false);
         }
 
         logger.LogInformation("Last year's roll {Name}: {Rows} rows, {Loaded} loaded, {Rejected} rejected{Again}{Error}",
             LogText.Of(blob.Name), result.Rows, result.Loaded, result.Rejected, result.AlreadyLoaded ? " (loaded before)" : "", result.Error is null ? "" : $" (file: {result.Error})");
     }
 
-    private async Task<RejectedRowsCsvWriter?> LoadAsync(TriggeredBlob blob, string policy, RollLoadResult result, Stream scratch, CancellationToken cancellationToken)
+    private async Task LoadAsync(TriggeredBlob blob, string policy, RollLoadResult result, RejectedRows rejected, CancellationToken cancellationToken)
     {
         TabularFile file;
         try
@@ -110,10 +99,10 @@ public sealed partial class LastYearRollsFunction(LastYearRollStore store, Polic
         catch (TabularFileException e)
         {
             result.Fail(e.Code, e.ChineseMessage);
-            return null;
+            return;
         }
 
-        var rejected = RejectedRowsCsvWriter.Create(scratch, file.Header.Header, leaveOpen: true);
+        rejected.Start(file.Header.Header);
         await using (file.ConfigureAwait(false))
         {
             var chunk = new List<RollPerson>(ChunkRows);
@@ -132,27 +121,24 @@ public sealed partial class LastYearRollsFunction(LastYearRollStore store, Polic
                     }
                     else
                     {
-                        result.Rejected++;
-                        FirstLines.Add(result.RejectedRows, new RollRejectedRow(row.LineNumber, RosterChecker.Mask(row.IdNumber()), code, message), r => r.Line);
-                        await rejected.WriteAsync(row, code, message, cancellationToken).ConfigureAwait(false);
+                        await rejected.AddAsync(row, RosterChecker.Mask(row.IdNumber()), code, message, cancellationToken).ConfigureAwait(false);
+                        result.Rejected = rejected.Count;
                     }
                 }
             }
             catch (TabularFileException e)
             {
                 // The file broke part-way: what was read is loaded, and the result says where it broke.
-                result.Fail(e.Code, e.LineNumber is { } line ? $"第 {line} 行附近：{e.ChineseMessage}" : e.ChineseMessage);
+                result.Fail(e.Code, FileDrop.PartWayMessage(e));
             }
 
             await FlushAsync(policy, chunk, result, cancellationToken).ConfigureAwait(false);
             result.Warnings = [.. file.Warnings.Select(w => w.Message)];
             if (result.Rows == 0 && result.Error is null)
             {
-                result.Fail(FileErrorCodes.EmptyFile, "文件只有表头，没有数据行");
+                result.Fail(FileErrorCodes.EmptyFile, FileDrop.EmptyFileMessage);
             }
         }
-
-        return rejected;
     }
 
     private async Task FlushAsync(string policy, List<RollPerson> chunk, RollLoadResult result, CancellationToken cancellationToken)
@@ -241,19 +227,6 @@ public sealed partial class LastYearRollsFunction(LastYearRollStore store, Polic
         return true;
     }
 
-    private async Task WriteResultsAsync(string name, RollLoadResult result, Stream rejectedCsv, CancellationToken cancellationToken)
-    {
-        var results = blobs.GetBlobContainerClient(ResultsContainer);
-        await results.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        rejectedCsv.Position = 0;
-        await results.GetBlobClient(name + ".rejected.csv").UploadAsync(rejectedCsv, new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "text/csv; charset=utf-8" } }, cancellationToken).ConfigureAwait(false);
-        result.RejectedCsv = $"{ResultsContainer}/{name}.rejected.csv";
-
-        // The JSON last: its presence says the run finished and the .rejected.csv beside it belongs to it.
-        var json = JsonSerializer.SerializeToUtf8Bytes(result, ResultJson);
-        await results.GetBlobClient(name + ".json").UploadAsync(new BinaryData(json), new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } }, cancellationToken).ConfigureAwait(false);
-    }
-
     private static readonly JsonSerializerOptions ResultJson = new(JsonSerializerDefaults.Web)
     {
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
@@ -262,9 +235,6 @@ public sealed partial class LastYearRollsFunction(LastYearRollStore store, Polic
     [GeneratedRegex(@"^(?<policy>[a-z0-9-]+)/[^/]+\.(csv|xlsx)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex BlobName();
 }
-
-/// <summary>A rejected roll row as the result lists it: line, masked ID number, code and Chinese message.</summary>
-public sealed record RollRejectedRow(int Line, string IdNumber, string Code, string Message);
 
 /// <summary>The result of one roll file (the rejected rows are all in the .rejected.csv beside it; the first 100 here).</summary>
 public sealed class RollLoadResult
@@ -296,7 +266,8 @@ public sealed class RollLoadResult
 
     public string? RejectedCsv { get; set; }
 
-    public List<RollRejectedRow> RejectedRows { get; } = [];
+    /// <summary>The first rejected rows by line (<see cref="Rejected"/> says how many in all).</summary>
+    public IReadOnlyList<RejectedRow> RejectedRows { get; set; } = [];
 
     public void Fail(string code, string message)
     {

@@ -145,7 +145,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
     private async Task<RosterResult> FailAsync(RosterResult result, string code, string message, CancellationToken cancellationToken, int? line = null)
     {
         result.Status = RosterStatus.Failed;
-        result.Error = new RosterError(code, message, line);
+        result.Error = new FileError(code, message, line);
         result.CompletedAt = time.GetUtcNow();
         result.UpdatedAt = result.CompletedAt.Value;
         await store.WriteAsync(result, cancellationToken).ConfigureAwait(false);

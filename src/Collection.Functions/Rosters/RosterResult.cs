@@ -64,7 +64,7 @@ public sealed class RosterResult
     public string? Encoding { get; set; }
 
     /// <summary>Why a file could not be read at all (status failed).</summary>
-    public RosterError? Error { get; set; }
+    public FileError? Error { get; set; }
 
     public RosterCounts Counts { get; set; } = new();
 
@@ -72,7 +72,7 @@ public sealed class RosterResult
     public List<RosterSchoolTotal> Schools { get; set; } = [];
 
     /// <summary>The first rejected rows by line (<see cref="RosterCounts.Rejected"/> says how many in all; <see cref="RejectedCsv"/> has each one).</summary>
-    public List<RosterRejectedRow> Rejected { get; set; } = [];
+    public List<RejectedRow> Rejected { get; set; } = [];
 
     /// <summary>
     /// The first people (by their line in the earlier version) enrolled through an earlier version of this file who
@@ -93,8 +93,6 @@ public sealed class RosterResult
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 }
-
-public sealed record RosterError(string Code, string Message, int? Line = null);
 
 public sealed class RosterCounts
 {
@@ -134,8 +132,6 @@ public sealed class RosterSchoolTotal
     public bool? Combined { get; set; }
 }
 
-public sealed record RosterRejectedRow(int Line, string IdNumber, string Code, string Message);
-
 public sealed record RosterVanishedRow(string IdNumber, string Name, int? PreviousLine);
 
 /// <summary>
@@ -155,7 +151,7 @@ public sealed class RosterTally
     public const string CombinedSchoolName = "（其他学校名称合计）";
 
     private readonly Dictionary<string, RosterSchoolTotal> schools = new(StringComparer.Ordinal);
-    private readonly List<RosterRejectedRow> rejected = [];
+    private readonly List<RejectedRow> rejected = [];
     private readonly List<RosterVanishedRow> vanished = [];
     private readonly SortedDictionary<string, int> byReason = new(StringComparer.Ordinal);
     private RosterSchoolTotal? combined;
@@ -175,7 +171,7 @@ public sealed class RosterTally
     public int Rejected { get; private set; }
 
     /// <summary>The first <see cref="FirstLines.Listed"/> rejected rows by line.</summary>
-    public IReadOnlyList<RosterRejectedRow> RejectedRows => rejected;
+    public IReadOnlyList<RejectedRow> RejectedRows => rejected;
 
     public int Vanished { get; private set; }
 
@@ -225,7 +221,7 @@ public sealed class RosterTally
         // Masked only when listed: most rows of a bad file are only counted.
         if (rejected.Count < FirstLines.Listed || line < rejected[^1].Line)
         {
-            FirstLines.Add(rejected, new RosterRejectedRow(line, RosterChecker.Mask(idNumber), rejection.Code, rejection.Message), r => r.Line);
+            FirstLines.Add(rejected, new RejectedRow(line, RosterChecker.Mask(idNumber), rejection.Code, rejection.Message), r => r.Line);
         }
     }
 

@@ -47,7 +47,7 @@ public sealed class SubsidyListResult
     /// <summary>utf-8, utf-8-bom, gb18030, ascii (CSV) or xlsx.</summary>
     public string? Encoding { get; set; }
 
-    public SubsidyListError? Error { get; set; }
+    public FileError? Error { get; set; }
 
     public SubsidyListCounts Counts { get; set; } = new();
 
@@ -59,7 +59,7 @@ public sealed class SubsidyListResult
     public SortedDictionary<string, int>? Enrolments { get; set; }
 
     /// <summary>The first <see cref="FirstLines.Listed"/> rejected rows by line (<see cref="SubsidyListCounts.Rejected"/> says how many in all).</summary>
-    public List<SubsidyListRejectedRow> Rejected { get; set; } = [];
+    public List<RejectedRow> Rejected { get; set; } = [];
 
     public List<FileWarning> Warnings { get; set; } = [];
 
@@ -73,18 +73,16 @@ public sealed class SubsidyListResult
     internal void Fail(string code, string message, int? line = null)
     {
         Status = "failed";
-        Error = new SubsidyListError(code, message, line);
+        Error = new FileError(code, message, line);
     }
 
     internal void Reject(int line, string maskedId, string code, string message)
     {
-        FirstLines.Add(Rejected, new SubsidyListRejectedRow(line, maskedId, code, message), r => r.Line);
+        FirstLines.Add(Rejected, new RejectedRow(line, maskedId, code, message), r => r.Line);
         Counts.Rejected++;
         Counts.ByReason[code] = Counts.ByReason.GetValueOrDefault(code) + 1;
     }
 }
-
-public sealed record SubsidyListError(string Code, string Message, int? Line = null);
 
 public sealed class SubsidyListCounts
 {
@@ -110,8 +108,6 @@ public sealed class SubsidyListCounts
 
     public SortedDictionary<string, int> ByReason { get; set; } = new(StringComparer.Ordinal);
 }
-
-public sealed record SubsidyListRejectedRow(int Line, string IdNumber, string Code, string Message);
 
 /// <summary>The reason codes a list row can be rejected with (Chinese messages are built where the row is checked).</summary>
 public static class SubsidyListReasons

@@ -41,35 +41,18 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
         ArgumentNullException.ThrowIfNull(blob);
         var stopwatch = Stopwatch.StartNew();
         var result = new SubsidyListResult { BlobName = blob.Name, ETag = blob.ETag.ToString().Trim('"'), StartedAt = time.GetUtcNow() };
-        var scratch = Path.Combine(Path.GetTempPath(), "subsidy-list-" + Guid.NewGuid().ToString("N") + ".csv");
-        var rejectedCsv = new FileStream(scratch, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 65536, FileOptions.DeleteOnClose);
-        await using (rejectedCsv.ConfigureAwait(false))
+        var rejected = new RejectedRows();
+        await using (rejected.ConfigureAwait(false))
         {
-            RejectedRowsCsvWriter? rejectedRows = null;
-            try
+            if (Target(blob.Name, result) is { } target && !await ReadAsync(blob, target, result, rejected, cancellationToken).ConfigureAwait(false))
             {
-                if (Target(blob.Name, result) is { } target)
-                {
-                    rejectedRows = await ReadAsync(blob, target, result, rejectedCsv, cancellationToken).ConfigureAwait(false);
-                    if (rejectedRows is null && result.Error is null)
-                    {
-                        return;
-                    }
-                }
-
-                rejectedRows ??= RejectedRowsCsvWriter.Create(rejectedCsv, [], leaveOpen: true);
-                await rejectedRows.FlushAsync(cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                if (rejectedRows is not null)
-                {
-                    await rejectedRows.DisposeAsync().ConfigureAwait(false);
-                }
+                return;
             }
 
             result.CompletedAt = time.GetUtcNow();
-            await WriteResultsAsync(result, rejectedCsv, cancellationToken).ConfigureAwait(false);
+            result.RejectedCsv = FileDropResults.RejectedCsv(ResultsContainer, result.BlobName);
+            await FileDropResults.WriteAsync(blobs, ResultsContainer, result.BlobName, await rejected.FinishAsync(cancellationToken).ConfigureAwait(false),
+                new BinaryData(result.ToJson()), cancellationToken).ConfigureAwait(false);
         }
 
         logger.LogInformation("Subsidy list {Name}: {Status}, {Total} rows, {Opened} opened, {Updated} updated, {Ended} ended, {Unchanged} unchanged, {Rejected} rejected in {Seconds:0.0} s{Error}",
@@ -112,8 +95,8 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
         return new ListTarget(policy, department, date);
     }
 
-    /// <summary>Reads and applies the file; null when the blob is gone or replaced (the newer version has a run of its own).</summary>
-    private async Task<RejectedRowsCsvWriter?> ReadAsync(TriggeredBlob blob, ListTarget target, SubsidyListResult result, Stream rejectedCsv, CancellationToken cancellationToken)
+    /// <summary>Reads and applies the file; false when the blob is gone or replaced (the newer version has a run of its own).</summary>
+    private async Task<bool> ReadAsync(TriggeredBlob blob, ListTarget target, SubsidyListResult result, RejectedRows rejected, CancellationToken cancellationToken)
     {
         TabularFile file;
         try
@@ -125,18 +108,18 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
         catch (RequestFailedException e) when (e.Status is 404 or 412)
         {
             logger.LogInformation("Subsidy list {Name} {ETag} is gone or replaced; skipped", LogText.Of(blob.Name), blob.ETag);
-            return null;
+            return false;
         }
         catch (TabularFileException e)
         {
             result.Fail(e.Code, e.ChineseMessage, e.LineNumber);
-            return RejectedRowsCsvWriter.Create(rejectedCsv, [], leaveOpen: true);
+            return true;
         }
 
         await using (file.ConfigureAwait(false))
         {
             result.Format = file.Format.ToString().ToLowerInvariant();
-            var rejected = RejectedRowsCsvWriter.Create(rejectedCsv, file.Header.Header, leaveOpen: true);
+            rejected.Start(file.Header.Header);
             var run = new Run(book, ledger, target, result, rejected);
             try
             {
@@ -148,7 +131,7 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
             catch (TabularFileException e)
             {
                 // The file broke part-way (corrupt XLSX, bad bytes): the rows read are applied and reported with the error.
-                result.Fail(e.Code, e.LineNumber is { } line ? $"第 {line} 行附近：{e.ChineseMessage}" : e.ChineseMessage, e.LineNumber);
+                result.Fail(e.Code, FileDrop.PartWayMessage(e), e.LineNumber);
             }
 
             await run.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -164,25 +147,11 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
             result.Warnings = [.. file.Warnings];
             if (result.Counts.Total == 0 && result.Error is null)
             {
-                result.Fail(FileErrorCodes.EmptyFile, "文件只有表头，没有数据行");
+                result.Fail(FileErrorCodes.EmptyFile, FileDrop.EmptyFileMessage);
             }
 
-            return rejected;
+            return true;
         }
-    }
-
-    private async Task WriteResultsAsync(SubsidyListResult result, Stream rejectedCsv, CancellationToken cancellationToken)
-    {
-        var results = blobs.GetBlobContainerClient(ResultsContainer);
-        await results.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        rejectedCsv.Position = 0;
-        var csvName = result.BlobName + ".rejected.csv";
-        await results.GetBlobClient(csvName).UploadAsync(rejectedCsv, new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "text/csv; charset=utf-8" } }, cancellationToken).ConfigureAwait(false);
-        result.RejectedCsv = $"{ResultsContainer}/{csvName}";
-
-        // The JSON last: its presence says the run finished and the .rejected.csv beside it belongs to it.
-        await results.GetBlobClient(result.BlobName + ".json").UploadAsync(new BinaryData(result.ToJson()),
-            new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json; charset=utf-8" } }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>新增 (also blank) or 减少, as departments write them.</summary>
@@ -223,7 +192,7 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
     private sealed record Accepted(SubsidyListRow Row, TabularRow Line);
 
     /// <summary>One run: checks rows, applies them a chunk at a time, tallies outcomes, streams rejected rows.</summary>
-    private sealed class Run(SubsidyIdentityBook book, EnrolmentLedger ledger, ListTarget target, SubsidyListResult result, RejectedRowsCsvWriter rejected)
+    private sealed class Run(SubsidyIdentityBook book, EnrolmentLedger ledger, ListTarget target, SubsidyListResult result, RejectedRows rejected)
     {
         private readonly Dictionary<(ResidentId, SubsidyIdentity), int> firstLine = [];
         private readonly List<Accepted> chunk = new(ChunkRows);
@@ -313,8 +282,9 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
 
         private async Task RejectAsync(TabularRow row, string code, string message, CancellationToken cancellationToken)
         {
-            result.Reject(row.LineNumber, RosterChecker.Mask(row.IdNumber()), code, message);
-            await rejected.WriteAsync(row, code, message, cancellationToken).ConfigureAwait(false);
+            var masked = RosterChecker.Mask(row.IdNumber());
+            result.Reject(row.LineNumber, masked, code, message);
+            await rejected.AddAsync(row, masked, code, message, cancellationToken).ConfigureAwait(false);
         }
 
         private bool Check(TabularRow row, out SubsidyListRow listRow, out string code, out string message)

@@ -36,11 +36,9 @@ public sealed partial class TaxReturnsFunction(EnrolmentLedger ledger, BlobServi
         ArgumentNullException.ThrowIfNull(blob);
         var report = new TaxReturnReport(blob.Name) { ETag = blob.ETag.ToString() };
         var stopwatch = Stopwatch.StartNew();
-        var scratch = Path.Combine(Path.GetTempPath(), "tax-returns-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(scratch);
-        try
+        var rejections = new RejectedRows();
+        await using (rejections.ConfigureAwait(false))
         {
-            await using var rejections = new RejectionLog(scratch);
             var match = BlobName().Match(blob.Name);
             if (!match.Success)
             {
@@ -57,24 +55,14 @@ public sealed partial class TaxReturnsFunction(EnrolmentLedger ledger, BlobServi
             }
 
             report.Seconds = Math.Round(stopwatch.Elapsed.TotalSeconds, 3);
-            await WriteResultsAsync(blob.Name, report, rejections, cancellationToken).ConfigureAwait(false);
+            var json = ResultJson(report, rejections);
+            await FileDropResults.WriteAsync(blobs, ResultsContainer, blob.Name, await rejections.FinishAsync(cancellationToken).ConfigureAwait(false), new BinaryData(json), cancellationToken).ConfigureAwait(false);
             logger.LogInformation("Tax return {Name}: {Rows} rows, {Posted} posted, {Duplicates} already posted, {Rejected} rejected{Error}",
                 LogText.Of(blob.Name), report.Rows, report.Posted, report.AlreadyPosted, report.Rejected, report.Error is null ? "" : $" (file: {LogText.Of(report.Error)})");
         }
-        finally
-        {
-            try
-            {
-                Directory.Delete(scratch, recursive: true);
-            }
-            catch (IOException e)
-            {
-                logger.LogWarning(e, "Could not delete scratch folder {Folder}", scratch);
-            }
-        }
     }
 
-    private async Task PostFileAsync(TriggeredBlob blob, TaxReturnReport report, RejectionLog rejections, CancellationToken cancellationToken)
+    private async Task PostFileAsync(TriggeredBlob blob, TaxReturnReport report, RejectedRows rejections, CancellationToken cancellationToken)
     {
         TabularFile file;
         try
@@ -107,26 +95,26 @@ public sealed partial class TaxReturnsFunction(EnrolmentLedger ledger, BlobServi
                     }
                     else
                     {
-                        await rejections.AddAsync(row, MaskRaw(row.IdNumber()), code, message, report, cancellationToken).ConfigureAwait(false);
+                        await RejectAsync(rejections, row, MaskRaw(row.IdNumber()), code, message, report, cancellationToken).ConfigureAwait(false);
                     }
                 }
             }
             catch (TabularFileException e)
             {
                 // The file broke part-way (corrupt XLSX, bad bytes): what was read is posted and reported with the error.
-                report.Fail(e.Code, e.LineNumber is { } line ? $"第 {line} 行附近：{e.ChineseMessage}" : e.ChineseMessage);
+                report.Fail(e.Code, FileDrop.PartWayMessage(e));
             }
 
             await PostChunkAsync(blob.Name, chunk, report, rejections, cancellationToken).ConfigureAwait(false);
             report.Warnings = [.. file.Warnings.Select(w => w.Message)];
             if (report.Rows == 0 && report.Error is null)
             {
-                report.Fail(FileErrorCodes.EmptyFile, "文件只有表头，没有数据行");
+                report.Fail(FileErrorCodes.EmptyFile, FileDrop.EmptyFileMessage);
             }
         }
     }
 
-    private async Task PostChunkAsync(string name, List<(TabularRow Row, PaymentPosting Posting)> chunk, TaxReturnReport report, RejectionLog rejections, CancellationToken cancellationToken)
+    private async Task PostChunkAsync(string name, List<(TabularRow Row, PaymentPosting Posting)> chunk, TaxReturnReport report, RejectedRows rejections, CancellationToken cancellationToken)
     {
         if (chunk.Count == 0)
         {
@@ -149,7 +137,7 @@ public sealed partial class TaxReturnsFunction(EnrolmentLedger ledger, BlobServi
                     break;
                 default:
                     var code = result.Error!.Code;
-                    await rejections.AddAsync(chunk[i].Row, chunk[i].Posting.Id.Masked, code, LedgerCodes.Message(code), report, cancellationToken).ConfigureAwait(false);
+                    await RejectAsync(rejections, chunk[i].Row, chunk[i].Posting.Id.Masked, code, LedgerCodes.Message(code), report, cancellationToken).ConfigureAwait(false);
                     break;
             }
         }
@@ -249,21 +237,56 @@ public sealed partial class TaxReturnsFunction(EnrolmentLedger ledger, BlobServi
     internal static string MaskRaw(string text) =>
         text.Length >= 10 ? string.Concat(text.AsSpan(0, 6), new string('*', text.Length - 10), text.AsSpan(text.Length - 4)) : new string('*', text.Length);
 
-    private async Task WriteResultsAsync(string name, TaxReturnReport report, RejectionLog rejections, CancellationToken cancellationToken)
+    private static async ValueTask RejectAsync(RejectedRows rejections, TabularRow row, string maskedId, string code, string message, TaxReturnReport report, CancellationToken cancellationToken)
     {
-        var results = blobs.GetBlobContainerClient(ResultsContainer);
-        await results.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        var (json, csv) = await rejections.FinishAsync(report, cancellationToken).ConfigureAwait(false);
-        await using (csv.ConfigureAwait(false))
+        await rejections.AddAsync(row, maskedId, code, message, cancellationToken).ConfigureAwait(false);
+        report.Rejected = rejections.Count;
+    }
+
+    /// <summary>The result JSON: the counts and the first rejected rows by line (every one is in the .rejected.csv beside it).</summary>
+    internal static byte[] ResultJson(TaxReturnReport report, RejectedRows rejections)
+    {
+        var json = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(json, new JsonWriterOptions { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
-            await results.GetBlobClient(name + ".rejected.csv").UploadAsync(csv, new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "text/csv; charset=utf-8" } }, cancellationToken).ConfigureAwait(false);
+            writer.WriteStartObject();
+            writer.WriteString("file", report.File);
+            writer.WriteString("etag", report.ETag);
+            writer.WriteString("policy", report.Policy);
+            writer.WriteString("status", report.Error is null ? "completed" : "failed");
+            writer.WriteString("error", report.Error);
+            writer.WriteString("errorMessage", report.ErrorMessage);
+            writer.WriteNumber("rows", report.Rows);
+            writer.WriteNumber("posted", report.Posted);
+            writer.WriteNumber("postedAmount", report.PostedAmount);
+            writer.WriteNumber("alreadyPosted", report.AlreadyPosted);
+            writer.WriteNumber("markedInTreasury", report.MarkedInTreasury);
+            writer.WriteNumber("rejected", report.Rejected);
+            writer.WriteNumber("seconds", report.Seconds);
+            writer.WriteStartArray("warnings");
+            foreach (var warning in report.Warnings)
+            {
+                writer.WriteStringValue(warning);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteString("rejectedCsv", FileDropResults.RejectedCsv(ResultsContainer, report.File));
+            writer.WriteStartArray("rejectedRows");
+            foreach (var rejected in rejections.First)
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber("line", rejected.Line);
+                writer.WriteString("idNumber", rejected.IdNumber);
+                writer.WriteString("code", rejected.Code);
+                writer.WriteString("message", rejected.Message);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
         }
 
-        // The JSON last: its presence says the run finished and the .rejected.csv beside it belongs to it.
-        await using (json.ConfigureAwait(false))
-        {
-            await results.GetBlobClient(name + ".json").UploadAsync(json, new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } }, cancellationToken).ConfigureAwait(false);
-        }
+        return json.ToArray();
     }
 
     [GeneratedRegex(@"^(?<policy>[a-z0-9-]+)/(?<date>\d{8})-[^/]+\.(csv|xlsx)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
@@ -308,96 +331,4 @@ public sealed class TaxReturnReport(string file)
         Error = code;
         ErrorMessage = message;
     }
-}
-
-/// <summary>
-/// Rejected rows: every one to the .rejected.csv (a temporary file, written as they come), the first
-/// <see cref="FirstLines.Listed"/> by line kept for the result JSON, which so stays of fixed size however many
-/// rows a file has (issue 22).
-/// </summary>
-internal sealed class RejectionLog(string folder) : IAsyncDisposable
-{
-    private readonly FileStream _csv = new(Path.Combine(folder, "rejected.csv"), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 65536, FileOptions.DeleteOnClose);
-    private readonly List<RejectedRow> _first = [];
-    private RejectedRowsCsvWriter? _rows;
-
-    public void Start(IReadOnlyList<string> header)
-    {
-        _rows = RejectedRowsCsvWriter.Create(_csv, header, leaveOpen: true);
-    }
-
-    public async ValueTask AddAsync(TabularRow row, string maskedId, string code, string message, TaxReturnReport report, CancellationToken cancellationToken)
-    {
-        report.Rejected++;
-        FirstLines.Add(_first, new RejectedRow(row.LineNumber, maskedId, code, message), r => r.Line);
-        await _rows!.WriteAsync(row, code, message, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>The result JSON and the .rejected.csv as readable streams (owned by the caller).</summary>
-    public async Task<(Stream Json, Stream Csv)> FinishAsync(TaxReturnReport report, CancellationToken cancellationToken)
-    {
-        var json = new MemoryStream();
-        await using (var writer = new Utf8JsonWriter(json, new JsonWriterOptions { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("file", report.File);
-            writer.WriteString("etag", report.ETag);
-            writer.WriteString("policy", report.Policy);
-            writer.WriteString("status", report.Error is null ? "completed" : "failed");
-            writer.WriteString("error", report.Error);
-            writer.WriteString("errorMessage", report.ErrorMessage);
-            writer.WriteNumber("rows", report.Rows);
-            writer.WriteNumber("posted", report.Posted);
-            writer.WriteNumber("postedAmount", report.PostedAmount);
-            writer.WriteNumber("alreadyPosted", report.AlreadyPosted);
-            writer.WriteNumber("markedInTreasury", report.MarkedInTreasury);
-            writer.WriteNumber("rejected", report.Rejected);
-            writer.WriteNumber("seconds", report.Seconds);
-            writer.WriteStartArray("warnings");
-            foreach (var warning in report.Warnings)
-            {
-                writer.WriteStringValue(warning);
-            }
-
-            writer.WriteEndArray();
-            writer.WriteString("rejectedCsv", $"{TaxReturnsFunction.ResultsContainer}/{report.File}.rejected.csv");
-            writer.WriteStartArray("rejectedRows");
-            foreach (var rejected in _first)
-            {
-                writer.WriteStartObject();
-                writer.WriteNumber("line", rejected.Line);
-                writer.WriteString("idNumber", rejected.IdNumber);
-                writer.WriteString("code", rejected.Code);
-                writer.WriteString("message", rejected.Message);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        json.Position = 0;
-        _rows ??= RejectedRowsCsvWriter.Create(_csv, [], leaveOpen: true);
-        await _rows.FlushAsync(cancellationToken).ConfigureAwait(false);
-        await _rows.DisposeAsync().ConfigureAwait(false);
-        _rows = null;
-        _csv.Position = 0;
-
-        // The caller disposes both; disposing _csv again in DisposeAsync is harmless.
-        return (json, _csv);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_rows is not null)
-        {
-            await _rows.DisposeAsync().ConfigureAwait(false);
-        }
-
-        await _csv.DisposeAsync().ConfigureAwait(false);
-    }
-
-    /// <summary>A rejected row as the result lists it: line, masked ID number, code and Chinese message.</summary>
-    private sealed record RejectedRow(int Line, string IdNumber, string Code, string Message);
 }
