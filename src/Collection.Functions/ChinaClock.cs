@@ -1,4 +1,3 @@
-using System.Globalization;
 using Collection.Functions.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

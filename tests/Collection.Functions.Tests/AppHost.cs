@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Reflection;
 using System.Text.Json;
+using Collection.Domain;
 using Collection.Functions.Assessments;
 using Collection.Functions.Hosting;
 using Collection.Functions.Ledger;
@@ -127,7 +128,7 @@ public sealed class AppHost : IAsyncDisposable
 
         if (today is { } day)
         {
-            client.DefaultRequestHeaders.Add(ChinaClock.HeaderName, day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+            client.DefaultRequestHeaders.Add(ChinaClock.HeaderName, IsoDate.Text(day));
         }
 
         return client;

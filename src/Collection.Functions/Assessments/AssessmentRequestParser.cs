@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
 using Collection.Domain;
 using Collection.Domain.Assessments;
 using Collection.Domain.Codes;
@@ -124,7 +123,7 @@ public static class AssessmentRequestParser
         {
             Policy = policy,
             IdNumber = request.Id?.ToString(),
-            BirthDate = request.BirthDate is { } birth ? Problems.Date(birth) : null,
+            BirthDate = request.BirthDate is { } birth ? IsoDate.Text(birth) : null,
             Population = Glossary.Populations.Code(request.Population),
             Identities = [.. request.Identities.Identities().Select(Glossary.SubsidyIdentities.Code)],
             AllowanceClass = request.AllowanceClass is { } allowance ? Glossary.AllowanceClasses.Code(allowance) : null,
@@ -137,13 +136,13 @@ public static class AssessmentRequestParser
                 {
                     RegisteredBeforeBirth = newborn.RegisteredBeforeBirth,
                     ParentInsured = newborn.ParentInsured,
-                    RegistrationDate = newborn.RegistrationDate is { } registered ? Problems.Date(registered) : null,
+                    RegistrationDate = newborn.RegistrationDate is { } registered ? IsoDate.Text(registered) : null,
                 }
                 : null,
             MigrantWorkerWithProof = request.MigrantWorkerWithProof,
             PaymentMode = request.PaymentMode is { } mode ? Glossary.UniversityPaymentModes.Code(mode) : null,
             NewStudent = request.NewStudent,
-            Date = request.Date is { } date ? Problems.Date(date) : null,
+            Date = request.Date is { } date ? IsoDate.Text(date) : null,
         };
     }
 
@@ -238,9 +237,9 @@ public static class AssessmentRequestParser
         }
 
         error = new RequestError(StatusCodes.Status400BadRequest, "invalid-date", "Invalid date.",
-            $"{field}: {Problems.Date(day)} is outside every policy ({Problems.Date(first)} to {Problems.Date(last)}).", field)
+            $"{field}: {IsoDate.Text(day)} is outside every policy ({IsoDate.Text(first)} to {IsoDate.Text(last)}).", field)
         {
-            Extensions = new Dictionary<string, object?> { ["detailZh"] = $"{field} 日期 {Problems.Date(day)} 不在任何政策年度内（{Problems.Date(first)} 至 {Problems.Date(last)}），请检查日期" },
+            Extensions = new Dictionary<string, object?> { ["detailZh"] = $"{field} 日期 {IsoDate.Text(day)} 不在任何政策年度内（{IsoDate.Text(first)} 至 {IsoDate.Text(last)}），请检查日期" },
         };
         return false;
     }

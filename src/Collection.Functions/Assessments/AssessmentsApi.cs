@@ -60,8 +60,8 @@ public sealed class AssessmentsApi(PolicyCatalog catalog, ChinaClock clock, Subs
             assessment.Payable,
             assessment.Rebate,
             assessment.NetCost,
-            assessment.CoverageStart is { } start ? Problems.Date(start) : null,
-            assessment.CoverageEnd is { } end ? Problems.Date(end) : null)
+            assessment.CoverageStart is { } start ? IsoDate.Text(start) : null,
+            assessment.CoverageEnd is { } end ? IsoDate.Text(end) : null)
         {
             UnconfirmedIdentities = unconfirmed,
         });

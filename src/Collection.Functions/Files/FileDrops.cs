@@ -57,7 +57,7 @@ internal static partial class FileDrops
                 new Dictionary<string, object?> { ["detailZh"] = "文件名应以日期开头（yyyyMMdd-），或在上传时填写日期" });
         }
 
-        if (!DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        if (!IsoDate.TryParse(date, out var day))
         {
             return Problems.Problem(StatusCodes.Status400BadRequest, "invalid-date", "Invalid date.", $"date: '{LogText.Of(date)}' is not a date (yyyy-MM-dd).", "date");
         }

@@ -97,7 +97,7 @@ internal sealed partial class FunctionAccessMiddleware(FunctionAccessMap access,
         }
 
         // Read now: the callback runs outside this request's flow, where a request's business date is not seen.
-        var today = Policies.Problems.Date(clock.Today);
+        var today = IsoDate.Text(clock.Today);
         http.Response.OnStarting(() =>
         {
             http.Response.Headers[ChinaClock.HeaderName] = today;

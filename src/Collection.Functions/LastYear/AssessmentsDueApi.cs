@@ -1,4 +1,5 @@
 using Collection.Domain.Codes;
+using Collection.Domain.Policies;
 using Collection.Functions.Files;
 using Collection.Functions.Hosting;
 using Collection.Functions.Ledger;
@@ -14,7 +15,7 @@ namespace Collection.Functions.LastYear;
 /// (staff, tax) — every registration standing on the day (not cancelled) with what is due, per unit (the progress
 /// report's units), whole ID numbers, Chinese headers, CSV (UTF-8 with BOM) by default.
 /// </summary>
-public sealed class AssessmentsDueApi(EnrolmentLedger ledger, TargetStore targets)
+public sealed class AssessmentsDueApi(EnrolmentLedger ledger, TargetStore targets, PolicyCatalog policies, ChinaClock clock)
 {
     private static readonly string[] Headers =
         ["单位", "乡镇街道", "姓名", "证件类型", "证件号码", "人员类别", "登记日期", "登记来源", "费款所属期起", "费款所属期止", "缴费标准", "资助金额", "个人应缴金额", "已缴金额", "未缴金额"];
@@ -24,7 +25,7 @@ public sealed class AssessmentsDueApi(EnrolmentLedger ledger, TargetStore target
     public async Task<IResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{policy}/assessments-due")] HttpRequest request, string policy, CancellationToken cancellationToken)
     {
-        if (!ReportRequest.TryRead(request, policy, ledger, out var known, out var day, out var problem))
+        if (!ReportRequest.TryRead(request, policy, policies, clock, out var known, out var day, out var problem))
         {
             return problem;
         }
@@ -68,7 +69,7 @@ public sealed class AssessmentsDueApi(EnrolmentLedger ledger, TargetStore target
         // By unit, then ID number: the same file for the same day every time.
         rows.Sort((a, b) => string.CompareOrdinal($"{a[0]}|{a[4]}", $"{b[0]}|{b[4]}"));
         var buffer = new MemoryStream();
-        var name = $"assessments-due-{known.Code}-{Problems.Date(day)}";
+        var name = $"assessments-due-{known.Code}-{IsoDate.Text(day)}";
         if (format == "csv")
         {
             await using (var csv = CsvReportWriter.Create(buffer, Headers, leaveOpen: true))

@@ -45,7 +45,7 @@ public sealed record DutiesReport(string Policy, string AsOf, PaymentReturnDuty?
 /// <c>monthly-subsidy-changes</c> day of each month after the collection period, up to the day.</item>
 /// </list>
 /// </summary>
-public sealed partial class DutiesApi(EnrolmentLedger ledger, BlobServiceClient blobs)
+public sealed partial class DutiesApi(EnrolmentLedger ledger, BlobServiceClient blobs, PolicyCatalog policies, ChinaClock clock)
 {
     public const string PaymentReturnDeadline = "payment-return";
     public const string MonthlyListsDeadline = "monthly-subsidy-changes";
@@ -55,7 +55,7 @@ public sealed partial class DutiesApi(EnrolmentLedger ledger, BlobServiceClient 
     public async Task<IResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{policy}/duties")] HttpRequest request, string policy, CancellationToken cancellationToken)
     {
-        if (!ReportRequest.TryRead(request, policy, ledger, out var known, out var day, out var problem))
+        if (!ReportRequest.TryRead(request, policy, policies, clock, out var known, out var day, out var problem))
         {
             return problem;
         }
@@ -64,7 +64,7 @@ public sealed partial class DutiesApi(EnrolmentLedger ledger, BlobServiceClient 
             ? await PaymentReturnsAsync(known, day, within, cancellationToken).ConfigureAwait(false)
             : null;
         var lists = await DepartmentListsAsync(known, day, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(new DutiesReport(known.Code, Problems.Date(day), returns, lists));
+        return TypedResults.Ok(new DutiesReport(known.Code, IsoDate.Text(day), returns, lists));
     }
 
     private async Task<PaymentReturnDuty> PaymentReturnsAsync(Policy policy, DateOnly day, int within, CancellationToken cancellationToken)
@@ -115,11 +115,11 @@ public sealed partial class DutiesApi(EnrolmentLedger ledger, BlobServiceClient 
                 continue; // still within its days, or something came back for it in time
             }
 
-            missing.Add(new MissingReturnDay(Problems.Date(paidOn), Problems.Date(dueBy), d.Payments, d.Amount));
+            missing.Add(new MissingReturnDay(IsoDate.Text(paidOn), IsoDate.Text(dueBy), d.Payments, d.Amount));
         }
 
         return new PaymentReturnDuty(within, files, missing,
-            [.. late.Select(l => new LateReturn(Problems.Date(l.Key.PaidOn), Problems.Date(l.Key.ReturnedOn), l.Key.Source, l.Key.ReturnedOn.DayNumber - l.Key.PaidOn.DayNumber, l.Value.Payments, l.Value.Amount))]);
+            [.. late.Select(l => new LateReturn(IsoDate.Text(l.Key.PaidOn), IsoDate.Text(l.Key.ReturnedOn), l.Key.Source, l.Key.ReturnedOn.DayNumber - l.Key.PaidOn.DayNumber, l.Value.Payments, l.Value.Amount))]);
     }
 
     private const string TaxReturnsActor = "tax-returns:";
@@ -196,18 +196,18 @@ public sealed partial class DutiesApi(EnrolmentLedger ledger, BlobServiceClient 
         var onTime = lists.FirstOrDefault(d => d > after && d <= due);
         if (onTime != default)
         {
-            return new(department, zh, deadline, Problems.Date(due), "on-time", "按时报送", Problems.Date(onTime));
+            return new(department, zh, deadline, IsoDate.Text(due), "on-time", "按时报送", IsoDate.Text(onTime));
         }
 
         var late = lists.FirstOrDefault(d => d > due && d <= lateUntil);
         if (late != default)
         {
-            return new(department, zh, deadline, Problems.Date(due), "late", "逾期报送", Problems.Date(late));
+            return new(department, zh, deadline, IsoDate.Text(due), "late", "逾期报送", IsoDate.Text(late));
         }
 
         return day > due
-            ? new(department, zh, deadline, Problems.Date(due), "missing", "未报送", null)
-            : new(department, zh, deadline, Problems.Date(due), "not-due", "未到期限", null);
+            ? new(department, zh, deadline, IsoDate.Text(due), "missing", "未报送", null)
+            : new(department, zh, deadline, IsoDate.Text(due), "not-due", "未到期限", null);
     }
 
     /// <summary>The blobs under <paramref name="prefix"/> whose file name starts with a date (yyyyMMdd-), with that date.</summary>

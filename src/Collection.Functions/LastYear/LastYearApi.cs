@@ -31,7 +31,7 @@ public sealed record RollOverResult(
 /// loaded. <c>POST /api/last-year/{policy}/roll-over</c>: this year's registrations (应征) from the roll, where the
 /// policy says so. <c>GET /api/last-year/{policy}/details</c>: last year's payer details for agents and tax.
 /// </summary>
-public sealed class LastYearApi(LastYearRollStore store, EnrolmentLedger ledger, BlobServiceClient blobs, FileLimits limits)
+public sealed class LastYearApi(LastYearRollStore store, EnrolmentLedger ledger, PolicyCatalog policies, ChinaClock clock, BlobServiceClient blobs, FileLimits limits)
 {
     public const string RollOverSource = "last-year-roll";
     public const string DetailsDeadline = "last-year-details";
@@ -46,7 +46,7 @@ public sealed class LastYearApi(LastYearRollStore store, EnrolmentLedger ledger,
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "last-year/{policy}/roll")] HttpRequest request, string policy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!ledger.Policies.TryGet(policy, out var known))
+        if (!policies.TryGet(policy, out var known))
         {
             return Problems.UnknownPolicy(LogText.Of(policy), StatusCodes.Status404NotFound);
         }
@@ -66,7 +66,7 @@ public sealed class LastYearApi(LastYearRollStore store, EnrolmentLedger ledger,
     [Roles(FunctionRoles.Staff)]
     public async Task<IResult> Status(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "last-year/{policy}/roll/{fileName}")] HttpRequest request, string policy, string fileName, CancellationToken cancellationToken) =>
-        !ledger.Policies.TryGet(policy, out var known) ? Problems.UnknownPolicy(LogText.Of(policy), StatusCodes.Status404NotFound)
+        !policies.TryGet(policy, out var known) ? Problems.UnknownPolicy(LogText.Of(policy), StatusCodes.Status404NotFound)
         : FileNameProblem(fileName)
         ?? await FileDrops.StatusAsync(blobs, LastYearRollsFunction.Container, LastYearRollsFunction.ResultsContainer, $"{known.Code}/{fileName}", cancellationToken).ConfigureAwait(false);
 
@@ -74,7 +74,7 @@ public sealed class LastYearApi(LastYearRollStore store, EnrolmentLedger ledger,
     [Roles(FunctionRoles.Staff)]
     public async Task<IResult> Rejected(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "last-year/{policy}/roll/{fileName}/rejected")] HttpRequest request, string policy, string fileName, CancellationToken cancellationToken) =>
-        !ledger.Policies.TryGet(policy, out var known) ? Problems.UnknownPolicy(LogText.Of(policy), StatusCodes.Status404NotFound)
+        !policies.TryGet(policy, out var known) ? Problems.UnknownPolicy(LogText.Of(policy), StatusCodes.Status404NotFound)
         : FileNameProblem(fileName)
         ?? await FileDrops.RejectedAsync(blobs, LastYearRollsFunction.ResultsContainer, $"{known.Code}/{fileName}", LastYearRollsFunction.Container, cancellationToken).ConfigureAwait(false);
 
@@ -83,7 +83,7 @@ public sealed class LastYearApi(LastYearRollStore store, EnrolmentLedger ledger,
     public async Task<IResult> Summary(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "last-year/{policy}/roll")] HttpRequest request, string policy, CancellationToken cancellationToken)
     {
-        if (!ledger.Policies.TryGet(policy, out var known))
+        if (!policies.TryGet(policy, out var known))
         {
             return Problems.UnknownPolicy(LogText.Of(policy), StatusCodes.Status404NotFound);
         }
@@ -96,8 +96,8 @@ public sealed class LastYearApi(LastYearRollStore store, EnrolmentLedger ledger,
             amount += person.Amount ?? 0m;
         }
 
-        return TypedResults.Ok(new RollSummary(known.Code, people, amount, files.Count > 0 ? Problems.Date(files[0].LoadedOn) : null,
-            [.. files.Select(f => new RollFileBody(f.Name, Problems.Date(f.LoadedOn), f.Rows, f.Loaded, f.Rejected))]));
+        return TypedResults.Ok(new RollSummary(known.Code, people, amount, files.Count > 0 ? IsoDate.Text(files[0].LoadedOn) : null,
+            [.. files.Select(f => new RollFileBody(f.Name, IsoDate.Text(f.LoadedOn), f.Rows, f.Loaded, f.Rejected))]));
     }
 
     /// <summary>
@@ -111,7 +111,7 @@ public sealed class LastYearApi(LastYearRollStore store, EnrolmentLedger ledger,
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "last-year/{policy}/roll-over")] HttpRequest request, string policy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!ledger.Policies.TryGet(policy, out var known))
+        if (!policies.TryGet(policy, out var known))
         {
             return Problems.UnknownPolicy(LogText.Of(policy), StatusCodes.Status404NotFound);
         }
@@ -142,7 +142,7 @@ public sealed class LastYearApi(LastYearRollStore store, EnrolmentLedger ledger,
             return NoRoll(known, unit);
         }
 
-        var today = ledger.Today;
+        var today = clock.Today;
         var enrolled = await RegisteredAsync(known, today, cancellationToken).ConfigureAwait(false);
         var actor = request.HttpContext.User.Actor();
         int created = 0, already = 0;
@@ -172,7 +172,7 @@ public sealed class LastYearApi(LastYearRollStore store, EnrolmentLedger ledger,
         }).ConfigureAwait(false);
 
         var ordered = refusals.OrderBy(r => r.Order).Select(r => r.Refusal).ToList();
-        return TypedResults.Ok(new RollOverResult(known.Code, Problems.Date(today), string.IsNullOrEmpty(unit) ? null : unit, roll.Count, created, already, ordered.Count,
+        return TypedResults.Ok(new RollOverResult(known.Code, IsoDate.Text(today), string.IsNullOrEmpty(unit) ? null : unit, roll.Count, created, already, ordered.Count,
             ordered.GroupBy(r => r.Code, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
             [.. ordered.Take(FirstLines.Listed)]));
     }
@@ -189,7 +189,7 @@ public sealed class LastYearApi(LastYearRollStore store, EnrolmentLedger ledger,
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "last-year/{policy}/details")] HttpRequest request, string policy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!ledger.Policies.TryGet(policy, out var known))
+        if (!policies.TryGet(policy, out var known))
         {
             return Problems.UnknownPolicy(LogText.Of(policy), StatusCodes.Status404NotFound);
         }
@@ -213,7 +213,7 @@ public sealed class LastYearApi(LastYearRollStore store, EnrolmentLedger ledger,
             return ForbiddenUnit(own);
         }
 
-        var today = ledger.Today;
+        var today = clock.Today;
         var deadline = DeadlineOf(known, DetailsDeadline);
         var files = await store.FilesAsync(known.Code, cancellationToken).ConfigureAwait(false);
         DateOnly? firstLoaded = files.Count > 0 ? files[0].LoadedOn : null;
@@ -230,11 +230,11 @@ public sealed class LastYearApi(LastYearRollStore store, EnrolmentLedger ledger,
 
         if (files.Count == 0)
         {
-            return NoRoll(known, null, new Dictionary<string, object?> { ["deadline"] = deadline is { } d ? Problems.Date(d) : null, ["rollLoadedLate"] = loadedLate });
+            return NoRoll(known, null, new Dictionary<string, object?> { ["deadline"] = deadline is { } d ? IsoDate.Text(d) : null, ["rollLoadedLate"] = loadedLate });
         }
 
         var headers = request.HttpContext.Response.Headers;
-        headers["X-Deadline"] = deadline is { } date ? Problems.Date(date) : "";
+        headers["X-Deadline"] = deadline is { } date ? IsoDate.Text(date) : "";
         headers["X-Deadline-Late"] = late ? "true" : "false";
         headers["X-Roll-Loaded-Late"] = loadedLate ? "true" : "false";
         people.Sort((a, b) => string.CompareOrdinal($"{a.Town}|{a.Community}|{a.School}|{a.IdNumber}", $"{b.Town}|{b.Community}|{b.School}|{b.IdNumber}"));
@@ -243,11 +243,11 @@ public sealed class LastYearApi(LastYearRollStore store, EnrolmentLedger ledger,
             return TypedResults.Ok(new
             {
                 policy = known.Code,
-                asOf = Problems.Date(today),
+                asOf = IsoDate.Text(today),
                 collector = string.IsNullOrEmpty(collector) ? null : collector,
-                deadline = deadline is { } dd ? Problems.Date(dd) : null,
+                deadline = deadline is { } dd ? IsoDate.Text(dd) : null,
                 late,
-                firstLoadedOn = firstLoaded is { } f ? Problems.Date(f) : null,
+                firstLoadedOn = firstLoaded is { } f ? IsoDate.Text(f) : null,
                 rollLoadedLate = loadedLate,
                 people = people.Count,
                 amount = people.Sum(p => p.Amount ?? 0m),
@@ -255,7 +255,7 @@ public sealed class LastYearApi(LastYearRollStore store, EnrolmentLedger ledger,
         }
 
         var buffer = new MemoryStream();
-        var name = $"last-year-details-{known.Code}-{Problems.Date(today)}";
+        var name = $"last-year-details-{known.Code}-{IsoDate.Text(today)}";
         if (format == "csv")
         {
             await using (var csv = CsvReportWriter.Create(buffer, DetailHeaders, leaveOpen: true))
@@ -289,7 +289,7 @@ public sealed class LastYearApi(LastYearRollStore store, EnrolmentLedger ledger,
 
     internal static DateOnly? DeadlineOf(Policy policy, string code) =>
         policy.Document.Deadlines?.FirstOrDefault(d => d.Code == code)?.Date is { } text
-            ? DateOnly.ParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)
+            ? IsoDate.Parse(text)
             : null;
 
     internal static IResult NoRoll(Policy policy, string? unit, IReadOnlyDictionary<string, object?>? more = null) =>
@@ -336,7 +336,7 @@ public sealed class LastYearApi(LastYearRollStore store, EnrolmentLedger ledger,
         }
 
         var body = new AssessmentRequestBody { Policy = policy.Code, IdNumber = person.IdNumber, IdType = person.IdType, Population = population, Identities = identities };
-        if (!AssessmentRequestParser.TryParse(body, ledger.Policies, today, out var known, out var request, out var error))
+        if (!AssessmentRequestParser.TryParse(body, policies, today, out var known, out var request, out var error))
         {
             return error;
         }

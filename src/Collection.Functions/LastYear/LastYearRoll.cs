@@ -151,7 +151,7 @@ public sealed class LastYearRollStore
             RowKey = FileKey(file.Name),
             Name = file.Name,
             FileETag = file.ETag,
-            LoadedOn = file.LoadedOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            LoadedOn = IsoDate.Text(file.LoadedOn),
             Rows = file.Rows,
             Loaded = file.Loaded,
             Rejected = file.Rejected,
@@ -187,7 +187,7 @@ public sealed class LastYearRollStore
         {
             yield return new RollPerson(row.RowKey, row.Name, row.IdType, row.Category,
                 row.Amount is { } amount ? decimal.Parse(amount, NumberStyles.Number, CultureInfo.InvariantCulture) : null,
-                row.PaidOn is { } paid ? DateOnly.ParseExact(paid, "yyyy-MM-dd", CultureInfo.InvariantCulture) : null,
+                row.PaidOn is { } paid ? IsoDate.Parse(paid) : null,
                 row.Town, row.Community, row.School, row.Phone, row.Address, row.File);
         }
     }
@@ -200,7 +200,7 @@ public sealed class LastYearRollStore
         IdType = p.IdType,
         Category = p.Category,
         Amount = p.Amount?.ToString("0.00", CultureInfo.InvariantCulture),
-        PaidOn = p.PaidOn?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        PaidOn = p.PaidOn is { } d ? IsoDate.Text(d) : null,
         Town = p.Town,
         Community = p.Community,
         School = p.School,
@@ -210,7 +210,7 @@ public sealed class LastYearRollStore
     };
 
     private static RollFile ToFile(RollFileEntity row) =>
-        new(row.Name, row.FileETag, DateOnly.ParseExact(row.LoadedOn, "yyyy-MM-dd", CultureInfo.InvariantCulture), row.Rows, row.Loaded, row.Rejected);
+        new(row.Name, row.FileETag, IsoDate.Parse(row.LoadedOn), row.Rows, row.Loaded, row.Rejected);
 
     private static string FilesPartition(string policy) => "files|" + policy;
 

@@ -35,7 +35,7 @@ public sealed record SinceLastYearReport(
 /// year's payers and money against this year's insured and their payments (<c>view=units</c>: that table as a file). Staff see whole ID numbers; community keys
 /// see them masked, and a key scoped to a unit (<c>Keys:community:&lt;unit&gt;</c>) only that unit.
 /// </summary>
-public sealed class SinceLastYearApi(LastYearRollStore store, EnrolmentLedger ledger)
+public sealed class SinceLastYearApi(LastYearRollStore store, EnrolmentLedger ledger, PolicyCatalog policies, ChinaClock clock)
 {
     public const string CheckStageDeadline = "check-stage-start";
 
@@ -50,7 +50,7 @@ public sealed class SinceLastYearApi(LastYearRollStore store, EnrolmentLedger le
     public async Task<IResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{policy}/since-last-year")] HttpRequest request, string policy, CancellationToken cancellationToken)
     {
-        if (!ReportRequest.TryRead(request, policy, ledger, out var known, out var day, out var problem))
+        if (!ReportRequest.TryRead(request, policy, policies, clock, out var known, out var day, out var problem))
         {
             return problem;
         }
@@ -101,7 +101,7 @@ public sealed class SinceLastYearApi(LastYearRollStore store, EnrolmentLedger le
         }
 
         var buffer = new MemoryStream();
-        var name = $"since-last-year-{known.Code}-{Problems.Date(day)}";
+        var name = $"since-last-year-{known.Code}-{IsoDate.Text(day)}";
         if (view == "units")
         {
             return await UnitsFileAsync(buffer, format, name, [.. report.Summary.Units, report.Summary.Total], cancellationToken).ConfigureAwait(false);
@@ -221,9 +221,9 @@ public sealed class SinceLastYearApi(LastYearRollStore store, EnrolmentLedger le
             }
 
             people.Add(new NotRenewedPerson(person.Town, person.Community, person.School, person.Name, wholeIds ? person.IdNumber : RosterChecker.Mask(person.IdNumber),
-                person.Phone, person.Address, person.Amount, person.PaidOn is { } p ? Problems.Date(p) : null,
+                person.Phone, person.Address, person.Amount, person.PaidOn is { } p ? IsoDate.Text(p) : null,
                 registered ? "enrolled-unpaid" : "not-enrolled", registered ? "已登记未缴费" : "未参保登记", registered ? owed : null,
-                ended ? "lapsed" : "lapse-risk", ended ? "断保：集中缴费期已结束仍未参保缴费" : $"断保风险：请于 {Problems.Date(policy.CollectionEnd)} 前参保缴费"));
+                ended ? "lapsed" : "lapse-risk", ended ? "断保：集中缴费期已结束仍未参保缴费" : $"断保风险：请于 {IsoDate.Text(policy.CollectionEnd)} 前参保缴费"));
         }
 
         if (rollPeople == 0)
@@ -240,8 +240,8 @@ public sealed class SinceLastYearApi(LastYearRollStore store, EnrolmentLedger le
         }
 
         var checkStage = LastYearApi.DeadlineOf(policy, CheckStageDeadline);
-        var summary = new SinceLastYearReport(policy.Code, Problems.Date(day), unit, Problems.Date(policy.CollectionEnd), ended,
-            checkStage is { } s ? Problems.Date(s) : null, checkStage is { } start ? day >= start : null,
+        var summary = new SinceLastYearReport(policy.Code, IsoDate.Text(day), unit, IsoDate.Text(policy.CollectionEnd), ended,
+            checkStage is { } s ? IsoDate.Text(s) : null, checkStage is { } start ? day >= start : null,
             rollPeople, rows, total.Row("合计"), null, false);
         return new Built(summary, people);
     }

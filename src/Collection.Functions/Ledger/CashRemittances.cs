@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
@@ -91,7 +90,7 @@ public sealed class CashRemittanceBook
         if (people != remittance.Headcount || amount != remittance.Amount)
         {
             throw new RemittanceMismatchException(
-                $"{remittance.Collector} holds {rows.Count} payments of {people} people, {amount:0.00} yuan, paid {Problems.Date(remittance.From)}..{Problems.Date(remittance.To)} outside the treasury; the remittance declares {remittance.Headcount} people, {remittance.Amount:0.00} yuan.",
+                $"{remittance.Collector} holds {rows.Count} payments of {people} people, {amount:0.00} yuan, paid {IsoDate.Text(remittance.From)}..{IsoDate.Text(remittance.To)} outside the treasury; the remittance declares {remittance.Headcount} people, {remittance.Amount:0.00} yuan.",
                 rows.Count, people, amount);
         }
 
@@ -104,11 +103,11 @@ public sealed class CashRemittanceBook
         var entity = new TableEntity(remittance.Policy, remittance.Reference)
         {
             ["Collector"] = remittance.Collector,
-            ["From"] = Problems.Date(remittance.From),
-            ["To"] = Problems.Date(remittance.To),
+            ["From"] = IsoDate.Text(remittance.From),
+            ["To"] = IsoDate.Text(remittance.To),
             ["Headcount"] = remittance.Headcount,
             ["Amount"] = Money.Text(remittance.Amount),
-            ["RemittedOn"] = Problems.Date(remittance.RemittedOn),
+            ["RemittedOn"] = IsoDate.Text(remittance.RemittedOn),
             ["Payments"] = rows.Count,
             ["Actor"] = actor,
             ["At"] = at,
@@ -137,7 +136,7 @@ public sealed class CashRemittanceBook
         ArgumentNullException.ThrowIfNull(policy);
         await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
         var filter = $"{LedgerKeys.PolicyFilter(policy.Code)} and ({LedgerKeys.PaymentRowsFilter}) and InTreasury eq false and Collector ne '' and "
-            + TableClient.CreateQueryFilter($"PaidOn le {Problems.Date(today)}");
+            + TableClient.CreateQueryFilter($"PaidOn le {IsoDate.Text(today)}");
         if (!string.IsNullOrEmpty(collector))
         {
             filter += " and " + TableClient.CreateQueryFilter($"Collector eq {collector}");
@@ -151,7 +150,7 @@ public sealed class CashRemittanceBook
                 byCollector[row.Collector] = tally = new Tally();
             }
 
-            var paidOn = DateOnly.ParseExact(row.PaidOn, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+            var paidOn = IsoDate.Parse(row.PaidOn);
             tally.Payments++;
             tally.People.Add(row.IdNumber);
             tally.Amount += Money.Parse(row.Amount);
@@ -170,7 +169,7 @@ public sealed class CashRemittanceBook
         if (policy.CashRemittanceDays is { } limit && days >= limit)
         {
             warnings.Add(new CashWarning("cash-held-too-long",
-                $"最早一笔现金（{Problems.Date(oldest)}）已收取 {days} 天，达到 {limit} 天汇缴期限，应办理汇缴入库"));
+                $"最早一笔现金（{IsoDate.Text(oldest)}）已收取 {days} 天，达到 {limit} 天汇缴期限，应办理汇缴入库"));
         }
 
         if (policy.CashRemittanceAmount is { } amount && tally.Amount >= amount)
@@ -182,7 +181,7 @@ public sealed class CashRemittanceBook
         if (policy.UniversityRemittanceBy is { } by && today > by && tally.Unified)
         {
             warnings.Add(new CashWarning("university-not-in-treasury",
-                $"高校统一代收费用应于 {Problems.Date(by)} 前缴入国库，仍有未入库款项"));
+                $"高校统一代收费用应于 {IsoDate.Text(by)} 前缴入国库，仍有未入库款项"));
         }
 
         return new CashHeld(collector, tally.Payments, tally.People.Count, tally.Amount, oldest, days, warnings);
@@ -202,7 +201,7 @@ public sealed class CashRemittanceBook
     {
         await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
         var filter = $"{LedgerKeys.PolicyFilter(policy)} and ({LedgerKeys.PaymentRowsFilter}) and "
-            + TableClient.CreateQueryFilter($"Collector eq {collector} and PaidOn ge {Problems.Date(from)} and PaidOn le {Problems.Date(to)}");
+            + TableClient.CreateQueryFilter($"Collector eq {collector} and PaidOn ge {IsoDate.Text(from)} and PaidOn le {IsoDate.Text(to)}");
         await foreach (var row in _enrolments.QueryAsync<PaymentEntity>(filter, 1000, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             yield return row;
@@ -220,7 +219,7 @@ public sealed class CashRemittanceBook
             }
 
             row.InTreasury = true;
-            row.InTreasuryOn = Problems.Date(on);
+            row.InTreasuryOn = IsoDate.Text(on);
             row.InTreasuryBy = mark;
             try
             {
@@ -241,7 +240,7 @@ public sealed class CashRemittanceBook
         return new RemittanceResult(remittance, row.GetInt32("Payments") ?? 0, remittance.Headcount, remittance.Amount, repeated, row.GetString("Actor") ?? "",
             row.GetDateTimeOffset("At")?.ToOffset(ChinaClock.Offset) ?? default);
 
-        static DateOnly Day(string? text) => DateOnly.ParseExact(text ?? "0001-01-01", "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        static DateOnly Day(string? text) => IsoDate.Parse(text ?? "0001-01-01");
     }
 
     private async Task EnsureTablesAsync(CancellationToken cancellationToken)

@@ -22,15 +22,6 @@ public sealed class EnrolmentLedger(
     /// <summary>Updates in flight during <see cref="AdvanceAsync"/>: enough to hide round trips, few enough for one partition's write rate.</summary>
     public const int AdvanceParallelism = 16;
 
-    /// <summary>
-    /// The policy catalog, for the tax-return and last-year functions until file intake moves (issue 23 part 2);
-    /// every other caller has the <see cref="PolicyCatalog"/> injected.
-    /// </summary>
-    public PolicyCatalog Policies => catalog;
-
-    /// <summary>Today in China (the business date where one is set), for the last-year functions as <see cref="Policies"/>; others inject the <see cref="ChinaClock"/>.</summary>
-    public DateOnly Today => clock.Today;
-
     /// <inheritdoc cref="EnrolmentRegistrar.EnrolAsync"/>
     public Task<EnrolResult> EnrolAsync(EnrolmentApplication application, string actor, DateOnly? asOf = null, CancellationToken cancellationToken = default) =>
         registrar.EnrolAsync(application, actor, asOf, cancellationToken);

@@ -55,7 +55,7 @@ public sealed class EnrolmentRegistrar(
         if (day > today)
         {
             return Failed(new LedgerError(LedgerErrorKind.Invalid, "date-in-future", "The enrolment day is after today.",
-                $"date: {Problems.Date(day)} is after today ({Problems.Date(today)}) in China.", "date"));
+                $"date: {IsoDate.Text(day)} is after today ({IsoDate.Text(today)}) in China.", "date"));
         }
 
         await store.EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
@@ -94,7 +94,7 @@ public sealed class EnrolmentRegistrar(
         if (application.BeforeBirth is not null && !assessment.NewbornRuleApplied)
         {
             return Failed(new LedgerError(LedgerErrorKind.Refused, "no-newborn-rule", "The policy has no rule for this registration before birth.",
-                $"No newborn rule of {policy.Code} applies to a child expected on {Problems.Date(assessment.BirthDate)} registered on {Problems.Date(day)} (parentInsured and the birth year matter); register the child after birth with its ID number.", "expectedBirthDate"));
+                $"No newborn rule of {policy.Code} applies to a child expected on {IsoDate.Text(assessment.BirthDate)} registered on {IsoDate.Text(day)} (parentInsured and the birth year matter); register the child after birth with its ID number.", "expectedBirthDate"));
         }
 
         if (!assessment.Eligible)

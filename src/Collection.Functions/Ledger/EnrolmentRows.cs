@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Azure.Data.Tables;
 using Collection.Domain.Codes;
@@ -41,7 +40,7 @@ public static class EnrolmentRows
             Faculty = person.Faculty,
             Source = enrolment.Source,
             Status = LedgerCodes.Status(enrolment.Status),
-            EnrolledOn = Problems.Date(enrolment.EnrolledOn),
+            EnrolledOn = IsoDate.Text(enrolment.EnrolledOn),
             SubsidyMode = Glossary.SubsidyModes.Code(enrolment.Terms.SubsidyMode),
             Payable = Money.Text(enrolment.Terms.Payable),
             Subsidy = Money.Text(enrolment.Terms.Subsidy),
@@ -157,5 +156,5 @@ public static class EnrolmentRows
         return new(row.CaseId, Money.Parse(row.Amount), row.Subsidy, row.Reason, row.Channel, row.At, row.Actor);
     }
 
-    public static DateOnly ParseDate(string text) => DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+    public static DateOnly ParseDate(string text) => IsoDate.Parse(text);
 }

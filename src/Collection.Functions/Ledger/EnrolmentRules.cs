@@ -35,9 +35,9 @@ public static class EnrolmentRules
         }
 
         return new LedgerError(LedgerErrorKind.Refused, "re-enrolment-closed", "Re-enrolment after a cancelled enrolment is closed.",
-            $"The enrolment of {Problems.Date(first.EnrolledOn)} was cancelled ({first.CancellationReason}); under {policy.Code} a new enrolment and payment had to be made by {Problems.Date(deadline)}.", "date")
+            $"The enrolment of {IsoDate.Text(first.EnrolledOn)} was cancelled ({first.CancellationReason}); under {policy.Code} a new enrolment and payment had to be made by {IsoDate.Text(deadline)}.", "date")
         {
-            Extensions = new Dictionary<string, object?> { ["deadline"] = Problems.Date(deadline) },
+            Extensions = new Dictionary<string, object?> { ["deadline"] = IsoDate.Text(deadline) },
         };
     }
 
@@ -52,12 +52,12 @@ public static class EnrolmentRules
     {
         ArgumentNullException.ThrowIfNull(first);
         return new(LedgerErrorKind.Conflict, "already-enrolled", "Already enrolled under this policy.",
-            $"Enrolled on {Problems.Date(first.EnrolledOn)} from {first.Source}; one enrolment per person per policy.", "idNumber")
+            $"Enrolled on {IsoDate.Text(first.EnrolledOn)} from {first.Source}; one enrolment per person per policy.", "idNumber")
         {
             Extensions = new Dictionary<string, object?>
             {
                 ["firstSource"] = first.Source,
-                ["firstEnrolledOn"] = Problems.Date(first.EnrolledOn),
+                ["firstEnrolledOn"] = IsoDate.Text(first.EnrolledOn),
             },
         };
     }

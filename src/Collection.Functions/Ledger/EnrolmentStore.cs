@@ -190,7 +190,7 @@ public sealed partial class EnrolmentStore
         {
             PartitionKey = MarkPartition(idNumber),
             RowKey = idNumber,
-            Since = Problems.Date(since),
+            Since = IsoDate.Text(since),
             Source = source,
             Actor = actor,
         }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);

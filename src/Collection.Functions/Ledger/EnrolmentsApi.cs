@@ -4,9 +4,9 @@ using Collection.Domain;
 using Collection.Domain.Enrolments;
 using Collection.Domain.Policies;
 using Collection.Functions.Assessments;
+using Collection.Functions.Hosting;
 using Collection.Functions.Policies;
 using Collection.Functions.Subsidies;
-using Collection.Functions.Hosting;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Collection.Functions.Ledger;
@@ -17,35 +17,35 @@ namespace Collection.Functions.Ledger;
 /// <c>POST /api/enrolments/newborns</c> registers a child before birth under a reference, and
 /// <c>POST /api/enrolments/{policy}/{reference}/attach-id</c> moves it to the child's ID number after birth.
 /// </summary>
-public sealed class EnrolmentsApi(EnrolmentLedger ledger, SubsidyIdentityBook identities)
+public sealed class EnrolmentsApi(EnrolmentLedger ledger, PolicyCatalog policies, ChinaClock clock, SubsidyIdentityBook identities)
 {
     /// <summary>Enrol a person under a policy (assessment request + name, phone, address, town, source).</summary>
     [Function("Enrol")]
     [Roles(FunctionRoles.Staff)]
     public Task<IResult> Enrol(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "enrolments")] HttpRequest request, CancellationToken cancellationToken) =>
-        EnrolAsync(request, ledger, cancellationToken);
+        EnrolAsync(request, cancellationToken);
 
     /// <summary>Register a child before birth: expected birth date and a parent's ID; answers the registration reference (NB-…).</summary>
     [Function("RegisterNewborn")]
     [Roles(FunctionRoles.Staff)]
     public Task<IResult> RegisterNewborn(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "enrolments/newborns")] HttpRequest request, CancellationToken cancellationToken) =>
-        RegisterNewbornAsync(request, ledger, cancellationToken);
+        RegisterNewbornAsync(request, cancellationToken);
 
     /// <summary>Attach the child's ID number to its registration before birth: the enrolment continues under the ID.</summary>
     [Function("AttachNewbornId")]
     [Roles(FunctionRoles.Staff)]
     public Task<IResult> AttachId(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "enrolments/{policy}/{reference}/attach-id")] HttpRequest request, string policy, string reference, CancellationToken cancellationToken) =>
-        AttachIdAsync(request, policy, reference, ledger, cancellationToken);
+        AttachIdAsync(request, policy, reference, cancellationToken);
 
     /// <summary>One enrolment: assessment, payments, status and history.</summary>
     [Function("GetEnrolment")]
     [Roles(FunctionRoles.Staff)]
     public Task<IResult> Get(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "enrolments/{policy}/{idNumber}")] HttpRequest request, string policy, string idNumber, CancellationToken cancellationToken) =>
-        GetAsync(policy, idNumber, ledger, identities, cancellationToken);
+        GetAsync(policy, idNumber, cancellationToken);
 
     /// <summary>A policy's enrolments, filtered by status, town and source; pass continuation back for the next page.</summary>
     [Function("ListEnrolments")]
@@ -53,10 +53,10 @@ public sealed class EnrolmentsApi(EnrolmentLedger ledger, SubsidyIdentityBook id
     public Task<IResult> List(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "enrolments")] HttpRequest request, CancellationToken cancellationToken) =>
         Query.TryInt(request, "pageSize", out var pageSize, out var problem)
-            ? ListAsync(Query.Text(request, "policy"), Query.Text(request, "status"), Query.Text(request, "town"), Query.Text(request, "source"), pageSize, Query.Text(request, "continuation"), ledger, cancellationToken)
+            ? ListAsync(Query.Text(request, "policy"), Query.Text(request, "status"), Query.Text(request, "town"), Query.Text(request, "source"), pageSize, Query.Text(request, "continuation"), ledger, policies, cancellationToken)
             : Task.FromResult(problem!);
 
-    internal static async Task<IResult> EnrolAsync(HttpRequest http, EnrolmentLedger ledger, CancellationToken cancellationToken)
+    private async Task<IResult> EnrolAsync(HttpRequest http, CancellationToken cancellationToken)
     {
         var (body, error) = await JsonRequests.ReadAsync<EnrolmentRequestBody>(http, "enrolment request", cancellationToken).ConfigureAwait(false);
         if (body is null)
@@ -64,7 +64,7 @@ public sealed class EnrolmentsApi(EnrolmentLedger ledger, SubsidyIdentityBook id
             return error!.ToResult();
         }
 
-        if (!AssessmentRequestParser.TryParse(body, ledger.Policies, ledger.Today, out var policy, out var request, out error))
+        if (!AssessmentRequestParser.TryParse(body, policies, clock.Today, out var policy, out var request, out error))
         {
             return error.ToResult();
         }
@@ -93,7 +93,7 @@ public sealed class EnrolmentsApi(EnrolmentLedger ledger, SubsidyIdentityBook id
         ["guardian"] = "guardian", ["监护人"] = "guardian",
     };
 
-    internal static async Task<IResult> RegisterNewbornAsync(HttpRequest http, EnrolmentLedger ledger, CancellationToken cancellationToken)
+    private async Task<IResult> RegisterNewbornAsync(HttpRequest http, CancellationToken cancellationToken)
     {
         var (body, error) = await JsonRequests.ReadAsync<NewbornRegistrationBody>(http, "newborn registration", cancellationToken).ConfigureAwait(false);
         if (body is null)
@@ -101,12 +101,12 @@ public sealed class EnrolmentsApi(EnrolmentLedger ledger, SubsidyIdentityBook id
             return error!.ToResult();
         }
 
-        if (string.IsNullOrWhiteSpace(body.Policy) || !ledger.Policies.TryGet(body.Policy, out Policy? policy))
+        if (string.IsNullOrWhiteSpace(body.Policy) || !policies.TryGet(body.Policy, out Policy? policy))
         {
             return Problems.UnknownPolicy(body.Policy, StatusCodes.Status400BadRequest);
         }
 
-        if (!AssessmentRequestParser.TryDate(body.Date, "date", out var date, out error) || !AssessmentRequestParser.TryInPolicyYears(date, "date", ledger.Policies, out error)
+        if (!AssessmentRequestParser.TryDate(body.Date, "date", out var date, out error) || !AssessmentRequestParser.TryInPolicyYears(date, "date", policies, out error)
             || !AssessmentRequestParser.TryDate(body.ExpectedBirthDate, "expectedBirthDate", out var expected, out error))
         {
             return error.ToResult();
@@ -117,7 +117,7 @@ public sealed class EnrolmentsApi(EnrolmentLedger ledger, SubsidyIdentityBook id
             return Problems.Problem(StatusCodes.Status400BadRequest, "missing-field", "The expected birth date is missing.", "expectedBirthDate: required (yyyy-MM-dd).", "expectedBirthDate");
         }
 
-        var day = date ?? ledger.Today;
+        var day = date ?? clock.Today;
         if (body.Parent?.IdNumber is not { Length: > 0 } parentText)
         {
             return Problems.Problem(StatusCodes.Status400BadRequest, "missing-field", "The parent's ID number is missing.", "parent.idNumber: required (四(三) “需提供新生儿父母身份证件”).", "parent.idNumber");
@@ -142,7 +142,7 @@ public sealed class EnrolmentsApi(EnrolmentLedger ledger, SubsidyIdentityBook id
         if (check != NewbornRegistrationError.None)
         {
             return Problems.Problem(StatusCodes.Status422UnprocessableEntity, NewbornRegistration.Code(check), "The expected birth date does not allow a registration before birth.",
-                $"expectedBirthDate {Problems.Date(expectedBirth)}, registration {Problems.Date(day)}: it must be after the registration day and at most {NewbornRegistration.MostDaysAhead} days ahead.", "expectedBirthDate",
+                $"expectedBirthDate {IsoDate.Text(expectedBirth)}, registration {IsoDate.Text(day)}: it must be after the registration day and at most {NewbornRegistration.MostDaysAhead} days ahead.", "expectedBirthDate",
                 new Dictionary<string, object?> { ["detailZh"] = NewbornRegistration.Message(check, expectedBirth, day) });
         }
 
@@ -171,7 +171,7 @@ public sealed class EnrolmentsApi(EnrolmentLedger ledger, SubsidyIdentityBook id
         var kept = new NewbornBody
         {
             RegistrationReference = reference.ToString(),
-            ExpectedBirthDate = Problems.Date(expectedBirth),
+            ExpectedBirthDate = IsoDate.Text(expectedBirth),
             Parent = new NewbornParentBody(parent.ToString(), Clean(body.Parent.Name), relationship),
         };
         var person = new PersonDetails(Clean(body.Name), Clean(body.Phone), Clean(body.Address), Clean(body.Town));
@@ -181,9 +181,9 @@ public sealed class EnrolmentsApi(EnrolmentLedger ledger, SubsidyIdentityBook id
             : result.Error!.ToResult();
     }
 
-    internal static async Task<IResult> AttachIdAsync(HttpRequest http, string policy, string reference, EnrolmentLedger ledger, CancellationToken cancellationToken)
+    private async Task<IResult> AttachIdAsync(HttpRequest http, string policy, string reference, CancellationToken cancellationToken)
     {
-        if (!ledger.Policies.TryGet(policy, out var known))
+        if (!policies.TryGet(policy, out var known))
         {
             return Problems.UnknownPolicy(policy, StatusCodes.Status404NotFound);
         }
@@ -204,7 +204,7 @@ public sealed class EnrolmentsApi(EnrolmentLedger ledger, SubsidyIdentityBook id
             return Problems.Problem(StatusCodes.Status400BadRequest, "missing-field", "The child's ID number is missing.", "idNumber: required.", "idNumber");
         }
 
-        if (!AssessmentRequestParser.TryIdNumber(body.IdNumber, ledger.Today, out var child, out error))
+        if (!AssessmentRequestParser.TryIdNumber(body.IdNumber, clock.Today, out var child, out error))
         {
             return error.ToResult();
         }
@@ -220,9 +220,9 @@ public sealed class EnrolmentsApi(EnrolmentLedger ledger, SubsidyIdentityBook id
         return TypedResults.Ok(EnrolmentBody.From(entry, payments, history));
     }
 
-    internal static async Task<IResult> GetAsync(string policy, string idNumber, EnrolmentLedger ledger, SubsidyIdentityBook identities, CancellationToken cancellationToken)
+    private async Task<IResult> GetAsync(string policy, string idNumber, CancellationToken cancellationToken)
     {
-        if (!ledger.Policies.TryGet(policy, out var known))
+        if (!policies.TryGet(policy, out var known))
         {
             return Problems.UnknownPolicy(policy, StatusCodes.Status404NotFound);
         }
@@ -245,7 +245,7 @@ public sealed class EnrolmentsApi(EnrolmentLedger ledger, SubsidyIdentityBook id
 
         var spells = await identities.ForPersonAsync(id, cancellationToken).ConfigureAwait(false);
         var mine = spells.Where(s => s.Policy == known.Code).ToList();
-        var today = ledger.Today;
+        var today = clock.Today;
         var payments = ledger.GetPaymentsAsync(known.Code, id, cancellationToken: cancellationToken);
         var history = ledger.GetHistoryAsync(known.Code, id, cancellationToken: cancellationToken);
         var refunds = ledger.GetRefundsAsync(known.Code, id, cancellationToken);
@@ -259,9 +259,9 @@ public sealed class EnrolmentsApi(EnrolmentLedger ledger, SubsidyIdentityBook id
         });
     }
 
-    internal static async Task<IResult> ListAsync(string? policy, string? status, string? town, string? source, int? pageSize, string? continuation, EnrolmentLedger ledger, CancellationToken cancellationToken, bool maskIds = false)
+    internal static async Task<IResult> ListAsync(string? policy, string? status, string? town, string? source, int? pageSize, string? continuation, EnrolmentLedger ledger, PolicyCatalog policies, CancellationToken cancellationToken, bool maskIds = false)
     {
-        if (string.IsNullOrWhiteSpace(policy) || !ledger.Policies.TryGet(policy, out Policy? known))
+        if (string.IsNullOrWhiteSpace(policy) || !policies.TryGet(policy, out Policy? known))
         {
             return Problems.UnknownPolicy(policy, StatusCodes.Status400BadRequest);
         }

@@ -127,7 +127,7 @@ public sealed record EnrolmentBody(
         ArgumentNullException.ThrowIfNull(history);
         var e = entry.Enrolment;
         return new EnrolmentBody(e.Policy, e.IdNumber, entry.Person.Name, entry.Person.Phone, entry.Person.Address, entry.Person.Town, e.Source,
-            Problems.Date(e.EnrolledOn), LedgerCodes.Status(e.Status), e.CancellationReason, Terms(e.Terms), Problems.Date(e.CoverageStart),
+            IsoDate.Text(e.EnrolledOn), LedgerCodes.Status(e.Status), e.CancellationReason, Terms(e.Terms), IsoDate.Text(e.CoverageStart),
             e.Paid, e.Balance, e.Overpayment, entry.Request,
             [.. payments.TakeLast(ListedLimit).Select(Payment)],
             [.. history.TakeLast(ListedLimit).Select(h => new ChangeBody(h.At, h.Actor, h.Cause, LedgerCodes.Status(h.Status), h.Detail))])
@@ -145,13 +145,13 @@ public sealed record EnrolmentBody(
     }
 
     public static TermsBody Terms(EnrolmentTerms t) => new(t.StandardContribution, t.Subsidy, Domain.Codes.Glossary.SubsidyModes.Code(t.SubsidyMode),
-        t.Payable, t.Rebate, Problems.Date(t.CoverageStart), Problems.Date(t.CoverageEnd));
+        t.Payable, t.Rebate, IsoDate.Text(t.CoverageStart), IsoDate.Text(t.CoverageEnd));
 
-    public static PaymentBody Payment(PostedPayment p) => new(p.TransactionId, p.Amount, Problems.Date(p.PaidOn), p.Channel, p.InTreasury, p.PostedAt, p.Actor)
+    public static PaymentBody Payment(PostedPayment p) => new(p.TransactionId, p.Amount, IsoDate.Text(p.PaidOn), p.Channel, p.InTreasury, p.PostedAt, p.Actor)
     {
         Payer = LedgerCodes.Payer(p.Payer),
         Collector = p.Collector,
-        InTreasuryOn = p.InTreasuryOn is { } on ? Problems.Date(on) : null,
+        InTreasuryOn = p.InTreasuryOn is { } on ? IsoDate.Text(on) : null,
         InTreasuryBy = p.InTreasuryBy,
     };
 }
@@ -175,8 +175,8 @@ public sealed record EnrolmentSummary(
     {
         ArgumentNullException.ThrowIfNull(entry);
         var e = entry.Enrolment;
-        return new EnrolmentSummary(e.Policy, e.IdNumber, entry.Person.Name, entry.Person.Town, e.Source, Problems.Date(e.EnrolledOn),
-            LedgerCodes.Status(e.Status), e.Terms.Payable, e.Paid, e.Balance, e.Overpayment, Problems.Date(e.CoverageStart));
+        return new EnrolmentSummary(e.Policy, e.IdNumber, entry.Person.Name, entry.Person.Town, e.Source, IsoDate.Text(e.EnrolledOn),
+            LedgerCodes.Status(e.Status), e.Terms.Payable, e.Paid, e.Balance, e.Overpayment, IsoDate.Text(e.CoverageStart));
     }
 }
 

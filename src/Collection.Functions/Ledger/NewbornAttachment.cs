@@ -1,4 +1,3 @@
-using System.Globalization;
 using Azure.Data.Tables;
 using Collection.Domain;
 using Collection.Domain.Assessments;
@@ -135,7 +134,7 @@ public sealed class NewbornAttachment(
     {
         var facts = entry.Request.Newborn;
         var registeredOn = entry.Enrolment.EnrolledOn;
-        if (!DateOnly.TryParseExact(facts?.ExpectedBirthDate, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var expected))
+        if (!IsoDate.TryParse(facts?.ExpectedBirthDate, out var expected))
         {
             return EnrolmentRules.Unreadable(entry.IdNumber);
         }
@@ -145,20 +144,20 @@ public sealed class NewbornAttachment(
         if (born > today)
         {
             return new LedgerError(LedgerErrorKind.Invalid, ResidentId.ErrorCode, "Invalid resident ID number.",
-                $"idNumber: the birth date {Problems.Date(born)} in the number is after today ({Problems.Date(today)}).", "idNumber");
+                $"idNumber: the birth date {IsoDate.Text(born)} in the number is after today ({IsoDate.Text(today)}).", "idNumber");
         }
 
         var check = NewbornRegistration.CheckBirth(expected, registeredOn, born);
         if (check != NewbornRegistrationError.None)
         {
             return new LedgerError(LedgerErrorKind.Refused, NewbornRegistration.Code(check), "The ID number does not fit the registration before birth.",
-                $"Born {Problems.Date(born)}; registered {Problems.Date(registeredOn)} expecting {Problems.Date(expected)} (from {NewbornRegistration.EarliestDaysBeforeExpected} days before to {NewbornRegistration.LatestDaysAfterExpected} days after, and after the registration).", "idNumber")
+                $"Born {IsoDate.Text(born)}; registered {IsoDate.Text(registeredOn)} expecting {IsoDate.Text(expected)} (from {NewbornRegistration.EarliestDaysBeforeExpected} days before to {NewbornRegistration.LatestDaysAfterExpected} days after, and after the registration).", "idNumber")
             {
                 Extensions = new Dictionary<string, object?>
                 {
                     ["detailZh"] = NewbornRegistration.Message(check, expected, registeredOn, born),
-                    ["expectedBirthDate"] = Problems.Date(expected),
-                    ["registeredOn"] = Problems.Date(registeredOn),
+                    ["expectedBirthDate"] = IsoDate.Text(expected),
+                    ["registeredOn"] = IsoDate.Text(registeredOn),
                 },
             };
         }
@@ -169,7 +168,7 @@ public sealed class NewbornAttachment(
         if (!assessment.Eligible || !assessment.NewbornRuleApplied || assessment.Payable != entry.Enrolment.Terms.Payable || assessment.StandardContribution != entry.Enrolment.Terms.StandardContribution)
         {
             return new LedgerError(LedgerErrorKind.Refused, "newborn-assessment-changed", "The actual birth changes the assessment.",
-                $"Born {Problems.Date(born)}, the child would be assessed differently from the registration of {Problems.Date(registeredOn)} (payable {entry.Enrolment.Terms.Payable:0.00}); cancel the registration and enrol the child with its ID number.", "idNumber");
+                $"Born {IsoDate.Text(born)}, the child would be assessed differently from the registration of {IsoDate.Text(registeredOn)} (payable {entry.Enrolment.Terms.Payable:0.00}); cancel the registration and enrol the child with its ID number.", "idNumber");
         }
 
         return null;
@@ -180,7 +179,7 @@ public sealed class NewbornAttachment(
         var assessment = Reassess(policy, entry, child.BirthDate);
         var reference = entry.IdNumber;
         var next = entry.Enrolment.AttachId(child.ToString(), assessment.CoverageStart!.Value, clock.Today, clock.Now, actor,
-            $"registered before birth as {reference}; born {Problems.Date(child.BirthDate)}; cover from {Problems.Date(assessment.CoverageStart.Value)}");
+            $"registered before birth as {reference}; born {IsoDate.Text(child.BirthDate)}; cover from {IsoDate.Text(assessment.CoverageStart.Value)}");
         return (next, entry.Request with { IdNumber = child.ToString(), IdType = null, Nationality = null, BirthDate = null });
     }
 

@@ -50,7 +50,7 @@ public sealed record PaymentDecision(PostingResult? Result, PaymentEntity? Payme
         if (posting.PaidOn > today)
         {
             return new LedgerError(LedgerErrorKind.Invalid, "paid-on-in-future", "The payment day is after today.",
-                $"paidOn: {Problems.Date(posting.PaidOn)} is after today ({Problems.Date(today)}) in China.", "paidOn");
+                $"paidOn: {IsoDate.Text(posting.PaidOn)} is after today ({IsoDate.Text(today)}) in China.", "paidOn");
         }
 
         return LedgerKeys.IsValidTransactionId(posting.TransactionId)
@@ -82,7 +82,7 @@ public sealed record PaymentDecision(PostingResult? Result, PaymentEntity? Payme
         }
 
         // Re-assess as of the payment day: the policy decides whether that day is allowed, and when cover starts.
-        if (!AssessmentRequestParser.TryParse(entry.Request with { Date = Problems.Date(posting.PaidOn) }, catalog, today, out var policy, out var request, out var error))
+        if (!AssessmentRequestParser.TryParse(entry.Request with { Date = IsoDate.Text(posting.PaidOn) }, catalog, today, out var policy, out var request, out var error))
         {
             return Reject(error.ToLedgerError());
         }
@@ -117,10 +117,10 @@ public sealed record PaymentDecision(PostingResult? Result, PaymentEntity? Payme
             IdNumber = entity.IdNumber,
             TransactionId = posting.TransactionId,
             Amount = Money.Text(posting.Amount),
-            PaidOn = Problems.Date(posting.PaidOn),
+            PaidOn = IsoDate.Text(posting.PaidOn),
             Channel = payment.Channel,
             InTreasury = posting.InTreasury,
-            InTreasuryOn = payment.InTreasuryOn is { } on ? Problems.Date(on) : "",
+            InTreasuryOn = payment.InTreasuryOn is { } on ? IsoDate.Text(on) : "",
             InTreasuryBy = payment.InTreasuryBy ?? "",
             PostedAt = payment.PostedAt,
             Actor = actor,

@@ -202,7 +202,7 @@ public sealed class PaymentPoster(
         }
 
         existing.InTreasury = true;
-        existing.InTreasuryOn = Problems.Date(clock.Today);
+        existing.InTreasuryOn = IsoDate.Text(clock.Today);
         existing.InTreasuryBy = actor;
         try
         {

@@ -1,22 +1,23 @@
 using Collection.Domain.Codes;
+using Collection.Domain.Policies;
 using Collection.Functions.Assessments;
-using Collection.Functions.Policies;
 using Collection.Functions.Hosting;
+using Collection.Functions.Policies;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Collection.Functions.Ledger;
 
 /// <summary><c>POST /api/payments</c> (tax, staff, admin): posts one payment against an enrolment, idempotent by transaction id.</summary>
-public sealed class PaymentsApi(EnrolmentLedger ledger)
+public sealed class PaymentsApi(EnrolmentLedger ledger, PolicyCatalog policies)
 {
     /// <summary>Post a payment (到账划账). The same transactionId again changes nothing and answers the first posting.</summary>
     [Function("PostPayment")]
     [Roles(FunctionRoles.Tax, FunctionRoles.Staff)]
     public Task<IResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "payments")] HttpRequest request, CancellationToken cancellationToken) =>
-        PostAsync(request, ledger, cancellationToken);
+        PostAsync(request, ledger, policies, cancellationToken);
 
-    internal static async Task<IResult> PostAsync(HttpRequest http, EnrolmentLedger ledger, CancellationToken cancellationToken)
+    internal static async Task<IResult> PostAsync(HttpRequest http, EnrolmentLedger ledger, PolicyCatalog policies, CancellationToken cancellationToken)
     {
         var (body, error) = await JsonRequests.ReadAsync<PaymentRequestBody>(http, "payment", cancellationToken).ConfigureAwait(false);
         if (body is null)
@@ -24,7 +25,7 @@ public sealed class PaymentsApi(EnrolmentLedger ledger)
             return error!.ToResult();
         }
 
-        if (!TryPosting(body, ledger, out var posting, out error))
+        if (!TryPosting(body, policies, out var posting, out error))
         {
             return error.ToResult();
         }
@@ -42,7 +43,7 @@ public sealed class PaymentsApi(EnrolmentLedger ledger)
         }
 
         var response = new PaymentResponse(result.Outcome == PostingOutcome.Posted ? "posted" : "duplicate", EnrolmentBody.Payment(result.Payment!),
-            LedgerCodes.Status(enrolment.Status), enrolment.Paid, enrolment.Balance, enrolment.Overpayment, Problems.Date(enrolment.CoverageStart))
+            LedgerCodes.Status(enrolment.Status), enrolment.Paid, enrolment.Balance, enrolment.Overpayment, IsoDate.Text(enrolment.CoverageStart))
         {
             MarkedInTreasury = result.MarkedInTreasury,
         };
@@ -51,10 +52,10 @@ public sealed class PaymentsApi(EnrolmentLedger ledger)
             : TypedResults.Ok(response);
     }
 
-    private static bool TryPosting(PaymentRequestBody body, EnrolmentLedger ledger, out PaymentPosting posting, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out RequestError? error)
+    private static bool TryPosting(PaymentRequestBody body, PolicyCatalog policies, out PaymentPosting posting, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out RequestError? error)
     {
         posting = null!;
-        if (string.IsNullOrWhiteSpace(body.Policy) || !ledger.Policies.TryGet(body.Policy, out var policy))
+        if (string.IsNullOrWhiteSpace(body.Policy) || !policies.TryGet(body.Policy, out var policy))
         {
             error = AssessmentRequestParser.UnknownPolicy(body.Policy);
             return false;
@@ -73,7 +74,7 @@ public sealed class PaymentsApi(EnrolmentLedger ledger)
         }
 
         if (!AssessmentRequestParser.TryDate(body.PaidOn, "paidOn", out var paidOn, out error)
-            || !AssessmentRequestParser.TryInPolicyYears(paidOn, "paidOn", ledger.Policies, out error)
+            || !AssessmentRequestParser.TryInPolicyYears(paidOn, "paidOn", policies, out error)
             || !AssessmentRequestParser.TryIdNumber(body.IdNumber, paidOn, out var id, out error)
             || !AssessmentRequestParser.TryCode(Glossary.PaymentChannels, body.Channel, "channel", "unknown-payment-channel", out var channel, out error))
         {

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Collection.Domain.Codes;
+using Collection.Domain.Policies;
 using Collection.Functions.Assessments;
 using Collection.Functions.Files;
 using Collection.Functions.Hosting;
@@ -46,7 +47,7 @@ public sealed record CashHeldReport(string Policy, string AsOf, int? WithinDays,
 /// (community, school, staff; a school only for itself), <c>GET /api/remittances/{policy}/held</c> lists the cash each
 /// agent holds with the duties reached (luyang-2023 五(一): 30 days or 200,000 yuan).
 /// </summary>
-public sealed class RemittancesApi(EnrolmentLedger ledger, CashRemittanceBook book)
+public sealed class RemittancesApi(CashRemittanceBook book, PolicyCatalog policies, ChinaClock clock)
 {
     [Function("RecordRemittance")]
     [Roles(FunctionRoles.Community, FunctionRoles.School, FunctionRoles.Staff)]
@@ -75,7 +76,7 @@ public sealed class RemittancesApi(EnrolmentLedger ledger, CashRemittanceBook bo
 
     private async Task<IResult> CollectedAsync(HttpRequest http, string policyCode, CancellationToken cancellationToken)
     {
-        if (!ledger.Policies.TryGet(policyCode, out var policy))
+        if (!policies.TryGet(policyCode, out var policy))
         {
             return Problems.UnknownPolicy(policyCode, StatusCodes.Status404NotFound);
         }
@@ -105,7 +106,7 @@ public sealed class RemittancesApi(EnrolmentLedger ledger, CashRemittanceBook bo
             return error.ToResult();
         }
 
-        var last = to ?? ledger.Today;
+        var last = to ?? clock.Today;
         var first = from ?? policy.CollectionStart;
         if (last < first)
         {
@@ -147,7 +148,7 @@ public sealed class RemittancesApi(EnrolmentLedger ledger, CashRemittanceBook bo
             }
 
             file.Position = 0;
-            var name = $"collected-{policy.Code}-{Problems.Date(first)}-{Problems.Date(last)}.{format}";
+            var name = $"collected-{policy.Code}-{IsoDate.Text(first)}-{IsoDate.Text(last)}.{format}";
             return Results.Stream(file, format == "csv" ? "text/csv; charset=utf-8" : Reports.ProgressFiles.XlsxContentType, name);
         }
         catch
@@ -182,7 +183,7 @@ public sealed class RemittancesApi(EnrolmentLedger ledger, CashRemittanceBook bo
             return error!.ToResult();
         }
 
-        if (string.IsNullOrWhiteSpace(body.Policy) || !ledger.Policies.TryGet(body.Policy, out var policy))
+        if (string.IsNullOrWhiteSpace(body.Policy) || !policies.TryGet(body.Policy, out var policy))
         {
             return AssessmentRequestParser.UnknownPolicy(body.Policy).ToResult();
         }
@@ -225,10 +226,10 @@ public sealed class RemittancesApi(EnrolmentLedger ledger, CashRemittanceBook bo
             return Problems.Problem(StatusCodes.Status400BadRequest, from is null || to is null ? "missing-field" : "invalid-period", "The period is missing or reversed.", "from and to (yyyy-MM-dd), from ≤ to.", "from");
         }
 
-        var day = remittedOn ?? ledger.Today;
-        if (day > ledger.Today || day < to)
+        var day = remittedOn ?? clock.Today;
+        if (day > clock.Today || day < to)
         {
-            return Problems.Problem(StatusCodes.Status400BadRequest, "date-in-future", "The remittance day is after today or before the period's end.", $"remittedOn {Problems.Date(day)} must lie between {Problems.Date(to.Value)} and today.", "remittedOn");
+            return Problems.Problem(StatusCodes.Status400BadRequest, "date-in-future", "The remittance day is after today or before the period's end.", $"remittedOn {IsoDate.Text(day)} must lie between {IsoDate.Text(to.Value)} and today.", "remittedOn");
         }
 
         try
@@ -236,7 +237,7 @@ public sealed class RemittancesApi(EnrolmentLedger ledger, CashRemittanceBook bo
             var result = await book.RemitAsync(new Remittance(policy.Code, collector, from.Value, to.Value, body.Headcount.Value, body.Amount.Value, body.Reference.Trim(), day),
                 http.HttpContext.User.Actor(), cancellationToken).ConfigureAwait(false);
             var r = result.Remittance;
-            var answer = new RemittanceBody(r.Policy, r.Collector, Problems.Date(r.From), Problems.Date(r.To), r.Headcount, r.Amount, r.Reference, Problems.Date(r.RemittedOn),
+            var answer = new RemittanceBody(r.Policy, r.Collector, IsoDate.Text(r.From), IsoDate.Text(r.To), r.Headcount, r.Amount, r.Reference, IsoDate.Text(r.RemittedOn),
                 result.Payments, result.Repeated, result.Actor, result.At);
             return result.Repeated ? TypedResults.Ok(answer) : TypedResults.Created($"/api/remittances/{r.Policy}/held?collector={Uri.EscapeDataString(r.Collector)}", answer);
         }
@@ -249,7 +250,7 @@ public sealed class RemittancesApi(EnrolmentLedger ledger, CashRemittanceBook bo
 
     private async Task<IResult> HeldAsync(HttpRequest http, string policyCode, CancellationToken cancellationToken)
     {
-        if (!ledger.Policies.TryGet(policyCode, out var policy))
+        if (!policies.TryGet(policyCode, out var policy))
         {
             return Problems.UnknownPolicy(policyCode, StatusCodes.Status404NotFound);
         }
@@ -273,10 +274,10 @@ public sealed class RemittancesApi(EnrolmentLedger ledger, CashRemittanceBook bo
             collector = own;
         }
 
-        var day = date ?? ledger.Today;
+        var day = date ?? clock.Today;
         var held = await book.HeldAsync(policy, day, collector, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(new CashHeldReport(policy.Code, Problems.Date(day), policy.CashRemittanceDays, policy.CashRemittanceAmount,
-            [.. held.Select(h => new CashHeldBody(h.Collector, h.Payments, h.People, h.Amount, Problems.Date(h.OldestPaidOn), h.DaysHeld, h.Warnings))]));
+        return TypedResults.Ok(new CashHeldReport(policy.Code, IsoDate.Text(day), policy.CashRemittanceDays, policy.CashRemittanceAmount,
+            [.. held.Select(h => new CashHeldBody(h.Collector, h.Payments, h.People, h.Amount, IsoDate.Text(h.OldestPaidOn), h.DaysHeld, h.Warnings))]));
     }
 
     private static bool MayRemitFor(System.Security.Claims.ClaimsPrincipal user, string collector) =>

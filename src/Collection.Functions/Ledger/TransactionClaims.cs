@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
@@ -174,7 +173,7 @@ public sealed class TransactionClaims
                 continue;
             }
 
-            yield return new UnmatchedPayment(claim.RowKey, claim.IdNumber, Money.Parse(claim.Amount), DateOnly.ParseExact(claim.PaidOn, "yyyy-MM-dd", CultureInfo.InvariantCulture),
+            yield return new UnmatchedPayment(claim.RowKey, claim.IdNumber, Money.Parse(claim.Amount), IsoDate.Parse(claim.PaidOn),
                 claim.Channel, claim.InTreasury, claim.Rejection);
         }
     }
@@ -198,7 +197,7 @@ public sealed class TransactionClaims
         Policy = posting.Policy,
         IdNumber = posting.Id.ToString(),
         Amount = Money.Text(posting.Amount),
-        PaidOn = Problems.Date(posting.PaidOn),
+        PaidOn = IsoDate.Text(posting.PaidOn),
         Channel = Glossary.PaymentChannels.Code(posting.Channel),
         InTreasury = posting.InTreasury,
         ClaimedAt = _clock.Now,

@@ -79,7 +79,7 @@ public sealed class PersonFacts
             Kind = code,
             CoverageYear = coverageYear,
             Place = place,
-            Since = Problems.Date(since),
+            Since = IsoDate.Text(since),
             Note = note,
             Actor = actor,
             RecordedAt = now,
@@ -148,7 +148,7 @@ public sealed class PersonFacts
                 ? otherPolicy.CoverageStart.Year.ToString(CultureInfo.InvariantCulture)
                 : $"{otherPolicy.CoverageStart.Year}–{otherPolicy.CoverageEnd.Year}";
             return new RequestError(StatusCodes.Status409Conflict, "enrolled-under-another-policy", "Enrolled under another policy for the same coverage year.",
-                $"Enrolled under {other.Policy} on {other.EnrolledOn} from {other.Source} (coverage {Problems.Date(otherPolicy.CoverageStart)}..{Problems.Date(otherPolicy.CoverageEnd)}); one insurance per person per year.", "idNumber")
+                $"Enrolled under {other.Policy} on {other.EnrolledOn} from {other.Source} (coverage {IsoDate.Text(otherPolicy.CoverageStart)}..{IsoDate.Text(otherPolicy.CoverageEnd)}); one insurance per person per year.", "idNumber")
             {
                 Extensions = new Dictionary<string, object?>
                 {

@@ -36,8 +36,8 @@ public sealed class PoliciesApi(PolicyCatalog catalog)
 
     private static PolicySummary Summary(Policy p) => new(
         p.Code, p.Name, p.Region,
-        new PeriodBody(Problems.Date(p.CollectionStart), Problems.Date(p.CollectionEnd)),
-        new PeriodBody(Problems.Date(p.CoverageStart), Problems.Date(p.CoverageEnd)));
+        new PeriodBody(IsoDate.Text(p.CollectionStart), IsoDate.Text(p.CollectionEnd)),
+        new PeriodBody(IsoDate.Text(p.CoverageStart), IsoDate.Text(p.CoverageEnd)));
 }
 
 public sealed record PeriodBody(string Start, string End);

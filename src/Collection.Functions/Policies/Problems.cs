@@ -1,4 +1,3 @@
-using System.Globalization;
 
 namespace Collection.Functions.Policies;
 
@@ -28,6 +27,4 @@ internal static class Problems
 
     public static IResult UnknownPolicy(string? code, int status) =>
         Problem(status, "unknown-policy", "Unknown policy.", $"There is no policy '{code}'. GET /api/policies lists them.", "policy");
-
-    public static string Date(DateOnly date) => IsoDate.Text(date);
 }

@@ -1,11 +1,12 @@
 using Collection.Domain;
+using Collection.Domain.Policies;
 using Collection.Functions.Assessments;
 using Collection.Functions.Ledger;
 
 namespace Collection.Functions.Refunds;
 
 /// <summary>The refund port over the enrolment ledger: the book of record stays the ledger's.</summary>
-public sealed class LedgerRefundAdapter(EnrolmentLedger ledger) : IRefundLedger
+public sealed class LedgerRefundAdapter(EnrolmentLedger ledger, PolicyCatalog policies, ChinaClock clock) : IRefundLedger
 {
     public async Task<RefundLedgerEntry?> GetAsync(string policy, string idNumber, CancellationToken cancellationToken)
     {
@@ -21,7 +22,7 @@ public sealed class LedgerRefundAdapter(EnrolmentLedger ledger) : IRefundLedger
         }
 
         // The facts the enrolment was assessed from, for re-assessing on the payment day (subsidised-paid-full).
-        var person = AssessmentRequestParser.TryParse(entry.Request, ledger.Policies, ledger.Today, out _, out var request, out _)
+        var person = AssessmentRequestParser.TryParse(entry.Request, policies, clock.Today, out _, out var request, out _)
             ? request
             : new Domain.Assessments.AssessmentRequest { Id = id };
         var payments = await ledger.GetPaymentsAsync(policy, id, cancellationToken: cancellationToken).ConfigureAwait(false);

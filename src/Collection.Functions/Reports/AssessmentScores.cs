@@ -108,12 +108,12 @@ public sealed record AssessmentReport(string Policy, string AsOf, string Basis, 
         }
 
         result.AddRange(rows.Where(r => r.Completion is null));
-        return new AssessmentReport(policy.Code, Policies.Problems.Date(day), BasisText, result);
+        return new AssessmentReport(policy.Code, IsoDate.Text(day), BasisText, result);
     }
 }
 
 /// <summary><c>GET /api/reports/{policy}/assessment-scores?date=&amp;format=json|csv|xlsx</c> (staff): the units ranked by completion, with their shortfalls.</summary>
-public sealed class AssessmentScoresApi(EnrolmentLedger ledger, SubsidyIdentityBook book, MonthlyReports monthly, TargetStore targets)
+public sealed class AssessmentScoresApi(EnrolmentLedger ledger, SubsidyIdentityBook book, MonthlyReports monthly, TargetStore targets, PolicyCatalog policies, ChinaClock clock)
 {
     private static readonly string[] Headers = ["排名", "单位", "类别", "征缴任务数", "参保缴费人数", "任务完成率", "距任务差额", "应报月报数", "缺报月份", "专项台账未参保人数", "问题"];
 
@@ -122,7 +122,7 @@ public sealed class AssessmentScoresApi(EnrolmentLedger ledger, SubsidyIdentityB
     public async Task<IResult> Get(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{policy}/assessment-scores")] HttpRequest request, string policy, CancellationToken cancellationToken)
     {
-        if (!ReportRequest.TryRead(request, policy, ledger, out var known, out var day, out var problem))
+        if (!ReportRequest.TryRead(request, policy, policies, clock, out var known, out var day, out var problem))
         {
             return problem;
         }
@@ -140,7 +140,7 @@ public sealed class AssessmentScoresApi(EnrolmentLedger ledger, SubsidyIdentityB
             return TypedResults.Ok(report);
         }
 
-        return await ReportFiles.FileAsync(format, $"assessment-{known.Code}-{Problems.Date(day)}", "考核排名", Headers,
+        return await ReportFiles.FileAsync(format, $"assessment-{known.Code}-{IsoDate.Text(day)}", "考核排名", Headers,
             report.Units.Select(u => (IReadOnlyList<object?>)[u.Rank, u.Unit, ProgressFiles.KindLabel(u.Kind), u.Target, u.Insured, ProgressFiles.Percent(u.Completion), u.Shortfall,
                 u.MonthlyReportsDue, string.Join("、", u.MonthlyReportsMissing), u.SpecialLedgerNotEnrolled, string.Join("、", u.Flags.Select(Label))])).ConfigureAwait(false);
     }

@@ -97,7 +97,7 @@ public sealed record FiscalSharesReport(string Policy, string AsOf, decimal PerP
         var total = new FiscalShareRow(null, "total", "合计", rows.Sum(r => r.People), rows.Sum(r => r.Central), rows.Sum(r => r.Provincial), rows.Sum(r => r.City),
             rows.Sum(r => r.County), rows.Sum(r => r.Government), fiscal.CriticalIllnessPerPerson is null ? null : rows.Sum(r => r.CriticalIllness ?? 0m),
             fiscal.FinancingPerPerson is null ? null : rows.Sum(r => r.Financing ?? 0m), rows.Sum(r => r.PersonalPaid));
-        return new FiscalSharesReport(policy.Code, Problems.Date(asOf), perPerson, fiscal.CriticalIllnessPerPerson, fiscal.FinancingPerPerson, rows, total);
+        return new FiscalSharesReport(policy.Code, IsoDate.Text(asOf), perPerson, fiscal.CriticalIllnessPerPerson, fiscal.FinancingPerPerson, rows, total);
     }
 
     /// <summary>The tier county named in the enrolment's town, else the one of its ID number's region code, else <see cref="UnknownCounty"/>.</summary>
@@ -130,7 +130,7 @@ public sealed record FiscalSharesReport(string Policy, string AsOf, decimal PerP
 }
 
 /// <summary><c>GET /api/reports/{policy}/fiscal-shares?date=&amp;format=json|csv|xlsx</c> (staff, admin): 各级财政补助 per county.</summary>
-public sealed class FiscalSharesApi(EnrolmentLedger ledger)
+public sealed class FiscalSharesApi(EnrolmentLedger ledger, PolicyCatalog policies, ChinaClock clock)
 {
     private static readonly string[] Headers =
         ["档次", "县区代码", "县区", "参保人数", "中央财政", "省级财政", "市级财政", "县区财政", "财政补助合计", "大病保险筹资", "筹资总额", "个人缴费"];
@@ -140,7 +140,7 @@ public sealed class FiscalSharesApi(EnrolmentLedger ledger)
     public async Task<IResult> Get(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{policy}/fiscal-shares")] HttpRequest request, string policy, CancellationToken cancellationToken)
     {
-        if (!ReportRequest.TryRead(request, policy, ledger, out var known, out var day, out var problem))
+        if (!ReportRequest.TryRead(request, policy, policies, clock, out var known, out var day, out var problem))
         {
             return problem;
         }
@@ -166,7 +166,7 @@ public sealed class FiscalSharesApi(EnrolmentLedger ledger)
         var rows = report.Counties.Append(report.Total).Select(r => (IReadOnlyList<object?>)
             [r.Tier is { } t ? $"第{t}档" : null, r.CountyCode, r.CountyName, r.People, r.Central, r.Provincial, r.City, r.County, r.Government, r.CriticalIllness, r.Financing, r.PersonalPaid]).ToList();
         var buffer = new MemoryStream();
-        var name = $"fiscal-shares-{known.Code}-{Problems.Date(day)}";
+        var name = $"fiscal-shares-{known.Code}-{IsoDate.Text(day)}";
         if (format == "csv")
         {
             await using (var csv = CsvReportWriter.Create(buffer, Headers, leaveOpen: true))

@@ -20,7 +20,7 @@ public sealed record MonthlyReportRun(string Policy, string Month, string AsOf, 
 /// the previous report (or since the period opened). The content carries no time of writing, so a run repeated
 /// for the same day writes the same bytes.
 /// </summary>
-public sealed class MonthlyReports(EnrolmentLedger ledger, TargetStore targets, BlobServiceClient blobs, ILogger<MonthlyReports> logger)
+public sealed class MonthlyReports(EnrolmentLedger ledger, PolicyCatalog policies, TargetStore targets, BlobServiceClient blobs, ILogger<MonthlyReports> logger)
 {
     public const string DeadlineCode = "monthly-progress-report";
 
@@ -46,7 +46,7 @@ public sealed class MonthlyReports(EnrolmentLedger ledger, TargetStore targets, 
     public async Task<IReadOnlyList<MonthlyReportRun>> RunAsync(DateOnly today, CancellationToken cancellationToken)
     {
         var runs = new List<MonthlyReportRun>();
-        foreach (var policy in ledger.Policies.Policies)
+        foreach (var policy in policies.Policies)
         {
             if (IsDue(policy, today))
             {
@@ -92,7 +92,7 @@ public sealed class MonthlyReports(EnrolmentLedger ledger, TargetStore targets, 
 
         await WriteUnitAsync(SummaryName, [.. report.Units, report.Total]).ConfigureAwait(false);
         logger.LogInformation("Monthly reports of {Policy} for {Month} (as of {AsOf}): {Units} units", policy.Code, month, asOf, report.Units.Count);
-        return new MonthlyReportRun(policy.Code, month, Problems.Date(asOf), Problems.Date(since.AddDays(1)), [.. report.Units.Select(u => u.Unit)], written);
+        return new MonthlyReportRun(policy.Code, month, IsoDate.Text(asOf), IsoDate.Text(since.AddDays(1)), [.. report.Units.Select(u => u.Unit)], written);
     }
 
     /// <summary>A written report's bytes, or null when none was written for that month and unit.</summary>

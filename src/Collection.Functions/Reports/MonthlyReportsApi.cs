@@ -1,4 +1,4 @@
-using System.Globalization;
+using Collection.Domain.Policies;
 using Collection.Functions.Hosting;
 using Collection.Functions.Ledger;
 using Collection.Functions.Policies;
@@ -10,14 +10,14 @@ namespace Collection.Functions.Reports;
 /// <c>GET /api/reports/{policy}/monthly/{yyyy-MM}?unit=&amp;format=xlsx|csv</c> (staff, admin): a monthly report as the
 /// <c>MonthlyReports</c> job wrote it (the same bytes as the blob); without <c>unit</c>, the bureau's summary (汇总).
 /// </summary>
-public sealed class MonthlyReportsApi(EnrolmentLedger ledger, MonthlyReports reports)
+public sealed class MonthlyReportsApi(PolicyCatalog policies, MonthlyReports reports)
 {
     [Function("MonthlyReport")]
     [Roles(FunctionRoles.Staff)]
     public async Task<IResult> Get(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{policy}/monthly/{month}")] HttpRequest request, string policy, string month, CancellationToken cancellationToken)
     {
-        if (!ledger.Policies.TryGet(policy, out var known))
+        if (!policies.TryGet(policy, out var known))
         {
             return Problems.UnknownPolicy(LogText.Of(policy), StatusCodes.Status404NotFound);
         }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Collection.Domain.Policies;
 using Collection.Functions.Assessments;
 using Collection.Functions.Files;
 using Collection.Functions.Hosting;
@@ -12,14 +13,14 @@ namespace Collection.Functions.Reports;
 /// <c>GET /api/reports/{policy}/progress?date=yyyy-MM-dd[&amp;format=json|csv|xlsx]</c> (staff, admin): 参保进度 per
 /// unit against its task, as of the day (default today).
 /// </summary>
-public sealed class ProgressApi(EnrolmentLedger ledger, TargetStore targets)
+public sealed class ProgressApi(EnrolmentLedger ledger, TargetStore targets, PolicyCatalog policies, ChinaClock clock)
 {
     [Function("EnrolmentProgress")]
     [Roles(FunctionRoles.Staff)]
     public async Task<IResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{policy}/progress")] HttpRequest request, string policy, CancellationToken cancellationToken)
     {
-        if (!ReportRequest.TryRead(request, policy, ledger, out var known, out var day, out var problem))
+        if (!ReportRequest.TryRead(request, policy, policies, clock, out var known, out var day, out var problem))
         {
             return problem;
         }
@@ -38,7 +39,7 @@ public sealed class ProgressApi(EnrolmentLedger ledger, TargetStore targets)
         }
 
         var buffer = new MemoryStream();
-        var name = $"progress-{known.Code}-{Problems.Date(day)}";
+        var name = $"progress-{known.Code}-{IsoDate.Text(day)}";
         if (format == "csv")
         {
             await ProgressFiles.WriteCsvAsync(buffer, report.Units.Append(report.Total)).ConfigureAwait(false);

@@ -90,7 +90,7 @@ public sealed record ProgressReport(
         }
 
         var targetTotal = units.Declared.Count > 0 ? units.Declared.Sum(u => u.Target ?? 0) : (int?)null;
-        var report = new ProgressReport(known.Code, Policies.Problems.Date(asOf), known.Document.Targets?.EnrolmentRate, known.Document.Targets?.RateIdentities,
+        var report = new ProgressReport(known.Code, IsoDate.Text(asOf), known.Document.Targets?.EnrolmentRate, known.Document.Targets?.RateIdentities,
             targetTotal,
             [.. ordered.Select(t => t.Now.Figures(t.Unit.Name, t.Unit.Kind, t.Unit.Target))],
             total.Figures(TotalName, "total", targetTotal));

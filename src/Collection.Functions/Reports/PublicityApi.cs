@@ -1,4 +1,5 @@
 using Collection.Domain.Codes;
+using Collection.Domain.Policies;
 using Collection.Domain.Rosters;
 using Collection.Functions.Assessments;
 using Collection.Functions.Files;
@@ -16,7 +17,7 @@ namespace Collection.Functions.Reports;
 /// People registered on the day, not cancelled, whose assessment carries a subsidy (waived or a part); the enrolment's
 /// town is the community level the ledger knows. Written to a temporary file, not held in memory.
 /// </summary>
-public sealed class PublicityApi(EnrolmentLedger ledger)
+public sealed class PublicityApi(EnrolmentLedger ledger, PolicyCatalog policies, ChinaClock clock)
 {
     private static readonly string[] Headers = ["乡镇街道", "姓名", "身份证号", "资助身份", "资助方式", "财政资助金额", "个人缴费金额"];
 
@@ -25,7 +26,7 @@ public sealed class PublicityApi(EnrolmentLedger ledger)
     public async Task<IResult> Get(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{policy}/publicity")] HttpRequest request, string policy, CancellationToken cancellationToken)
     {
-        if (!ReportRequest.TryRead(request, policy, ledger, out var known, out var day, out var problem))
+        if (!ReportRequest.TryRead(request, policy, policies, clock, out var known, out var day, out var problem))
         {
             return problem;
         }
@@ -81,7 +82,7 @@ public sealed class PublicityApi(EnrolmentLedger ledger)
             }
 
             file.Position = 0;
-            return Results.Stream(file, format == "csv" ? "text/csv; charset=utf-8" : ProgressFiles.XlsxContentType, $"publicity-{known.Code}-{Problems.Date(day)}.{format}");
+            return Results.Stream(file, format == "csv" ? "text/csv; charset=utf-8" : ProgressFiles.XlsxContentType, $"publicity-{known.Code}-{IsoDate.Text(day)}.{format}");
         }
         catch
         {

@@ -158,7 +158,7 @@ public sealed record ReconciliationReport(
         }
 
         return new ReconciliationReport(
-            policy, Problems.Date(from), Problems.Date(to),
+            policy, IsoDate.Text(from), IsoDate.Text(to),
             new CountAmount(assessed, assessedAmount),
             new CountAmount(payments, paidAmount),
             paidPeople,

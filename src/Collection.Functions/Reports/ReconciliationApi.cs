@@ -1,14 +1,15 @@
+using Collection.Domain.Policies;
 using Collection.Functions.Assessments;
 using Collection.Functions.Files;
+using Collection.Functions.Hosting;
 using Collection.Functions.Ledger;
 using Collection.Functions.Policies;
-using Collection.Functions.Hosting;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Collection.Functions.Reports;
 
 /// <summary><c>GET /api/reports/reconciliation?policy=&amp;from=&amp;to=[&amp;format=csv]</c> (staff, admin): 对账.</summary>
-public sealed class ReconciliationApi(EnrolmentLedger ledger)
+public sealed class ReconciliationApi(EnrolmentLedger ledger, PolicyCatalog policies)
 {
     private static readonly Dictionary<string, string> KindLabels = new(StringComparer.Ordinal)
     {
@@ -23,11 +24,11 @@ public sealed class ReconciliationApi(EnrolmentLedger ledger)
     [Roles(FunctionRoles.Staff)]
     public Task<IResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/reconciliation")] HttpRequest request, CancellationToken cancellationToken) =>
-        GetAsync(Query.Text(request, "policy"), Query.Text(request, "from"), Query.Text(request, "to"), Query.Text(request, "format"), ledger, cancellationToken);
+        GetAsync(Query.Text(request, "policy"), Query.Text(request, "from"), Query.Text(request, "to"), Query.Text(request, "format"), ledger, policies, cancellationToken);
 
-    internal static async Task<IResult> GetAsync(string? policy, string? from, string? to, string? format, EnrolmentLedger ledger, CancellationToken cancellationToken)
+    internal static async Task<IResult> GetAsync(string? policy, string? from, string? to, string? format, EnrolmentLedger ledger, PolicyCatalog policies, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(policy) || !ledger.Policies.TryGet(policy, out var known))
+        if (string.IsNullOrWhiteSpace(policy) || !policies.TryGet(policy, out var known))
         {
             return Problems.UnknownPolicy(policy, StatusCodes.Status400BadRequest);
         }

@@ -27,7 +27,7 @@ public sealed record ReminderSummary(string Policy, string AsOf, string? Reminde
 /// (<c>Keys:community:&lt;town&gt;</c>) gets only that town: its counts, and its list with or without <c>town=</c>;
 /// another town answers 403 <c>forbidden-unit</c>.
 /// </summary>
-public sealed class RemindersApi(EnrolmentLedger ledger)
+public sealed class RemindersApi(EnrolmentLedger ledger, PolicyCatalog policies, ChinaClock clock)
 {
     public const string DeadlineCode = "reminders-end";
 
@@ -46,7 +46,7 @@ public sealed class RemindersApi(EnrolmentLedger ledger)
     public async Task<IResult> Get(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{policy}/reminders")] HttpRequest request, string policy, CancellationToken cancellationToken)
     {
-        if (!ReportRequest.TryRead(request, policy, ledger, out var known, out var day, out var problem))
+        if (!ReportRequest.TryRead(request, policy, policies, clock, out var known, out var day, out var problem))
         {
             return problem;
         }
@@ -102,7 +102,7 @@ public sealed class RemindersApi(EnrolmentLedger ledger)
                 }
 
                 file.Position = 0;
-                return Results.Stream(file, "text/csv; charset=utf-8", $"reminders-{known.Code}-{Problems.Date(day)}.csv");
+                return Results.Stream(file, "text/csv; charset=utf-8", $"reminders-{known.Code}-{IsoDate.Text(day)}.csv");
             }
             catch
             {
@@ -125,7 +125,7 @@ public sealed class RemindersApi(EnrolmentLedger ledger)
         }
 
         var list = towns.Select(t => new ReminderTown(t.Key, t.Value.People, t.Value.Owed)).ToList();
-        return TypedResults.Ok(new ReminderSummary(known.Code, Problems.Date(day), Problems.Date(end), ended, list, list.Sum(t => t.People), list.Sum(t => t.Owed)));
+        return TypedResults.Ok(new ReminderSummary(known.Code, IsoDate.Text(day), IsoDate.Text(end), ended, list, list.Sum(t => t.People), list.Sum(t => t.Owed)));
     }
 
     /// <summary>Registered on the day, not cancelled, owing; after the end only migrant workers.</summary>

@@ -1,7 +1,6 @@
 using Collection.Domain.Policies;
 using Collection.Functions.Assessments;
 using Collection.Functions.Hosting;
-using Collection.Functions.Ledger;
 using Collection.Functions.Policies;
 
 namespace Collection.Functions.Reports;
@@ -9,11 +8,11 @@ namespace Collection.Functions.Reports;
 /// <summary>What every report route starts with: the policy in the path (404 when unknown) and the optional <c>?date=</c> (today by default).</summary>
 internal static class ReportRequest
 {
-    public static bool TryRead(HttpRequest request, string policy, EnrolmentLedger ledger, out Policy known, out DateOnly day, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out IResult? problem)
+    public static bool TryRead(HttpRequest request, string policy, PolicyCatalog policies, ChinaClock clock, out Policy known, out DateOnly day, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out IResult? problem)
     {
         day = default;
         problem = null;
-        if (!ledger.Policies.TryGet(policy, out known!))
+        if (!policies.TryGet(policy, out known!))
         {
             problem = Problems.UnknownPolicy(LogText.Of(policy), StatusCodes.Status404NotFound);
             return false;
@@ -25,7 +24,7 @@ internal static class ReportRequest
             return false;
         }
 
-        day = date ?? ledger.Today;
+        day = date ?? clock.Today;
         return true;
     }
 }

@@ -1,3 +1,4 @@
+using Collection.Domain.Policies;
 using Collection.Domain.Rosters;
 using Collection.Functions.Hosting;
 using Collection.Functions.Ledger;
@@ -14,7 +15,7 @@ namespace Collection.Functions.Reports;
 /// 五(四)). With <c>school=</c> the JSON also lists the pupils not yet insured; <c>view=unpaid</c> gives that list as a
 /// file. A school key sees only its own school codes, with ID numbers masked; staff see every school, whole numbers.
 /// </summary>
-public sealed class SchoolsApi(EnrolmentLedger ledger, RosterResultStore rosters)
+public sealed class SchoolsApi(EnrolmentLedger ledger, RosterResultStore rosters, PolicyCatalog policies, ChinaClock clock)
 {
     private static readonly string[] FigureHeaders =
         ["学校代码", "类别", "院系", "名册人数", "参保登记人数", "参保缴费人数", "其中：个人缴费", "其中：全额资助", "其中：定额资助", "未参保人数", "未缴费人数", "参保缴费率"];
@@ -26,7 +27,7 @@ public sealed class SchoolsApi(EnrolmentLedger ledger, RosterResultStore rosters
     public async Task<IResult> Get(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{policy}/schools")] HttpRequest request, string policy, CancellationToken cancellationToken)
     {
-        if (!ReportRequest.TryRead(request, policy, ledger, out var known, out var day, out var problem))
+        if (!ReportRequest.TryRead(request, policy, policies, clock, out var known, out var day, out var problem))
         {
             return problem;
         }
@@ -75,7 +76,7 @@ public sealed class SchoolsApi(EnrolmentLedger ledger, RosterResultStore rosters
             return TypedResults.Ok(report);
         }
 
-        var name = $"schools-{known.Code}-{(code is null ? "" : MonthlyReports.SafeName(code) + "-")}{Problems.Date(day)}";
+        var name = $"schools-{known.Code}-{(code is null ? "" : MonthlyReports.SafeName(code) + "-")}{IsoDate.Text(day)}";
         if (view == "unpaid")
         {
             return await ReportFiles.FileAsync(format, name + "-unpaid", "未缴费学生名单", PupilHeaders,

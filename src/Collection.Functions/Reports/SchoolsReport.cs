@@ -166,7 +166,7 @@ public sealed record SchoolsReport(string Policy, string AsOf, IReadOnlyList<Sch
         }
 
         notPaid?.Sort((a, b) => (a.School, a.Faculty ?? "", a.State, a.IdNumber).CompareTo((b.School, b.Faculty ?? "", b.State, b.IdNumber)));
-        return new SchoolsReport(policy.Code, Policies.Problems.Date(day), figures, total.Figures(ProgressReport.TotalName, "total", null), notPaid);
+        return new SchoolsReport(policy.Code, IsoDate.Text(day), figures, total.Figures(ProgressReport.TotalName, "total", null), notPaid);
     }
 
     private sealed class Tally

@@ -136,13 +136,13 @@ public sealed record SpecialLedger(string Policy, string AsOf, IReadOnlyList<Spe
             {
                 var department = Glossary.Departments.TryParse(spell.Department, out var d) ? Glossary.Departments.Label(d) : spell.Department;
                 people.Add(new SpecialLedgerPerson(g, county, place, entry?.Person.Name ?? spell.Name, showId(id), Glossary.SubsidyIdentities.Label(spell.Identity), department,
-                    state, state == NotEnrolled ? null : Policies.Problems.Date(entry!.Enrolment.EnrolledOn),
+                    state, state == NotEnrolled ? null : IsoDate.Text(entry!.Enrolment.EnrolledOn),
                     state == NotEnrolled ? 0m : entry!.Enrolment.Terms.Payable, paid, state == NotEnrolled ? 0m : entry!.Enrolment.Terms.Subsidy));
             }
         }
 
         people?.Sort((a, b) => (SpecialGroups.Order(a.Group), a.Group, a.County ?? "", a.Unit, a.State, a.IdNumber).CompareTo((SpecialGroups.Order(b.Group), b.Group, b.County ?? "", b.Unit, b.State, b.IdNumber)));
-        return new SpecialLedger(policy.Code, Policies.Problems.Date(day),
+        return new SpecialLedger(policy.Code, IsoDate.Text(day),
             [.. tallies.Select(t => t.Value.Figures(t.Key.Group, t.Key.County.Length == 0 ? null : t.Key.County, t.Key.Unit))],
             [.. groupTallies.Select(t => t.Value.Figures(t.Key.Group, null, ProgressReport.TotalName))],
             people);

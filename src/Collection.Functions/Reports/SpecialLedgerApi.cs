@@ -1,3 +1,4 @@
+using Collection.Domain.Policies;
 using Collection.Domain.Rosters;
 using Collection.Functions.Hosting;
 using Collection.Functions.Ledger;
@@ -14,7 +15,7 @@ namespace Collection.Functions.Reports;
 /// policy has tiers); with <c>unit=</c> the JSON lists the people too, and <c>view=people</c> gives the list as a file.
 /// Staff see whole ID numbers; community staff, who go door to door, see them masked (<c>110101********4511</c>).
 /// </summary>
-public sealed class SpecialLedgerApi(EnrolmentLedger ledger, SubsidyIdentityBook book)
+public sealed class SpecialLedgerApi(EnrolmentLedger ledger, SubsidyIdentityBook book, PolicyCatalog policies, ChinaClock clock)
 {
     private static readonly string[] FigureHeaders = ["类别", "县区", "乡镇街道", "人数", "参保登记人数", "参保缴费人数", "其中：个人缴费", "其中：全额资助", "其中：定额资助", "未参保人数", "未缴费人数", "参保率"];
 
@@ -25,7 +26,7 @@ public sealed class SpecialLedgerApi(EnrolmentLedger ledger, SubsidyIdentityBook
     public async Task<IResult> Get(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{policy}/special-ledger")] HttpRequest request, string policy, CancellationToken cancellationToken)
     {
-        if (!ReportRequest.TryRead(request, policy, ledger, out var known, out var day, out var problem))
+        if (!ReportRequest.TryRead(request, policy, policies, clock, out var known, out var day, out var problem))
         {
             return problem;
         }
@@ -76,7 +77,7 @@ public sealed class SpecialLedgerApi(EnrolmentLedger ledger, SubsidyIdentityBook
             return TypedResults.Ok(report);
         }
 
-        var name = $"special-ledger-{known.Code}-{Problems.Date(day)}";
+        var name = $"special-ledger-{known.Code}-{IsoDate.Text(day)}";
         if (view == "people")
         {
             return await ReportFiles.FileAsync(format, name + "-people", "专项台账人员", PeopleHeaders,

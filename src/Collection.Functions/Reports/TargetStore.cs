@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using Collection.Domain.Policies;
 using Collection.Functions.Files;
 using Collection.Functions.Hosting;
 using Collection.Functions.Ledger;
@@ -70,7 +71,7 @@ public sealed record TargetRowProblem(int Line, string Code, string DetailZh);
 /// 乡镇街道) and 任务数 (or 征缴任务数); the file name comes in <c>?file=</c>. All or nothing: any bad row and nothing is
 /// stored (422 with every bad row). <c>GET</c> returns the table in force.
 /// </summary>
-public sealed class TargetsApi(EnrolmentLedger ledger, TargetStore store, ChinaClock clock)
+public sealed class TargetsApi(PolicyCatalog policies, TargetStore store, ChinaClock clock)
 {
     private static readonly string[] NameHeaders = ["单位", "乡镇街道", "镇街", "unit", "name"];
     private static readonly string[] PeopleHeaders = ["任务数", "征缴任务数", "参保任务数", "任务数（人）", "征缴任务数（人）", "people", "target"];
@@ -81,7 +82,7 @@ public sealed class TargetsApi(EnrolmentLedger ledger, TargetStore store, ChinaC
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "reports/{policy}/targets")] HttpRequest request, string policy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!ledger.Policies.TryGet(policy, out var known))
+        if (!policies.TryGet(policy, out var known))
         {
             return Problems.UnknownPolicy(LogText.Of(policy), StatusCodes.Status404NotFound);
         }
@@ -159,7 +160,7 @@ public sealed class TargetsApi(EnrolmentLedger ledger, TargetStore store, ChinaC
                 new Dictionary<string, object?> { ["rows"] = problems, ["detailZh"] = units.Count == 0 && problems.Count == 0 ? "任务表没有任何单位" : "任务表有错误行，未保存任何内容" });
         }
 
-        var table = new UploadedTargets(known.Code, units, units.Sum(u => u.People), LogText.Of(file), request.HttpContext.User.Actor(), Problems.Date(clock.Today));
+        var table = new UploadedTargets(known.Code, units, units.Sum(u => u.People), LogText.Of(file), request.HttpContext.User.Actor(), IsoDate.Text(clock.Today));
         await store.PutAsync(table, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(table);
     }
@@ -169,7 +170,7 @@ public sealed class TargetsApi(EnrolmentLedger ledger, TargetStore store, ChinaC
     public async Task<IResult> Get(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{policy}/targets")] HttpRequest request, string policy, CancellationToken cancellationToken)
     {
-        if (!ledger.Policies.TryGet(policy, out var known))
+        if (!policies.TryGet(policy, out var known))
         {
             return Problems.UnknownPolicy(LogText.Of(policy), StatusCodes.Status404NotFound);
         }

@@ -162,7 +162,7 @@ public static class RosterCheckCommand
                     options = options with { Kind = kind == "university" ? RosterKind.University : RosterKind.School };
                     break;
                 case "--date" when hasValue:
-                    if (!DateOnly.TryParseExact(args[++i], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+                    if (!IsoDate.TryParse(args[++i], out var date))
                     {
                         problem = $"--date must be yyyy-MM-dd, not '{args[i]}'";
                         return false;

@@ -47,7 +47,7 @@ internal static class RosterBlobRun
         }
 
         DateOnly? assessOn = properties.Metadata.TryGetValue(RosterBlobs.AssessOnMetadata, out var text)
-            && DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var date)
+            && IsoDate.TryParse(text, out var date)
                 ? date
                 : null;
         var actor = properties.Metadata.TryGetValue(RosterBlobs.UploadedByMetadata, out var by) && !string.IsNullOrEmpty(by) ? by : $"blob:{blob.Container}";

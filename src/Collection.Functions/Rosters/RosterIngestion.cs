@@ -68,7 +68,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
         var result = NewResult(upload);
         var today = clock.Today;
         var assessOn = upload.AssessOn ?? today;
-        result.AssessedOn = assessOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        result.AssessedOn = IsoDate.Text(assessOn);
         await store.WriteAsync(result, cancellationToken).ConfigureAwait(false);
 
         if (!catalog.TryGet(upload.Policy, out var policy))

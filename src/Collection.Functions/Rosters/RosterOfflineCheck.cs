@@ -59,7 +59,7 @@ public static class RosterOfflineCheck
                 FileName = Path.GetFileName(fileName),
                 Kind = RosterBlobs.KindName(kind),
                 Status = RosterStatus.Completed,
-                AssessedOn = Problems.Date(assessOn),
+                AssessedOn = IsoDate.Text(assessOn),
                 Format = file.Format.ToString().ToLowerInvariant(),
                 Encoding = file.EncodingName,
                 Warnings = [.. file.Warnings],

@@ -65,7 +65,7 @@ public sealed class RostersApi(BlobServiceClient blobs, RosterResultStore result
         var metadata = new Dictionary<string, string> { [RosterBlobs.UploadedByMetadata] = user.Actor() };
         if (date is not null)
         {
-            if (!DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+            if (!IsoDate.TryParse(date, out var day))
             {
                 return Problems.Problem(StatusCodes.Status400BadRequest, "invalid-date", "Invalid date.", $"date: '{date}' is not a date (yyyy-MM-dd).", "date");
             }

@@ -1,3 +1,4 @@
+using Collection.Domain.Policies;
 using Collection.Functions.Hosting;
 using Collection.Functions.Ledger;
 using Collection.Functions.Policies;
@@ -10,7 +11,7 @@ namespace Collection.Functions.Rosters;
 /// <c>roster:{school}</c>) with their status and what is paid, paged as <c>GET /api/enrolments</c> (status
 /// filter, pageSize, continuation). A school key reads its own school codes only; staff any school.
 /// </summary>
-public sealed class SchoolEnrolmentsFunction(EnrolmentLedger ledger)
+public sealed class SchoolEnrolmentsFunction(EnrolmentLedger ledger, PolicyCatalog policies)
 {
     [Function("ListSchoolEnrolments")]
     [Roles(FunctionRoles.School, FunctionRoles.Staff)]
@@ -36,6 +37,6 @@ public sealed class SchoolEnrolmentsFunction(EnrolmentLedger ledger)
         }
 
         return await EnrolmentsApi.ListAsync(Query.Text(request, "policy"), Query.Text(request, "status"), town: null, RosterIngestion.SourceOf(school),
-            pageSize, Query.Text(request, "continuation"), ledger, cancellationToken, maskIds: !user.IsInRole(FunctionRoles.Staff) && !user.IsInRole(FunctionRoles.Admin)).ConfigureAwait(false);
+            pageSize, Query.Text(request, "continuation"), ledger, policies, cancellationToken, maskIds: !user.IsInRole(FunctionRoles.Staff) && !user.IsInRole(FunctionRoles.Admin)).ConfigureAwait(false);
     }
 }

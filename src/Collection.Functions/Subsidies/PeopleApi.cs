@@ -49,7 +49,7 @@ public sealed record IdentitySpellBody(
     {
         ArgumentNullException.ThrowIfNull(spell);
         return new IdentitySpellBody(spell.Policy, Glossary.SubsidyIdentities.Code(spell.Identity), Glossary.SubsidyIdentities.Label(spell.Identity),
-            spell.Department, LabelOf(spell.Department), spell.Name, Problems.Date(spell.From), spell.To is { } to ? Problems.Date(to) : null,
+            spell.Department, LabelOf(spell.Department), spell.Name, IsoDate.Text(spell.From), spell.To is { } to ? IsoDate.Text(to) : null,
             spell.Town.Length == 0 ? null : spell.Town, spell.AllowanceCategory, spell.Source);
     }
 
@@ -71,7 +71,7 @@ public sealed record IdentityChangeBody(
     public static IdentityChangeBody From(IdentityChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        return new IdentityChangeBody(change.Policy, Problems.Date(change.Date), change.Change == ListChange.Add ? "add" : "remove",
+        return new IdentityChangeBody(change.Policy, IsoDate.Text(change.Date), change.Change == ListChange.Add ? "add" : "remove",
             Glossary.SubsidyIdentities.Code(change.Identity), change.Department, change.Name, change.Town, change.AllowanceCategory, change.Source);
     }
 }

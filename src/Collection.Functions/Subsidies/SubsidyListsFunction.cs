@@ -91,7 +91,7 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
             return null;
         }
 
-        result.ListDate = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        result.ListDate = IsoDate.Text(date);
         return new ListTarget(policy, department, date);
     }
 

@@ -1,6 +1,6 @@
-using System.Globalization;
 using Azure;
 using Azure.Storage.Blobs;
+using Collection.Domain.Policies;
 using Collection.Domain.Rosters;
 using Collection.Functions.Files;
 using Collection.Functions.Hosting;
@@ -22,14 +22,14 @@ public sealed record MobilisationListIndex(string Policy, IReadOnlyList<string> 
 /// key tied to a town (<c>Keys:community:&lt;town&gt;</c>) only that town's list — another town answers 403
 /// <c>forbidden-unit</c>.
 /// </summary>
-public sealed class MobilisationListsApi(EnrolmentLedger ledger, BlobServiceClient blobs)
+public sealed class MobilisationListsApi(PolicyCatalog policies, BlobServiceClient blobs)
 {
     [Function("MobilisationLists")]
     [Roles(FunctionRoles.Staff, FunctionRoles.Community)]
     public async Task<IResult> Get(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{policy}/mobilisation")] HttpRequest request, string policy, CancellationToken cancellationToken)
     {
-        if (!ledger.Policies.TryGet(policy, out var known))
+        if (!policies.TryGet(policy, out var known))
         {
             return Problems.UnknownPolicy(LogText.Of(policy), StatusCodes.Status404NotFound);
         }

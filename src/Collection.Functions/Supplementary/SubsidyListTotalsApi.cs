@@ -1,5 +1,6 @@
 using System.Globalization;
 using Collection.Domain.Codes;
+using Collection.Domain.Policies;
 using Collection.Functions.Hosting;
 using Collection.Functions.Ledger;
 using Collection.Functions.Policies;
@@ -39,22 +40,22 @@ public sealed record DepartmentTotals(
 public sealed record SubsidyListTotals(string Policy, string AsOf, IReadOnlyList<DepartmentTotals> Departments, DepartmentTotals Total);
 
 /// <summary><c>GET /api/reports/subsidy-list-totals?policy=&amp;asOf=yyyy-MM-dd</c> (staff, admin): per department, what the lists enrolled and subsidised, and what is owed.</summary>
-public sealed class SubsidyListTotalsApi(EnrolmentLedger ledger, SupplementaryRun run)
+public sealed class SubsidyListTotalsApi(PolicyCatalog policies, ChinaClock clock, SupplementaryRun run)
 {
     [Function("SubsidyListTotals")]
     [Roles(FunctionRoles.Staff)]
     public Task<IResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/subsidy-list-totals")] HttpRequest request, CancellationToken cancellationToken) =>
-        GetAsync(Query.Text(request, "policy"), Query.Text(request, "asOf"), ledger, run, cancellationToken);
+        GetAsync(Query.Text(request, "policy"), Query.Text(request, "asOf"), policies, clock.Today, run, cancellationToken);
 
-    internal static async Task<IResult> GetAsync(string? policy, string? asOf, EnrolmentLedger ledger, SupplementaryRun run, CancellationToken cancellationToken)
+    internal static async Task<IResult> GetAsync(string? policy, string? asOf, PolicyCatalog policies, DateOnly today, SupplementaryRun run, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(policy) || !ledger.Policies.TryGet(policy, out var known))
+        if (string.IsNullOrWhiteSpace(policy) || !policies.TryGet(policy, out var known))
         {
             return Problems.UnknownPolicy(policy, StatusCodes.Status400BadRequest);
         }
 
-        var day = ledger.Today;
+        var day = today;
         if (!string.IsNullOrEmpty(asOf) && !IsoDate.TryParse(asOf, out day))
         {
             return Problems.Problem(StatusCodes.Status400BadRequest, "invalid-date", "asOf must be yyyy-MM-dd.", $"Got '{asOf}'.", "asOf");
@@ -64,7 +65,7 @@ public sealed class SubsidyListTotalsApi(EnrolmentLedger ledger, SupplementaryRu
         var total = new DepartmentTotals("total", "合计", departments.Sum(d => d.Listed), departments.Sum(d => d.Enrolled), departments.Sum(d => d.EnrolledByLists),
             departments.Sum(d => d.AwaitingEnrolment), departments.Sum(d => d.Subsidised), departments.Sum(d => d.Subsidy), departments.Sum(d => d.TopUps),
             departments.Sum(d => d.Rebates), departments.Sum(d => d.Owed));
-        return TypedResults.Ok(new SubsidyListTotals(known.Code, Problems.Date(day), departments, total));
+        return TypedResults.Ok(new SubsidyListTotals(known.Code, IsoDate.Text(day), departments, total));
     }
 
     internal static string Label(string department) => Glossary.Departments.TryParse(department, out var d) ? Glossary.Departments.Label(d) : department;

@@ -1,9 +1,10 @@
 using System.Globalization;
 using Collection.Domain.Codes;
+using Collection.Domain.Policies;
 using Collection.Functions.Files;
+using Collection.Functions.Hosting;
 using Collection.Functions.Ledger;
 using Collection.Functions.Policies;
-using Collection.Functions.Hosting;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Collection.Functions.Supplementary;
@@ -40,7 +41,7 @@ public sealed record SettlementReport(string Policy, string Month, IAsyncEnumera
 /// <c>GET /api/reports/subsidy-settlements?policy=&amp;month=yyyy-MM[&amp;format=csv]</c> (staff, admin): the top-ups (补差),
 /// rebates due (先缴后补) and assistance-fund payments the supplementary run recorded for a policy in a month.
 /// </summary>
-public sealed class SubsidySettlementsApi(EnrolmentLedger ledger, SubsidySettlementBook settlements)
+public sealed class SubsidySettlementsApi(EnrolmentLedger ledger, PolicyCatalog policies, SubsidySettlementBook settlements)
 {
     private static readonly string[] CsvHeaders =
         ["类别", "身份证号", "姓名", "乡镇街道", "报送部门", "资助身份", "资金承担", "原资助标准", "新资助标准", "金额", "结算流水号", "运行日期", "资助代缴已到账", "到账日期", "未到账"];
@@ -50,11 +51,11 @@ public sealed class SubsidySettlementsApi(EnrolmentLedger ledger, SubsidySettlem
     [Roles(FunctionRoles.Staff)]
     public Task<IResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/subsidy-settlements")] HttpRequest request, CancellationToken cancellationToken) =>
-        GetAsync(Query.Text(request, "policy"), Query.Text(request, "month"), Query.Text(request, "format"), ledger, settlements, cancellationToken);
+        GetAsync(Query.Text(request, "policy"), Query.Text(request, "month"), Query.Text(request, "format"), ledger, policies, settlements, cancellationToken);
 
-    internal static async Task<IResult> GetAsync(string? policy, string? month, string? format, EnrolmentLedger ledger, SubsidySettlementBook settlements, CancellationToken cancellationToken)
+    internal static async Task<IResult> GetAsync(string? policy, string? month, string? format, EnrolmentLedger ledger, PolicyCatalog policies, SubsidySettlementBook settlements, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(policy) || !ledger.Policies.TryGet(policy, out var known))
+        if (string.IsNullOrWhiteSpace(policy) || !policies.TryGet(policy, out var known))
         {
             return Problems.UnknownPolicy(policy, StatusCodes.Status400BadRequest);
         }
@@ -112,14 +113,14 @@ public sealed class SubsidySettlementsApi(EnrolmentLedger ledger, SubsidySettlem
         await foreach (var s in settlements.ConfigureAwait(false))
         {
             var item = new SettlementItem(s.Kind, s.IdNumber, s.Name, s.Town, s.Department, s.Identity, s.PaidBy, s.FromLevel, s.ToLevel, s.Amount, s.TransactionId,
-                Problems.Date(s.RunDate), s.Actor);
+                IsoDate.Text(s.RunDate), s.Actor);
             if (s.Kind == SettlementKinds.AssistanceFund)
             {
                 var found = governmentPaid.TryGetValue(s.IdNumber, out var p);
                 item = item with
                 {
                     GovernmentPaid = found ? p.Amount : 0m,
-                    GovernmentPaidOn = found ? Problems.Date(p.LastPaidOn) : null,
+                    GovernmentPaidOn = found ? IsoDate.Text(p.LastPaidOn) : null,
                     Outstanding = Math.Max(0m, s.Amount - (found ? p.Amount : 0m)),
                 };
             }

@@ -57,7 +57,7 @@ public sealed record SubsidyTransferReport(
 /// 市居民医保财政专户"; bagongshan-2022 七9 特殊群体财政资助款项汇缴入库): staff record each transfer, and the report sets
 /// them against headcount × standard per identity, with the policy's deadline (<c>subsidy-transfer</c>).
 /// </summary>
-public sealed class SubsidyTransfersApi(EnrolmentLedger ledger, SupplementaryRun run, SubsidyTransferBook book, ChinaClock clock)
+public sealed class SubsidyTransfersApi(PolicyCatalog policies, SupplementaryRun run, SubsidyTransferBook book, ChinaClock clock)
 {
     private static readonly string[] Headers = ["类别", "资助身份", "资金来源", "资助标准", "人数", "金额"];
 
@@ -72,7 +72,7 @@ public sealed class SubsidyTransfersApi(EnrolmentLedger ledger, SupplementaryRun
             return error!.ToResult();
         }
 
-        if (string.IsNullOrWhiteSpace(body.Policy) || !ledger.Policies.TryGet(body.Policy, out var policy))
+        if (string.IsNullOrWhiteSpace(body.Policy) || !policies.TryGet(body.Policy, out var policy))
         {
             return AssessmentRequestParser.UnknownPolicy(body.Policy).ToResult();
         }
@@ -104,10 +104,10 @@ public sealed class SubsidyTransfersApi(EnrolmentLedger ledger, SupplementaryRun
             return error.ToResult();
         }
 
-        var day = on ?? ledger.Today;
-        if (day > ledger.Today)
+        var day = on ?? clock.Today;
+        if (day > clock.Today)
         {
-            return Problems.Problem(StatusCodes.Status400BadRequest, "date-in-future", "The transfer day is after today.", $"transferredOn {Problems.Date(day)} is after {Problems.Date(ledger.Today)}.", "transferredOn");
+            return Problems.Problem(StatusCodes.Status400BadRequest, "date-in-future", "The transfer day is after today.", $"transferredOn {IsoDate.Text(day)} is after {IsoDate.Text(clock.Today)}.", "transferredOn");
         }
 
         var transfer = new SubsidyTransfer(policy.Code, reference, day, body.Headcount.Value, body.Amount.Value, body.Note?.Trim(), request.HttpContext.User.Actor(), clock.Now);
@@ -127,7 +127,7 @@ public sealed class SubsidyTransfersApi(EnrolmentLedger ledger, SupplementaryRun
     public async Task<IResult> Report(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{policy}/subsidy-transfer")] HttpRequest request, string policy, CancellationToken cancellationToken)
     {
-        if (!ReportRequest.TryRead(request, policy, ledger, out var known, out var day, out var problem))
+        if (!ReportRequest.TryRead(request, policy, policies, clock, out var known, out var day, out var problem))
         {
             return problem;
         }
@@ -151,7 +151,7 @@ public sealed class SubsidyTransfersApi(EnrolmentLedger ledger, SupplementaryRun
             .Append(["未划转", report.TransferBy is { } by ? $"划转期限 {by}" : null, string.Join("；", report.Warnings.Select(w => w.Message)), null, null, report.Outstanding])
             .ToList();
         var buffer = new MemoryStream();
-        var name = $"subsidy-transfer-{known.Code}-{Problems.Date(day)}";
+        var name = $"subsidy-transfer-{known.Code}-{IsoDate.Text(day)}";
         if (format == "csv")
         {
             await using (var csv = CsvReportWriter.Create(buffer, Headers, leaveOpen: true))
@@ -190,8 +190,8 @@ public sealed class SubsidyTransfersApi(EnrolmentLedger ledger, SupplementaryRun
         if (outstanding > 0m && policy.SubsidyTransferBy is { } by)
         {
             warnings.Add(day > by
-                ? new TransferWarning("transfer-overdue", $"划转期限{Problems.Date(by)}已过，尚有{CsvReportWriter.Amount(outstanding)}元未划转")
-                : new TransferWarning("transfer-outstanding", $"尚有{CsvReportWriter.Amount(outstanding)}元未划转，期限{Problems.Date(by)}"));
+                ? new TransferWarning("transfer-overdue", $"划转期限{IsoDate.Text(by)}已过，尚有{CsvReportWriter.Amount(outstanding)}元未划转")
+                : new TransferWarning("transfer-outstanding", $"尚有{CsvReportWriter.Amount(outstanding)}元未划转，期限{IsoDate.Text(by)}"));
         }
 
         if (transferred > dueAmount)
@@ -199,14 +199,14 @@ public sealed class SubsidyTransfersApi(EnrolmentLedger ledger, SupplementaryRun
             warnings.Add(new TransferWarning("transfer-exceeds-due", $"已划转{CsvReportWriter.Amount(transferred)}元，多于应划转的{CsvReportWriter.Amount(dueAmount)}元"));
         }
 
-        return new SubsidyTransferReport(policy.Code, Problems.Date(day), policy.SubsidyTransferBy is { } d ? Problems.Date(d) : null,
+        return new SubsidyTransferReport(policy.Code, IsoDate.Text(day), policy.SubsidyTransferBy is { } d ? IsoDate.Text(d) : null,
             [.. due.Select(l => new TransferDueBody(l.Kind, TransferDueKinds.Label(l.Kind), l.Identity, IdentityLabel(l.Identity), l.PaidBy, l.Standard, l.People, l.Amount))],
             due.Where(l => l.Kind == TransferDueKinds.Subsidy).Sum(l => l.People), dueAmount,
             [.. transfers.Select(t => Body(t, false))], transfers.Sum(t => t.Headcount), transferred, outstanding, warnings);
     }
 
     private static SubsidyTransferBody Body(SubsidyTransfer t, bool repeated) =>
-        new(t.Policy, t.Reference, Problems.Date(t.TransferredOn), t.Headcount, t.Amount, t.Note, repeated, t.Actor, t.RecordedAt);
+        new(t.Policy, t.Reference, IsoDate.Text(t.TransferredOn), t.Headcount, t.Amount, t.Note, repeated, t.Actor, t.RecordedAt);
 
     private static string IdentityLabel(string code) => Glossary.SubsidyIdentities.TryParse(code, out var i) ? Glossary.SubsidyIdentities.Label(i) : code;
 }

@@ -6,8 +6,8 @@ using Collection.Domain;
 using Collection.Domain.Codes;
 using Collection.Domain.Policies;
 using Collection.Functions.Ledger;
-using Collection.Functions.Subsidies;
 using Collection.Functions.Policies;
+using Collection.Functions.Subsidies;
 
 namespace Collection.Functions.Supplementary;
 
@@ -38,6 +38,8 @@ public sealed record SupplementarySummary(DateOnly AsOf, string Month, IReadOnly
 public sealed class SupplementaryRun(
     SubsidyIdentityBook book,
     EnrolmentLedger ledger,
+    PolicyCatalog catalog,
+    ChinaClock clock,
     SubsidySettlementBook settlements,
     Refunds.RefundClaims refunds,
     BlobServiceClient blobs,
@@ -57,7 +59,7 @@ public sealed class SupplementaryRun(
     public async Task<SupplementarySummary> RunAsync(DateOnly day, string actor, string? policy = null, CancellationToken cancellationToken = default)
     {
         var month = SubsidySettlementBook.Month(day);
-        var policies = ledger.Policies.Policies.Where(p => policy is null || string.Equals(p.Code, policy, StringComparison.OrdinalIgnoreCase)).ToList();
+        var policies = catalog.Policies.Where(p => policy is null || string.Equals(p.Code, policy, StringComparison.OrdinalIgnoreCase)).ToList();
         var results = new List<PolicyRunSummary>();
         foreach (var known in policies)
         {
@@ -103,7 +105,7 @@ public sealed class SupplementaryRun(
             await foreach (var (spells, entry) in PeopleAsync(policy, cancellationToken).ConfigureAwait(false))
             {
                 people++;
-                var decided = SupplementaryDecision.Decide(policy, ledger.Policies, day, spells, entry);
+                var decided = SupplementaryDecision.Decide(policy, catalog, day, spells, entry);
                 switch (decided.Outcome)
                 {
                     case SupplementaryOutcome.Mobilised:
@@ -141,7 +143,7 @@ public sealed class SupplementaryRun(
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(people);
-        var today = ledger.Today;
+        var today = clock.Today;
         if (people.Count == 0 || today < policy.CollectionStart || today > policy.CoverageEnd || listDate > policy.CollectionEnd || listDate > today)
         {
             return new Dictionary<string, int>();
@@ -160,7 +162,7 @@ public sealed class SupplementaryRun(
             }
 
             var entry = await ledger.GetAsync(policy.Code, id, ct).ConfigureAwait(false);
-            var decided = SupplementaryDecision.Decide(policy, ledger.Policies, day, spells, entry);
+            var decided = SupplementaryDecision.Decide(policy, catalog, day, spells, entry);
             var outcome = decided.Outcome switch
             {
                 SupplementaryOutcome.EnrolledDirectly => await EnrolAsync(policy, today, month, actor, decided, ct).ConfigureAwait(false),
@@ -322,7 +324,7 @@ public sealed class SupplementaryRun(
         {
             // Enrolled meanwhile (a window, another host): decide again as an enrolled person.
             var entry = await ledger.GetAsync(policy.Code, spell.Id, cancellationToken).ConfigureAwait(false);
-            var again = SupplementaryDecision.Decide(policy, ledger.Policies, day, [spell], entry);
+            var again = SupplementaryDecision.Decide(policy, catalog, day, [spell], entry);
             return again.Outcome is SupplementaryOutcome.ToppedUp or SupplementaryOutcome.RebateDue
                 ? await CreditAsync(policy, day, month, actor, again, cancellationToken).ConfigureAwait(false)
                 : again.Outcome;

@@ -5,10 +5,11 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Collection.Domain;
 using Collection.Domain.Codes;
+using Collection.Domain.Policies;
 using Collection.Functions.Files;
+using Collection.Functions.Hosting;
 using Collection.Functions.Ledger;
 using Collection.Functions.Policies;
-using Collection.Functions.Hosting;
 using Microsoft.Azure.Functions.Worker;
 
 namespace Collection.Functions.TaxReturns;
@@ -20,7 +21,7 @@ namespace Collection.Functions.TaxReturns;
 /// <c>tax-returns-results/{same name}.json</c> plus <c>.rejected.csv</c>. Memory stays bounded: one chunk of
 /// rows at a time; rejections go to temporary files, not lists.
 /// </summary>
-public sealed partial class TaxReturnsFunction(EnrolmentLedger ledger, BlobServiceClient blobs, FileLimits limits, ILogger<TaxReturnsFunction> logger)
+public sealed partial class TaxReturnsFunction(EnrolmentLedger ledger, PolicyCatalog policies, BlobServiceClient blobs, FileLimits limits, ILogger<TaxReturnsFunction> logger)
 {
     public const string Container = "tax-returns";
     public const string ResultsContainer = "tax-returns-results";
@@ -44,7 +45,7 @@ public sealed partial class TaxReturnsFunction(EnrolmentLedger ledger, BlobServi
             {
                 report.Fail("invalid-file-name", "文件名应为 {政策}/{yyyyMMdd}-{名称}.csv 或 .xlsx，例如 wuhai-2022/20211205-回传.csv");
             }
-            else if (!ledger.Policies.TryGet(match.Groups["policy"].Value, out _))
+            else if (!policies.TryGet(match.Groups["policy"].Value, out _))
             {
                 report.Fail("unknown-policy", $"政策（年度）“{match.Groups["policy"].Value}”不存在");
             }

@@ -78,7 +78,7 @@ public sealed class ScheduledJobs(EnrolmentLedger ledger, SupplementaryRun suppl
             LogFailed(logger, job, asOf, e);
         }
 
-        var run = new JobRun(runId, job, Problems.Date(asOf), trigger, started, started + stopwatch.Elapsed,
+        var run = new JobRun(runId, job, IsoDate.Text(asOf), trigger, started, started + stopwatch.Elapsed,
             error is null ? "succeeded" : "failed", error, summary is null ? null : JsonSerializer.SerializeToElement(summary, JsonSerializerOptions.Web));
         await runs.AddAsync(run, cancellationToken).ConfigureAwait(false);
         return run;
@@ -88,7 +88,7 @@ public sealed class ScheduledJobs(EnrolmentLedger ledger, SupplementaryRun suppl
     {
         var result = await ledger.AdvanceAsync(today, Actor(ActivateCoverage, today), cancellationToken: cancellationToken).ConfigureAwait(false);
         logger.LogInformation("ActivateCoverage as of {Today}: examined {Examined}, activated {Activated}, expired {Expired}", today, result.Examined, result.Activated, result.Expired);
-        return (new { asOf = Problems.Date(today), result.Examined, result.Activated, result.Expired }, null);
+        return (new { asOf = IsoDate.Text(today), result.Examined, result.Activated, result.Expired }, null);
     }
 
     private async Task<(object Summary, string? Error)> SupplementAsync(DateOnly today, CancellationToken cancellationToken)
@@ -107,7 +107,7 @@ public sealed class ScheduledJobs(EnrolmentLedger ledger, SupplementaryRun suppl
     {
         var written = await monthly.RunAsync(today, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("MonthlyReports as of {Today}: {Policies}", today, written.Count == 0 ? "none due" : string.Join(", ", written.Select(w => $"{w.Policy} {w.Month} ({w.Units.Count} units)")));
-        return (new { asOf = Problems.Date(today), reports = written }, null);
+        return (new { asOf = IsoDate.Text(today), reports = written }, null);
     }
 
     private static void LogFailed(ILogger logger, string job, DateOnly asOf, Exception e) =>

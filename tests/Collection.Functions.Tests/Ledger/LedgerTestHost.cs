@@ -54,7 +54,7 @@ public sealed class LedgerTestHost : IAsyncDisposable
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
             [LedgerTables.PrefixSetting] = prefix,
-            [ChinaClock.BusinessDateSetting] = day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            [ChinaClock.BusinessDateSetting] = IsoDate.Text(day),
             ["Keys:admin"] = "test-admin",
             ["Keys:staff"] = "test-staff",
             ["Keys:tax"] = "test-tax",

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Collection.Domain;
 using Collection.Functions.Refunds;
 using Collection.Testing;
 
@@ -57,7 +58,7 @@ public sealed class RefundTestHost : IAsyncDisposable
 
     /// <summary>As of <paramref name="today"/> (in the policy's collection period), enrols <paramref name="idNumber"/> that day and posts <paramref name="payments"/>.</summary>
     public Task EnrolOnAsync(DateOnly today, string policy, string idNumber, params TestPayment[] payments) =>
-        EnrolAsync(today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), today, policy, idNumber, payments);
+        EnrolAsync(IsoDate.Text(today), today, policy, idNumber, payments);
 
     private async Task EnrolAsync(string date, DateOnly? today, string policy, string idNumber, TestPayment[] payments)
     {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Collection.Domain;
 using Collection.Domain.Codes;
+using Collection.Domain.Policies;
 using Collection.Functions.Tests.Ledger;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -57,7 +58,7 @@ public sealed class AssessmentScoresTests : IAsyncLifetime
 
         // October's reports written on their day; September's and November's never were.
         var monthly = _host.Services.GetRequiredService<Functions.Reports.MonthlyReports>();
-        var policy = _host.Ledger.Policies.TryGet("luyang-2023", out var p) ? p : throw new InvalidOperationException();
+        var policy = _host.Services.GetRequiredService<PolicyCatalog>().TryGet("luyang-2023", out var p) ? p : throw new InvalidOperationException();
         await monthly.WriteAsync(policy, new DateOnly(2022, 10, 15), CancellationToken.None);
     }
 
