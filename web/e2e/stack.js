@@ -39,8 +39,8 @@ function build(project, dll) {
   if (built.status !== 0) throw new Error(`dotnet build ${project} failed`);
 }
 
-/** Starts Azurite and the local host; returns { baseURL, keys, stop() }. */
-export async function startStack({ log = () => {} } = {}) {
+/** Starts Azurite and the local host; returns { baseURL, keys, stop() }. values: settings added to the sample's (a scenario's own host). */
+export async function startStack({ log = () => {}, values: extra = {} } = {}) {
   const azurite = join(repo, 'node_modules', '.bin', 'azurite');
   if (!existsSync(azurite)) throw new Error('Azurite is not installed: run npm ci in the repository root (./test.sh does).');
   if (!existsSync(join(repo, 'web', 'dist', 'index.html'))) throw new Error('The console is not built: npm run build in web/ (./test.sh does).');
@@ -80,6 +80,7 @@ export async function startStack({ log = () => {} } = {}) {
       AzureWebJobsStorage: `DefaultEndpointsProtocol=http;AccountName=${account};AccountKey=${accountKey};BlobEndpoint=http://127.0.0.1:${blob}/${account};QueueEndpoint=http://127.0.0.1:${queue}/${account};TableEndpoint=http://127.0.0.1:${table}/${account};`,
       'Collection:BusinessDate': '2022-10-10',
       AzureFunctionsJobHost__extensions__blobs__pollingInterval: '00:00:00.500',
+      ...extra,
     };
     const settings = join(work, 'local.settings.json');
     writeFileSync(settings, JSON.stringify({ IsEncrypted: false, Values: values }));
