@@ -1,13 +1,14 @@
 using System.Net;
 using System.Text.Json;
-using Azure;
 using Azure.Storage.Blobs;
+using Azure;
 using Collection.Domain;
 using Collection.Files.Tests;
 using Collection.Functions.TaxReturns;
+using Collection.Functions.Tests.Ledger;
 using Collection.Testing;
 
-namespace Collection.Functions.Tests.Ledger;
+namespace Collection.Functions.Tests.TaxReturns;
 
 /// <summary>
 /// Tax returns through the runtime's real blob listener (not a direct call of the function): a file
