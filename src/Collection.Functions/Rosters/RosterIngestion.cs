@@ -155,7 +155,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
 
     private sealed record Pending(RosterPerson Person, string? SchoolName, IReadOnlyList<string> Cells);
 
-    /// <summary>The state of one run; the read loop and the ledger writes in flight share it under <see cref="gate"/>.</summary>
+    /// <summary>The state of one run; the read loop and the ledger writes in flight share it under <see cref="_gate"/>.</summary>
     private sealed class Run(RosterIngestion owner, RosterUpload upload, RosterResult result, RosterChecker checker, RosterTally tally)
     {
         private readonly Lock _gate = new();
