@@ -9,7 +9,7 @@ namespace Collection.Files;
 /// </summary>
 internal sealed class BoundedReadStream(Stream inner, long maxBytes, Func<TabularFileException> tooMany) : Stream
 {
-    private long mark;
+    private long _mark;
 
     public long MaxBytes { get; } = maxBytes;
 
@@ -34,7 +34,7 @@ internal sealed class BoundedReadStream(Stream inner, long maxBytes, Func<Tabula
     }
 
     /// <summary>Starts a new span for <see cref="MaxBytesPerMark"/> here.</summary>
-    public void Mark() => mark = BytesRead;
+    public void Mark() => _mark = BytesRead;
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -74,7 +74,7 @@ internal sealed class BoundedReadStream(Stream inner, long maxBytes, Func<Tabula
             throw tooMany();
         }
 
-        if (BytesRead - mark > MaxBytesPerMark)
+        if (BytesRead - _mark > MaxBytesPerMark)
         {
             throw (TooManyPerMark ?? tooMany)();
         }

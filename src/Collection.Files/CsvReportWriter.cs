@@ -15,9 +15,9 @@ public sealed class CsvReportWriter : IDisposable, IAsyncDisposable
     /// <summary>Excel shows numbers of more than 11 digits in exponent form and keeps only 15.</summary>
     private const int LongestSafeNumber = 11;
 
-    private readonly CsvWriter csv;
+    private readonly CsvWriter _csv;
 
-    private CsvReportWriter(CsvWriter csv) => this.csv = csv;
+    private CsvReportWriter(CsvWriter csv) => _csv = csv;
 
     public int RowsWritten { get; private set; }
 
@@ -28,7 +28,7 @@ public sealed class CsvReportWriter : IDisposable, IAsyncDisposable
         var options = new CsvWriterOptions { WriteByteOrderMark = true, ValidateFieldCount = false, NewLine = "\r\n" };
         var writer = new CsvReportWriter(CsvWriter.Create(output, options, leaveOpen));
         writer.WriteCells(headers);
-        writer.csv.EndRecord();
+        writer._csv.EndRecord();
         return writer;
     }
 
@@ -108,30 +108,30 @@ public sealed class CsvReportWriter : IDisposable, IAsyncDisposable
     public void WriteRow(IReadOnlyList<string?> cells)
     {
         WriteCells(cells);
-        csv.EndRecord();
+        _csv.EndRecord();
         RowsWritten++;
     }
 
     public async ValueTask WriteRowAsync(IReadOnlyList<string?> cells, CancellationToken cancellationToken = default)
     {
         WriteCells(cells);
-        await csv.EndRecordAsync(cancellationToken).ConfigureAwait(false);
+        await _csv.EndRecordAsync(cancellationToken).ConfigureAwait(false);
         RowsWritten++;
     }
 
-    public void Flush() => csv.Flush();
+    public void Flush() => _csv.Flush();
 
-    public ValueTask FlushAsync(CancellationToken cancellationToken = default) => csv.FlushAsync(cancellationToken);
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default) => _csv.FlushAsync(cancellationToken);
 
-    public void Dispose() => csv.Dispose();
+    public void Dispose() => _csv.Dispose();
 
-    public ValueTask DisposeAsync() => csv.DisposeAsync();
+    public ValueTask DisposeAsync() => _csv.DisposeAsync();
 
     private void WriteCells(IReadOnlyList<string?> cells)
     {
         foreach (var cell in cells)
         {
-            csv.WriteField(ForExcel(cell));
+            _csv.WriteField(ForExcel(cell));
         }
     }
 }

@@ -9,18 +9,18 @@ internal sealed class CsvTabularReader : TabularReader
     /// <summary>A record larger than this is an unclosed quote swallowing the file, or a file without line breaks, not data.</summary>
     private const int MaxRecordBytes = 1024 * 1024;
 
-    private readonly Utf8TranscodingStream text;
-    private readonly char separator;
+    private readonly Utf8TranscodingStream _text;
+    private readonly char _separator;
 
     private CsvTabularReader(Utf8TranscodingStream text, char separator)
     {
-        this.text = text;
-        this.separator = separator;
+        _text = text;
+        _separator = separator;
     }
 
     public override TabularFormat Format => TabularFormat.Csv;
 
-    public override string EncodingName => text.Encoding switch
+    public override string EncodingName => _text.Encoding switch
     {
         TextEncodingKind.Utf8 => "utf-8",
         TextEncodingKind.Utf8WithBom => "utf-8-bom",
@@ -30,7 +30,7 @@ internal sealed class CsvTabularReader : TabularReader
         _ => "ascii",
     };
 
-    public override string Source => separator.ToString();
+    public override string Source => _separator.ToString();
 
     internal static async Task<TabularReader> OpenAsync(Stream stream, CancellationToken cancellationToken)
     {
@@ -87,7 +87,7 @@ internal sealed class CsvTabularReader : TabularReader
     {
         var options = new CsvReaderOptions
         {
-            Separator = separator,
+            Separator = _separator,
             HasHeader = false,
             SkipEmptyLines = false,
             TrackLineNumbers = true,
@@ -95,7 +95,7 @@ internal sealed class CsvTabularReader : TabularReader
             MaxRecordSize = MaxRecordBytes,
             DetectSeparatorHint = false,
         };
-        var csv = CsvReader.Create(text, options, leaveOpen: true);
+        var csv = CsvReader.Create(_text, options, leaveOpen: true);
         await using (csv.ConfigureAwait(false))
         {
             // Excel numbers records, not text lines: a cell with a line break is still one row.
@@ -110,7 +110,7 @@ internal sealed class CsvTabularReader : TabularReader
                 catch (CsvFormatException ex)
                 {
                     var line = ex.LineNumber > 0 ? (int)ex.LineNumber : lineNumber + 1;
-                    if (text.LongestLineBytes > MaxRecordBytes / 2)
+                    if (_text.LongestLineBytes > MaxRecordBytes / 2)
                     {
                         // A record too large with no line break in it: no quote is to blame (issue 22 finding 8).
                         throw new TabularFileException(
@@ -154,13 +154,13 @@ internal sealed class CsvTabularReader : TabularReader
         }
     }
 
-    protected override ValueTask DisposeAsyncCore() => text.DisposeAsync();
+    protected override ValueTask DisposeAsyncCore() => _text.DisposeAsync();
 
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            text.Dispose();
+            _text.Dispose();
         }
     }
 

@@ -30,10 +30,10 @@ public static class FileDrop
 /// </summary>
 public sealed class RejectedRows : IAsyncDisposable
 {
-    private readonly FileStream csv = new(Path.Combine(Path.GetTempPath(), "rejected-" + Guid.NewGuid().ToString("N") + ".csv"),
+    private readonly FileStream _csv = new(Path.Combine(Path.GetTempPath(), "rejected-" + Guid.NewGuid().ToString("N") + ".csv"),
         FileMode.Create, FileAccess.ReadWrite, FileShare.None, 65536, FileOptions.DeleteOnClose);
 
-    private RejectedRowsCsvWriter? writer;
+    private RejectedRowsCsvWriter? _writer;
 
     /// <summary>The first rejected rows by line (<see cref="Count"/> says how many in all).</summary>
     public List<RejectedRow> First { get; } = [];
@@ -41,7 +41,7 @@ public sealed class RejectedRows : IAsyncDisposable
     public int Count { get; private set; }
 
     /// <summary>Once the file's header is known: the CSV repeats it before 行号, 原因代码, 原因说明.</summary>
-    public void Start(IReadOnlyList<string> header) => writer ??= RejectedRowsCsvWriter.Create(csv, header, leaveOpen: true);
+    public void Start(IReadOnlyList<string> header) => _writer ??= RejectedRowsCsvWriter.Create(_csv, header, leaveOpen: true);
 
     public async ValueTask AddAsync(TabularRow row, string maskedId, string code, string message, CancellationToken cancellationToken = default)
     {
@@ -49,26 +49,26 @@ public sealed class RejectedRows : IAsyncDisposable
         Count++;
         FirstLines.Add(First, new RejectedRow(row.LineNumber, maskedId, code, message), r => r.Line);
         Start([]);
-        await writer!.WriteAsync(row, code, message, cancellationToken).ConfigureAwait(false);
+        await _writer!.WriteAsync(row, code, message, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The finished CSV from its start (only the added columns' header when no file header was read); owned by this.</summary>
     public async Task<Stream> FinishAsync(CancellationToken cancellationToken = default)
     {
         Start([]);
-        await writer!.FlushAsync(cancellationToken).ConfigureAwait(false);
-        await writer.DisposeAsync().ConfigureAwait(false);
-        csv.Position = 0;
-        return csv;
+        await _writer!.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await _writer.DisposeAsync().ConfigureAwait(false);
+        _csv.Position = 0;
+        return _csv;
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (writer is not null)
+        if (_writer is not null)
         {
-            await writer.DisposeAsync().ConfigureAwait(false);
+            await _writer.DisposeAsync().ConfigureAwait(false);
         }
 
-        await csv.DisposeAsync().ConfigureAwait(false);
+        await _csv.DisposeAsync().ConfigureAwait(false);
     }
 }

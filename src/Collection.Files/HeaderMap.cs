@@ -9,17 +9,17 @@ public sealed record DuplicateColumn(string Field, IReadOnlyList<string> Columns
 /// <summary>How the header row of a file maps its columns to the fields of a <see cref="FileLayout"/>.</summary>
 public sealed class HeaderMap
 {
-    private readonly Dictionary<FileField, int> columns;
+    private readonly Dictionary<FileField, int> _columns;
 
     private HeaderMap(FileLayout layout, RawRow header, Dictionary<FileField, int> columns, List<UnknownColumn> unknown, List<DuplicateColumn> duplicates)
     {
         Layout = layout;
         HeaderLine = header.LineNumber;
         Header = header.Cells;
-        this.columns = columns;
+        _columns = columns;
         Unknown = unknown;
         Duplicates = duplicates;
-        Missing = [.. layout.Required.Where(field => !columns.ContainsKey(field))];
+        Missing = [.. layout.Required.Where(field => !_columns.ContainsKey(field))];
     }
 
     public FileLayout Layout { get; }
@@ -36,7 +36,7 @@ public sealed class HeaderMap
     public IReadOnlyList<DuplicateColumn> Duplicates { get; }
 
     /// <summary>How many of the layout's fields the header names.</summary>
-    public int RecognisedCount => columns.Count(pair => pair.Key != FileFields.Ignored);
+    public int RecognisedCount => _columns.Count(pair => pair.Key != FileFields.Ignored);
 
     public bool IsUsable => Missing.Count == 0 && Duplicates.Count == 0;
 
@@ -93,9 +93,9 @@ public sealed class HeaderMap
         return new HeaderMap(layout, header, columns, unknown, duplicates);
     }
 
-    public int? ColumnOf(FileField field) => columns.TryGetValue(field, out var index) ? index : null;
+    public int? ColumnOf(FileField field) => _columns.TryGetValue(field, out var index) ? index : null;
 
-    public bool Has(FileField field) => columns.ContainsKey(field);
+    public bool Has(FileField field) => _columns.ContainsKey(field);
 
     /// <summary>Throws the file-level error that makes this header unusable: duplicate columns first, then missing ones.</summary>
     public void ThrowIfUnusable()

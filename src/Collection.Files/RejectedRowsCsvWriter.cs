@@ -12,16 +12,16 @@ public sealed class RejectedRowsCsvWriter : IDisposable, IAsyncDisposable
     public const string ReasonCodeHeader = "原因代码";
     public const string ReasonMessageHeader = "原因说明";
 
-    private readonly CsvReportWriter writer;
-    private readonly int width;
+    private readonly CsvReportWriter _writer;
+    private readonly int _width;
 
     private RejectedRowsCsvWriter(CsvReportWriter writer, int width)
     {
-        this.writer = writer;
-        this.width = width;
+        _writer = writer;
+        _width = width;
     }
 
-    public int RowsWritten => writer.RowsWritten;
+    public int RowsWritten => _writer.RowsWritten;
 
     public static RejectedRowsCsvWriter Create(Stream output, IReadOnlyList<string> originalHeader, bool leaveOpen = false)
     {
@@ -43,7 +43,7 @@ public sealed class RejectedRowsCsvWriter : IDisposable, IAsyncDisposable
     }
 
     public void Write(int lineNumber, IReadOnlyList<string> cells, string code, string message) =>
-        writer.WriteRow(Layout(lineNumber, cells, code, message));
+        _writer.WriteRow(Layout(lineNumber, cells, code, message));
 
     public ValueTask WriteAsync(TabularRow row, string code, string message, CancellationToken cancellationToken = default)
     {
@@ -52,40 +52,40 @@ public sealed class RejectedRowsCsvWriter : IDisposable, IAsyncDisposable
     }
 
     public ValueTask WriteAsync(int lineNumber, IReadOnlyList<string> cells, string code, string message, CancellationToken cancellationToken = default) =>
-        writer.WriteRowAsync(Layout(lineNumber, cells, code, message), cancellationToken);
+        _writer.WriteRowAsync(Layout(lineNumber, cells, code, message), cancellationToken);
 
-    public void Flush() => writer.Flush();
+    public void Flush() => _writer.Flush();
 
-    public ValueTask FlushAsync(CancellationToken cancellationToken = default) => writer.FlushAsync(cancellationToken);
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default) => _writer.FlushAsync(cancellationToken);
 
-    public void Dispose() => writer.Dispose();
+    public void Dispose() => _writer.Dispose();
 
-    public ValueTask DisposeAsync() => writer.DisposeAsync();
+    public ValueTask DisposeAsync() => _writer.DisposeAsync();
 
     private string?[] Layout(int lineNumber, IReadOnlyList<string> cells, string code, string message)
     {
         var extra = 0;
-        for (var i = cells.Count - 1; i >= width; i--)
+        for (var i = cells.Count - 1; i >= _width; i--)
         {
             if (!CellText.IsBlank(cells[i]))
             {
-                extra = i - width + 1;
+                extra = i - _width + 1;
                 break;
             }
         }
 
-        var line = new string?[width + 3 + extra];
-        for (var i = 0; i < width; i++)
+        var line = new string?[_width + 3 + extra];
+        for (var i = 0; i < _width; i++)
         {
             line[i] = i < cells.Count ? cells[i] : string.Empty;
         }
 
-        line[width] = lineNumber.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        line[width + 1] = code;
-        line[width + 2] = message;
+        line[_width] = lineNumber.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        line[_width + 1] = code;
+        line[_width + 2] = message;
         for (var i = 0; i < extra; i++)
         {
-            line[width + 3 + i] = cells[width + i];
+            line[_width + 3 + i] = cells[_width + i];
         }
 
         return line;

@@ -13,35 +13,35 @@ public sealed class TabularFile : IAsyncDisposable, IDisposable
     /// <summary>How many non-blank rows may stand above the header (titles such as "XX学校2022年度参保名册").</summary>
     public const int MaxRowsBeforeHeader = 10;
 
-    private readonly TabularReader reader;
-    private readonly IAsyncEnumerator<RawRow> rows;
-    private readonly Queue<RawRow> pending;
-    private readonly List<FileWarning> warnings = [];
-    private readonly HashSet<int> columnsWarned = [];
-    private readonly int maxRows;
-    private bool started;
+    private readonly TabularReader _reader;
+    private readonly IAsyncEnumerator<RawRow> _rows;
+    private readonly Queue<RawRow> _pending;
+    private readonly List<FileWarning> _warnings = [];
+    private readonly HashSet<int> _columnsWarned = [];
+    private readonly int _maxRows;
+    private bool _started;
 
     private TabularFile(TabularReader reader, IAsyncEnumerator<RawRow> rows, HeaderMap header, Queue<RawRow> pending, IEnumerable<FileWarning> headerWarnings, int maxRows)
     {
-        this.reader = reader;
-        this.maxRows = maxRows;
-        this.rows = rows;
-        this.pending = pending;
+        _reader = reader;
+        _maxRows = maxRows;
+        _rows = rows;
+        _pending = pending;
         Header = header;
-        warnings.AddRange(headerWarnings);
+        _warnings.AddRange(headerWarnings);
     }
 
-    public TabularFormat Format => reader.Format;
+    public TabularFormat Format => _reader.Format;
 
     /// <summary>See <see cref="TabularReader.EncodingName"/>.</summary>
-    public string EncodingName => reader.EncodingName;
+    public string EncodingName => _reader.EncodingName;
 
     /// <summary>See <see cref="TabularReader.Source"/>.</summary>
-    public string Source => reader.Source;
+    public string Source => _reader.Source;
 
     public HeaderMap Header { get; }
 
-    public IReadOnlyList<FileWarning> Warnings => warnings;
+    public IReadOnlyList<FileWarning> Warnings => _warnings;
 
     /// <summary>Data rows handed out so far (blank rows not counted).</summary>
     public int RowsRead { get; private set; }
@@ -136,27 +136,27 @@ public sealed class TabularFile : IAsyncDisposable, IDisposable
     /// <summary>The data rows after the header, once.</summary>
     public async IAsyncEnumerable<TabularRow> ReadRowsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        if (started)
+        if (_started)
         {
             throw new InvalidOperationException("The rows of a file can be read once.");
         }
 
-        started = true;
-        while (pending.TryDequeue(out var buffered))
+        _started = true;
+        while (_pending.TryDequeue(out var buffered))
         {
             yield return Accept(buffered);
         }
 
-        while (await rows.MoveNextAsync().ConfigureAwait(false))
+        while (await _rows.MoveNextAsync().ConfigureAwait(false))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return Accept(rows.Current);
+            yield return Accept(_rows.Current);
         }
 
         // A header and nothing under it is most often the wrong file or sheet sent: say so in the result.
         if (RowsRead == 0)
         {
-            warnings.Add(new FileWarning(FileWarningCodes.NoRows, "文件只有表头，没有数据行；请检查是否选错了文件或工作表"));
+            _warnings.Add(new FileWarning(FileWarningCodes.NoRows, "文件只有表头，没有数据行；请检查是否选错了文件或工作表"));
         }
     }
 
@@ -164,20 +164,20 @@ public sealed class TabularFile : IAsyncDisposable, IDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await rows.DisposeAsync().ConfigureAwait(false);
-        await reader.DisposeAsync().ConfigureAwait(false);
+        await _rows.DisposeAsync().ConfigureAwait(false);
+        await _reader.DisposeAsync().ConfigureAwait(false);
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     private TabularRow Accept(RawRow raw)
     {
-        if (RowsRead == maxRows)
+        if (RowsRead == _maxRows)
         {
             // At the first row beyond the limit, before it is handed out: reading on is the unbounded work the limit stops.
             throw new TabularFileException(
                 FileErrorCodes.TooManyRows,
-                $"文件超过 {maxRows} 行数据的上限（第 {raw.LineNumber} 行是第 {maxRows + 1} 行数据），请拆分为多个文件分别上传",
+                $"文件超过 {_maxRows} 行数据的上限（第 {raw.LineNumber} 行是第 {_maxRows + 1} 行数据），请拆分为多个文件分别上传",
                 raw.LineNumber);
         }
 
@@ -185,10 +185,10 @@ public sealed class TabularFile : IAsyncDisposable, IDisposable
         for (var i = 0; i < raw.Cells.Count; i++)
         {
             var unnamed = i >= Header.Header.Count || CellText.IsBlank(Header.Header[i]);
-            if (unnamed && !CellText.IsBlank(raw.Cells[i]) && columnsWarned.Add(i))
+            if (unnamed && !CellText.IsBlank(raw.Cells[i]) && _columnsWarned.Add(i))
             {
                 var column = HeaderMap.ColumnName(i);
-                warnings.Add(new FileWarning(FileWarningCodes.CellsWithoutHeader, $"{column} 列没有表头，第 {raw.LineNumber} 行起该列的内容未被使用", raw.LineNumber, column));
+                _warnings.Add(new FileWarning(FileWarningCodes.CellsWithoutHeader, $"{column} 列没有表头，第 {raw.LineNumber} 行起该列的内容未被使用", raw.LineNumber, column));
             }
         }
 

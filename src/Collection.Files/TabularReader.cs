@@ -166,7 +166,7 @@ public abstract class TabularReader : IAsyncDisposable, IDisposable
     /// <summary>Replays bytes already read from a stream that cannot seek, then reads on.</summary>
     private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner) : Stream
     {
-        private ReadOnlyMemory<byte> pending = prefix;
+        private ReadOnlyMemory<byte> _pending = prefix;
 
         public override bool CanRead => true;
 
@@ -186,7 +186,7 @@ public abstract class TabularReader : IAsyncDisposable, IDisposable
 
         public override int Read(Span<byte> buffer)
         {
-            if (pending.IsEmpty)
+            if (_pending.IsEmpty)
             {
                 return inner.Read(buffer);
             }
@@ -199,7 +199,7 @@ public abstract class TabularReader : IAsyncDisposable, IDisposable
 
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            if (pending.IsEmpty)
+            if (_pending.IsEmpty)
             {
                 return inner.ReadAsync(buffer, cancellationToken);
             }
@@ -229,9 +229,9 @@ public abstract class TabularReader : IAsyncDisposable, IDisposable
 
         private int TakePending(Span<byte> buffer)
         {
-            var count = Math.Min(buffer.Length, pending.Length);
-            pending.Span[..count].CopyTo(buffer);
-            pending = pending[count..];
+            var count = Math.Min(buffer.Length, _pending.Length);
+            _pending.Span[..count].CopyTo(buffer);
+            _pending = _pending[count..];
             return count;
         }
     }

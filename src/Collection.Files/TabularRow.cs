@@ -9,19 +9,19 @@ public sealed record CellProblem(string Code, string Message);
 /// </summary>
 public sealed class TabularRow
 {
-    private readonly RawRow raw;
+    private readonly RawRow _raw;
 
     internal TabularRow(RawRow raw, HeaderMap map)
     {
-        this.raw = raw;
+        _raw = raw;
         Map = map;
     }
 
     /// <summary>The row number the sender sees in Excel (the header row counts).</summary>
-    public int LineNumber => raw.LineNumber;
+    public int LineNumber => _raw.LineNumber;
 
     /// <summary>The cells exactly as read, in the file's column order.</summary>
-    public IReadOnlyList<string> Cells => raw.Cells;
+    public IReadOnlyList<string> Cells => _raw.Cells;
 
     public HeaderMap Map { get; }
 
@@ -29,7 +29,7 @@ public sealed class TabularRow
 
     /// <summary>The cell of <paramref name="field"/> as read; empty when the file has no such column or the row is short.</summary>
     public string Raw(FileField field) =>
-        Map.ColumnOf(field) is { } index && index < raw.Cells.Count ? raw.Cells[index] : string.Empty;
+        Map.ColumnOf(field) is { } index && index < _raw.Cells.Count ? _raw.Cells[index] : string.Empty;
 
     /// <summary>The cell of <paramref name="field"/>, trimmed and half-width (see <see cref="CellText.Clean"/>).</summary>
     public string Text(FileField field) => CellText.Clean(Raw(field));
@@ -51,7 +51,7 @@ public sealed class TabularRow
 
     /// <summary>Whether the XLSX cell of <paramref name="field"/> was a number of more digits than Excel keeps (15).</summary>
     public bool LostDigits(FileField field) =>
-        Map.ColumnOf(field) is { } index && raw.LossyNumberColumns.Contains(index);
+        Map.ColumnOf(field) is { } index && _raw.LossyNumberColumns.Contains(index);
 
     public CellValue<decimal> Amount(FileField field) => CellText.ParseAmount(Raw(field));
 

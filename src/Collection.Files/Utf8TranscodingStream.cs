@@ -36,25 +36,25 @@ internal sealed class Utf8TranscodingStream : Stream
     private static readonly Encoding StrictUtf16Le = new UnicodeEncoding(bigEndian: false, byteOrderMark: false, throwOnInvalidBytes: true);
     private static readonly Encoding StrictUtf16Be = new UnicodeEncoding(bigEndian: true, byteOrderMark: false, throwOnInvalidBytes: true);
 
-    private readonly Stream source;
-    private readonly bool leaveOpen;
-    private byte[] input = new byte[DecisionWindow + ChunkSize];
-    private int inputStart;
-    private int inputEnd;
-    private bool sourceEnded;
-    private bool bomChecked;
-    private byte[] output = new byte[ChunkSize * 4];
-    private int outputStart;
-    private int outputEnd;
-    private long lineFeedsProduced;
-    private long bytesSinceLineFeed;
-    private Decoder? decoder;
-    private char[]? chars;
+    private readonly Stream _source;
+    private readonly bool _leaveOpen;
+    private byte[] _input = new byte[DecisionWindow + ChunkSize];
+    private int _inputStart;
+    private int _inputEnd;
+    private bool _sourceEnded;
+    private bool _bomChecked;
+    private byte[] _output = new byte[ChunkSize * 4];
+    private int _outputStart;
+    private int _outputEnd;
+    private long _lineFeedsProduced;
+    private long _bytesSinceLineFeed;
+    private Decoder? _decoder;
+    private char[]? _chars;
 
     public Utf8TranscodingStream(Stream source, bool leaveOpen = false)
     {
-        this.source = source;
-        this.leaveOpen = leaveOpen;
+        _source = source;
+        _leaveOpen = leaveOpen;
     }
 
     public TextEncodingKind Encoding { get; private set; } = TextEncodingKind.Ascii;
@@ -82,7 +82,7 @@ internal sealed class Utf8TranscodingStream : Stream
     /// <summary>The first UTF-8 bytes the stream will hand out (at least <paramref name="minimum"/> unless the file is shorter), without consuming them.</summary>
     public async ValueTask<ReadOnlyMemory<byte>> PeekAsync(int minimum, CancellationToken cancellationToken)
     {
-        while (outputEnd - outputStart < minimum)
+        while (_outputEnd - _outputStart < minimum)
         {
             if (!await FillAsync(append: true, cancellationToken).ConfigureAwait(false))
             {
@@ -90,12 +90,12 @@ internal sealed class Utf8TranscodingStream : Stream
             }
         }
 
-        return output.AsMemory(outputStart, outputEnd - outputStart);
+        return _output.AsMemory(_outputStart, _outputEnd - _outputStart);
     }
 
     public ReadOnlyMemory<byte> Peek(int minimum)
     {
-        while (outputEnd - outputStart < minimum)
+        while (_outputEnd - _outputStart < minimum)
         {
             if (!Fill(append: true))
             {
@@ -103,14 +103,14 @@ internal sealed class Utf8TranscodingStream : Stream
             }
         }
 
-        return output.AsMemory(outputStart, outputEnd - outputStart);
+        return _output.AsMemory(_outputStart, _outputEnd - _outputStart);
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
-        if (outputStart == outputEnd && !Fill(append: false))
+        if (_outputStart == _outputEnd && !Fill(append: false))
         {
             return 0;
         }
@@ -123,7 +123,7 @@ internal sealed class Utf8TranscodingStream : Stream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (outputStart == outputEnd && !await FillAsync(append: false, cancellationToken).ConfigureAwait(false))
+        if (_outputStart == _outputEnd && !await FillAsync(append: false, cancellationToken).ConfigureAwait(false))
         {
             return 0;
         }
@@ -143,9 +143,9 @@ internal sealed class Utf8TranscodingStream : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing && !leaveOpen)
+        if (disposing && !_leaveOpen)
         {
-            source.Dispose();
+            _source.Dispose();
         }
 
         base.Dispose(disposing);
@@ -153,9 +153,9 @@ internal sealed class Utf8TranscodingStream : Stream
 
     private int CopyOut(Span<byte> buffer)
     {
-        var count = Math.Min(buffer.Length, outputEnd - outputStart);
-        output.AsSpan(outputStart, count).CopyTo(buffer);
-        outputStart += count;
+        var count = Math.Min(buffer.Length, _outputEnd - _outputStart);
+        _output.AsSpan(_outputStart, count).CopyTo(buffer);
+        _outputStart += count;
         return count;
     }
 
@@ -186,7 +186,7 @@ internal sealed class Utf8TranscodingStream : Stream
             }
 
             PrepareInput(bytesWanted);
-            var read = await source.ReadAsync(input.AsMemory(inputEnd), cancellationToken).ConfigureAwait(false);
+            var read = await _source.ReadAsync(_input.AsMemory(_inputEnd), cancellationToken).ConfigureAwait(false);
             AfterSourceRead(read);
         }
     }
@@ -194,57 +194,57 @@ internal sealed class Utf8TranscodingStream : Stream
     private void ReadSource(int bytesWanted)
     {
         PrepareInput(bytesWanted);
-        AfterSourceRead(source.Read(input.AsSpan(inputEnd)));
+        AfterSourceRead(_source.Read(_input.AsSpan(_inputEnd)));
     }
 
     private void AfterSourceRead(int read)
     {
         if (read == 0)
         {
-            sourceEnded = true;
+            _sourceEnded = true;
         }
 
-        inputEnd += read;
+        _inputEnd += read;
     }
 
     /// <summary>Makes room at the end of the input buffer for at least <paramref name="bytesWanted"/> unread bytes.</summary>
     private void PrepareInput(int bytesWanted)
     {
-        var unread = inputEnd - inputStart;
-        if (inputStart > 0)
+        var unread = _inputEnd - _inputStart;
+        if (_inputStart > 0)
         {
-            Buffer.BlockCopy(input, inputStart, input, 0, unread);
-            inputStart = 0;
-            inputEnd = unread;
+            Buffer.BlockCopy(_input, _inputStart, _input, 0, unread);
+            _inputStart = 0;
+            _inputEnd = unread;
         }
 
-        if (input.Length - inputEnd < ChunkSize / 4 || input.Length < bytesWanted)
+        if (_input.Length - _inputEnd < ChunkSize / 4 || _input.Length < bytesWanted)
         {
-            Array.Resize(ref input, Math.Max(input.Length * 2, bytesWanted + ChunkSize));
+            Array.Resize(ref _input, Math.Max(_input.Length * 2, bytesWanted + ChunkSize));
         }
     }
 
     private void PrepareOutput(bool append)
     {
-        if (!append || outputStart == outputEnd)
+        if (!append || _outputStart == _outputEnd)
         {
-            outputStart = outputEnd = 0;
+            _outputStart = _outputEnd = 0;
             return;
         }
 
-        if (output.Length - outputEnd < ChunkSize)
+        if (_output.Length - _outputEnd < ChunkSize)
         {
-            var buffered = outputEnd - outputStart;
-            if (outputStart > 0)
+            var buffered = _outputEnd - _outputStart;
+            if (_outputStart > 0)
             {
-                Buffer.BlockCopy(output, outputStart, output, 0, buffered);
-                outputStart = 0;
-                outputEnd = buffered;
+                Buffer.BlockCopy(_output, _outputStart, _output, 0, buffered);
+                _outputStart = 0;
+                _outputEnd = buffered;
             }
 
-            if (output.Length - outputEnd < ChunkSize)
+            if (_output.Length - _outputEnd < ChunkSize)
             {
-                Array.Resize(ref output, output.Length * 2);
+                Array.Resize(ref _output, _output.Length * 2);
             }
         }
     }
@@ -256,22 +256,22 @@ internal sealed class Utf8TranscodingStream : Stream
     private int Produce(out int bytesWanted)
     {
         bytesWanted = 0;
-        var available = inputEnd - inputStart;
-        if (!bomChecked)
+        var available = _inputEnd - _inputStart;
+        if (!_bomChecked)
         {
-            if (available < 3 && !sourceEnded)
+            if (available < 3 && !_sourceEnded)
             {
                 bytesWanted = 3;
                 return 0;
             }
 
             CheckByteOrderMark();
-            available = inputEnd - inputStart;
+            available = _inputEnd - _inputStart;
         }
 
         if (available == 0)
         {
-            if (!sourceEnded)
+            if (!_sourceEnded)
             {
                 bytesWanted = 1;
                 return 0;
@@ -280,12 +280,12 @@ internal sealed class Utf8TranscodingStream : Stream
             return FlushDecoder();
         }
 
-        var room = output.Length - outputEnd;
+        var room = _output.Length - _outputEnd;
         switch (Encoding)
         {
             case TextEncodingKind.Ascii:
             {
-                var pending = input.AsSpan(inputStart, Math.Min(available, room));
+                var pending = _input.AsSpan(_inputStart, Math.Min(available, room));
                 var firstNonAscii = pending.IndexOfAnyInRange((byte)0x80, (byte)0xFF);
                 if (firstNonAscii != 0)
                 {
@@ -293,13 +293,13 @@ internal sealed class Utf8TranscodingStream : Stream
                     return Emit(pending[..asciiLength]);
                 }
 
-                if (available < DecisionWindow && !sourceEnded)
+                if (available < DecisionWindow && !_sourceEnded)
                 {
                     bytesWanted = DecisionWindow;
                     return 0;
                 }
 
-                Decide(input.AsSpan(inputStart, available));
+                Decide(_input.AsSpan(_inputStart, available));
                 return Produce(out bytesWanted);
             }
 
@@ -314,22 +314,22 @@ internal sealed class Utf8TranscodingStream : Stream
 
     private void CheckByteOrderMark()
     {
-        bomChecked = true;
-        var start = input.AsSpan(inputStart, inputEnd - inputStart);
+        _bomChecked = true;
+        var start = _input.AsSpan(_inputStart, _inputEnd - _inputStart);
         if (start.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
         {
             Encoding = TextEncodingKind.Utf8WithBom;
-            inputStart += 3;
+            _inputStart += 3;
         }
         else if (start.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]))
         {
             UseDecoder(TextEncodingKind.Utf16LittleEndian, StrictUtf16Le);
-            inputStart += 2;
+            _inputStart += 2;
         }
         else if (start.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
         {
             UseDecoder(TextEncodingKind.Utf16BigEndian, StrictUtf16Be);
-            inputStart += 2;
+            _inputStart += 2;
         }
     }
 
@@ -337,7 +337,7 @@ internal sealed class Utf8TranscodingStream : Stream
     {
         // A UTF-8 file with a bad spot inside the window is still UTF-8 (the error then names the bad line, not
         // "line 2 is not GB18030"): GB18030 text stops being valid UTF-8 at its first Chinese character or two.
-        if (IsValidUtf8Window(window, isFinal: sourceEnded) || Utf8CharactersBeforeFirstError(window) >= Utf8Evidence)
+        if (IsValidUtf8Window(window, isFinal: _sourceEnded) || Utf8CharactersBeforeFirstError(window) >= Utf8Evidence)
         {
             Encoding = TextEncodingKind.Utf8;
         }
@@ -350,8 +350,8 @@ internal sealed class Utf8TranscodingStream : Stream
     private void UseDecoder(TextEncodingKind kind, Encoding encoding)
     {
         Encoding = kind;
-        decoder = encoding.GetDecoder();
-        chars = new char[ChunkSize];
+        _decoder = encoding.GetDecoder();
+        _chars = new char[ChunkSize];
     }
 
     private static int Utf8CharactersBeforeFirstError(ReadOnlySpan<byte> window)
@@ -410,8 +410,8 @@ internal sealed class Utf8TranscodingStream : Stream
     private int PassValidUtf8(int available, int room, out int bytesWanted)
     {
         bytesWanted = 0;
-        var pending = input.AsSpan(inputStart, Math.Min(available, room));
-        var complete = pending.Length == available && sourceEnded ? pending.Length : CompletePrefixLength(pending);
+        var pending = _input.AsSpan(_inputStart, Math.Min(available, room));
+        var complete = pending.Length == available && _sourceEnded ? pending.Length : CompletePrefixLength(pending);
         if (complete == 0)
         {
             bytesWanted = available + 4;
@@ -430,39 +430,39 @@ internal sealed class Utf8TranscodingStream : Stream
     private int Transcode(int available, int room, out int bytesWanted)
     {
         bytesWanted = 0;
-        var charRoom = Math.Min(chars!.Length, room / 3);
+        var charRoom = Math.Min(_chars!.Length, room / 3);
         int bytesUsed;
         int charsWritten;
         try
         {
-            decoder!.Convert(input, inputStart, available, chars, 0, charRoom, flush: sourceEnded, out bytesUsed, out charsWritten, out _);
+            _decoder!.Convert(_input, _inputStart, available, _chars, 0, charRoom, flush: _sourceEnded, out bytesUsed, out charsWritten, out _);
         }
         catch (DecoderFallbackException ex)
         {
-            throw InvalidBytes(input.AsSpan(inputStart, available), Math.Max(0, ex.Index), EncodingLabel());
+            throw InvalidBytes(_input.AsSpan(_inputStart, available), Math.Max(0, ex.Index), EncodingLabel());
         }
 
-        inputStart += bytesUsed;
+        _inputStart += bytesUsed;
         if (charsWritten == 0)
         {
-            if (sourceEnded && inputStart == inputEnd)
+            if (_sourceEnded && _inputStart == _inputEnd)
             {
                 return -1;
             }
 
-            bytesWanted = inputEnd - inputStart + 4;
+            bytesWanted = _inputEnd - _inputStart + 4;
             return 0;
         }
 
-        var written = System.Text.Encoding.UTF8.GetBytes(chars, 0, charsWritten, output, outputEnd);
-        CountLineFeeds(output.AsSpan(outputEnd, written));
-        outputEnd += written;
+        var written = System.Text.Encoding.UTF8.GetBytes(_chars, 0, charsWritten, _output, _outputEnd);
+        CountLineFeeds(_output.AsSpan(_outputEnd, written));
+        _outputEnd += written;
         return written;
     }
 
     private int FlushDecoder()
     {
-        if (decoder is null)
+        if (_decoder is null)
         {
             return -1;
         }
@@ -470,11 +470,11 @@ internal sealed class Utf8TranscodingStream : Stream
         int charsWritten;
         try
         {
-            decoder.Convert(Array.Empty<byte>(), 0, 0, chars!, 0, chars!.Length, flush: true, out _, out charsWritten, out _);
+            _decoder.Convert(Array.Empty<byte>(), 0, 0, _chars!, 0, _chars!.Length, flush: true, out _, out charsWritten, out _);
         }
         catch (DecoderFallbackException)
         {
-            throw new TabularFileException(FileErrorCodes.InvalidEncoding, $"文件末尾有不完整的{EncodingLabel()}字符", (int)lineFeedsProduced + 1);
+            throw new TabularFileException(FileErrorCodes.InvalidEncoding, $"文件末尾有不完整的{EncodingLabel()}字符", (int)_lineFeedsProduced + 1);
         }
 
         if (charsWritten == 0)
@@ -482,17 +482,17 @@ internal sealed class Utf8TranscodingStream : Stream
             return -1;
         }
 
-        var written = System.Text.Encoding.UTF8.GetBytes(chars, 0, charsWritten, output, outputEnd);
-        outputEnd += written;
+        var written = System.Text.Encoding.UTF8.GetBytes(_chars, 0, charsWritten, _output, _outputEnd);
+        _outputEnd += written;
         return written;
     }
 
     private int Emit(ReadOnlySpan<byte> bytes)
     {
-        bytes.CopyTo(output.AsSpan(outputEnd));
+        bytes.CopyTo(_output.AsSpan(_outputEnd));
         CountLineFeeds(bytes);
-        outputEnd += bytes.Length;
-        inputStart += bytes.Length;
+        _outputEnd += bytes.Length;
+        _inputStart += bytes.Length;
         return bytes.Length;
     }
 
@@ -507,16 +507,16 @@ internal sealed class Utf8TranscodingStream : Stream
         var first = bytes.IndexOf((byte)'\n');
         if (first < 0)
         {
-            bytesSinceLineFeed += bytes.Length;
+            _bytesSinceLineFeed += bytes.Length;
         }
         else
         {
-            LongestLineBytes = Math.Max(LongestLineBytes, bytesSinceLineFeed + first);
-            lineFeedsProduced += bytes.Count((byte)'\n');
-            bytesSinceLineFeed = bytes.Length - bytes.LastIndexOf((byte)'\n') - 1;
+            LongestLineBytes = Math.Max(LongestLineBytes, _bytesSinceLineFeed + first);
+            _lineFeedsProduced += bytes.Count((byte)'\n');
+            _bytesSinceLineFeed = bytes.Length - bytes.LastIndexOf((byte)'\n') - 1;
         }
 
-        LongestLineBytes = Math.Max(LongestLineBytes, bytesSinceLineFeed);
+        LongestLineBytes = Math.Max(LongestLineBytes, _bytesSinceLineFeed);
     }
 
     private string EncodingLabel() => Encoding switch
@@ -529,7 +529,7 @@ internal sealed class Utf8TranscodingStream : Stream
     private TabularFileException InvalidBytes(ReadOnlySpan<byte> pending, int index, string encoding)
     {
         // In UTF-8 and GB18030 the byte 0x0A only ever means a line feed, so counting it is exact.
-        var line = lineFeedsProduced + pending[..Math.Min(index, pending.Length)].Count((byte)'\n') + 1;
+        var line = _lineFeedsProduced + pending[..Math.Min(index, pending.Length)].Count((byte)'\n') + 1;
         var hint = Encoding is TextEncodingKind.Utf8 or TextEncodingKind.Utf8WithBom
             ? "文件前面部分是 UTF-8 编码，此处却不是：文件混用了两种编码，请用同一种编码（建议 UTF-8）重新保存"
             : "请确认文件编码并重新保存为 UTF-8 或 GB18030";

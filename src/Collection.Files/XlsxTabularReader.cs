@@ -47,32 +47,32 @@ internal sealed class XlsxTabularReader : TabularReader
 
     private static readonly XmlReaderSettings ReaderSettings = new() { IgnoreComments = true, IgnoreWhitespace = false, DtdProcessing = DtdProcessing.Prohibit, CloseInput = false };
 
-    private readonly SpreadsheetDocument document;
-    private readonly Stream stream;
-    private readonly FileLimits limits;
-    private readonly WorksheetPart worksheet;
-    private readonly string sheetName;
-    private readonly List<string> sharedStrings;
-    private readonly bool[] dateStyles;
-    private readonly bool date1904;
+    private readonly SpreadsheetDocument _document;
+    private readonly Stream _stream;
+    private readonly FileLimits _limits;
+    private readonly WorksheetPart _worksheet;
+    private readonly string _sheetName;
+    private readonly List<string> _sharedStrings;
+    private readonly bool[] _dateStyles;
+    private readonly bool _date1904;
 
     private XlsxTabularReader(SpreadsheetDocument document, Stream stream, FileLimits limits, WorksheetPart worksheet, string sheetName, List<string> sharedStrings, bool[] dateStyles, bool date1904)
     {
-        this.document = document;
-        this.stream = stream;
-        this.limits = limits;
-        this.worksheet = worksheet;
-        this.sheetName = sheetName;
-        this.sharedStrings = sharedStrings;
-        this.dateStyles = dateStyles;
-        this.date1904 = date1904;
+        _document = document;
+        _stream = stream;
+        _limits = limits;
+        _worksheet = worksheet;
+        _sheetName = sheetName;
+        _sharedStrings = sharedStrings;
+        _dateStyles = dateStyles;
+        _date1904 = date1904;
     }
 
     public override TabularFormat Format => TabularFormat.Xlsx;
 
     public override string EncodingName => "xlsx";
 
-    public override string Source => sheetName;
+    public override string Source => _sheetName;
 
     internal static async Task<TabularReader> OpenAsync(Stream stream, FileLimits limits, CancellationToken cancellationToken)
     {
@@ -146,7 +146,7 @@ internal sealed class XlsxTabularReader : TabularReader
         Stream part;
         try
         {
-            part = worksheet.GetStream(FileMode.Open, FileAccess.Read);
+            part = _worksheet.GetStream(FileMode.Open, FileAccess.Read);
         }
         catch (Exception ex) when (ex is InvalidDataException or IOException)
         {
@@ -154,7 +154,7 @@ internal sealed class XlsxTabularReader : TabularReader
             throw Corrupt("工作表内容已损坏（文件不是有效的 .xlsx 工作簿）", ex);
         }
 
-        using var sheet = new PartXml(part, "工作表", limits.MaxXlsxPartBytes);
+        using var sheet = new PartXml(part, "工作表", _limits.MaxXlsxPartBytes);
         var xml = sheet.Xml;
         var cells = new List<string>();
         List<int>? lossy = null;
@@ -167,9 +167,9 @@ internal sealed class XlsxTabularReader : TabularReader
             if (xml.NodeType == XmlNodeType.Element && xml.LocalName == "c")
             {
                 // Empty and formatted cells count too: they hold no data but cost the reading.
-                if (++cellCount > limits.MaxCells)
+                if (++cellCount > _limits.MaxCells)
                 {
-                    throw new TabularFileException(FileErrorCodes.FileTooLarge, $"工作表超过 {limits.MaxCells} 个单元格的上限（第 {lineNumber} 行附近），请删除表格中多余的内容或拆分为多个文件后上传", lineNumber);
+                    throw new TabularFileException(FileErrorCodes.FileTooLarge, $"工作表超过 {_limits.MaxCells} 个单元格的上限（第 {lineNumber} 行附近），请删除表格中多余的内容或拆分为多个文件后上传", lineNumber);
                 }
 
                 var (reference, text, isLossy) = ReadCell(sheet);
@@ -239,26 +239,26 @@ internal sealed class XlsxTabularReader : TabularReader
 
     protected override ValueTask DisposeAsyncCore()
     {
-        document.Dispose();
-        return stream.DisposeAsync();
+        _document.Dispose();
+        return _stream.DisposeAsync();
     }
 
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            document.Dispose();
-            stream.Dispose();
+            _document.Dispose();
+            _stream.Dispose();
         }
     }
 
     private static TabularFileException Corrupt(string message, Exception? inner = null) =>
         new(FileErrorCodes.CorruptFile, message, null, inner);
 
-    private static TabularFileException PartTooLarge(string what, long maxBytes, long? size = null) =>
+    private static TabularFileException PartTooLarge(string _what, long maxBytes, long? size = null) =>
         new(FileErrorCodes.FileTooLarge, size is { } known
-            ? $"工作簿中的{what}解压后有 {FileLimits.Megabytes(known)}，超过 {FileLimits.Megabytes(maxBytes)} 的上限，请删除表格中多余的内容或拆分为多个文件后上传"
-            : $"工作簿中的{what}解压后超过 {FileLimits.Megabytes(maxBytes)} 的上限，请删除表格中多余的内容或拆分为多个文件后上传");
+            ? $"工作簿中的{_what}解压后有 {FileLimits.Megabytes(known)}，超过 {FileLimits.Megabytes(maxBytes)} 的上限，请删除表格中多余的内容或拆分为多个文件后上传"
+            : $"工作簿中的{_what}解压后超过 {FileLimits.Megabytes(maxBytes)} 的上限，请删除表格中多余的内容或拆分为多个文件后上传");
 
     private static TabularFileException CellTooLong() =>
         Corrupt($"工作表中有超过 {MaxCellChars} 个字符的单元格（Excel 的单元格最多 32767 个字符），文件可能已损坏");
@@ -291,7 +291,7 @@ internal sealed class XlsxTabularReader : TabularReader
     /// The shared strings, read with a plain <see cref="XmlReader"/> (the typed reader materialises
     /// every item, several times slower for the one string per cell a roster has).
     /// </summary>
-    private static List<string> ReadSharedStrings(SharedStringTablePart? part, FileLimits limits)
+    private static List<string> ReadSharedStrings(SharedStringTablePart? part, FileLimits _limits)
     {
         var strings = new List<string>();
         if (part is null)
@@ -299,23 +299,23 @@ internal sealed class XlsxTabularReader : TabularReader
             return strings;
         }
 
-        using var table = new PartXml(part.GetStream(FileMode.Open, FileAccess.Read), "共享字符串表", limits.MaxXlsxPartBytes);
+        using var table = new PartXml(part.GetStream(FileMode.Open, FileAccess.Read), "共享字符串表", _limits.MaxXlsxPartBytes);
         var xml = table.Xml;
         long chars = 0;
         while (table.Read())
         {
             if (xml.NodeType == XmlNodeType.Element && xml.LocalName == "si")
             {
-                if (strings.Count >= limits.MaxSharedStrings)
+                if (strings.Count >= _limits.MaxSharedStrings)
                 {
-                    throw new TabularFileException(FileErrorCodes.FileTooLarge, $"工作簿的共享字符串超过 {limits.MaxSharedStrings} 个的上限，请删除表格中多余的内容或拆分为多个文件后上传");
+                    throw new TabularFileException(FileErrorCodes.FileTooLarge, $"工作簿的共享字符串超过 {_limits.MaxSharedStrings} 个的上限，请删除表格中多余的内容或拆分为多个文件后上传");
                 }
 
                 var text = ItemText(table);
                 chars += text.Length;
-                if (chars > limits.MaxSharedStringChars)
+                if (chars > _limits.MaxSharedStringChars)
                 {
-                    throw new TabularFileException(FileErrorCodes.FileTooLarge, $"工作簿的共享字符串超过共 {limits.MaxSharedStringChars} 个字符的上限，请删除表格中多余的内容或拆分为多个文件后上传");
+                    throw new TabularFileException(FileErrorCodes.FileTooLarge, $"工作簿的共享字符串超过共 {_limits.MaxSharedStringChars} 个字符的上限，请删除表格中多余的内容或拆分为多个文件后上传");
                 }
 
                 strings.Add(text);
@@ -494,8 +494,8 @@ internal sealed class XlsxTabularReader : TabularReader
         switch (type)
         {
             case "s":
-                return int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index >= 0 && index < sharedStrings.Count
-                    ? (sharedStrings[index], false)
+                return int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index >= 0 && index < _sharedStrings.Count
+                    ? (_sharedStrings[index], false)
                     : throw Corrupt($"单元格 {reference} 引用了不存在的共享字符串");
             case "inlineStr":
                 return (inline ?? string.Empty, false);
@@ -514,9 +514,9 @@ internal sealed class XlsxTabularReader : TabularReader
                 return (raw, false);
         }
 
-        if (styleIndex < dateStyles.Length && dateStyles[styleIndex]
+        if (styleIndex < _dateStyles.Length && _dateStyles[styleIndex]
             && double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var serial)
-            && Files.CellText.TryFromExcelSerial(serial, date1904, out var date))
+            && Files.CellText.TryFromExcelSerial(serial, _date1904, out var date))
         {
             return (date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), false);
         }
@@ -584,26 +584,26 @@ internal sealed class XlsxTabularReader : TabularReader
     /// </summary>
     private sealed class PartXml : IDisposable
     {
-        private readonly BoundedReadStream stream;
-        private readonly string what;
+        private readonly BoundedReadStream _stream;
+        private readonly string _what;
 
         public PartXml(Stream part, string what, long maxBytes)
         {
-            this.what = what;
-            stream = new BoundedReadStream(part, maxBytes, () => PartTooLarge(what, maxBytes))
+            _what = what;
+            _stream = new BoundedReadStream(part, maxBytes, () => PartTooLarge(_what, maxBytes))
             {
                 MaxBytesPerMark = MaxNodeBytes,
-                TooManyPerMark = () => Corrupt($"{what}中有超过 {FileLimits.Megabytes(MaxNodeBytes)} 的单个单元格或标记，Excel 不会写出这样的文件，文件可能已损坏"),
+                TooManyPerMark = () => Corrupt($"{_what}中有超过 {FileLimits.Megabytes(MaxNodeBytes)} 的单个单元格或标记，Excel 不会写出这样的文件，文件可能已损坏"),
             };
             try
             {
                 // Creating the reader reads the part's first bytes (its encoding): broken compressed bytes show here.
-                Xml = XmlReader.Create(stream, ReaderSettings);
+                Xml = XmlReader.Create(_stream, ReaderSettings);
             }
             catch (Exception ex) when (ex is XmlException or InvalidDataException)
             {
-                stream.Dispose();
-                throw Corrupt($"{what}内容已损坏（XML 无法解析）", ex);
+                _stream.Dispose();
+                throw Corrupt($"{_what}内容已损坏（XML 无法解析）", ex);
             }
         }
 
@@ -611,7 +611,7 @@ internal sealed class XlsxTabularReader : TabularReader
 
         public bool Read()
         {
-            stream.Mark();
+            _stream.Mark();
             try
             {
                 return Xml.Read();
@@ -619,13 +619,13 @@ internal sealed class XlsxTabularReader : TabularReader
             catch (Exception ex) when (ex is XmlException or InvalidDataException)
             {
                 // InvalidDataException: the part's compressed bytes are broken (found by the file property tests).
-                throw Corrupt($"{what}内容已损坏（XML 无法解析）", ex);
+                throw Corrupt($"{_what}内容已损坏（XML 无法解析）", ex);
             }
         }
 
         public void Skip()
         {
-            stream.Mark();
+            _stream.Mark();
             try
             {
                 Xml.Skip();
@@ -633,14 +633,14 @@ internal sealed class XlsxTabularReader : TabularReader
             catch (Exception ex) when (ex is XmlException or InvalidDataException)
             {
                 // InvalidDataException: the part's compressed bytes are broken (found by the file property tests).
-                throw Corrupt($"{what}内容已损坏（XML 无法解析）", ex);
+                throw Corrupt($"{_what}内容已损坏（XML 无法解析）", ex);
             }
         }
 
         /// <summary>The text of the element the reader is on; leaves it after its end.</summary>
         public string Content()
         {
-            stream.Mark();
+            _stream.Mark();
             try
             {
                 return Xml.ReadElementContentAsString();
@@ -648,14 +648,14 @@ internal sealed class XlsxTabularReader : TabularReader
             catch (Exception ex) when (ex is XmlException or InvalidDataException)
             {
                 // InvalidDataException: the part's compressed bytes are broken (found by the file property tests).
-                throw Corrupt($"{what}内容已损坏（XML 无法解析）", ex);
+                throw Corrupt($"{_what}内容已损坏（XML 无法解析）", ex);
             }
         }
 
         public void Dispose()
         {
             Xml.Dispose();
-            stream.Dispose();
+            _stream.Dispose();
         }
     }
 
@@ -670,9 +670,9 @@ internal sealed class XlsxTabularReader : TabularReader
         private const uint Zip64Locator = 0x07064B50;
         private const uint Zip64EndOfDirectory = 0x06064B50;
 
-        private readonly Dictionary<string, long> sizes;
+        private readonly Dictionary<string, long> _sizes;
 
-        private ZipParts(Dictionary<string, long> sizes) => this.sizes = sizes;
+        private ZipParts(Dictionary<string, long> sizes) => _sizes = sizes;
 
         public static ZipParts Read(Stream zip)
         {
@@ -710,7 +710,7 @@ internal sealed class XlsxTabularReader : TabularReader
             }
 
             var name = uri.OriginalString.TrimStart('/');
-            if ((sizes.TryGetValue(name, out var size) || sizes.TryGetValue(Uri.UnescapeDataString(name), out size)) && size > maxBytes)
+            if ((_sizes.TryGetValue(name, out var size) || _sizes.TryGetValue(Uri.UnescapeDataString(name), out size)) && size > maxBytes)
             {
                 throw PartTooLarge($"“{name}”", maxBytes, size);
             }

@@ -141,8 +141,8 @@ public class PropertyTests
     private static readonly Gen<RosterRowFacts> RowWithAnyDocument = Gen.Select(Row, DocumentText, Gen.Int[0, 3], Either(NewStudentCells), (row, document, how, isNew) => (how switch
     {
         0 => row,
-        1 => row with { IdType = Codes.Glossary.DocumentTypes.Label(document.Type), IdNumber = document.Number, Nationality = document.Nationality },
-        2 => row with { IdType = Codes.Glossary.DocumentTypes.Code(document.Type), IdNumber = document.Number, Nationality = document.Nationality, BirthDate = "2013-03-01" },
+        1 => row with { IdType = Collection.Domain.Codes.Glossary.DocumentTypes.Label(document.Type), IdNumber = document.Number, Nationality = document.Nationality },
+        2 => row with { IdType = Collection.Domain.Codes.Glossary.DocumentTypes.Code(document.Type), IdNumber = document.Number, Nationality = document.Nationality, BirthDate = "2013-03-01" },
         _ => row with { IdType = document.Nationality, IdNumber = document.Number },
     }) with { NewStudent = isNew });
 

@@ -11,23 +11,23 @@ namespace Collection.Files.Tests;
 /// </summary>
 internal sealed class MemoryProbe
 {
-    private readonly long heapBefore;
-    private readonly long workingSetBefore;
-    private readonly long allocatedBefore;
-    private readonly Stopwatch clock;
-    private readonly Thread sampler;
-    private long peakHeap;
-    private long peakWorkingSet;
-    private volatile bool stopped;
+    private readonly long _heapBefore;
+    private readonly long _workingSetBefore;
+    private readonly long _allocatedBefore;
+    private readonly Stopwatch _clock;
+    private readonly Thread _sampler;
+    private long _peakHeap;
+    private long _peakWorkingSet;
+    private volatile bool _stopped;
 
     private MemoryProbe()
     {
-        heapBefore = peakHeap = GC.GetTotalMemory(forceFullCollection: false);
-        workingSetBefore = peakWorkingSet = Environment.WorkingSet;
-        allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-        clock = Stopwatch.StartNew();
-        sampler = new Thread(Sample) { IsBackground = true, Name = "memory probe" };
-        sampler.Start();
+        _heapBefore = _peakHeap = GC.GetTotalMemory(forceFullCollection: false);
+        _workingSetBefore = _peakWorkingSet = Environment.WorkingSet;
+        _allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        _clock = Stopwatch.StartNew();
+        _sampler = new Thread(Sample) { IsBackground = true, Name = "memory probe" };
+        _sampler.Start();
     }
 
     /// <summary>Starts measuring after collecting what earlier work left behind.</summary>
@@ -41,15 +41,15 @@ internal sealed class MemoryProbe
 
     public Figures Stop()
     {
-        stopped = true;
-        sampler.Join();
+        _stopped = true;
+        _sampler.Join();
         Observe();
-        return new Figures(clock.Elapsed, GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore, peakHeap - heapBefore, peakWorkingSet - workingSetBefore, peakWorkingSet);
+        return new Figures(_clock.Elapsed, GC.GetTotalAllocatedBytes(precise: true) - _allocatedBefore, _peakHeap - _heapBefore, _peakWorkingSet - _workingSetBefore, _peakWorkingSet);
     }
 
     private void Sample()
     {
-        while (!stopped)
+        while (!_stopped)
         {
             Observe();
             Thread.Sleep(5);
@@ -58,8 +58,8 @@ internal sealed class MemoryProbe
 
     private void Observe()
     {
-        peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(forceFullCollection: false));
-        peakWorkingSet = Math.Max(peakWorkingSet, Environment.WorkingSet);
+        _peakHeap = Math.Max(_peakHeap, GC.GetTotalMemory(forceFullCollection: false));
+        _peakWorkingSet = Math.Max(_peakWorkingSet, Environment.WorkingSet);
     }
 
     /// <summary>The figures; <paramref name="PeakWorkingSet"/> is the whole test process's, the other tests' leftovers included.</summary>

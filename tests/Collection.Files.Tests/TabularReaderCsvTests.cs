@@ -266,10 +266,10 @@ public class TabularReaderCsvTests(ITestOutputHelper output)
     internal sealed class GeneratedCsvStream(int rows) : Stream
     {
         private static readonly Encoding Encoding = TestFiles.Gb18030;
-        private readonly byte[] header = Encoding.GetBytes("姓名,身份证号,性别,年级,班级\r\n");
-        private byte[] current = [];
-        private int position;
-        private int next = -1;
+        private readonly byte[] _header = Encoding.GetBytes("姓名,身份证号,性别,年级,班级\r\n");
+        private byte[] _current = [];
+        private int _position;
+        private int _next = -1;
 
         public override bool CanRead => true;
 
@@ -288,21 +288,21 @@ public class TabularReaderCsvTests(ITestOutputHelper output)
 
         public override int Read(byte[] buffer, int offset, int count)
         {
-            if (position == current.Length)
+            if (_position == _current.Length)
             {
-                if (next >= rows)
+                if (_next >= rows)
                 {
                     return 0;
                 }
 
-                current = next < 0 ? header : Encoding.GetBytes($"学生{next},{TestFiles.IdNumber("110101", new DateOnly(2010, 1, 1).AddDays(next % 3000), next)},男,三年级,{next % 9}班\r\n");
-                position = 0;
-                next++;
+                _current = _next < 0 ? _header : Encoding.GetBytes($"学生{_next},{TestFiles.IdNumber("110101", new DateOnly(2010, 1, 1).AddDays(_next % 3000), _next)},男,三年级,{_next % 9}班\r\n");
+                _position = 0;
+                _next++;
             }
 
-            var n = Math.Min(count, current.Length - position);
-            Array.Copy(current, position, buffer, offset, n);
-            position += n;
+            var n = Math.Min(count, _current.Length - _position);
+            Array.Copy(_current, _position, buffer, offset, n);
+            _position += n;
             BytesRead += n;
             return n;
         }

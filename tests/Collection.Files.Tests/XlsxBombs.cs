@@ -100,8 +100,8 @@ internal static class XlsxBombs
     /// <summary>A ZIP written by hand (no data descriptors, no ZIP64): sizes up to 4 GiB - 1.</summary>
     private sealed class ZipWriter
     {
-        private readonly MemoryStream output = new();
-        private readonly List<(string Name, uint Crc, long Compressed, long Size, long Offset)> entries = [];
+        private readonly MemoryStream _output = new();
+        private readonly List<(string Name, uint Crc, long Compressed, long Size, long Offset)> _entries = [];
 
         public void Add(string name, Part part, long? declaredSize = null)
         {
@@ -120,7 +120,7 @@ internal static class XlsxBombs
             data.Write([0x03, 0x00]); // an empty final block
             var crc = part.Repeats == 0 ? Crc32(Utf8(part.Prefix + part.Suffix)) : 0u;
             var size = declaredSize ?? part.Size;
-            var offset = output.Position;
+            var offset = _output.Position;
             var nameBytes = Utf8(name);
             Span<byte> header = stackalloc byte[30];
             BinaryPrimitives.WriteUInt32LittleEndian(header, 0x04034B50);
@@ -132,18 +132,18 @@ internal static class XlsxBombs
             BinaryPrimitives.WriteUInt32LittleEndian(header[18..], checked((uint)data.Length));
             BinaryPrimitives.WriteUInt32LittleEndian(header[22..], checked((uint)size));
             BinaryPrimitives.WriteUInt16LittleEndian(header[26..], (ushort)nameBytes.Length);
-            output.Write(header);
-            output.Write(nameBytes);
+            _output.Write(header);
+            _output.Write(nameBytes);
             data.Position = 0;
-            data.CopyTo(output);
-            entries.Add((name, crc, data.Length, size, offset));
+            data.CopyTo(_output);
+            _entries.Add((name, crc, data.Length, size, offset));
         }
 
         public byte[] Finish()
         {
-            var directoryAt = output.Position;
+            var directoryAt = _output.Position;
             Span<byte> header = stackalloc byte[46];
-            foreach (var (name, crc, compressed, size, offset) in entries)
+            foreach (var (name, crc, compressed, size, offset) in _entries)
             {
                 var nameBytes = Utf8(name);
                 header.Clear();
@@ -158,18 +158,18 @@ internal static class XlsxBombs
                 BinaryPrimitives.WriteUInt32LittleEndian(header[24..], (uint)size);
                 BinaryPrimitives.WriteUInt16LittleEndian(header[28..], (ushort)nameBytes.Length);
                 BinaryPrimitives.WriteUInt32LittleEndian(header[42..], checked((uint)offset));
-                output.Write(header);
-                output.Write(nameBytes);
+                _output.Write(header);
+                _output.Write(nameBytes);
             }
 
             Span<byte> end = stackalloc byte[22];
             BinaryPrimitives.WriteUInt32LittleEndian(end, 0x06054B50);
-            BinaryPrimitives.WriteUInt16LittleEndian(end[8..], checked((ushort)entries.Count));
-            BinaryPrimitives.WriteUInt16LittleEndian(end[10..], checked((ushort)entries.Count));
-            BinaryPrimitives.WriteUInt32LittleEndian(end[12..], (uint)(output.Position - directoryAt));
+            BinaryPrimitives.WriteUInt16LittleEndian(end[8..], checked((ushort)_entries.Count));
+            BinaryPrimitives.WriteUInt16LittleEndian(end[10..], checked((ushort)_entries.Count));
+            BinaryPrimitives.WriteUInt32LittleEndian(end[12..], (uint)(_output.Position - directoryAt));
             BinaryPrimitives.WriteUInt32LittleEndian(end[16..], (uint)directoryAt);
-            output.Write(end);
-            return output.ToArray();
+            _output.Write(end);
+            return _output.ToArray();
         }
 
         private static uint Crc32(byte[] bytes)

@@ -243,19 +243,9 @@ public sealed class ConsoleApiTests(ConsoleApiFixture app) : IClassFixture<Conso
         Assert.DoesNotContain(id, page.GetRawText(), StringComparison.Ordinal);
     }
 
-    private static async Task<JsonElement> WaitForResultAsync(HttpClient client, string status)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            var result = await client.GetFromJsonAsync<JsonElement>(new Uri(status, UriKind.Relative));
-            if (result.GetProperty("status").GetString() != "processing")
-            {
-                return result;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"No result for {status} within 90 s.");
-            await Task.Delay(250);
-        }
-    }
+    private static Task<JsonElement> WaitForResultAsync(HttpClient client, string status) =>
+        Eventually.GetAsync(
+            () => client.GetFromJsonAsync<JsonElement>(new Uri(status, UriKind.Relative)),
+            result => result.GetProperty("status").GetString() != "processing",
+            _ => $"no result for {status}");
 }

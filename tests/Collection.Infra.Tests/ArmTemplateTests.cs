@@ -203,7 +203,7 @@ public class ArmTemplateTests
         Assert.DoesNotContain(outputs, o => o.Value!.ToJsonString().Contains("listKeys", StringComparison.OrdinalIgnoreCase));
     }
 
-    /// <summary>A copy loop of <paramref name="type"/> over the module parameter <paramref name="parameter"/>, whose value holds every expected name.</summary>
+    /// <summary>A copy loop of <c>type</c> over the module parameter <c>parameter</c>, whose value holds every expected name.</summary>
     [Fact]
     public void Every_table_the_app_names_is_in_the_list()
     {

@@ -19,6 +19,7 @@ public sealed class CrashTests(ITestOutputHelper output)
     private readonly List<Process> _runningHosts = [];
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task HostKilledTwiceMidRun_EveryCaseCompletes_EachIssuedExactlyOnce()
     {
         await using var azurite = await AzuriteInstance.StartAsync();
@@ -67,6 +68,7 @@ public sealed class CrashTests(ITestOutputHelper output)
     private static readonly string HostLog = Path.Combine(Path.GetTempPath(), $"crash-host-{Guid.NewGuid():N}.log");
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task WorkerOfAKilledHost_IsStoppedByTheNextHost()
     {
         await using var azurite = await AzuriteInstance.StartAsync();

@@ -54,7 +54,7 @@ public sealed class RosterChecker
     private static readonly string[] NoIdentityWords = ["无", "否", "-", "—", "普通", "一般", "非资助", "非资助对象", "none"];
     private static readonly string[] DateFormats = ["yyyy-M-d", "yyyy/M/d", "yyyy.M.d", "yyyyMMdd", "yyyy年M月d日"];
 
-    private readonly Dictionary<ResidentId, int> firstLineById = [];
+    private readonly Dictionary<ResidentId, int> _firstLineById = [];
 
     public RosterChecker(Policy policy, RosterKind kind, DateOnly assessOn)
     {
@@ -81,12 +81,12 @@ public sealed class RosterChecker
                 : RosterRowResult.Reject(RosterReasons.UnknownIdType, $"证件类型“{row.IdType.Trim()}”无法识别，请填写“居民身份证”“外国人永久居留身份证”或“护照”");
         }
 
-        if (firstLineById.TryGetValue(id, out var firstLine))
+        if (_firstLineById.TryGetValue(id, out var firstLine))
         {
             return RosterRowResult.Reject(RosterReasons.Duplicate(row.LineNumber, firstLine));
         }
 
-        firstLineById.Add(id, row.LineNumber);
+        _firstLineById.Add(id, row.LineNumber);
         if (string.IsNullOrWhiteSpace(row.Name))
         {
             return RosterRowResult.Reject(RosterReasons.MissingName, "姓名为空，请填写学生姓名");

@@ -36,27 +36,27 @@ public sealed class TableBatchInserter
     private static readonly byte[] StatusLine = "HTTP/1.1 "u8.ToArray();
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.Create(UnicodeRanges.All), SkipValidation = true };
 
-    private readonly TableServiceClient service;
-    private readonly string serviceUrl;
-    private readonly HttpPipeline? pipeline;
-    private readonly string? accountName;
-    private readonly byte[]? accountKey;
+    private readonly TableServiceClient _service;
+    private readonly string _serviceUrl;
+    private readonly HttpPipeline? _pipeline;
+    private readonly string? _accountName;
+    private readonly byte[]? _accountKey;
 
     public TableBatchInserter(TableServiceClient service, string? connectionString, TableClientOptions options)
     {
-        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(_service);
         ArgumentNullException.ThrowIfNull(options);
-        this.service = service;
-        serviceUrl = service.Uri.AbsoluteUri.TrimEnd('/');
+        _service = service;
+        _serviceUrl = _service.Uri.AbsoluteUri.TrimEnd('/');
         if (connectionString is not null && AccountKey(connectionString) is { } key)
         {
-            (accountName, accountKey) = key;
-            pipeline = HttpPipelineBuilder.Build(options, [], [new SharedKeyLitePolicy(this)], new ResponseClassifier());
+            (_accountName, _accountKey) = key;
+            _pipeline = HttpPipelineBuilder.Build(options, [], [new SharedKeyLitePolicy(this)], new ResponseClassifier());
         }
     }
 
     /// <summary>Whether batches go out through this class's own writer (false: through the SDK's transaction).</summary>
-    public bool Direct => pipeline is not null;
+    public bool Direct => _pipeline is not null;
 
     /// <summary>
     /// Inserts all <paramref name="entities"/> (one partition, at most <see cref="MaxBatch"/>) in one transaction.
@@ -74,7 +74,7 @@ public sealed class TableBatchInserter
             // The service refuses this; Azurite does not, so say it here for both.
             throw new ArgumentException("An entity-group transaction holds entities of one partition only.", nameof(entities));
         }
-        if (pipeline is null)
+        if (_pipeline is null)
         {
             return await TryInsertThroughSdkAsync(table, entities, cancellationToken).ConfigureAwait(false);
         }
@@ -85,7 +85,7 @@ public sealed class TableBatchInserter
         Ascii(body, $"--{batch}\r\nContent-Type: multipart/mixed; boundary={changeset}\r\n\r\n");
         var part = Encoding.ASCII.GetBytes(
             $"--{changeset}\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n" +
-            $"POST {serviceUrl}/{table} HTTP/1.1\r\nAccept: application/json;odata=minimalmetadata\r\n" +
+            $"POST {_serviceUrl}/{table} HTTP/1.1\r\nAccept: application/json;odata=minimalmetadata\r\n" +
             "Content-Type: application/json\r\nPrefer: return-no-content\r\nDataServiceVersion: 3.0\r\n\r\n");
         using (var writer = new Utf8JsonWriter(body, WriterOptions))
         {
@@ -100,17 +100,17 @@ public sealed class TableBatchInserter
 
         Ascii(body, $"--{changeset}--\r\n--{batch}--\r\n");
 
-        using var message = pipeline.CreateMessage();
+        using var message = _pipeline.CreateMessage();
         var request = message.Request;
         request.Method = RequestMethod.Post;
-        request.Uri.Reset(new Uri(serviceUrl + "/$batch"));
+        request.Uri.Reset(new Uri(_serviceUrl + "/$batch"));
         request.Headers.Add("x-ms-version", ServiceVersion);
         request.Headers.Add("DataServiceVersion", "3.0");
         request.Headers.Add("MaxDataServiceVersion", "3.0;NetFx");
         request.Headers.Add("Accept", "application/json");
         request.Headers.Add("Content-Type", $"multipart/mixed; boundary={batch}");
         request.Content = RequestContent.Create(body.WrittenMemory);
-        await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        await _pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
         var response = message.Response;
         if (response.Status != 202)
         {
@@ -184,7 +184,7 @@ public sealed class TableBatchInserter
     {
         try
         {
-            await service.GetTableClient(table).SubmitTransactionAsync(entities.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)), cancellationToken).ConfigureAwait(false);
+            await _service.GetTableClient(table).SubmitTransactionAsync(entities.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)), cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (TableTransactionFailedException e) when (e.Status == 409 && e.ErrorCode == "EntityAlreadyExists")
@@ -231,9 +231,9 @@ public sealed class TableBatchInserter
             // The signing time is the real clock's, never a business date: the service refuses a request 15 minutes off.
             var date = TimeProvider.System.GetUtcNow().ToString("R", CultureInfo.InvariantCulture);
             message.Request.Headers.SetValue("x-ms-date", date);
-            var resource = "/" + owner.accountName + message.Request.Uri.ToUri().AbsolutePath;
-            var signature = Convert.ToBase64String(HMACSHA256.HashData(owner.accountKey!, Encoding.UTF8.GetBytes(date + "\n" + resource)));
-            message.Request.Headers.SetValue("Authorization", $"SharedKeyLite {owner.accountName}:{signature}");
+            var resource = "/" + owner._accountName + message.Request.Uri.ToUri().AbsolutePath;
+            var signature = Convert.ToBase64String(HMACSHA256.HashData(owner._accountKey!, Encoding.UTF8.GetBytes(date + "\n" + resource)));
+            message.Request.Headers.SetValue("Authorization", $"SharedKeyLite {owner._accountName}:{signature}");
         }
     }
 }

@@ -162,7 +162,7 @@ public sealed partial class EnrolmentStore
         return marker.HasValue && ResidentId.TryParse(marker.Value!.AttachedTo, out var child) ? child : null;
     }
 
-    /// <summary>The person's employee-insurance mark, or null (see <see cref="EnrolmentRules.InEmployeeInsurance"/>).</summary>
+    /// <summary>The person's employee-insurance mark, or null (see <see cref="EnrolmentRules.InEmployeeInsurance(EmployeeInsuranceEntity?)"/>).</summary>
     public async Task<EmployeeInsuranceEntity?> EmployeeInsuranceMarkAsync(string idNumber, CancellationToken cancellationToken)
     {
         await EnsureTablesAsync(cancellationToken).ConfigureAwait(false);

@@ -25,18 +25,18 @@ namespace Collection.Functions.Ledger;
 /// </summary>
 public sealed class RosterLedgerWriter(EnrolmentStore store, ChinaClock clock, SubsidyIdentityBook identities, Resilience resilience) : IRosterLedger
 {
-    private readonly EnrolmentStore store = store;
-    private readonly ChinaClock clock = clock;
-    private readonly SubsidyIdentityBook identities = identities;
-    private readonly Resilience resilience = resilience;
+    private readonly EnrolmentStore _store = store;
+    private readonly ChinaClock _clock = clock;
+    private readonly SubsidyIdentityBook _identities = identities;
+    private readonly Resilience _resilience = resilience;
 
     public int MaxBatch => TableBatchInserter.MaxBatch;
 
     public async Task<IRosterLedgerBatches> BeginAsync(Policy policy, string source, DateOnly enrolledOn, string actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        await store.EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
-        var marked = await store.EmployeeInsuranceMarksAsync(cancellationToken).ConfigureAwait(false);
+        await _store.EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        var marked = await _store.EmployeeInsuranceMarksAsync(cancellationToken).ConfigureAwait(false);
         return new Batches(this, policy, source, enrolledOn, actor, marked);
     }
 
@@ -48,7 +48,7 @@ public sealed class RosterLedgerWriter(EnrolmentStore store, ChinaClock clock, S
         {
             ArgumentNullException.ThrowIfNull(batch);
             var outcomes = new RosterEnrolOutcome?[batch.Count];
-            var now = owner.clock.Now;
+            var now = owner._clock.Now;
             var today = DateOnly.FromDateTime(now.DateTime);
             var fresh = new List<(int Index, EnrolmentEntity Entity)>(batch.Count);
             var (confirmed, changed) = await ConfirmedAsync(batch, cancellationToken).ConfigureAwait(false);
@@ -87,7 +87,7 @@ public sealed class RosterLedgerWriter(EnrolmentStore store, ChinaClock clock, S
         /// </summary>
         private async Task<(IReadOnlyList<RosterEnrolment> Batch, bool[] Changed)> ConfirmedAsync(IReadOnlyList<RosterEnrolment> batch, CancellationToken cancellationToken)
         {
-            var inForce = await owner.identities.InForceManyAsync(policy.Code, [.. batch.Select(b => b.Person.Id)], enrolledOn, cancellationToken).ConfigureAwait(false);
+            var inForce = await owner._identities.InForceManyAsync(policy.Code, [.. batch.Select(b => b.Person.Id)], enrolledOn, cancellationToken).ConfigureAwait(false);
             var result = new RosterEnrolment[batch.Count];
             var changed = new bool[batch.Count];
 
@@ -95,7 +95,7 @@ public sealed class RosterLedgerWriter(EnrolmentStore store, ChinaClock clock, S
             {
                 var person = batch[i].Person;
                 var claims = SubsidyIdentityBook.Resolve(policy, inForce.TryGetValue(person.Id, out var spells) ? spells : [], person.Identities, person.AllowanceClass);
-                unconfirmed[person.Id] = claims.Unconfirmed;
+                _unconfirmed[person.Id] = claims.Unconfirmed;
                 if (claims.Applied == person.Identities && claims.AllowanceClass == person.AllowanceClass)
                 {
                     result[i] = batch[i];
@@ -126,22 +126,22 @@ public sealed class RosterLedgerWriter(EnrolmentStore store, ChinaClock clock, S
             return (result, changed);
         }
 
-        private readonly ConcurrentDictionary<ResidentId, Domain.Codes.SubsidyIdentitySet> unconfirmed = new();
+        private readonly ConcurrentDictionary<ResidentId, Domain.Codes.SubsidyIdentitySet> _unconfirmed = new();
 
         private Task<bool> TryInsertAllAsync(List<(int Index, EnrolmentEntity Entity)> rows, CancellationToken cancellationToken) =>
-            owner.store.TryInsertAllAsync([.. rows.Select(r => r.Entity)], cancellationToken);
+            owner._store.TryInsertAllAsync([.. rows.Select(r => r.Entity)], cancellationToken);
 
         /// <summary>
         /// Some rows exist: read the batch back, then insert, update or refuse each, in one transaction; another writer
         /// (a window enrolment, another host) getting there in between makes it look again (<see cref="Resilience.BatchWrite"/>).
         /// </summary>
         private async Task SortOutAsync(IReadOnlyList<RosterEnrolment> batch, List<(int Index, EnrolmentEntity Entity)> rows, RosterEnrolOutcome?[] outcomes, DateOnly today, DateTimeOffset now, CancellationToken cancellationToken) =>
-            await owner.resilience.BatchWrite.ExecuteAsync(async token =>
+            await owner._resilience.BatchWrite.ExecuteAsync(async token =>
             {
                 var existing = new ConcurrentDictionary<int, EnrolmentEntity>();
                 await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = token }, async (row, ct) =>
                 {
-                    if (await owner.store.ReadAsync(row.Entity.Policy, row.Entity.IdNumber, ct).ConfigureAwait(false) is { } found)
+                    if (await owner._store.ReadAsync(row.Entity.Policy, row.Entity.IdNumber, ct).ConfigureAwait(false) is { } found)
                     {
                         existing[row.Index] = found;
                     }
@@ -175,7 +175,7 @@ public sealed class RosterLedgerWriter(EnrolmentStore store, ChinaClock clock, S
 
                 if (actions.Count > 0)
                 {
-                    await owner.store.SubmitAsync(actions, token).ConfigureAwait(false);
+                    await owner._store.SubmitAsync(actions, token).ConfigureAwait(false);
                 }
 
                 foreach (var (index, outcome) in decided)
@@ -212,7 +212,7 @@ public sealed class RosterLedgerWriter(EnrolmentStore store, ChinaClock clock, S
         private AssessmentRequestBody Body(RosterPerson person) =>
             AssessmentRequestParser.ToBody(policy.Code, Request(person)) with
             {
-                UnconfirmedIdentities = unconfirmed.TryGetValue(person.Id, out var claims) && !claims.IsEmpty
+                UnconfirmedIdentities = _unconfirmed.TryGetValue(person.Id, out var claims) && !claims.IsEmpty
                     ? [.. claims.Identities().Select(Domain.Codes.Glossary.SubsidyIdentities.Code)]
                     : null,
             };

@@ -68,17 +68,17 @@ public static class RosterBlobs
 /// <summary>Reads and writes the result blobs of rosters.</summary>
 public sealed class RosterResultStore(BlobServiceClient blobs)
 {
-    private readonly BlobContainerClient results = blobs.GetBlobContainerClient(RosterBlobs.ResultsContainer);
-    private int created;
+    private readonly BlobContainerClient _results = blobs.GetBlobContainerClient(RosterBlobs.ResultsContainer);
+    private int _created;
 
-    public BlobContainerClient Container => results;
+    public BlobContainerClient Container => _results;
 
     public async Task EnsureContainerAsync(CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref created) == 0)
+        if (Volatile.Read(ref _created) == 0)
         {
-            await results.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            Volatile.Write(ref created, 1);
+            await _results.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _created, 1);
         }
     }
 
@@ -86,7 +86,7 @@ public sealed class RosterResultStore(BlobServiceClient blobs)
     {
         ArgumentNullException.ThrowIfNull(result);
         await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
-        var blob = results.GetBlobClient(RosterBlobs.ResultName(result.Container, result.BlobName));
+        var blob = _results.GetBlobClient(RosterBlobs.ResultName(result.Container, result.BlobName));
         await blob.UploadAsync(new BinaryData(result.ToJson()), new BlobUploadOptions
         {
             HttpHeaders = new BlobHttpHeaders { ContentType = "application/json; charset=utf-8" },
@@ -97,7 +97,7 @@ public sealed class RosterResultStore(BlobServiceClient blobs)
     {
         try
         {
-            var content = await results.GetBlobClient(RosterBlobs.ResultName(container, blobName)).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            var content = await _results.GetBlobClient(RosterBlobs.ResultName(container, blobName)).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
             return RosterResult.Parse(content.Value.Content.ToMemory().Span);
         }
         catch (RequestFailedException e) when (e.Status == 404)
@@ -106,7 +106,7 @@ public sealed class RosterResultStore(BlobServiceClient blobs)
         }
     }
 
-    public BlobClient RejectedCsv(string container, string blobName) => results.GetBlobClient(RosterBlobs.RejectedName(container, blobName));
+    public BlobClient RejectedCsv(string container, string blobName) => _results.GetBlobClient(RosterBlobs.RejectedName(container, blobName));
 
     /// <summary>The people (ID number, name, line) the last completed version of a roster enrolled; empty when none.</summary>
     public async Task<List<RosterManifestEntry>> ReadPeopleAsync(string container, string blobName, CancellationToken cancellationToken)
@@ -114,7 +114,7 @@ public sealed class RosterResultStore(BlobServiceClient blobs)
         var list = new List<RosterManifestEntry>();
         try
         {
-            var response = await results.GetBlobClient(RosterBlobs.PeopleName(container, blobName)).OpenReadAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            var response = await _results.GetBlobClient(RosterBlobs.PeopleName(container, blobName)).OpenReadAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             using var reader = new StreamReader(response, Encoding.UTF8);
             while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
             {
@@ -137,7 +137,7 @@ public sealed class RosterResultStore(BlobServiceClient blobs)
     {
         ArgumentNullException.ThrowIfNull(people);
         await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
-        var blob = results.GetBlobClient(RosterBlobs.PeopleName(container, blobName));
+        var blob = _results.GetBlobClient(RosterBlobs.PeopleName(container, blobName));
         var stream = await blob.OpenWriteAsync(overwrite: true, cancellationToken: cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
@@ -163,7 +163,7 @@ public sealed class RosterResultStore(BlobServiceClient blobs)
     {
         ArgumentNullException.ThrowIfNull(vanished);
         var name = RosterBlobs.VanishedName(container, blobName);
-        var blob = results.GetBlobClient(name);
+        var blob = _results.GetBlobClient(name);
         if (vanished.Count == 0)
         {
             await blob.DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -33,10 +33,10 @@ public sealed record RosterUpload(
 /// </summary>
 public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledger, PolicyCatalog catalog, TimeProvider time, ChinaClock clock, ILogger<RosterIngestion> logger)
 {
-    private readonly RosterResultStore store = store;
-    private readonly IRosterLedger ledger = ledger;
-    private readonly TimeProvider time = time;
-    private readonly ChinaClock clock = clock;
+    private readonly RosterResultStore _store = store;
+    private readonly IRosterLedger _ledger = ledger;
+    private readonly TimeProvider _time = time;
+    private readonly ChinaClock _clock = clock;
 
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromSeconds(2);
 
@@ -66,10 +66,10 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
         ArgumentNullException.ThrowIfNull(upload);
         ArgumentNullException.ThrowIfNull(open);
         var result = NewResult(upload);
-        var today = clock.Today;
+        var today = _clock.Today;
         var assessOn = upload.AssessOn ?? today;
         result.AssessedOn = IsoDate.Text(assessOn);
-        await store.WriteAsync(result, cancellationToken).ConfigureAwait(false);
+        await _store.WriteAsync(result, cancellationToken).ConfigureAwait(false);
 
         if (!catalog.TryGet(upload.Policy, out var policy))
         {
@@ -96,8 +96,8 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
         await using (file.ConfigureAwait(false))
         {
             result.Format = file.Format.ToString().ToLowerInvariant();
-            var batches = await ledger.BeginAsync(policy, SourceOf(upload.School), assessOn, upload.Actor, cancellationToken).ConfigureAwait(false);
-            using var spill = new RosterSpill(time);
+            var batches = await _ledger.BeginAsync(policy, SourceOf(upload.School), assessOn, upload.Actor, cancellationToken).ConfigureAwait(false);
+            using var spill = new RosterSpill(_time);
             try
             {
                 await run.IngestAsync(file, batches, spill, cancellationToken).ConfigureAwait(false);
@@ -138,34 +138,34 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
         FileName = upload.FileName,
         Kind = RosterBlobs.KindName(upload.Kind),
         Status = RosterStatus.Processing,
-        StartedAt = time.GetUtcNow(),
-        UpdatedAt = time.GetUtcNow(),
+        StartedAt = _time.GetUtcNow(),
+        UpdatedAt = _time.GetUtcNow(),
     };
 
     private async Task<RosterResult> FailAsync(RosterResult result, string code, string message, CancellationToken cancellationToken, int? line = null)
     {
         result.Status = RosterStatus.Failed;
         result.Error = new FileError(code, message, line);
-        result.CompletedAt = time.GetUtcNow();
+        result.CompletedAt = _time.GetUtcNow();
         result.UpdatedAt = result.CompletedAt.Value;
-        await store.WriteAsync(result, cancellationToken).ConfigureAwait(false);
+        await _store.WriteAsync(result, cancellationToken).ConfigureAwait(false);
         logger.LogWarning("Roster {Container}/{Blob} failed: {Code} {Message}", result.Container, LogText.Of(result.BlobName), code, LogText.Of(message));
         return result;
     }
 
     private sealed record Pending(RosterPerson Person, string? SchoolName, IReadOnlyList<string> Cells);
 
-    /// <summary>The state of one run; the read loop and the ledger writes in flight share it under <see cref="gate"/>.</summary>
+    /// <summary>The state of one run; the read loop and the ledger writes in flight share it under <see cref="_gate"/>.</summary>
     private sealed class Run(RosterIngestion owner, RosterUpload upload, RosterResult result, RosterChecker checker, RosterTally tally)
     {
-        private readonly Lock gate = new();
-        private readonly List<Task> inFlight = [];
-        private readonly List<RosterManifestEntry> enrolled = [];
-        private readonly HashSet<string> seenIds = new(StringComparer.Ordinal);
-        private SemaphoreSlim? throttle;
-        private IRosterLedgerBatches? batches;
-        private RosterSpill? spill;
-        private long lastProgress;
+        private readonly Lock _gate = new();
+        private readonly List<Task> _inFlight = [];
+        private readonly List<RosterManifestEntry> _enrolled = [];
+        private readonly HashSet<string> _seenIds = new(StringComparer.Ordinal);
+        private SemaphoreSlim? _throttle;
+        private IRosterLedgerBatches? _batches;
+        private RosterSpill? _spill;
+        private long _lastProgress;
 
         public RosterTally Tally => tally;
 
@@ -181,20 +181,20 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
         /// </summary>
         public async Task IngestAsync(TabularFile file, IRosterLedgerBatches ledgerBatches, RosterSpill rows, CancellationToken cancellationToken)
         {
-            batches = ledgerBatches;
-            spill = rows;
-            throttle = new SemaphoreSlim(owner.BatchesInFlight);
-            lastProgress = Stopwatch.GetTimestamp();
+            _batches = ledgerBatches;
+            _spill = rows;
+            _throttle = new SemaphoreSlim(owner.BatchesInFlight);
+            _lastProgress = Stopwatch.GetTimestamp();
             var started = Stopwatch.GetTimestamp();
             await foreach (var row in file.ReadRowsAsync(cancellationToken).ConfigureAwait(false))
             {
                 var facts = RosterRows.Facts(row, out var cellProblem);
                 var usable = RosterChecker.TryIdentify(facts, checker.AssessOn, out var id, out _);
-                seenIds.Add(usable ? id.ToString() : facts.IdNumber);
+                _seenIds.Add(usable ? id.ToString() : facts.IdNumber);
                 if (cellProblem is null && usable)
                 {
-                    rows.Add(batches.BatchKey(id), row.LineNumber, row.Cells);
-                    lock (gate)
+                    rows.Add(_batches.BatchKey(id), row.LineNumber, row.Cells);
+                    lock (_gate)
                     {
                         tally.Read();
                     }
@@ -202,7 +202,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
                 else
                 {
                     var outcome = cellProblem is null ? checker.Check(facts) : RosterRowResult.Reject(cellProblem);
-                    lock (gate)
+                    lock (_gate)
                     {
                         tally.Read();
                         Reject(row.LineNumber, row.Cells, facts.IdNumber, outcome.Rejection!);
@@ -227,7 +227,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
                     }
                     else
                     {
-                        lock (gate)
+                        lock (_gate)
                         {
                             Reject(lineNumber, cells, row.IdNumber(), outcome.Rejection!);
                         }
@@ -236,7 +236,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
                     await ReportProgressAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                foreach (var batch in accepted.OrderBy(p => p.Person.Id.ToString(), StringComparer.Ordinal).Chunk(owner.ledger.MaxBatch))
+                foreach (var batch in accepted.OrderBy(p => p.Person.Id.ToString(), StringComparer.Ordinal).Chunk(owner._ledger.MaxBatch))
                 {
                     await DispatchAsync(batch, cancellationToken).ConfigureAwait(false);
                 }
@@ -248,9 +248,9 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
         private async Task DrainAsync()
         {
             Task[] pending;
-            lock (gate)
+            lock (_gate)
             {
-                pending = [.. inFlight];
+                pending = [.. _inFlight];
             }
 
             await Task.WhenAll(pending).ConfigureAwait(false);
@@ -258,17 +258,17 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
 
         public async Task FinishAsync(IReadOnlyList<string> header, RosterSpill rows, CancellationToken cancellationToken)
         {
-            var store = owner.store;
+            var store = owner._store;
             var previous = await store.ReadPeopleAsync(upload.Container, upload.BlobName, cancellationToken).ConfigureAwait(false);
 
             // People of the previous version still enrolled: carried in the list so they stay findable next time.
-            var carried = previous.Where(p => !seenIds.Contains(p.IdNumber)).ToList();
+            var carried = previous.Where(p => !_seenIds.Contains(p.IdNumber)).ToList();
             foreach (var person in carried)
             {
                 tally.Vanish(new RosterVanishedRow(RosterChecker.Mask(person.IdNumber), person.Name, person.Line));
             }
 
-            await store.WritePeopleAsync(upload.Container, upload.BlobName, enrolled.OrderBy(e => e.Line).Concat(carried), cancellationToken).ConfigureAwait(false);
+            await store.WritePeopleAsync(upload.Container, upload.BlobName, _enrolled.OrderBy(e => e.Line).Concat(carried), cancellationToken).ConfigureAwait(false);
             result.VanishedCsv = await store.WriteVanishedAsync(upload.Container, upload.BlobName, carried, cancellationToken).ConfigureAwait(false);
 
             var csv = store.RejectedCsv(upload.Container, upload.BlobName);
@@ -304,7 +304,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
             }
 
             result.Status = RosterStatus.Completed;
-            result.CompletedAt = owner.time.GetUtcNow();
+            result.CompletedAt = owner._time.GetUtcNow();
             result.UpdatedAt = result.CompletedAt.Value;
             await store.WriteAsync(result, cancellationToken).ConfigureAwait(false);
         }
@@ -312,7 +312,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
         /// <summary>luyang-2023 五(四): new students' lists are due by the policy's day; a later one is enrolled all the same, and says so.</summary>
         private FileWarning? LateNewStudents()
         {
-            var today = owner.clock.Today;
+            var today = owner._clock.Today;
             return upload.Kind == RosterKind.University && tally.NewStudents > 0 && checker.Policy.UniversityListBy is { } by && today > by
                 ? new FileWarning(FileWarningCodes.NewStudentListLate,
                     $"新入学大学生名单应于 {by:yyyy-MM-dd} 前报送，本名单 {today:yyyy-MM-dd} 上传，其中 {tally.NewStudents} 名新生已照常登记；已提示医保中心跟进")
@@ -322,18 +322,18 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
         private void Reject(int line, IReadOnlyList<string> cells, string idNumber, RosterRejection rejection)
         {
             tally.Reject(line, idNumber, rejection);
-            spill!.AddRejected(line, cells, rejection.Code, rejection.Message);
+            _spill!.AddRejected(line, cells, rejection.Code, rejection.Message);
         }
 
         private async Task DispatchAsync(Pending[] batch, CancellationToken cancellationToken)
         {
-            await throttle!.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _throttle!.WaitAsync(cancellationToken).ConfigureAwait(false);
             var task = Task.Run(async () =>
             {
                 try
                 {
-                    var outcomes = await batches!.EnrolAsync([.. batch.Select(p => new RosterEnrolment(p.Person, p.SchoolName))], cancellationToken).ConfigureAwait(false);
-                    lock (gate)
+                    var outcomes = await _batches!.EnrolAsync([.. batch.Select(p => new RosterEnrolment(p.Person, p.SchoolName))], cancellationToken).ConfigureAwait(false);
+                    lock (_gate)
                     {
                         for (var i = 0; i < batch.Length; i++)
                         {
@@ -343,17 +343,17 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
                 }
                 finally
                 {
-                    throttle.Release();
+                    _throttle.Release();
                 }
             }, cancellationToken);
-            lock (gate)
+            lock (_gate)
             {
-                inFlight.RemoveAll(t => t.IsCompletedSuccessfully);
-                inFlight.Add(task);
+                _inFlight.RemoveAll(t => t.IsCompletedSuccessfully);
+                _inFlight.Add(task);
             }
 
             // A failed write stops the run (the runtime retries the blob): surface it at once.
-            foreach (var done in inFlight.Where(t => t.IsFaulted || t.IsCanceled).ToArray())
+            foreach (var done in _inFlight.Where(t => t.IsFaulted || t.IsCanceled).ToArray())
             {
                 await done.ConfigureAwait(false);
             }
@@ -367,7 +367,7 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
             {
                 case RosterEnrolOutcomeKind.Enrolled or RosterEnrolOutcomeKind.Updated:
                     tally.Accept(person, pending.SchoolName, outcome.Kind == RosterEnrolOutcomeKind.Updated);
-                    enrolled.Add(new RosterManifestEntry(idNumber, person.Name, person.LineNumber));
+                    _enrolled.Add(new RosterManifestEntry(idNumber, person.Name, person.LineNumber));
                     break;
                 case RosterEnrolOutcomeKind.AlreadyEnrolled:
                     Reject(person.LineNumber, pending.Cells, idNumber,
@@ -382,19 +382,19 @@ public sealed class RosterIngestion(RosterResultStore store, IRosterLedger ledge
 
         private async Task ReportProgressAsync(CancellationToken cancellationToken)
         {
-            if (Stopwatch.GetElapsedTime(lastProgress) < owner.ProgressInterval)
+            if (Stopwatch.GetElapsedTime(_lastProgress) < owner.ProgressInterval)
             {
                 return;
             }
 
-            lastProgress = Stopwatch.GetTimestamp();
-            lock (gate)
+            _lastProgress = Stopwatch.GetTimestamp();
+            lock (_gate)
             {
                 tally.Snapshot(result);
             }
 
-            result.UpdatedAt = owner.time.GetUtcNow();
-            await owner.store.WriteAsync(result, cancellationToken).ConfigureAwait(false);
+            result.UpdatedAt = owner._time.GetUtcNow();
+            await owner._store.WriteAsync(result, cancellationToken).ConfigureAwait(false);
         }
     }
 }

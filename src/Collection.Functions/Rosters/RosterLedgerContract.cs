@@ -30,7 +30,7 @@ public sealed record RosterEnrolOutcome(RosterEnrolOutcomeKind Kind, string? Sou
 public sealed record RosterEnrolment(RosterPerson Person, string? SchoolName);
 
 /// <summary>
-/// The ledger operations a roster run needs, batched: rows that share a <see cref="BatchKey"/> go to
+/// The ledger operations a roster run needs, batched: rows that share a <see cref="IRosterLedgerBatches.BatchKey"/> go to
 /// storage together (one entity-group transaction of up to <see cref="MaxBatch"/>).
 /// </summary>
 public interface IRosterLedger

@@ -150,11 +150,11 @@ public sealed class RosterTally
     /// <summary>What the combined total is called.</summary>
     public const string CombinedSchoolName = "（其他学校名称合计）";
 
-    private readonly Dictionary<string, RosterSchoolTotal> schools = new(StringComparer.Ordinal);
-    private readonly List<RejectedRow> rejected = [];
-    private readonly List<RosterVanishedRow> vanished = [];
-    private readonly SortedDictionary<string, int> byReason = new(StringComparer.Ordinal);
-    private RosterSchoolTotal? combined;
+    private readonly Dictionary<string, RosterSchoolTotal> _schools = new(StringComparer.Ordinal);
+    private readonly List<RejectedRow> _rejected = [];
+    private readonly List<RosterVanishedRow> _vanished = [];
+    private readonly SortedDictionary<string, int> _byReason = new(StringComparer.Ordinal);
+    private RosterSchoolTotal? _combined;
 
     public RosterTally(string school) => School = school;
 
@@ -171,7 +171,7 @@ public sealed class RosterTally
     public int Rejected { get; private set; }
 
     /// <summary>The first <see cref="FirstLines.Listed"/> rejected rows by line.</summary>
-    public IReadOnlyList<RejectedRow> RejectedRows => rejected;
+    public IReadOnlyList<RejectedRow> RejectedRows => _rejected;
 
     public int Vanished { get; private set; }
 
@@ -184,16 +184,16 @@ public sealed class RosterTally
     {
         ArgumentNullException.ThrowIfNull(person);
         var key = schoolName ?? string.Empty;
-        if (!schools.TryGetValue(key, out var total))
+        if (!_schools.TryGetValue(key, out var total))
         {
-            if (schools.Count < MaxSchoolNames)
+            if (_schools.Count < MaxSchoolNames)
             {
-                total = schools[key] = new RosterSchoolTotal { School = School, SchoolName = string.IsNullOrEmpty(schoolName) ? null : schoolName };
+                total = _schools[key] = new RosterSchoolTotal { School = School, SchoolName = string.IsNullOrEmpty(schoolName) ? null : schoolName };
             }
             else
             {
                 // Not even the names are kept: they would grow with the rows.
-                total = combined ??= new RosterSchoolTotal { School = School, SchoolName = CombinedSchoolName, Combined = true };
+                total = _combined ??= new RosterSchoolTotal { School = School, SchoolName = CombinedSchoolName, Combined = true };
             }
         }
 
@@ -216,12 +216,12 @@ public sealed class RosterTally
     {
         ArgumentNullException.ThrowIfNull(rejection);
         Rejected++;
-        byReason[rejection.Code] = byReason.GetValueOrDefault(rejection.Code) + 1;
+        _byReason[rejection.Code] = _byReason.GetValueOrDefault(rejection.Code) + 1;
 
         // Masked only when listed: most rows of a bad file are only counted.
-        if (rejected.Count < FirstLines.Listed || line < rejected[^1].Line)
+        if (_rejected.Count < FirstLines.Listed || line < _rejected[^1].Line)
         {
-            FirstLines.Add(rejected, new RejectedRow(line, RosterChecker.Mask(idNumber), rejection.Code, rejection.Message), r => r.Line);
+            FirstLines.Add(_rejected, new RejectedRow(line, RosterChecker.Mask(idNumber), rejection.Code, rejection.Message), r => r.Line);
         }
     }
 
@@ -230,7 +230,7 @@ public sealed class RosterTally
     {
         ArgumentNullException.ThrowIfNull(row);
         Vanished++;
-        FirstLines.Add(vanished, row, r => r.PreviousLine ?? int.MaxValue);
+        FirstLines.Add(_vanished, row, r => r.PreviousLine ?? int.MaxValue);
     }
 
     /// <summary>Copies counts and lists into <paramref name="result"/> (rows in line order); copies, so the result may be written while rows go on.</summary>
@@ -245,13 +245,13 @@ public sealed class RosterTally
             Updated = Updated,
             Rejected = Rejected,
             Vanished = Vanished,
-            ByReason = new SortedDictionary<string, int>(byReason, StringComparer.Ordinal),
+            ByReason = new SortedDictionary<string, int>(_byReason, StringComparer.Ordinal),
         };
-        var totals = schools.Values.OrderBy(s => s.SchoolName, StringComparer.Ordinal).Append(combined).OfType<RosterSchoolTotal>()
+        var totals = _schools.Values.OrderBy(s => s.SchoolName, StringComparer.Ordinal).Append(_combined).OfType<RosterSchoolTotal>()
             .Select(s => new RosterSchoolTotal { School = s.School, SchoolName = s.SchoolName, Accepted = s.Accepted, AmountDue = s.AmountDue, Subsidy = s.Subsidy, Combined = s.Combined });
         result.Schools = [.. totals];
         result.Schools = result.Schools.Count == 0 ? [new RosterSchoolTotal { School = School }] : result.Schools;
-        result.Rejected = [.. rejected];
-        result.Vanished = [.. vanished];
+        result.Rejected = [.. _rejected];
+        result.Vanished = [.. _vanished];
     }
 }

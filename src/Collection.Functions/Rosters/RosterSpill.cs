@@ -16,12 +16,12 @@ public sealed class RosterSpill : IDisposable
     private const int BufferSize = 16 * 1024;
     private static readonly TimeSpan StaleAfter = TimeSpan.FromDays(1);
 
-    private readonly Dictionary<string, Group> groups = new(StringComparer.Ordinal);
-    private readonly List<(int Line, long At)> rejectedOrder = [];
-    private FileStream? rejected;
-    private BinaryWriter? rejectedWriter;
-    private bool disposed;
-    private bool reading;
+    private readonly Dictionary<string, Group> _groups = new(StringComparer.Ordinal);
+    private readonly List<(int Line, long At)> _rejectedOrder = [];
+    private FileStream? _rejected;
+    private BinaryWriter? _rejectedWriter;
+    private bool _disposed;
+    private bool _reading;
 
     public RosterSpill(TimeProvider time)
     {
@@ -40,21 +40,21 @@ public sealed class RosterSpill : IDisposable
     public int Count { get; private set; }
 
     /// <summary>The keys rows were set aside under, in ordinal order (the order a table sorts partition keys).</summary>
-    public IReadOnlyList<string> Keys => [.. groups.Keys.Order(StringComparer.Ordinal)];
+    public IReadOnlyList<string> Keys => [.. _groups.Keys.Order(StringComparer.Ordinal)];
 
     public void Add(string key, int lineNumber, IReadOnlyList<string> cells)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(cells);
-        ObjectDisposedException.ThrowIf(disposed, this);
-        if (reading)
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_reading)
         {
             throw new InvalidOperationException("Rows are being read back: no more may be added.");
         }
 
-        if (!groups.TryGetValue(key, out var group))
+        if (!_groups.TryGetValue(key, out var group))
         {
-            group = groups[key] = new Group(Path.Combine(Location, groups.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            group = _groups[key] = new Group(Path.Combine(Location, _groups.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
 
         var writer = group.Writer;
@@ -69,7 +69,7 @@ public sealed class RosterSpill : IDisposable
     }
 
     /// <summary>Rejected rows set aside so far.</summary>
-    public int RejectedCount => rejectedOrder.Count;
+    public int RejectedCount => _rejectedOrder.Count;
 
     /// <summary>Sets a rejected row aside, in any order, also while rows are read back.</summary>
     public void AddRejected(int lineNumber, IReadOnlyList<string> cells, string code, string message)
@@ -77,32 +77,32 @@ public sealed class RosterSpill : IDisposable
         ArgumentNullException.ThrowIfNull(cells);
         ArgumentNullException.ThrowIfNull(code);
         ArgumentNullException.ThrowIfNull(message);
-        ObjectDisposedException.ThrowIf(disposed, this);
-        rejected ??= new FileStream(Path.Combine(Location, "rejected"), FileMode.CreateNew, FileAccess.Write, FileShare.Read, BufferSize);
-        rejectedWriter ??= new BinaryWriter(rejected, System.Text.Encoding.UTF8, leaveOpen: true);
-        rejectedOrder.Add((lineNumber, rejected.Position));
-        rejectedWriter.Write(code);
-        rejectedWriter.Write(message);
-        rejectedWriter.Write(cells.Count);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _rejected ??= new FileStream(Path.Combine(Location, "rejected"), FileMode.CreateNew, FileAccess.Write, FileShare.Read, BufferSize);
+        _rejectedWriter ??= new BinaryWriter(_rejected, System.Text.Encoding.UTF8, leaveOpen: true);
+        _rejectedOrder.Add((lineNumber, _rejected.Position));
+        _rejectedWriter.Write(code);
+        _rejectedWriter.Write(message);
+        _rejectedWriter.Write(cells.Count);
         foreach (var cell in cells)
         {
-            rejectedWriter.Write(cell);
+            _rejectedWriter.Write(cell);
         }
     }
 
     /// <summary>The rejected rows in line order (rows of one line in the order added), read from disk one at a time.</summary>
     public IEnumerable<(int LineNumber, string[] Cells, string Code, string Message)> ReadRejected()
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        if (rejected is null)
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_rejected is null)
         {
             yield break;
         }
 
-        rejectedWriter!.Flush();
-        var order = rejectedOrder.ToArray();
+        _rejectedWriter!.Flush();
+        var order = _rejectedOrder.ToArray();
         Array.Sort(order);
-        using var file = new FileStream(rejected.Name, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, BufferSize);
+        using var file = new FileStream(_rejected.Name, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, BufferSize);
         using var reader = new BinaryReader(file, System.Text.Encoding.UTF8);
         foreach (var (line, at) in order)
         {
@@ -123,26 +123,26 @@ public sealed class RosterSpill : IDisposable
     public IEnumerable<(int LineNumber, string[] Cells)> Read(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        ObjectDisposedException.ThrowIf(disposed, this);
-        reading = true;
-        return groups.TryGetValue(key, out var group) ? group.Read() : [];
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _reading = true;
+        return _groups.TryGetValue(key, out var group) ? group.Read() : [];
     }
 
     public void Dispose()
     {
-        if (disposed)
+        if (_disposed)
         {
             return;
         }
 
-        disposed = true;
-        foreach (var group in groups.Values)
+        _disposed = true;
+        foreach (var group in _groups.Values)
         {
             group.Dispose();
         }
 
-        rejectedWriter?.Dispose();
-        rejected?.Dispose();
+        _rejectedWriter?.Dispose();
+        _rejected?.Dispose();
 
         try
         {
@@ -180,14 +180,14 @@ public sealed class RosterSpill : IDisposable
     /// <summary>One key's rows: written through one stream, read back through streams of their own (reads may overlap).</summary>
     private sealed class Group : IDisposable
     {
-        private readonly string path;
-        private readonly FileStream stream;
+        private readonly string _path;
+        private readonly FileStream _stream;
 
         public Group(string path)
         {
-            this.path = path;
-            stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, BufferSize);
-            Writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+            _path = path;
+            _stream = new FileStream(_path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, BufferSize);
+            Writer = new BinaryWriter(_stream, System.Text.Encoding.UTF8, leaveOpen: true);
         }
 
         public BinaryWriter Writer { get; }
@@ -195,7 +195,7 @@ public sealed class RosterSpill : IDisposable
         public IEnumerable<(int LineNumber, string[] Cells)> Read()
         {
             Writer.Flush();
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, BufferSize);
+            using var file = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, BufferSize);
             using var reader = new BinaryReader(file, System.Text.Encoding.UTF8);
             var end = file.Length;
             while (file.Position < end)
@@ -214,7 +214,7 @@ public sealed class RosterSpill : IDisposable
         public void Dispose()
         {
             Writer.Dispose();
-            stream.Dispose();
+            _stream.Dispose();
         }
     }
 }

@@ -194,20 +194,20 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
     /// <summary>One run: checks rows, applies them a chunk at a time, tallies outcomes, streams rejected rows.</summary>
     private sealed class Run(SubsidyIdentityBook book, EnrolmentLedger ledger, ListTarget target, SubsidyListResult result, RejectedRows rejected)
     {
-        private readonly Dictionary<(ResidentId, SubsidyIdentity), int> firstLine = [];
-        private readonly List<Accepted> chunk = new(ChunkRows);
-        private readonly HashSet<ResidentId> listed = [];
+        private readonly Dictionary<(ResidentId, SubsidyIdentity), int> _firstLine = [];
+        private readonly List<Accepted> _chunk = new(ChunkRows);
+        private readonly HashSet<ResidentId> _listed = [];
 
         /// <summary>The people a 新增 row put on the register or changed (opened or updated).</summary>
-        public IReadOnlyCollection<ResidentId> Listed => listed;
+        public IReadOnlyCollection<ResidentId> Listed => _listed;
 
         public async Task AddAsync(TabularRow row, CancellationToken cancellationToken)
         {
             result.Counts.Total++;
             if (Check(row, out var listRow, out var code, out var message))
             {
-                chunk.Add(new Accepted(listRow, row));
-                if (chunk.Count == ChunkRows)
+                _chunk.Add(new Accepted(listRow, row));
+                if (_chunk.Count == ChunkRows)
                 {
                     await FlushAsync(cancellationToken).ConfigureAwait(false);
                 }
@@ -220,7 +220,7 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
 
         public async Task FlushAsync(CancellationToken cancellationToken)
         {
-            if (chunk.Count == 0)
+            if (_chunk.Count == 0)
             {
                 return;
             }
@@ -230,13 +230,13 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
                 await RejectEmployeeInsuredAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var outcomes = await book.ApplyAsync([.. chunk.Select(c => c.Row)], cancellationToken).ConfigureAwait(false);
-            for (var i = 0; i < chunk.Count; i++)
+            var outcomes = await book.ApplyAsync([.. _chunk.Select(c => c.Row)], cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < _chunk.Count; i++)
             {
                 var counts = result.Counts;
-                if (outcomes[i] is ListEntryOutcome.Opened or ListEntryOutcome.Updated && chunk[i].Row.Entry.Change == ListChange.Add)
+                if (outcomes[i] is ListEntryOutcome.Opened or ListEntryOutcome.Updated && _chunk[i].Row.Entry.Change == ListChange.Add)
                 {
-                    listed.Add(chunk[i].Row.Id);
+                    _listed.Add(_chunk[i].Row.Id);
                 }
 
                 switch (outcomes[i])
@@ -246,38 +246,38 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
                     case ListEntryOutcome.Ended: counts.Ended++; counts.Accepted++; break;
                     case ListEntryOutcome.Unchanged: counts.Unchanged++; counts.Accepted++; break;
                     default:
-                        var identity = Glossary.SubsidyIdentities.Label(chunk[i].Row.Identity);
-                        await RejectAsync(chunk[i].Line, SubsidyListReasons.NotInList,
+                        var identity = Glossary.SubsidyIdentities.Label(_chunk[i].Row.Identity);
+                        await RejectAsync(_chunk[i].Line, SubsidyListReasons.NotInList,
                             $"此人在{target.Date:yyyy-MM-dd}前不在{Glossary.Departments.Label(target.Department)}的“{identity}”名单中，无法减少", cancellationToken).ConfigureAwait(false);
                         break;
                 }
             }
 
-            chunk.Clear();
+            _chunk.Clear();
         }
 
         /// <summary>dalate-2022 五 "采集信息时不得采集已参加职工基本医疗保险的人员的信息": such 新增 rows are refused.</summary>
         private async Task RejectEmployeeInsuredAsync(CancellationToken cancellationToken)
         {
-            var marked = await Task.WhenAll(chunk.Select(c => c.Row.Entry.Change == ListChange.Add
+            var marked = await Task.WhenAll(_chunk.Select(c => c.Row.Entry.Change == ListChange.Add
                 ? ledger.InEmployeeInsuranceAsync(c.Row.Id, cancellationToken)
                 : Task.FromResult(false))).ConfigureAwait(false);
-            var kept = new List<Accepted>(chunk.Count);
-            for (var i = 0; i < chunk.Count; i++)
+            var kept = new List<Accepted>(_chunk.Count);
+            for (var i = 0; i < _chunk.Count; i++)
             {
                 if (marked[i])
                 {
-                    await RejectAsync(chunk[i].Line, SubsidyListReasons.InEmployeeInsurance,
+                    await RejectAsync(_chunk[i].Line, SubsidyListReasons.InEmployeeInsurance,
                         $"此人已参加职工基本医疗保险，{Glossary.Departments.Label(target.Department)}名单不得报送已参加职工医保的人员", cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
-                    kept.Add(chunk[i]);
+                    kept.Add(_chunk[i]);
                 }
             }
 
-            chunk.Clear();
-            chunk.AddRange(kept);
+            _chunk.Clear();
+            _chunk.AddRange(kept);
         }
 
         private async Task RejectAsync(TabularRow row, string code, string message, CancellationToken cancellationToken)
@@ -361,14 +361,14 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
                 return false;
             }
 
-            if (firstLine.TryGetValue((id, identity), out var first))
+            if (_firstLine.TryGetValue((id, identity), out var first))
             {
                 (code, message) = (SubsidyListReasons.DuplicateInFile,
                     string.Create(CultureInfo.InvariantCulture, $"第 {row.LineNumber} 行与第 {first} 行是同一人的同一资助身份，只能填写一次"));
                 return false;
             }
 
-            firstLine[(id, identity)] = row.LineNumber;
+            _firstLine[(id, identity)] = row.LineNumber;
             var town = row.Text(FileFields.Town);
             listRow = new SubsidyListRow(target.Policy.Code, id, identity, target.Department,
                 new ListEntry(target.Date, change, name, town.Length == 0 ? null : town, allowanceClass, $"{Container}/{result.BlobName}"));

@@ -1,14 +1,14 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Azure.Data.Tables;
-using Collection.Domain;
 using Collection.Domain.Codes;
 using Collection.Domain.Enrolments;
-using Collection.Functions.Ledger;
-using Microsoft.Extensions.DependencyInjection;
-
+using Collection.Domain;
 using Collection.Files.Tests;
+using Collection.Functions.Ledger;
+using Collection.Functions.Tests.TaxReturns;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Collection.Functions.Tests.Ledger;
 

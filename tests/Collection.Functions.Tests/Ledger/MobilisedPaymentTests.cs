@@ -1,7 +1,8 @@
 using System.Net;
 using System.Text;
-using Collection.Domain;
 using Collection.Domain.Codes;
+using Collection.Domain;
+using Collection.Functions.Tests.TaxReturns;
 
 namespace Collection.Functions.Tests.Ledger;
 

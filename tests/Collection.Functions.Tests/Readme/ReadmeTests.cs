@@ -7,6 +7,7 @@ namespace Collection.Functions.Tests.Readme;
 public sealed class ReadmeTests
 {
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task EveryCurlCommandInReadme_SucceedsAgainstARunningHost()
     {
         var root = ReadmeCommands.RepositoryRoot();

@@ -36,6 +36,7 @@ public sealed class RefundKillTests(ITestOutputHelper output)
     private static readonly string[] Activities = [RefundOrchestration.CheckActivity, RefundOrchestration.IssueActivity, RefundOrchestration.CorrectActivity];
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task HostKilledTwiceWhileCasesRun_EveryCaseCompletes_EachRefundIssuedOnce()
     {
         var clock = Stopwatch.StartNew();

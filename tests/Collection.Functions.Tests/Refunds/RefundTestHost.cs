@@ -114,27 +114,11 @@ public sealed class RefundTestHost : IAsyncDisposable
     }
 
     /// <summary>Polls (real time) until the case satisfies <paramref name="done"/>; answers the case body.</summary>
-    public async Task<JsonElement> WaitForAsync(string id, Func<JsonElement, bool> done, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        JsonElement last = default;
-        while (DateTime.UtcNow < deadline)
-        {
-            var (status, body) = await GetAsync($"/api/refunds/{id}");
-            if (status == HttpStatusCode.OK)
-            {
-                last = body;
-                if (done(body))
-                {
-                    return body;
-                }
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"Case {id} did not get there: {last}");
-    }
+    public async Task<JsonElement> WaitForAsync(string id, Func<JsonElement, bool> done, TimeSpan? timeout = null) =>
+        (await Eventually.GetAsync(
+            () => GetAsync($"/api/refunds/{id}"),
+            answer => answer.Status == HttpStatusCode.OK && done(answer.Body),
+            answer => $"case {id} did not get there: {answer.Body}", timeout ?? TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50))).Body;
 
     public Task<JsonElement> WaitForStageAsync(string id, string stage) =>
         WaitForAsync(id, b => b.GetProperty("case").GetProperty("stage").GetString() == stage);

@@ -8,22 +8,22 @@ namespace Collection.Functions.Tests.Rosters;
 
 public sealed class RosterCheckCommandTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("roster-check-").FullName;
-    private readonly FakeTimeProvider time = new(new DateTimeOffset(2022, 10, 10, 2, 0, 0, TimeSpan.Zero));
+    private readonly string _folder = Directory.CreateTempSubdirectory("roster-check-").FullName;
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2022, 10, 10, 2, 0, 0, TimeSpan.Zero));
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exit = await RosterCheckCommand.RunAsync(["roster", "check", .. args], output, error, new ChinaClock(time));
+        var exit = await RosterCheckCommand.RunAsync(["roster", "check", .. args], output, error, new ChinaClock(_time));
         return (exit, output.ToString(), error.ToString());
     }
 
     private string Write(string name, byte[] bytes)
     {
-        var path = Path.Combine(folder, name);
+        var path = Path.Combine(_folder, name);
         File.WriteAllBytes(path, bytes);
         return path;
     }
@@ -31,7 +31,7 @@ public sealed class RosterCheckCommandTests : IDisposable
     [Fact]
     public async Task Check_SampleGb18030Roster_RejectsLineSixAndWritesRejectedCsv()
     {
-        var path = Path.Combine(folder, "school-roster-gb18030.csv");
+        var path = Path.Combine(_folder, "school-roster-gb18030.csv");
         File.Copy(Path.Combine(Readme.ReadmeCommands.RepositoryRoot(), "samples", "school-roster-gb18030.csv"), path);
 
         var (exit, output, _) = await RunAsync(path, "--policy", "luyang-2023");
@@ -39,7 +39,7 @@ public sealed class RosterCheckCommandTests : IDisposable
         Assert.Equal(RosterCheckCommand.RowsRejected, exit);
         Assert.Contains("rows 10, accepted 9, rejected 1", output, StringComparison.Ordinal);
         Assert.Contains("line 6  340103********0290  invalid-id-number", output, StringComparison.Ordinal);
-        var rejected = await File.ReadAllTextAsync(Path.Combine(folder, "school-roster-gb18030.rejected.csv"), Encoding.UTF8);
+        var rejected = await File.ReadAllTextAsync(Path.Combine(_folder, "school-roster-gb18030.rejected.csv"), Encoding.UTF8);
         Assert.StartsWith("序号,姓名,性别,公民身份号码,学号,年级,班级,资助身份,行号,原因代码,原因说明", rejected.TrimStart('\uFEFF'), StringComparison.Ordinal);
         Assert.Contains("陈静", rejected, StringComparison.Ordinal);
     }
@@ -55,7 +55,7 @@ public sealed class RosterCheckCommandTests : IDisposable
         var path = Write("formulas.csv", RosterFiles.Utf8(RosterFiles.ToCsv(rows), bom: true));
 
         var (exit, _, _) = await RunAsync(path, "--policy", "luyang-2023");
-        var cells = TestFiles.AssertOpensWithoutFormulas(await File.ReadAllBytesAsync(Path.Combine(folder, "formulas.rejected.csv")));
+        var cells = TestFiles.AssertOpensWithoutFormulas(await File.ReadAllBytesAsync(Path.Combine(_folder, "formulas.rejected.csv")));
 
         Assert.Equal(RosterCheckCommand.RowsRejected, exit);
         Assert.Contains("'" + TestFiles.Formula, cells);
@@ -91,7 +91,7 @@ public sealed class RosterCheckCommandTests : IDisposable
 
         Assert.Equal(RosterCheckCommand.AllRowsPass, exit);
         Assert.Contains("rows 30, accepted 30, rejected 0", output, StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(folder, "clean.rejected.csv")));
+        Assert.False(File.Exists(Path.Combine(_folder, "clean.rejected.csv")));
     }
 
     [Fact]

@@ -95,36 +95,18 @@ internal static class RosterHost
         var results = new RosterResultStore(azurite.CreateBlobServiceClient());
         var blob = new BlobContainerClient(azurite.ConnectionString, container).GetBlobClient(blobName);
         var etag = RosterBlobs.ETagText((await blob.GetPropertiesAsync()).Value.ETag);
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
         until ??= r => r.Status != RosterStatus.Processing;
-        while (true)
-        {
-            var result = await results.ReadAsync(container, blobName, CancellationToken.None);
-            if (result is not null && result.ETag == etag && until(result))
-            {
-                return result;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"No result for {container}/{blobName} in time (last: {result?.Status}, {result?.Counts.Total} rows).");
-            await Task.Delay(100);
-        }
+        return (await Eventually.GetAsync(
+            () => results.ReadAsync(container, blobName, CancellationToken.None),
+            result => result is not null && result.ETag == etag && until(result),
+            result => $"no result for {container}/{blobName} (last: {result?.Status}, {result?.Counts.Total} rows)", timeout))!;
     }
 
-    public static async Task<RosterResult> PollStatusAsync(HttpClient client, string statusUri)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (true)
-        {
-            var result = await client.GetFromJsonAsync<RosterResult>(new Uri(statusUri), RosterResult.Json);
-            if (result!.Status != RosterStatus.Processing)
-            {
-                return result;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"Roster at {statusUri} still processing.");
-            await Task.Delay(100);
-        }
-    }
+    public static async Task<RosterResult> PollStatusAsync(HttpClient client, string statusUri) =>
+        (await Eventually.GetAsync(
+            () => client.GetFromJsonAsync<RosterResult>(new Uri(statusUri), RosterResult.Json),
+            result => result!.Status != RosterStatus.Processing,
+            _ => $"roster at {statusUri} still processing"))!;
 
     /// <summary>Puts a person in the roster tests' identity book as a department's list of <paramref name="from"/> would (issue 17).</summary>
     public static async Task ConfirmAsync(AzuriteInstance azurite, string policy, string idNumber, Domain.Codes.SubsidyIdentity identity, Domain.Codes.Department department, string from = "2022-09-01")

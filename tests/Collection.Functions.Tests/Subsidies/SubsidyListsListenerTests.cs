@@ -31,26 +31,11 @@ public sealed class SubsidyListsListenerTests : IAsyncLifetime
     private async Task<JsonElement> WaitForResultAsync(string name, string etag)
     {
         var results = new BlobContainerClient(_azurite.ConnectionString, SubsidyListsFunction.ResultsContainer);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            try
-            {
-                var content = (await results.GetBlobClient(name + ".json").DownloadContentAsync()).Value.Content;
-                var result = JsonSerializer.Deserialize<JsonElement>(content);
-                if (result.GetProperty("eTag").GetString() == etag)
-                {
-                    return result;
-                }
-            }
-            catch (RequestFailedException e) when (e.Status == 404)
-            {
-                // Not written yet.
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"No result for {name} in time.");
-            await Task.Delay(100);
-        }
+        return await Eventually.GetAsync(
+            async () => JsonSerializer.Deserialize<JsonElement>((await results.GetBlobClient(name + ".json").DownloadContentAsync()).Value.Content),
+            result => result.GetProperty("eTag").GetString() == etag,
+            _ => $"no result for {name}",
+            transient: e => e is RequestFailedException { Status: 404 }); // not written yet
     }
 
     private async Task<string> UploadAsync(string name, byte[] content)

@@ -2,15 +2,16 @@ using System.Globalization;
 using System.Text;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
-using Collection.Domain;
 using Collection.Domain.Enrolments;
+using Collection.Domain;
 using Collection.Functions.Assessments;
 using Collection.Functions.Ledger;
 using Collection.Functions.TaxReturns;
+using Collection.Functions.Tests.Ledger;
 using Collection.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Collection.Functions.Tests.Ledger;
+namespace Collection.Functions.Tests.TaxReturns;
 
 /// <summary>A host stopped in the middle of a 50,000-row tax return; another host runs the file again.</summary>
 public sealed class TaxReturnsRestartTests

@@ -1,11 +1,12 @@
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using System.Text.Json;
 using Collection.Domain.Policies;
+using Collection.Functions.Tests.Assessments;
 using Collection.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Collection.Functions.Tests.Assessments;
+namespace Collection.Functions.Tests.Policies;
 
 public sealed class PoliciesApiFixture : AppFixture;
 

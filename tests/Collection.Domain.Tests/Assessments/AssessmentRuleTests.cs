@@ -2,7 +2,7 @@ using Collection.Domain.Assessments;
 using Collection.Domain.Codes;
 using static Collection.Domain.Tests.TestPolicies;
 
-namespace Collection.Domain.Tests;
+namespace Collection.Domain.Tests.Assessments;
 
 /// <summary>One or more tests per rule of policies.md and issue 3.</summary>
 public class AssessmentRuleTests

@@ -1,6 +1,6 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Collection.Testing;
@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace Collection.Functions.Tests;
+namespace Collection.Functions.Tests.Hosting;
 
 /// <summary>
 /// A tenant's OpenID metadata and signing keys on loopback, as Entra ID publishes them, and the tokens it

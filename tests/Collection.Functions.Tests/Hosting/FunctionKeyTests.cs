@@ -1,10 +1,10 @@
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using System.Text.Json;
 using Collection.Testing;
 using Microsoft.Extensions.Configuration;
 
-namespace Collection.Functions.Tests;
+namespace Collection.Functions.Tests.Hosting;
 
 public sealed class FunctionKeyFixture : AppFixture
 {

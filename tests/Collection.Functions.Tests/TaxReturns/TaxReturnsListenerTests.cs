@@ -1,13 +1,14 @@
 using System.Net;
 using System.Text.Json;
-using Azure;
 using Azure.Storage.Blobs;
+using Azure;
 using Collection.Domain;
 using Collection.Files.Tests;
 using Collection.Functions.TaxReturns;
+using Collection.Functions.Tests.Ledger;
 using Collection.Testing;
 
-namespace Collection.Functions.Tests.Ledger;
+namespace Collection.Functions.Tests.TaxReturns;
 
 /// <summary>
 /// Tax returns through the runtime's real blob listener (not a direct call of the function): a file
@@ -53,24 +54,10 @@ public sealed class TaxReturnsListenerTests
     private static async Task<JsonElement> WaitForResultAsync(BlobServiceClient blobs, string name, ETag version)
     {
         var result = blobs.GetBlobContainerClient(TaxReturnsFunction.ResultsContainer).GetBlobClient(name + ".json");
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        string last = "(none)";
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await result.ExistsAsync())
-            {
-                var body = JsonSerializer.Deserialize<JsonElement>((await result.DownloadContentAsync()).Value.Content);
-                last = body.GetRawText();
-                if (body.TryGetProperty("etag", out var etag) && etag.GetString()?.Trim('"') == version.ToString().Trim('"')
-                    && body.GetProperty("status").GetString() is "completed" or "failed")
-                {
-                    return body;
-                }
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException($"No result for {name} at {version}: {last}");
+        return (await Eventually.GetAsync<JsonElement?>(
+            async () => await result.ExistsAsync() ? JsonSerializer.Deserialize<JsonElement>((await result.DownloadContentAsync()).Value.Content) : null,
+            body => body is { } b && b.TryGetProperty("etag", out var etag) && etag.GetString()?.Trim('"') == version.ToString().Trim('"')
+                && b.GetProperty("status").GetString() is "completed" or "failed",
+            body => $"no result for {name} at {version}: {body?.GetRawText() ?? "(none)"}"))!.Value;
     }
 }

@@ -1,6 +1,7 @@
 using Collection.Domain.Codes;
+using Collection.Domain.Tests.Subsidies;
 
-namespace Collection.Domain.Tests.Subsidies;
+namespace Collection.Domain.Tests.Codes;
 
 public class DepartmentCodesTests
 {

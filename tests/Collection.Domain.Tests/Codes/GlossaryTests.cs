@@ -1,7 +1,7 @@
-using Collection.Domain;
 using Collection.Domain.Codes;
+using Collection.Domain;
 
-namespace Collection.Domain.Tests;
+namespace Collection.Domain.Tests.Codes;
 
 public class GlossaryTests
 {

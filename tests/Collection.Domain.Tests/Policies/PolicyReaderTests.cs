@@ -4,7 +4,7 @@ using Collection.Domain.Codes;
 using Collection.Domain.Policies;
 using static Collection.Domain.Tests.TestPolicies;
 
-namespace Collection.Domain.Tests;
+namespace Collection.Domain.Tests.Policies;
 
 public class PolicyReaderTests
 {

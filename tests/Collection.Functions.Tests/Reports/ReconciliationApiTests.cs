@@ -1,9 +1,9 @@
 using System.Net;
 using Collection.Domain;
-
 using Collection.Files.Tests;
+using Collection.Functions.Tests.Ledger;
 
-namespace Collection.Functions.Tests.Ledger;
+namespace Collection.Functions.Tests.Reports;
 
 public sealed class ReconciliationApiTests : IAsyncLifetime
 {

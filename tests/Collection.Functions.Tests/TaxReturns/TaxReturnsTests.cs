@@ -1,15 +1,16 @@
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Azure.Storage.Blobs;
 using Collection.Domain;
-using Collection.Functions.Ledger;
 using Collection.Files.Tests;
-using Collection.Functions.TaxReturns;
 using Collection.Functions.Hosting;
+using Collection.Functions.Ledger;
+using Collection.Functions.TaxReturns;
+using Collection.Functions.Tests.Ledger;
 using Collection.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Collection.Functions.Tests.Ledger;
+namespace Collection.Functions.Tests.TaxReturns;
 
 /// <summary>The tax-returns blob function against Azurite: rows posted, results written, re-drops and bad input.</summary>
 public sealed class TaxReturnsTests : IAsyncLifetime

@@ -1,11 +1,11 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Text;
+using System.Net;
 using System.Text.Json;
+using System.Text;
 using Collection.Functions.Hosting;
 using Collection.Testing;
 
-namespace Collection.Functions.Tests;
+namespace Collection.Functions.Tests.Hosting;
 
 /// <summary>A host as App Service Authentication runs it: the setting on, and App Service saying authentication is on.</summary>
 public sealed class AppServicePrincipalFixture : IAsyncLifetime

@@ -2,7 +2,7 @@ using Collection.Domain.Assessments;
 using Collection.Domain.Codes;
 using static Collection.Domain.Tests.TestPolicies;
 
-namespace Collection.Domain.Tests;
+namespace Collection.Domain.Tests.Assessments;
 
 /// <summary>The examples of issue 3's table, one test each.</summary>
 public class AssessmentExampleTests
