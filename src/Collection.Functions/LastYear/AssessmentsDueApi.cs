@@ -68,32 +68,8 @@ public sealed class AssessmentsDueApi(EnrolmentLedger ledger, TargetStore target
 
         // By unit, then ID number: the same file for the same day every time.
         rows.Sort((a, b) => string.CompareOrdinal($"{a[0]}|{a[4]}", $"{b[0]}|{b[4]}"));
-        var buffer = new MemoryStream();
         var name = $"assessments-due-{known.Code}-{IsoDate.Text(day)}";
-        if (format == "csv")
-        {
-            await using (var csv = CsvReportWriter.Create(buffer, Headers, leaveOpen: true))
-            {
-                foreach (var row in rows)
-                {
-                    await csv.WriteRowAsync([.. row.Select(ProgressFiles.Text)], cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            buffer.Position = 0;
-            return TypedResults.File(buffer, "text/csv; charset=utf-8", name + ".csv");
-        }
-
-        await using (var xlsx = XlsxReportWriter.Create(buffer, "应征信息", Headers))
-        {
-            foreach (var row in rows)
-            {
-                xlsx.WriteRow(row);
-            }
-        }
-
-        buffer.Position = 0;
-        return TypedResults.File(buffer, ProgressFiles.XlsxContentType, name + ".xlsx");
+        return await ReportFiles.FileAsync(format, name, "应征信息", Headers, rows, cancellationToken).ConfigureAwait(false);
     }
 
     private static string? PopulationLabel(LedgerEntry entry) =>

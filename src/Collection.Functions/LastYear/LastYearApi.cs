@@ -254,33 +254,9 @@ public sealed class LastYearApi(LastYearRollStore store, EnrolmentLedger ledger,
             });
         }
 
-        var buffer = new MemoryStream();
-        var name = $"last-year-details-{known.Code}-{IsoDate.Text(today)}";
-        if (format == "csv")
-        {
-            await using (var csv = CsvReportWriter.Create(buffer, DetailHeaders, leaveOpen: true))
-            {
-                foreach (var p in people)
-                {
-                    await csv.WriteRowAsync([p.Town, p.Community, p.School, p.Name, IdTypeLabel(p.IdType), p.IdNumber, p.Category,
-                        p.Amount is { } a ? CsvReportWriter.Amount(a) : null, p.PaidOn is { } o ? CsvReportWriter.Date(o) : null, p.Phone, p.Address], cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            buffer.Position = 0;
-            return TypedResults.File(buffer, "text/csv; charset=utf-8", name + ".csv");
-        }
-
-        await using (var xlsx = XlsxReportWriter.Create(buffer, "上年度缴费明细", DetailHeaders))
-        {
-            foreach (var p in people)
-            {
-                xlsx.WriteRow([p.Town, p.Community, p.School, p.Name, IdTypeLabel(p.IdType), p.IdNumber, p.Category, p.Amount, p.PaidOn is { } o ? CsvReportWriter.Date(o) : null, p.Phone, p.Address]);
-            }
-        }
-
-        buffer.Position = 0;
-        return TypedResults.File(buffer, ProgressFiles.XlsxContentType, name + ".xlsx");
+        return await ReportFiles.FileAsync(format, $"last-year-details-{known.Code}-{IsoDate.Text(today)}", "上年度缴费明细", DetailHeaders,
+            people.Select(p => (IReadOnlyList<object?>)[p.Town, p.Community, p.School, p.Name, IdTypeLabel(p.IdType), p.IdNumber, p.Category, p.Amount,
+                p.PaidOn is { } o ? CsvReportWriter.Date(o) : null, p.Phone, p.Address]), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A roll row belongs to <paramref name="unit"/> when it is its town or its community (社区、村).</summary>

@@ -100,73 +100,25 @@ public sealed class SinceLastYearApi(LastYearRollStore store, EnrolmentLedger le
             return TypedResults.Ok(report.Summary with { People = listed?.Take(JsonPeople).ToList(), Truncated = listed?.Count > JsonPeople });
         }
 
-        var buffer = new MemoryStream();
         var name = $"since-last-year-{known.Code}-{IsoDate.Text(day)}";
         if (view == "units")
         {
-            return await UnitsFileAsync(buffer, format, name, [.. report.Summary.Units, report.Summary.Total], cancellationToken).ConfigureAwait(false);
+            return await UnitsFileAsync(format, name, [.. report.Summary.Units, report.Summary.Total], cancellationToken).ConfigureAwait(false);
         }
 
-        if (format == "csv")
-        {
-            await using (var csv = CsvReportWriter.Create(buffer, Headers, leaveOpen: true))
-            {
-                foreach (var p in report.People)
-                {
-                    await csv.WriteRowAsync([p.Town, p.Community, p.School, p.Name, p.IdNumber, p.Phone, p.Address,
-                        p.LastYearAmount is { } a ? CsvReportWriter.Amount(a) : null, p.LastYearPaidOn, p.StatusZh, p.Owed is { } o ? CsvReportWriter.Amount(o) : null, p.WarningZh], cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            buffer.Position = 0;
-            return TypedResults.File(buffer, "text/csv; charset=utf-8", name + ".csv");
-        }
-
-        await using (var xlsx = XlsxReportWriter.Create(buffer, "上年参保本年未参保", Headers))
-        {
-            foreach (var p in report.People)
-            {
-                xlsx.WriteRow([p.Town, p.Community, p.School, p.Name, p.IdNumber, p.Phone, p.Address, p.LastYearAmount, p.LastYearPaidOn, p.StatusZh, p.Owed, p.WarningZh]);
-            }
-        }
-
-        buffer.Position = 0;
-        return TypedResults.File(buffer, ProgressFiles.XlsxContentType, name + ".xlsx");
+        return await ReportFiles.FileAsync(format, name, "上年参保本年未参保", Headers,
+            report.People.Select(p => (IReadOnlyList<object?>)[p.Town, p.Community, p.School, p.Name, p.IdNumber, p.Phone, p.Address, p.LastYearAmount, p.LastYearPaidOn, p.StatusZh, p.Owed, p.WarningZh]),
+            cancellationToken).ConfigureAwait(false);
     }
 
     private static readonly string[] UnitHeaders =
         ["单位", "上年度参保缴费人数", "上年度缴费金额", "本年度参保缴费人数", "本年度个人缴费金额", "人数增减", "金额增减", "不低于上年", "上年参保本年未参保人数"];
 
     /// <summary>The year on year per town (D18 "参保人数、基金征缴收入与上年相比不降低"; Y28 "不低于上年度实际完成数") as a file.</summary>
-    private static async Task<IResult> UnitsFileAsync(MemoryStream buffer, string format, string name, IReadOnlyList<YearOnYearUnit> rows, CancellationToken cancellationToken)
-    {
-        static object?[] Cells(YearOnYearUnit u) =>
-            [u.Unit, u.LastYearPeople, u.LastYearAmount, u.ThisYearInsured, u.ThisYearPaidAmount, u.PeopleChange, u.AmountChange, CsvReportWriter.YesNo(u.NotBelowLastYear), u.NotRenewed];
-        if (format == "csv")
-        {
-            await using (var csv = CsvReportWriter.Create(buffer, UnitHeaders, leaveOpen: true))
-            {
-                foreach (var row in rows)
-                {
-                    await csv.WriteRowAsync([.. Cells(row).Select(ProgressFiles.Text)], cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            buffer.Position = 0;
-            return TypedResults.File(buffer, "text/csv; charset=utf-8", name + "-units.csv");
-        }
-
-        await using (var xlsx = XlsxReportWriter.Create(buffer, "与上年对比", UnitHeaders))
-        {
-            foreach (var row in rows)
-            {
-                xlsx.WriteRow(Cells(row));
-            }
-        }
-
-        buffer.Position = 0;
-        return TypedResults.File(buffer, ProgressFiles.XlsxContentType, name + "-units.xlsx");
-    }
+    private static Task<IResult> UnitsFileAsync(string format, string name, IReadOnlyList<YearOnYearUnit> rows, CancellationToken cancellationToken) =>
+        ReportFiles.FileAsync(format, name + "-units", "与上年对比", UnitHeaders,
+            rows.Select(u => (IReadOnlyList<object?>)[u.Unit, u.LastYearPeople, u.LastYearAmount, u.ThisYearInsured, u.ThisYearPaidAmount, u.PeopleChange, u.AmountChange,
+                CsvReportWriter.YesNo(u.NotBelowLastYear), u.NotRenewed]), cancellationToken);
 
     private sealed record Built(SinceLastYearReport Summary, List<NotRenewedPerson> People);
 

@@ -165,31 +165,7 @@ public sealed class FiscalSharesApi(EnrolmentLedger ledger, PolicyCatalog polici
 
         var rows = report.Counties.Append(report.Total).Select(r => (IReadOnlyList<object?>)
             [r.Tier is { } t ? $"第{t}档" : null, r.CountyCode, r.CountyName, r.People, r.Central, r.Provincial, r.City, r.County, r.Government, r.CriticalIllness, r.Financing, r.PersonalPaid]).ToList();
-        var buffer = new MemoryStream();
         var name = $"fiscal-shares-{known.Code}-{IsoDate.Text(day)}";
-        if (format == "csv")
-        {
-            await using (var csv = CsvReportWriter.Create(buffer, Headers, leaveOpen: true))
-            {
-                foreach (var row in rows)
-                {
-                    await csv.WriteRowAsync([.. row.Select(ProgressFiles.Text)], cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            buffer.Position = 0;
-            return TypedResults.File(buffer, "text/csv; charset=utf-8", name + ".csv");
-        }
-
-        await using (var xlsx = XlsxReportWriter.Create(buffer, "各级财政补助", Headers))
-        {
-            foreach (var row in rows)
-            {
-                xlsx.WriteRow(row);
-            }
-        }
-
-        buffer.Position = 0;
-        return TypedResults.File(buffer, ProgressFiles.XlsxContentType, name + ".xlsx");
+        return await ReportFiles.FileAsync(format, name, "各级财政补助", Headers, rows, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -10,7 +10,7 @@ internal static class ReportFiles
             new Dictionary<string, object?> { ["detailZh"] = "format 可取 json（默认）、csv 或 xlsx" });
 
     /// <summary>The rows as <paramref name="format"/> (csv or xlsx); the sheet and file names as given.</summary>
-    public static async Task<IResult> FileAsync(string format, string name, string sheet, IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<object?>> rows)
+    public static async Task<IResult> FileAsync(string format, string name, string sheet, IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<object?>> rows, CancellationToken cancellationToken = default)
     {
         var buffer = new MemoryStream();
         if (format == "csv")
@@ -19,7 +19,7 @@ internal static class ReportFiles
             {
                 foreach (var row in rows)
                 {
-                    await csv.WriteRowAsync([.. row.Select(ProgressFiles.Text)]).ConfigureAwait(false);
+                    await csv.WriteRowAsync([.. row.Select(ProgressFiles.Text)], cancellationToken).ConfigureAwait(false);
                 }
             }
 

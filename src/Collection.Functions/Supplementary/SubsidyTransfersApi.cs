@@ -150,32 +150,8 @@ public sealed class SubsidyTransfersApi(PolicyCatalog policies, SupplementaryRun
             .Append(["已划转合计", null, null, null, report.TransferredHeadcount, report.Transferred])
             .Append(["未划转", report.TransferBy is { } by ? $"划转期限 {by}" : null, string.Join("；", report.Warnings.Select(w => w.Message)), null, null, report.Outstanding])
             .ToList();
-        var buffer = new MemoryStream();
         var name = $"subsidy-transfer-{known.Code}-{IsoDate.Text(day)}";
-        if (format == "csv")
-        {
-            await using (var csv = CsvReportWriter.Create(buffer, Headers, leaveOpen: true))
-            {
-                foreach (var row in rows)
-                {
-                    await csv.WriteRowAsync([.. row.Select(ProgressFiles.Text)], cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            buffer.Position = 0;
-            return TypedResults.File(buffer, "text/csv; charset=utf-8", name + ".csv");
-        }
-
-        await using (var xlsx = XlsxReportWriter.Create(buffer, "资助参保资金划转", Headers))
-        {
-            foreach (var row in rows)
-            {
-                xlsx.WriteRow(row);
-            }
-        }
-
-        buffer.Position = 0;
-        return TypedResults.File(buffer, ProgressFiles.XlsxContentType, name + ".xlsx");
+        return await ReportFiles.FileAsync(format, name, "资助参保资金划转", Headers, rows, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<SubsidyTransferReport> BuildAsync(Policy policy, DateOnly day, CancellationToken cancellationToken)
