@@ -44,10 +44,10 @@ public sealed class TableBatchInserter
 
     public TableBatchInserter(TableServiceClient service, string? connectionString, TableClientOptions options)
     {
-        ArgumentNullException.ThrowIfNull(_service);
+        ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(options);
         _service = service;
-        _serviceUrl = _service.Uri.AbsoluteUri.TrimEnd('/');
+        _serviceUrl = service.Uri.AbsoluteUri.TrimEnd('/');
         if (connectionString is not null && AccountKey(connectionString) is { } key)
         {
             (_accountName, _accountKey) = key;
