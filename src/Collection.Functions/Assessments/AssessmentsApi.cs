@@ -7,12 +7,12 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace Collection.Functions.Assessments;
 
-/// <summary><c>POST /api/assessments</c> (staff, admin): what a person owes under a policy on a day.</summary>
+/// <summary><c>POST /api/assessments</c> (staff, community, admin): what a person owes under a policy on a day.</summary>
 public sealed class AssessmentsApi(PolicyCatalog catalog, ChinaClock clock, Subsidies.SubsidyIdentityBook identities)
 {
     /// <summary>Assess a person under a policy: contribution, subsidy, coverage, or why they cannot enrol.</summary>
     [Function("Assess")]
-    [Roles(FunctionRoles.Staff)]
+    [Roles(FunctionRoles.Staff, FunctionRoles.Community)]
     public Task<IResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "assessments")] HttpRequest request, CancellationToken cancellationToken) =>
         AssessAsync(request, catalog, clock, identities, cancellationToken);

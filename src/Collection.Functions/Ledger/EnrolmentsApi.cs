@@ -19,9 +19,9 @@ namespace Collection.Functions.Ledger;
 /// </summary>
 public sealed class EnrolmentsApi(EnrolmentLedger ledger, PolicyCatalog policies, ChinaClock clock, SubsidyIdentityBook identities)
 {
-    /// <summary>Enrol a person under a policy (assessment request + name, phone, address, town, source).</summary>
+    /// <summary>Enrol a person under a policy (assessment request + name, phone, address, town, source); community staff their own town's people.</summary>
     [Function("Enrol")]
-    [Roles(FunctionRoles.Staff)]
+    [Roles(FunctionRoles.Staff, FunctionRoles.Community)]
     public Task<IResult> Enrol(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "enrolments")] HttpRequest request, CancellationToken cancellationToken) =>
         EnrolAsync(request, cancellationToken);
@@ -79,8 +79,15 @@ public sealed class EnrolmentsApi(EnrolmentLedger ledger, PolicyCatalog policies
             return tooLong.ToResult();
         }
 
-        var person = new PersonDetails(Clean(body.Name), Clean(body.Phone), Clean(body.Address), Clean(body.Town));
-        var result = await ledger.EnrolAsync(new EnrolmentApplication(policy, request, person, Clean(body.Source) ?? "window"), http.HttpContext.User.Actor(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var user = http.HttpContext.User;
+        if (!CommunityDesk.TryTown(user, body.Town, out var town, out error))
+        {
+            return error.ToResult();
+        }
+
+        var person = new PersonDetails(Clean(body.Name), Clean(body.Phone), Clean(body.Address), Clean(town));
+        var source = Clean(body.Source) ?? (CommunityDesk.IsCommunityOnly(user) ? CommunityDesk.Source : "window");
+        var result = await ledger.EnrolAsync(new EnrolmentApplication(policy, request, person, source), user.Actor(), cancellationToken: cancellationToken).ConfigureAwait(false);
         return result.Entry is { } entry
             ? TypedResults.Created($"/api/enrolments/{entry.Policy}/{entry.IdNumber}", EnrolmentBody.From(entry, [], entry.Enrolment.Changes))
             : result.Error!.ToResult();

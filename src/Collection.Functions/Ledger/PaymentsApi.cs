@@ -12,7 +12,7 @@ public sealed class PaymentsApi(EnrolmentLedger ledger, PolicyCatalog policies)
 {
     /// <summary>Post a payment (到账划账). The same transactionId again changes nothing and answers the first posting.</summary>
     [Function("PostPayment")]
-    [Roles(FunctionRoles.Tax, FunctionRoles.Staff)]
+    [Roles(FunctionRoles.Tax, FunctionRoles.Staff, FunctionRoles.Community)]
     public Task<IResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "payments")] HttpRequest request, CancellationToken cancellationToken) =>
         PostAsync(request, ledger, policies, cancellationToken);
@@ -30,7 +30,17 @@ public sealed class PaymentsApi(EnrolmentLedger ledger, PolicyCatalog policies)
             return error.ToResult();
         }
 
-        var result = await ledger.PostPaymentAsync(posting, http.HttpContext.User.Actor(), cancellationToken).ConfigureAwait(false);
+        var user = http.HttpContext.User;
+        if (CommunityDesk.IsCommunityOnly(user))
+        {
+            var enrolled = user.OwnUnit() is null ? null : await ledger.GetAsync(posting.Policy, posting.Id, cancellationToken).ConfigureAwait(false);
+            if (CommunityDesk.Check(user, posting, enrolled, out posting) is { } refused)
+            {
+                return refused.ToResult();
+            }
+        }
+
+        var result = await ledger.PostPaymentAsync(posting, user.Actor(), cancellationToken).ConfigureAwait(false);
         if (result.Outcome == PostingOutcome.Rejected)
         {
             return result.Error!.ToResult();

@@ -72,6 +72,8 @@ public static class ProblemText
         ["remittance-mismatch"] = "汇缴人数或金额与该代收单位在该时间段内未入库的缴费不一致",
         ["forbidden-collector"] = "该密钥只能为本单位办理汇缴",
         ["forbidden-unit"] = "该密钥只能查看本乡镇街道（社区）的数据",
+        ["forbidden-channel"] = "社区（村）、乡镇街道只能登记现金缴费，其他渠道的缴费由税务回传或经办人员登记",
+        ["cash-not-in-treasury"] = "代收的现金在汇缴入库前不算入库，请勿勾选已入库",
         ["invalid-headcount"] = "缴费人数应为正整数",
         ["invalid-collector"] = "代收单位应写为 community:名称、school:代码、township:名称 或 window",
         [TextLimits.TooLongCode] = "内容过长",
