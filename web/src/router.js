@@ -1,11 +1,12 @@
 import { createRouter, createWebHistory } from 'vue-router';
 import { session, hasRole, signedIn } from './session.js';
 
-// Each page names the roles that may use it (admin may use every page); the menu shows only those.
+// Each page names the roles that may use it (admin may use every page); the menu shows only those, and the first
+// a role may use is where it lands (community staff: the cash refunds waiting for them).
 export const pages = [
   { path: '/rosters', name: 'rosters', title: '名册上传', roles: ['school', 'staff'], component: () => import('./pages/Rosters.vue') },
-  { path: '/enrol', name: 'enrol', title: '参保登记与缴费', roles: ['staff', 'community'], component: () => import('./pages/Enrol.vue') },
   { path: '/cash-refunds', name: 'cash-refunds', title: '现金退费', roles: ['community'], component: () => import('./pages/CashRefunds.vue') },
+  { path: '/enrol', name: 'enrol', title: '参保登记与缴费', roles: ['staff', 'community'], component: () => import('./pages/Enrol.vue') },
   { path: '/tax', name: 'tax', title: '税务受理与回传', roles: ['tax'], component: () => import('./pages/Tax.vue') },
   { path: '/remittances', name: 'remittances', title: '现金汇缴', roles: ['community', 'school', 'staff', 'tax'], component: () => import('./pages/Remittances.vue') },
   { path: '/reminders', name: 'reminders', title: '催缴与动员名单', roles: ['community', 'staff'], component: () => import('./pages/Reminders.vue') },
