@@ -3,6 +3,7 @@ using Azure;
 using Azure.Data.Tables;
 using Collection.Domain.Codes;
 using Collection.Domain.Policies;
+using Collection.Functions.Hosting;
 using Collection.Functions.Policies;
 
 namespace Collection.Functions.Ledger;
@@ -41,20 +42,21 @@ public sealed class RemittanceMismatchException(string message, int payments, in
 /// </summary>
 public sealed class CashRemittanceBook
 {
-    private const int MaxAttempts = 10;
     private readonly TableClient _enrolments;
     private readonly TableClient _remittances;
     private readonly ChinaClock _clock;
+    private readonly Resilience _resilience;
     private readonly ILogger<CashRemittanceBook> _logger;
     private volatile bool _created;
 
-    public CashRemittanceBook(TableServiceClient tables, LedgerTables names, ChinaClock clock, ILogger<CashRemittanceBook> logger)
+    public CashRemittanceBook(TableServiceClient tables, LedgerTables names, ChinaClock clock, Resilience resilience, ILogger<CashRemittanceBook> logger)
     {
         ArgumentNullException.ThrowIfNull(tables);
         ArgumentNullException.ThrowIfNull(names);
         _enrolments = tables.GetTableClient(names.Enrolments);
         _remittances = tables.GetTableClient(names.Remittances);
         _clock = clock;
+        _resilience = resilience;
         _logger = logger;
     }
 
@@ -211,26 +213,22 @@ public sealed class CashRemittanceBook
     /// <summary>Moves one payment into the treasury; a concurrent change (another remittance, a tax return) is read again.</summary>
     private async Task MarkAsync(PaymentEntity row, string mark, DateOnly on, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        var current = row;
+        await _resilience.OptimisticWrite.ExecuteAsync(async token =>
         {
-            if (row.InTreasury && row.InTreasuryBy != mark)
+            current ??= (await _enrolments.GetEntityAsync<PaymentEntity>(row.PartitionKey, row.RowKey, cancellationToken: token).ConfigureAwait(false)).Value;
+            var payment = current;
+            current = null; // a lost race reads the row again
+            if (payment.InTreasury && payment.InTreasuryBy != mark)
             {
                 return;
             }
 
-            row.InTreasury = true;
-            row.InTreasuryOn = IsoDate.Text(on);
-            row.InTreasuryBy = mark;
-            try
-            {
-                await _enrolments.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (RequestFailedException e) when (e.Status == StatusCodes.Status412PreconditionFailed && attempt < MaxAttempts)
-            {
-                row = (await _enrolments.GetEntityAsync<PaymentEntity>(row.PartitionKey, row.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
-            }
-        }
+            payment.InTreasury = true;
+            payment.InTreasuryOn = IsoDate.Text(on);
+            payment.InTreasuryBy = mark;
+            await _enrolments.UpdateEntityAsync(payment, payment.ETag, TableUpdateMode.Replace, token).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     private static RemittanceResult ToResult(TableEntity row, bool repeated)

@@ -6,6 +6,7 @@ using Collection.Domain.Assessments;
 using Collection.Domain.Codes;
 using Collection.Domain.Policies;
 using Collection.Domain.Subsidies;
+using Collection.Functions.Hosting;
 
 namespace Collection.Functions.Subsidies;
 
@@ -41,27 +42,26 @@ public sealed record SubsidyListRow(string Policy, ResidentId Id, SubsidyIdentit
 /// </summary>
 public sealed class SubsidyIdentityBook
 {
-    private const int MaxAttempts = 20;
     private const int TransactionLimit = 100;
     private const int ParallelPartitions = 16;
 
     private readonly TableClient _table;
     private readonly PolicyCatalog _catalog;
+    private readonly Resilience _resilience;
     private readonly Lock _gate = new();
 
     // Point reads in flight across all batches: enough to keep storage busy, few enough not to queue sockets.
     private readonly SemaphoreSlim _reads = new(64);
     private Task? _created;
 
-    public SubsidyIdentityBook(TableServiceClient tables, SubsidyTables names, PolicyCatalog catalog)
+    public SubsidyIdentityBook(TableServiceClient tables, SubsidyTables names, PolicyCatalog catalog, Resilience resilience)
     {
         ArgumentNullException.ThrowIfNull(tables);
         ArgumentNullException.ThrowIfNull(names);
         _table = tables.GetTableClient(names.Identities);
         _catalog = catalog;
+        _resilience = resilience;
     }
-
-    public PolicyCatalog Policies => _catalog;
 
     /// <summary>All spells (current and ended) of one person under every policy, ordered by From.</summary>
     public async Task<IReadOnlyList<IdentitySpell>> ForPersonAsync(ResidentId id, CancellationToken ct = default) =>
@@ -246,13 +246,13 @@ public sealed class SubsidyIdentityBook
         return outcomes;
     }
 
-    private async Task ApplyBatchAsync(string partition, (SubsidyListRow Row, int Index)[] batch, ListEntryOutcome[] outcomes, CancellationToken ct)
-    {
-        for (var attempt = 1; ; attempt++)
+    private async Task ApplyBatchAsync(string partition, (SubsidyListRow Row, int Index)[] batch, ListEntryOutcome[] outcomes, CancellationToken ct) =>
+        // Another list changing one of these people since the read loses the race: read again and re-apply.
+        await _resilience.BatchWrite.ExecuteAsync(async token =>
         {
             var actions = new List<TableTransactionAction>(batch.Length);
             var pending = new List<(int Index, ListEntryOutcome Outcome)>(batch.Length);
-            var touched = await ReadAsync(partition, batch, ct).ConfigureAwait(false);
+            var touched = await ReadAsync(partition, batch, token).ConfigureAwait(false);
             foreach (var (row, index) in batch)
             {
                 var key = SubsidyKeys.Row(row.Id, row.Identity, row.Department);
@@ -280,26 +280,16 @@ public sealed class SubsidyIdentityBook
                 }
             }
 
-            try
+            if (actions.Count > 0)
             {
-                if (actions.Count > 0)
-                {
-                    await _table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
-                }
-
-                foreach (var (index, outcome) in pending)
-                {
-                    outcomes[index] = outcome;
-                }
-
-                return;
+                await _table.SubmitTransactionAsync(actions, token).ConfigureAwait(false);
             }
-            catch (TableTransactionFailedException e) when (e.Status is 409 or 412 && attempt < MaxAttempts)
+
+            foreach (var (index, outcome) in pending)
             {
-                // Another list changed one of these people since the read: read again and re-apply.
+                outcomes[index] = outcome;
             }
-        }
-    }
+        }, ct).ConfigureAwait(false);
 
     /// <summary>The current row of every person and identity in the batch (a new, unsaved one where there is none), read together.</summary>
     private async Task<Dictionary<string, (IdentityEntity Entity, bool Exists)>> ReadAsync(string partition, (SubsidyListRow Row, int Index)[] batch, CancellationToken ct)

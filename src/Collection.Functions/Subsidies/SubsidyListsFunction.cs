@@ -25,7 +25,7 @@ namespace Collection.Functions.Subsidies;
 /// with <c>.rejected.csv</c> beside it. A file that cannot be read ends as a failed result (retrying would not
 /// help); a re-dropped file changes nothing (every row comes back unchanged).
 /// </summary>
-public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobServiceClient blobs, TimeProvider time, FileLimits limits, EnrolmentLedger ledger, SupplementaryRun enrolments, ILogger<SubsidyListsFunction> logger)
+public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, PolicyCatalog policies, BlobServiceClient blobs, TimeProvider time, FileLimits limits, EnrolmentLedger ledger, SupplementaryRun enrolments, ILogger<SubsidyListsFunction> logger)
 {
     public const string Container = "subsidy-lists";
     public const string ResultsContainer = "subsidy-lists-results";
@@ -71,7 +71,7 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, BlobS
         }
 
         var (policyText, departmentText, dateText) = (match.Groups["policy"].Value, match.Groups["department"].Value, match.Groups["date"].Value);
-        if (!book.Policies.TryGet(policyText, out var policy))
+        if (!policies.TryGet(policyText, out var policy))
         {
             result.Fail("unknown-policy", $"政策（年度）“{policyText}”不存在");
             return null;

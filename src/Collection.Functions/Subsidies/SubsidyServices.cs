@@ -13,7 +13,8 @@ public static class SubsidyServices
         services.TryAddSingleton(sp => new SubsidyIdentityBook(
             sp.GetRequiredService<Azure.Data.Tables.TableServiceClient>(),
             sp.GetRequiredService<SubsidyTables>(),
-            sp.GetRequiredService<PolicyCatalog>()));
+            sp.GetRequiredService<PolicyCatalog>(),
+            sp.GetRequiredService<Hosting.Resilience>()));
         return services;
     }
 }

@@ -112,7 +112,7 @@ internal static class RosterHost
     public static async Task ConfirmAsync(AzuriteInstance azurite, string policy, string idNumber, Domain.Codes.SubsidyIdentity identity, Domain.Codes.Department department, string from = "2022-09-01")
     {
         var book = new Functions.Subsidies.SubsidyIdentityBook(azurite.CreateTableServiceClient(), new Functions.Subsidies.SubsidyTables(RosterStorage.LedgerPrefix),
-            Functions.Policies.PolicyFiles.Load(Functions.Policies.PolicyFiles.DefaultDirectory));
+            Functions.Policies.PolicyFiles.Load(Functions.Policies.PolicyFiles.DefaultDirectory), new Functions.Hosting.Resilience(TimeProvider.System));
         var day = DateOnly.Parse(from, System.Globalization.CultureInfo.InvariantCulture);
         await book.ApplyAsync([new Functions.Subsidies.SubsidyListRow(policy, Domain.ResidentId.Parse(idNumber), identity, department,
             new Domain.Subsidies.ListEntry(day, Domain.Subsidies.ListChange.Add, "测试", null, null, $"{policy}/test/{day:yyyyMMdd}-test.csv"))]);

@@ -17,7 +17,7 @@ public sealed class SubsidyIdentityBookTests
     private static async Task<SubsidyIdentityBook> BookAsync()
     {
         var azurite = await AzuriteInstance.SharedAsync();
-        return new SubsidyIdentityBook(azurite.CreateTableServiceClient(), new SubsidyTables(AzuriteInstance.UniqueName("sib")), PolicyFiles.Load(PolicyFiles.DefaultDirectory));
+        return new SubsidyIdentityBook(azurite.CreateTableServiceClient(), new SubsidyTables(AzuriteInstance.UniqueName("sib")), PolicyFiles.Load(PolicyFiles.DefaultDirectory), new Collection.Functions.Hosting.Resilience(TimeProvider.System));
     }
 
     private static SubsidyListRow Row(ResidentId id, SubsidyIdentity identity, DateOnly date, ListChange change = ListChange.Add,
