@@ -90,36 +90,22 @@ internal sealed partial class BlobTriggerListener : BackgroundService
 
     private async Task PollAsync(List<(HostedFunction Function, BlobPath Path)> watches, CancellationToken stoppingToken)
     {
-        var failures = 0;
+        // Back off while storage is away (up to 8 polling intervals), never beyond the promised detection latency.
+        var longest = TimeSpan.FromTicks(Math.Min(_options.PollingInterval.Ticks * 8, BlobTriggerOptions.MaxDetectionLatency.Ticks));
+        var poll = StoragePoll.Create("blob-trigger-scan", TimeSpan.FromTicks(Math.Min(_options.PollingInterval.Ticks * 2, longest.Ticks)), longest, (e, failures) =>
+        {
+            LogScanFailed(e, failures, e.Message);
+            ForgetReadiness();
+        });
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await ScanAsync(watches, stoppingToken).ConfigureAwait(false);
+                await poll.ExecuteAsync(async token => await ScanAsync(watches, token).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
                 Interlocked.Increment(ref _scans);
-                failures = 0;
+                await Task.Delay(_options.PollingInterval, TimeProvider.System, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                failures++;
-                LogScanFailed(e, failures, e.Message);
-                ForgetReadiness();
-            }
-
-            // Back off while storage is away (up to 8 polling intervals), never beyond the promised detection latency.
-            var wait = failures == 0
-                ? _options.PollingInterval
-                : TimeSpan.FromTicks(Math.Min(_options.PollingInterval.Ticks << Math.Min(failures, 3), BlobTriggerOptions.MaxDetectionLatency.Ticks));
-            try
-            {
-                // Polling runs on real time even when the host's clock is fake (tests driving timers).
-                await Task.Delay(wait, TimeProvider.System, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
             {
                 return;
             }

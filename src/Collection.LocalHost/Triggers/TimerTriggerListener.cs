@@ -125,48 +125,43 @@ internal sealed partial class TimerTriggerListener : BackgroundService
         var schedule = Schedule(function);
         var state = State(function.Name);
         var blob = _store.Blob(function.Name);
-        var failures = 0;
+        // Storage away or emptied: keep trying, from 0.5 s doubling up to 30 s.
+        var poll = StoragePoll.Create("timer-trigger-schedule", TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), (e, failures) =>
+        {
+            state.Wake();
+            _store.Forget();
+            LogScheduleFailed(e, function.Name, failures, e.Message);
+        });
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await _store.EnsureAsync(blob, stoppingToken).ConfigureAwait(false);
-                var status = await _store.ReadAsync(blob, stoppingToken).ConfigureAwait(false);
-                var now = _time.GetUtcNow();
-                var due = status.Next ?? await InitialiseAsync(blob, schedule.NextAfter(now), stoppingToken).ConfigureAwait(false);
-                var pastDue = due <= now;
-                if (!pastDue)
-                {
-                    state.SleepUntil(due);
-                    LogWaiting(function.Name, due, TimeZoneInfo.ConvertTime(due, schedule.Zone));
-                    await Task.Delay(due - now, _time, stoppingToken).ConfigureAwait(false);
-                    state.Wake();
-                }
-
-                await RunOccurrenceAsync(function, schedule, blob, due, pastDue, stoppingToken).ConfigureAwait(false);
-                failures = 0;
+                await poll.ExecuteAsync(async token => await RunNextOccurrenceAsync(function, schedule, state, blob, token).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception e)
-            {
-                // Storage away or emptied: keep trying, with backoff, on real time.
-                state.Wake();
-                _store.Forget();
-                failures++;
-                LogScheduleFailed(e, function.Name, failures, e.Message);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(250 * Math.Pow(2, Math.Min(failures, 10)), 30_000)), TimeProvider.System, stoppingToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
         }
+    }
+
+    /// <summary>Waits for the next occurrence of <paramref name="function"/>'s schedule on the host's clock, then runs it.</summary>
+    private async Task RunNextOccurrenceAsync(HostedFunction function, TimerSchedule schedule, TimerState state, BlobClient blob, CancellationToken cancellationToken)
+    {
+        await _store.EnsureAsync(blob, cancellationToken).ConfigureAwait(false);
+        var status = await _store.ReadAsync(blob, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        var due = status.Next ?? await InitialiseAsync(blob, schedule.NextAfter(now), cancellationToken).ConfigureAwait(false);
+        var pastDue = due <= now;
+        if (!pastDue)
+        {
+            state.SleepUntil(due);
+            LogWaiting(function.Name, due, TimeZoneInfo.ConvertTime(due, schedule.Zone));
+            await Task.Delay(due - now, _time, cancellationToken).ConfigureAwait(false);
+            state.Wake();
+        }
+
+        await RunOccurrenceAsync(function, schedule, blob, due, pastDue, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Runs occurrence <paramref name="due"/> unless another host ran it; waits while another host holds the lease.</summary>
