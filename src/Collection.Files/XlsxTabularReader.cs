@@ -18,6 +18,9 @@ namespace Collection.Files;
 /// directory, every part read and the shared strings are checked against <see cref="FileLimits"/> and the
 /// constants below, and a workbook beyond them fails with <c>file-too-large</c> or <c>corrupt-file</c> before
 /// the excess is inflated.
+/// Kept hand-written (#23): behind the same checks plus a counting pass over the sheet, MiniExcel 1.46.0 and
+/// ExcelDataReader 3.6.0 both join rich-text runs quadratically (60,000 runs: 3.3 s and 33 s, over the 2 s test
+/// bound) and MiniExcel's open took 4.7 s against 0.39 s here for 100,000 rows, with no gain end to end.
 /// </summary>
 internal sealed class XlsxTabularReader : TabularReader
 {
