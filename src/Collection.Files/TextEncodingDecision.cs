@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Unicode;
 
@@ -79,11 +80,10 @@ internal sealed class TextEncodingDecision
 
     private async Task<TextEncodingKind> DecideOnFirstNonAsciiAsync(Stream source, CancellationToken cancellationToken)
     {
-        var searched = 0;
         var firstNonAscii = _bytes.AsSpan(0, _length).IndexOfAnyInRange((byte)0x80, (byte)0xFF);
         while (firstNonAscii < 0 && !_ended && _length < AsciiLookahead)
         {
-            searched = _length;
+            var searched = _length;
             await ReadUntilAsync(source, Math.Min(_length * 2, AsciiLookahead), cancellationToken).ConfigureAwait(false);
             firstNonAscii = _bytes.AsSpan(searched, _length - searched).IndexOfAnyInRange((byte)0x80, (byte)0xFF);
             firstNonAscii = firstNonAscii < 0 ? -1 : searched + firstNonAscii;
@@ -99,10 +99,19 @@ internal sealed class TextEncodingDecision
 
         // A UTF-8 file with a bad spot inside the window is still UTF-8 (the error then names the bad line, not
         // "line 2 is not GB18030"): GB18030 text stops being valid UTF-8 at its first Chinese character or two.
-        var isWholeRest = _ended && firstNonAscii + window.Length == _length;
-        return IsValidUtf8Window(window, isWholeRest) || Utf8CharactersBeforeFirstError(window) >= Utf8Evidence
-            ? TextEncodingKind.Utf8
-            : TextEncodingKind.Gb18030;
+        var chars = ArrayPool<char>.Shared.Rent(window.Length);
+        try
+        {
+            var isWholeRest = _ended && firstNonAscii + window.Length == _length;
+            var status = Utf8.ToUtf16(window, chars, out var validBytes, out _, replaceInvalidSequences: false, isFinalBlock: isWholeRest);
+            return status != OperationStatus.InvalidData || NonAsciiCharacters(window[..validBytes]) >= Utf8Evidence
+                ? TextEncodingKind.Utf8
+                : TextEncodingKind.Gb18030;
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+        }
     }
 
     private async Task ReadUntilAsync(Stream source, int wanted, CancellationToken cancellationToken)
@@ -128,51 +137,17 @@ internal sealed class TextEncodingDecision
         return Encoding.GetEncoding(54936, EncoderFallback.ExceptionFallback, new DecoderReplacementFallback("\uFFFD"));
     }
 
-    private static int Utf8CharactersBeforeFirstError(ReadOnlySpan<byte> window)
+    /// <summary>The non-ASCII characters of valid UTF-8, counted up to <see cref="Utf8Evidence"/>: their lead bytes.</summary>
+    private static int NonAsciiCharacters(ReadOnlySpan<byte> validUtf8)
     {
-        var characters = 0;
-        var index = window.IndexOfAnyInRange((byte)0x80, (byte)0xFF);
-        while (index >= 0 && index < window.Length && characters < Utf8Evidence)
+        var count = 0;
+        int next;
+        while (count < Utf8Evidence && (next = validUtf8.IndexOfAnyInRange((byte)0xC0, (byte)0xFF)) >= 0)
         {
-            if (Rune.DecodeFromUtf8(window[index..], out _, out var consumed) != System.Buffers.OperationStatus.Done)
-            {
-                break;
-            }
-
-            characters++;
-            index += consumed;
-            var next = window[index..].IndexOfAnyInRange((byte)0x80, (byte)0xFF);
-            index = next < 0 ? -1 : index + next;
+            count++;
+            validUtf8 = validUtf8[(next + 1)..];
         }
 
-        return characters;
-    }
-
-    private static bool IsValidUtf8Window(ReadOnlySpan<byte> window, bool isWholeRest)
-    {
-        var complete = CompletePrefixLength(window);
-        return (complete == window.Length || !isWholeRest) && Utf8.IsValid(window[..complete]);
-    }
-
-    /// <summary>The length of <paramref name="bytes"/> without a UTF-8 sequence cut off at its end.</summary>
-    private static int CompletePrefixLength(ReadOnlySpan<byte> bytes)
-    {
-        // A sequence is at most 4 bytes: look back at most 3 for the lead byte of a cut-off one.
-        for (var back = 1; back <= Math.Min(3, bytes.Length); back++)
-        {
-            var b = bytes[^back];
-            if (b < 0x80)
-            {
-                return bytes.Length;
-            }
-
-            if (b >= 0xC0)
-            {
-                var sequenceLength = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
-                return sequenceLength > back ? bytes.Length - back : bytes.Length;
-            }
-        }
-
-        return bytes.Length;
+        return count;
     }
 }
