@@ -163,10 +163,21 @@ public abstract class TabularReader : IAsyncDisposable, IDisposable
     private static async Task<int> ReadAtLeastAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken) =>
         await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Replays bytes already read from a stream that cannot seek, then reads on.</summary>
-    private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner) : Stream
+    /// <summary>
+    /// Replays bytes already read from a stream that cannot seek, then reads on; when asked, measures the longest
+    /// line that goes by.
+    /// </summary>
+    private protected sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner, bool measureLines = false) : Stream
     {
         private ReadOnlyMemory<byte> _pending = prefix;
+        private long _bytesSinceLineFeed;
+
+        /// <summary>
+        /// The longest line read so far, in bytes, exact for lines longer than one read (a line inside one read is
+        /// shorter than a read buffer anyway): what tells a file without line breaks from an unclosed quote. Counts
+        /// the byte 0x0A, which in UTF-16 may also be half of another character: there lines only look shorter.
+        /// </summary>
+        public long LongestLineBytes { get; private set; }
 
         public override bool CanRead => true;
 
@@ -186,25 +197,21 @@ public abstract class TabularReader : IAsyncDisposable, IDisposable
 
         public override int Read(Span<byte> buffer)
         {
-            if (_pending.IsEmpty)
-            {
-                return inner.Read(buffer);
-            }
-
-            return TakePending(buffer);
+            var read = _pending.IsEmpty ? inner.Read(buffer) : TakePending(buffer);
+            Measure(buffer[..read]);
+            return read;
         }
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            if (_pending.IsEmpty)
-            {
-                return inner.ReadAsync(buffer, cancellationToken);
-            }
-
-            return ValueTask.FromResult(TakePending(buffer.Span));
+            var read = _pending.IsEmpty
+                ? await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)
+                : TakePending(buffer.Span);
+            Measure(buffer.Span[..read]);
+            return read;
         }
 
         public override void Flush()
@@ -231,8 +238,31 @@ public abstract class TabularReader : IAsyncDisposable, IDisposable
         {
             var count = Math.Min(buffer.Length, _pending.Length);
             _pending.Span[..count].CopyTo(buffer);
-            _pending = _pending[count..];
+
+            // An empty slice would still hold the whole prefix array (up to a MiB for a CSV) until the end.
+            _pending = count == _pending.Length ? ReadOnlyMemory<byte>.Empty : _pending[count..];
             return count;
+        }
+
+        private void Measure(ReadOnlySpan<byte> bytes)
+        {
+            if (!measureLines)
+            {
+                return;
+            }
+
+            var firstLineFeed = bytes.IndexOf((byte)'\n');
+            if (firstLineFeed < 0)
+            {
+                _bytesSinceLineFeed += bytes.Length;
+            }
+            else
+            {
+                LongestLineBytes = Math.Max(LongestLineBytes, _bytesSinceLineFeed + firstLineFeed);
+                _bytesSinceLineFeed = bytes.Length - bytes.LastIndexOf((byte)'\n') - 1;
+            }
+
+            LongestLineBytes = Math.Max(LongestLineBytes, _bytesSinceLineFeed);
         }
     }
 }
