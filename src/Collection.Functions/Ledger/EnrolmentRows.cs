@@ -120,11 +120,11 @@ public static class EnrolmentRows
     public static PostedPayment ToPayment(PaymentEntity row)
     {
         ArgumentNullException.ThrowIfNull(row);
-        return new(row.TransactionId, Money.Parse(row.Amount), ParseDate(row.PaidOn), row.Channel, row.InTreasury, row.PostedAt.ToOffset(ChinaClock.Offset), row.Actor)
+        return new(row.TransactionId, Money.Parse(row.Amount), IsoDate.Parse(row.PaidOn), row.Channel, row.InTreasury, row.PostedAt.ToOffset(ChinaClock.Offset), row.Actor)
         {
             Payer = row.Payer == LedgerCodes.Payer(PaymentPayer.Government) ? PaymentPayer.Government : PaymentPayer.Person,
             Collector = string.IsNullOrEmpty(row.Collector) ? null : row.Collector,
-            InTreasuryOn = string.IsNullOrEmpty(row.InTreasuryOn) ? null : ParseDate(row.InTreasuryOn),
+            InTreasuryOn = string.IsNullOrEmpty(row.InTreasuryOn) ? null : IsoDate.Parse(row.InTreasuryOn),
             InTreasuryBy = string.IsNullOrEmpty(row.InTreasuryBy) ? null : row.InTreasuryBy,
         };
     }
@@ -155,6 +155,4 @@ public static class EnrolmentRows
         ArgumentNullException.ThrowIfNull(row);
         return new(row.CaseId, Money.Parse(row.Amount), row.Subsidy, row.Reason, row.Channel, row.At, row.Actor);
     }
-
-    public static DateOnly ParseDate(string text) => IsoDate.Parse(text);
 }
