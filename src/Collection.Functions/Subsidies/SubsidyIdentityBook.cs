@@ -39,7 +39,7 @@ public sealed record SubsidyListRow(string Policy, ResidentId Id, SubsidyIdentit
 /// from when to when, and the list rows that said so. Subsidy lists write it; the timers, the enrolment
 /// view and <c>GET /api/people/{idNumber}/identities</c> read it. Layout: see SubsidyRecords.cs.
 /// </summary>
-public sealed class SubsidyIdentityBook
+public sealed class SubsidyIdentityBook : IDisposable
 {
     private const int MaxAttempts = 20;
     private const int TransactionLimit = 100;
@@ -60,6 +60,9 @@ public sealed class SubsidyIdentityBook
         _table = tables.GetTableClient(names.Identities);
         _catalog = catalog;
     }
+
+    /// <summary>The container disposes the book with the host.</summary>
+    public void Dispose() => _reads.Dispose();
 
     public PolicyCatalog Policies => _catalog;
 
