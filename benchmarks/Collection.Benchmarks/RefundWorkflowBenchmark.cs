@@ -97,12 +97,15 @@ internal static class RefundWorkflowBenchmark
             return first17 + ResidentId.ComputeCheckCharacter(first17);
         })];
 
+    // The two online payments of each person: the second is the repeat the ledger must not post twice.
+    private static readonly string[] Transactions = ["A", "B"];
+
     /// <summary>Enrols each person (staff) and posts the same 320 twice online (tax), 8 people at a time.</summary>
     private static Task EnrolAndPayAsync(Api api, List<string> people) =>
         Parallel.ForEachAsync(people, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (person, _) =>
         {
             await api.PostAsync("api/enrolments", StaffKey, new { policy = Policy, idNumber = person, date = "2021-10-01", name = "测试", source = "window" }, HttpStatusCode.Created);
-            foreach (var transaction in new[] { "A", "B" })
+            foreach (var transaction in Transactions)
             {
                 await api.PostAsync("api/payments", TaxKey, new { policy = Policy, idNumber = person, amount = 320, paidOn = "2021-10-02", channel = "online", transactionId = transaction + person, inTreasury = true }, HttpStatusCode.Created);
             }

@@ -8,12 +8,6 @@ public readonly record struct CellValue<T>(T Value, bool IsBlank, string? ErrorC
     where T : struct
 {
     public bool IsValid => ErrorCode is null && !IsBlank;
-
-    public static CellValue<T> Blank => new(default, true, null, null);
-
-    public static CellValue<T> Of(T value) => new(value, false, null, null);
-
-    public static CellValue<T> Error(string code, string message) => new(default, false, code, message);
 }
 
 /// <summary>Row-level codes the parsers below produce.</summary>
@@ -106,17 +100,17 @@ public static class CellText
         var text = Clean(cell);
         if (text.Length == 0)
         {
-            return CellValue<bool>.Blank;
+            return Blank<bool>();
         }
 
         switch (text.ToUpperInvariant())
         {
             case "是" or "Y" or "YES" or "TRUE" or "1" or "对" or "√":
-                return CellValue<bool>.Of(true);
+                return Of(true);
             case "否" or "N" or "NO" or "FALSE" or "0" or "错" or "×":
-                return CellValue<bool>.Of(false);
+                return Of(false);
             default:
-                return CellValue<bool>.Error(CellErrorCodes.InvalidYesNo, $"“{text}”不是有效的是/否，请填写“是”或“否”");
+                return Error<bool>(CellErrorCodes.InvalidYesNo, $"“{text}”不是有效的是/否，请填写“是”或“否”");
         }
     }
 
@@ -126,7 +120,7 @@ public static class CellText
         var text = Clean(cell);
         if (text.Length == 0)
         {
-            return CellValue<decimal>.Blank;
+            return Blank<decimal>();
         }
 
         var core = text.Replace("人民币", string.Empty, StringComparison.Ordinal)
@@ -143,15 +137,15 @@ public static class CellText
 
         if (!decimal.TryParse(core, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var amount))
         {
-            return CellValue<decimal>.Error(CellErrorCodes.InvalidAmount, $"金额“{text}”无法识别，请填写数字，如 380 或 380.00");
+            return Error<decimal>(CellErrorCodes.InvalidAmount, $"金额“{text}”无法识别，请填写数字，如 380 或 380.00");
         }
 
         if (amount != decimal.Round(amount, 2))
         {
-            return CellValue<decimal>.Error(CellErrorCodes.InvalidAmount, $"金额“{text}”超过两位小数（精确到分）");
+            return Error<decimal>(CellErrorCodes.InvalidAmount, $"金额“{text}”超过两位小数（精确到分）");
         }
 
-        return CellValue<decimal>.Of(amount);
+        return Of(amount);
     }
 
     /// <summary>yyyy-MM-dd, yyyy/M/d, yyyy.M.d, yyyyMMdd, yyyy年M月d日 (a time after it is ignored), or an Excel serial day number.</summary>
@@ -160,22 +154,22 @@ public static class CellText
         var text = Clean(cell);
         if (text.Length == 0)
         {
-            return CellValue<DateOnly>.Blank;
+            return Blank<DateOnly>();
         }
 
         if (DateTime.TryParseExact(text, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var dateTime))
         {
-            return CellValue<DateOnly>.Of(DateOnly.FromDateTime(dateTime));
+            return Of(DateOnly.FromDateTime(dateTime));
         }
 
         // Excel serial days, as a CSV saved from a sheet whose date column lost its format shows them: 1 to 5 digits.
         if (text.Length <= 5 + 9 && double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var serial)
             && serial >= 1 && serial < 100_000 && TryFromExcelSerial(serial, date1904: false, out var fromSerial))
         {
-            return CellValue<DateOnly>.Of(fromSerial);
+            return Of(fromSerial);
         }
 
-        return CellValue<DateOnly>.Error(CellErrorCodes.InvalidDate, $"日期“{text}”无法识别，请按 2022-04-10 的格式填写");
+        return Error<DateOnly>(CellErrorCodes.InvalidDate, $"日期“{text}”无法识别，请按 2022-04-10 的格式填写");
     }
 
     /// <summary>Excel's serial day number to a date (1900 system with its fictitious 1900-02-29, or the 1904 system).</summary>
@@ -268,6 +262,16 @@ public static class CellText
 
         return span[start..end];
     }
+
+    // The parsers' results (here rather than as static members of the generic CellValue<T>, CA1000).
+    private static CellValue<T> Blank<T>()
+        where T : struct => new(default, true, null, null);
+
+    private static CellValue<T> Of<T>(T value)
+        where T : struct => new(value, false, null, null);
+
+    private static CellValue<T> Error<T>(string code, string message)
+        where T : struct => new(default, false, code, message);
 
     private static string ToHalfWidth(string text)
     {

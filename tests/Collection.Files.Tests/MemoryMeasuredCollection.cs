@@ -5,6 +5,7 @@ namespace Collection.Files.Tests;
 /// allocating in parallel would be counted as theirs.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "An xUnit collection definition: xUnit names them so.")]
 public sealed class MemoryMeasuredCollection
 {
     public const string Name = "Memory measured";

@@ -105,7 +105,7 @@ public class TextEncodingDecisionTests
     {
         var bytes = new MemoryStream();
         bytes.Write(TestFiles.Gb18030.GetBytes("姓名,身份证号\n张三,110101201501010018\n李"));
-        bytes.Write(TestFiles.Gb18030.GetBytes("四")[..1]);
+        bytes.Write(TestFiles.Gb18030.GetBytes("四").AsSpan(0, 1));
         bytes.Position = 0;
 
         var error = Assert.Throws<TabularFileException>(() => TestFiles.ReadAll(bytes, "roster.csv"));

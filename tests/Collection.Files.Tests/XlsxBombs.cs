@@ -62,7 +62,7 @@ internal static class XlsxBombs
             + (sharedStrings is null ? string.Empty : $"<Relationship Id=\"rId2\" Type=\"{Relationships}/sharedStrings\" Target=\"sharedStrings.xml\"/>")
             + "</Relationships>";
 
-        var zip = new ZipWriter();
+        using var zip = new ZipWriter();
         zip.Add("[Content_Types].xml", new Part(contentTypes, string.Empty, 0, string.Empty));
         zip.Add("_rels/.rels", new Part(rootRels, string.Empty, 0, string.Empty));
         zip.Add("xl/workbook.xml", new Part(workbook, string.Empty, 0, string.Empty));
@@ -98,10 +98,12 @@ internal static class XlsxBombs
     }
 
     /// <summary>A ZIP written by hand (no data descriptors, no ZIP64): sizes up to 4 GiB - 1.</summary>
-    private sealed class ZipWriter
+    private sealed class ZipWriter : IDisposable
     {
         private readonly MemoryStream _output = new();
         private readonly List<(string Name, uint Crc, long Compressed, long Size, long Offset)> _entries = [];
+
+        public void Dispose() => _output.Dispose();
 
         public void Add(string name, Part part, long? declaredSize = null)
         {

@@ -646,7 +646,7 @@ public static class PolicyReader
             };
         }
 
-        private IReadOnlyList<T> Codes<T>(CodeBook<T> book, List<string>? texts, string field)
+        private List<T> Codes<T>(CodeBook<T> book, List<string>? texts, string field)
             where T : struct, Enum
         {
             var values = new List<T>();

@@ -97,11 +97,7 @@ public static class HttpErrors
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
-            if (!context.ProblemDetails.Extensions.ContainsKey("code"))
-            {
-                context.ProblemDetails.Extensions["code"] = CodeFor(status);
-            }
-
+            context.ProblemDetails.Extensions.TryAdd("code", CodeFor(status));
             if (!context.ProblemDetails.Extensions.ContainsKey("detailZh")
                 && context.ProblemDetails.Extensions["code"] is string code
                 && ChineseDetails.TryGetValue(code, out var chinese))

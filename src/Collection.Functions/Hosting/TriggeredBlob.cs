@@ -44,7 +44,7 @@ public sealed record TriggeredBlob(string Container, string Name, ETag ETag, Blo
         {
             using var document = JsonDocument.Parse(properties.ToString() ?? "{}");
             return document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("ETag", out var etag)
+                && document.RootElement.TryGetProperty(nameof(Azure.Storage.Blobs.Models.BlobProperties.ETag), out var etag)
                 && etag.ValueKind == JsonValueKind.String
                 && etag.GetString() is { Length: > 0 } text
                     ? new ETag(text)

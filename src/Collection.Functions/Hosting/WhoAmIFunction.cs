@@ -36,7 +36,7 @@ public sealed class WhoAmIFunction(IConfiguration configuration)
         return Results.Ok(new WhoAmIBody(user.Actor(), role, schools, user.OwnUnit()));
     }
 
-    private IReadOnlyList<string> Policies(string school) =>
-        (configuration[string.Format(CultureInfo.InvariantCulture, RostersApi.PoliciesSetting, school)] ?? "")
+    private string[] Policies(string school) =>
+        (configuration[string.Format(CultureInfo.InvariantCulture, RostersApi.PoliciesSettingFormat, school)] ?? "")
             .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 }

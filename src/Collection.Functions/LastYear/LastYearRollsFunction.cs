@@ -59,7 +59,12 @@ public sealed partial class LastYearRollsFunction(LastYearRollStore store, Polic
                     // the result already written for it (with its rejected rows) stands.
                     if (await blobs.GetBlobContainerClient(ResultsContainer).GetBlobClient(blob.Name + ".json").ExistsAsync(cancellationToken).ConfigureAwait(false))
                     {
-                        logger.LogInformation("Last year's roll {Name}: this version was loaded before", LogText.Of(blob.Name));
+                        if (logger.IsEnabled(LogLevel.Information))
+                        {
+                            var name = LogText.Of(blob.Name);
+                            LogLoadedBefore(name);
+                        }
+
                         return;
                     }
 
@@ -84,8 +89,11 @@ public sealed partial class LastYearRollsFunction(LastYearRollStore store, Polic
                 new BinaryData(JsonSerializer.SerializeToUtf8Bytes(result, ResultJson)), cancellationToken).ConfigureAwait(false);
         }
 
-        logger.LogInformation("Last year's roll {Name}: {Rows} rows, {Loaded} loaded, {Rejected} rejected{Again}{Error}",
-            LogText.Of(blob.Name), result.Rows, result.Loaded, result.Rejected, result.AlreadyLoaded ? " (loaded before)" : "", result.Error is null ? "" : $" (file: {result.Error})");
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var name = LogText.Of(blob.Name);
+            LogLoaded(name, result.Rows, result.Loaded, result.Rejected, result.AlreadyLoaded ? " (loaded before)" : "", result.Error is null ? "" : $" (file: {result.Error})");
+        }
     }
 
     private async Task LoadAsync(TriggeredBlob blob, string policy, RollLoadResult result, RejectedRows rejected, CancellationToken cancellationToken)
@@ -234,6 +242,12 @@ public sealed partial class LastYearRollsFunction(LastYearRollStore store, Polic
 
     [GeneratedRegex(@"^(?<policy>[a-z0-9-]+)/[^/]+\.(csv|xlsx)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex BlobName();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Last year's roll {Name}: this version was loaded before")]
+    private partial void LogLoadedBefore(string name);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Last year's roll {Name}: {Rows} rows, {Loaded} loaded, {Rejected} rejected{Again}{Error}")]
+    private partial void LogLoaded(string name, int rows, int loaded, int rejected, string again, string error);
 }
 
 /// <summary>The result of one roll file (the rejected rows are all in the .rejected.csv beside it; the first 100 here).</summary>

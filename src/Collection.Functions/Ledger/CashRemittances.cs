@@ -40,7 +40,7 @@ public sealed class RemittanceMismatchException(string message, int payments, in
 /// (the payments it marked still count as its own), and keeps a row of its own in table <c>ledgerremittances</c>
 /// (PK = policy, RK = reference). Refund cases then see the payment in the treasury and refund through tax.
 /// </summary>
-public sealed class CashRemittanceBook
+public sealed partial class CashRemittanceBook
 {
     private readonly TableClient _enrolments;
     private readonly TableClient _remittances;
@@ -124,7 +124,12 @@ public sealed class CashRemittanceBook
             return ToResult((await _remittances.GetEntityAsync<TableEntity>(remittance.Policy, remittance.Reference, cancellationToken: cancellationToken).ConfigureAwait(false)).Value, repeated: true);
         }
 
-        _logger.LogInformation("Remittance {Reference} of {Collector}: {Payments} payments, {Amount} yuan into the treasury", LogText.Of(remittance.Reference), LogText.Of(remittance.Collector), rows.Count, amount);
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            var (reference, collector) = (LogText.Of(remittance.Reference), LogText.Of(remittance.Collector));
+            LogRemitted(reference, collector, rows.Count, amount);
+        }
+
         return new RemittanceResult(remittance, rows.Count, people, amount, false, actor, at);
     }
 
@@ -188,6 +193,9 @@ public sealed class CashRemittanceBook
 
         return new CashHeld(collector, tally.Payments, tally.People.Count, tally.Amount, oldest, days, warnings);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Remittance {Reference} of {Collector}: {Payments} payments, {Amount} yuan into the treasury")]
+    private partial void LogRemitted(string reference, string collector, int payments, decimal amount);
 
     private sealed class Tally
     {

@@ -16,7 +16,7 @@ namespace Collection.Functions.Ledger;
 /// <see cref="EnrolmentStore"/>, registration in <see cref="EnrolmentRegistrar"/>, payments in <see cref="PaymentPoster"/>
 /// (with <see cref="TransactionClaims"/>), newborns in <see cref="NewbornAttachment"/>; the rules live in the domain.
 /// </summary>
-public sealed class EnrolmentLedger(
+public sealed partial class EnrolmentLedger(
     EnrolmentStore store, TransactionClaims claims, EnrolmentRegistrar registrar, PaymentPoster poster, NewbornAttachment newborns, PolicyCatalog catalog, ChinaClock clock, Resilience resilience, ILogger<EnrolmentLedger> logger)
 {
     /// <summary>Updates in flight during <see cref="AdvanceAsync"/>: enough to hide round trips, few enough for one partition's write rate.</summary>
@@ -89,7 +89,12 @@ public sealed class EnrolmentLedger(
             ];
             actions.AddRange(EnrolmentRows.ChangeRows(updated, next.Changes));
             await store.SubmitAsync(actions, token).ConfigureAwait(false);
-            logger.LogInformation("Refund {Case} of {Amount} written to the book of {Id} under {Policy}", LogText.Of(refund.CaseId), refund.Amount, id.Masked, policy);
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                var caseId = LogText.Of(refund.CaseId);
+                LogRefundWritten(caseId, refund.Amount, id.Masked, policy);
+            }
+
             return entry with { Enrolment = next };
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -130,6 +135,9 @@ public sealed class EnrolmentLedger(
 
         return new AdvanceSummary(counts.Examined, counts.Activated, counts.Expired);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refund {Case} of {Amount} written to the book of {Id} under {Policy}")]
+    private partial void LogRefundWritten(string @case, decimal amount, string id, string policy);
 
     private sealed class AdvanceCounts
     {

@@ -15,7 +15,7 @@ namespace Collection.Functions.Ledger;
 /// Registers people (参保登记): the checks of an application, the assessment with the subsidy the identity book
 /// confirms, and the enrolment row written once per person and policy (<see cref="EnrolmentRules"/>).
 /// </summary>
-public sealed class EnrolmentRegistrar(
+public sealed partial class EnrolmentRegistrar(
     EnrolmentStore store, PolicyCatalog catalog, ChinaClock clock, SubsidyIdentityBook identities, People.PersonFacts people, Resilience resilience, ILogger<EnrolmentRegistrar> logger)
 {
     /// <summary>The source of an enrolment made by a mobilised person's payment (luyang-2023 五(五)).</summary>
@@ -148,7 +148,12 @@ public sealed class EnrolmentRegistrar(
             return Failed(refused);
         }
 
-        logger.LogInformation("Enrolled {Id} under {Policy} from {Source}: payable {Payable}", id.Masked, policy.Code, LogText.Of(application.Source), terms.Payable);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var source = LogText.Of(application.Source);
+            LogEnrolled(id.Masked, policy.Code, source, terms.Payable);
+        }
+
         return new EnrolResult(new LedgerEntry(enrolment!, application.Person, body), null);
 
         static EnrolResult Failed(LedgerError error) => new(null, error);
@@ -187,10 +192,16 @@ public sealed class EnrolmentRegistrar(
         var result = await EnrolAsync(new EnrolmentApplication(policy, request, person, MobilisedPaymentSource, IdentitiesFromBook: true), actor, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (result.Error is { Code: not "already-enrolled" } error)
         {
-            logger.LogWarning("Payment {Transaction}: mobilised {Id} could not be enrolled under {Policy}: {Code}", LogText.Of(posting.TransactionId), posting.Id.Masked, policy.Code, error.Code);
+            LogMobilisedNotEnrolled(LogText.Of(posting.TransactionId), posting.Id.Masked, policy.Code, error.Code);
             return false;
         }
 
         return true;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Enrolled {Id} under {Policy} from {Source}: payable {Payable}")]
+    private partial void LogEnrolled(string id, string policy, string source, decimal payable);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Payment {Transaction}: mobilised {Id} could not be enrolled under {Policy}: {Code}")]
+    private partial void LogMobilisedNotEnrolled(string transaction, string id, string policy, string code);
 }

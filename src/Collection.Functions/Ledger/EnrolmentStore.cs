@@ -259,7 +259,7 @@ public sealed partial class EnrolmentStore
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException or OverflowException)
         {
-            _logger.LogError(e, "The enrolment row of {Id} under {Policy} cannot be read", ResidentId.TryParse(entity.IdNumber, out var id) ? id.Masked : "?", LogText.Of(entity.Policy));
+            LogUnreadableRow(e, ResidentId.TryParse(entity.IdNumber, out var id) ? id.Masked : "?", LogText.Of(entity.Policy));
             return null;
         }
     }
@@ -318,4 +318,7 @@ public sealed partial class EnrolmentStore
             await _enrolments.SubmitTransactionAsync(batch, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The enrolment row of {Id} under {Policy} cannot be read")]
+    private partial void LogUnreadableRow(Exception exception, string id, string policy);
 }

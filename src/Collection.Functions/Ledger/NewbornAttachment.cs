@@ -13,7 +13,7 @@ namespace Collection.Functions.Ledger;
 /// Attaches a child's ID number to its registration before birth: the enrolment with its payments, refunds and history
 /// moves from the reference's partition to the ID's, and the reference keeps pointing at it.
 /// </summary>
-public sealed class NewbornAttachment(
+public sealed partial class NewbornAttachment(
     EnrolmentStore store, TransactionClaims claims, PolicyCatalog catalog, ChinaClock clock, People.PersonFacts people, Resilience resilience, ILogger<NewbornAttachment> logger)
 {
     /// <summary>
@@ -124,7 +124,7 @@ public sealed class NewbornAttachment(
             }
 
             await store.RemovePersonRowsAsync(policy.Code, refKey, token).ConfigureAwait(false);
-            logger.LogInformation("Newborn registration {Reference} under {Policy} now under {Id}", refKey, policy.Code, child.Masked);
+            LogNewbornAttached(refKey, policy.Code, child.Masked);
             return new AttachResult(targetEntry, null);
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -198,4 +198,7 @@ public sealed class NewbornAttachment(
     private static LedgerError ReferenceAttached(string reference, ResidentId other) =>
         new(LedgerErrorKind.Conflict, "reference-attached", "The registration has another ID number.",
             $"{reference} was attached to {other.Masked}; an attached registration is not moved again.", "idNumber");
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Newborn registration {Reference} under {Policy} now under {Id}")]
+    private partial void LogNewbornAttached(string reference, string policy, string id);
 }

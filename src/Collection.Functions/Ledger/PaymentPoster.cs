@@ -11,7 +11,7 @@ namespace Collection.Functions.Ledger;
 /// and writes the payment row and the enrolment row in one transaction — one payment, or a tax return chunk batched
 /// per partition. A payment of a mobilised person enrols them first where the policy says so.
 /// </summary>
-public sealed class PaymentPoster(
+public sealed partial class PaymentPoster(
     EnrolmentStore store, TransactionClaims claims, EnrolmentRegistrar registrar, PolicyCatalog catalog, ChinaClock clock, Resilience resilience, ILogger<PaymentPoster> logger)
 {
     /// <summary>
@@ -183,7 +183,7 @@ public sealed class PaymentPoster(
             catch (RequestFailedException e) when (e.Status is >= 400 and < 500 && !Resilience.LostRace(e))
             {
                 // Storage refused this person's write: this payment is rejected with a code, no other is held up.
-                logger.LogError(e, "Storage refused posting {Transaction} for {Id}", LogText.Of(posting.TransactionId), posting.Id.Masked);
+                LogPostingRefused(e, LogText.Of(posting.TransactionId), posting.Id.Masked);
                 return PostingResult.Reject(EnrolmentRules.WriteRefused(e.Status));
             }
         }, cancellationToken).ConfigureAwait(false);
@@ -259,6 +259,9 @@ public sealed class PaymentPoster(
 
         await SubmitGroupAsync(postings, group, entities, results, actor, cancellationToken).ConfigureAwait(false);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Storage refused posting {Transaction} for {Id}")]
+    private partial void LogPostingRefused(Exception exception, string transaction, string id);
 
     /// <summary>Payments of one partition decided and waiting to go in together, with the enrolment rows they change.</summary>
     private sealed class PendingGroup

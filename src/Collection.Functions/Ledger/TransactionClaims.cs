@@ -12,7 +12,7 @@ namespace Collection.Functions.Ledger;
 /// hosts and restarts (layout in LedgerRecords.cs). A claim is inserted before posting; a claim naming another person
 /// or amount is a reuse of the id; a claim keeps the reason of a rejected posting for reconciliation.
 /// </summary>
-public sealed class TransactionClaims
+public sealed partial class TransactionClaims
 {
     private readonly TableClient _transactions;
     private readonly ChinaClock _clock;
@@ -150,7 +150,7 @@ public sealed class TransactionClaims
         catch (RequestFailedException e)
         {
             // The payment itself stands; only the unmatched-payment list would miss this one until the next try.
-            _logger.LogWarning(e, "Could not record the outcome of transaction {Transaction} for {Id}", LogText.Of(posting.TransactionId), posting.Id.Masked);
+            LogOutcomeNotRecorded(e, LogText.Of(posting.TransactionId), posting.Id.Masked);
         }
     }
 
@@ -202,4 +202,7 @@ public sealed class TransactionClaims
         InTreasury = posting.InTreasury,
         ClaimedAt = _clock.Now,
     };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record the outcome of transaction {Transaction} for {Id}")]
+    private partial void LogOutcomeNotRecorded(Exception exception, string transaction, string id);
 }

@@ -3,7 +3,7 @@ using Collection.Domain.Policies;
 namespace Collection.Functions.Policies;
 
 /// <summary>Loads <c>policies/*.json</c> (shipped beside the app) into the <see cref="PolicyCatalog"/>.</summary>
-public static class PolicyFiles
+public static partial class PolicyFiles
 {
     /// <summary>Configuration key of the folder holding the policy files; default: <c>policies</c> beside the app.</summary>
     public const string DirectorySetting = "Policies:Directory";
@@ -41,18 +41,22 @@ public static class PolicyFiles
         return services;
     }
 
-    private sealed class PolicyStartupCheck(IServiceProvider services, ILogger<PolicyStartupCheck> logger) : IHostedService
+    private sealed partial class PolicyStartupCheck(IServiceProvider services, ILogger<PolicyStartupCheck> logger) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
             try
             {
                 var catalog = services.GetRequiredService<PolicyCatalog>();
-                logger.LogInformation("Loaded {Count} policies: {Codes}", catalog.Policies.Count, string.Join(", ", catalog.Policies.Select(p => p.Code)));
+                if (logger.IsEnabled(LogLevel.Information))
+                {
+                    var codes = string.Join(", ", catalog.Policies.Select(p => p.Code));
+                    LogLoaded(catalog.Policies.Count, codes);
+                }
             }
             catch (PolicyValidationException e)
             {
-                logger.LogCritical("{Message}", e.Message);
+                LogInvalid(e.Message);
                 throw;
             }
 
@@ -60,5 +64,11 @@ public static class PolicyFiles
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Count} policies: {Codes}")]
+        private partial void LogLoaded(int count, string codes);
+
+        [LoggerMessage(Level = LogLevel.Critical, Message = "{Message}")]
+        private partial void LogInvalid(string message);
     }
 }

@@ -116,7 +116,7 @@ public sealed class RefundsApi(PolicyCatalog catalog, IRefundLedger ledger, Refu
     /// <summary>A refund case: runtime status, stage, channel, amount, what it waits for, outcome and history.</summary>
     [Function("GetRefund")]
     [Roles(FunctionRoles.Staff, FunctionRoles.Tax, FunctionRoles.Community, FunctionRoles.Approver)]
-    public async Task<IResult> Get(
+    public static async Task<IResult> Get(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "refunds/{id}")] HttpRequest request, string id, [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken)
     {
         var status = await FindAsync(durable, id, cancellationToken).ConfigureAwait(false);
@@ -132,7 +132,7 @@ public sealed class RefundsApi(PolicyCatalog catalog, IRefundLedger ledger, Refu
     /// <summary>Refund cases filtered by policy, stage, reason and overdue; paged with continuationToken.</summary>
     [Function("ListRefunds")]
     [Roles(FunctionRoles.Staff, FunctionRoles.Tax, FunctionRoles.Community, FunctionRoles.Approver)]
-    public async Task<IResult> List(
+    public static async Task<IResult> List(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "refunds")] HttpRequest request, [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken)
     {
         if (!Query.TryBool(request, "overdue", out var overdue, out var problem) || !Query.TryInt(request, "top", out var top, out problem))
@@ -186,7 +186,7 @@ public sealed class RefundsApi(PolicyCatalog catalog, IRefundLedger ledger, Refu
     /// <summary>approve or reject (approver), tax-accepted (tax), cash-returned (community), with a comment.</summary>
     [Function("SendRefundEvent")]
     [Roles(FunctionRoles.Approver, FunctionRoles.Tax, FunctionRoles.Community)]
-    public async Task<IResult> Raise(
+    public static async Task<IResult> Raise(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "refunds/{id}/events/{eventName}")] HttpRequest request, string id, string eventName,
         [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken)
     {
@@ -250,7 +250,7 @@ public sealed class RefundsApi(PolicyCatalog catalog, IRefundLedger ledger, Refu
     /// <summary>Stops a case where it stands (admin), e.g. one opened in error; its view keeps the last stage.</summary>
     [Function("TerminateRefund")]
     [Roles(FunctionRoles.Admin)]
-    public async Task<IResult> Terminate(
+    public static async Task<IResult> Terminate(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "refunds/{id}/terminate")] HttpRequest request, string id, [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

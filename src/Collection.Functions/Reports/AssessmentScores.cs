@@ -142,7 +142,7 @@ public sealed class AssessmentScoresApi(EnrolmentLedger ledger, SubsidyIdentityB
 
         return await ReportFiles.FileAsync(format, $"assessment-{known.Code}-{IsoDate.Text(day)}", "考核排名", Headers,
             report.Units.Select(u => (IReadOnlyList<object?>)[u.Rank, u.Unit, ProgressFiles.KindLabel(u.Kind), u.Target, u.Insured, ProgressFiles.Percent(u.Completion), u.Shortfall,
-                u.MonthlyReportsDue, string.Join("、", u.MonthlyReportsMissing), u.SpecialLedgerNotEnrolled, string.Join("、", u.Flags.Select(Label))])).ConfigureAwait(false);
+                u.MonthlyReportsDue, string.Join("、", u.MonthlyReportsMissing), u.SpecialLedgerNotEnrolled, string.Join("、", u.Flags.Select(Label))]), cancellationToken).ConfigureAwait(false);
     }
 
     private static string Label(string flag) => flag switch

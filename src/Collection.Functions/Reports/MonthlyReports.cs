@@ -20,7 +20,7 @@ public sealed record MonthlyReportRun(string Policy, string Month, string AsOf, 
 /// the previous report (or since the period opened). The content carries no time of writing, so a run repeated
 /// for the same day writes the same bytes.
 /// </summary>
-public sealed class MonthlyReports(EnrolmentLedger ledger, PolicyCatalog policies, TargetStore targets, BlobServiceClient blobs, ILogger<MonthlyReports> logger)
+public sealed partial class MonthlyReports(EnrolmentLedger ledger, PolicyCatalog policies, TargetStore targets, BlobServiceClient blobs, ILogger<MonthlyReports> logger)
 {
     public const string DeadlineCode = "monthly-progress-report";
 
@@ -91,7 +91,7 @@ public sealed class MonthlyReports(EnrolmentLedger ledger, PolicyCatalog policie
         }
 
         await WriteUnitAsync(SummaryName, [.. report.Units, report.Total]).ConfigureAwait(false);
-        logger.LogInformation("Monthly reports of {Policy} for {Month} (as of {AsOf}): {Units} units", policy.Code, month, asOf, report.Units.Count);
+        LogReportsWritten(policy.Code, month, asOf, report.Units.Count);
         return new MonthlyReportRun(policy.Code, month, IsoDate.Text(asOf), IsoDate.Text(since.AddDays(1)), [.. report.Units.Select(u => u.Unit)], written);
     }
 
@@ -124,4 +124,7 @@ public sealed class MonthlyReports(EnrolmentLedger ledger, PolicyCatalog policie
     /// <summary>A unit's name as a blob name segment: path and control characters replaced.</summary>
     public static string SafeName(string unit) =>
         new([.. (unit ?? "").Select(c => c is '/' or '\\' or '#' or '?' || char.IsControl(c) ? '_' : c)]);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Monthly reports of {Policy} for {Month} (as of {AsOf}): {Units} units")]
+    private partial void LogReportsWritten(string policy, string month, DateOnly asOf, int units);
 }

@@ -80,11 +80,11 @@ public sealed class SchoolsApi(EnrolmentLedger ledger, RosterResultStore rosters
         if (view == "unpaid")
         {
             return await ReportFiles.FileAsync(format, name + "-unpaid", "未缴费学生名单", PupilHeaders,
-                report.NotPaid!.Select(p => (IReadOnlyList<object?>)[p.School, p.Faculty ?? "", p.Name, p.IdNumber, p.State == SchoolsReport.NotEnrolledState ? "未参保" : "未缴费", p.Payable, p.PaidSoFar, p.Owed])).ConfigureAwait(false);
+                report.NotPaid!.Select(p => (IReadOnlyList<object?>)[p.School, p.Faculty ?? "", p.Name, p.IdNumber, p.State == SchoolsReport.NotEnrolledState ? "未参保" : "未缴费", p.Payable, p.PaidSoFar, p.Owed]), cancellationToken).ConfigureAwait(false);
         }
 
         return await ReportFiles.FileAsync(format, name, "学校参保情况", FigureHeaders,
-            report.Schools.SelectMany(s => (s.Faculties ?? []).Prepend(s)).Append(report.Total).Select(Cells)).ConfigureAwait(false);
+            report.Schools.SelectMany(s => (s.Faculties ?? []).Prepend(s)).Append(report.Total).Select(Cells), cancellationToken).ConfigureAwait(false);
     }
 
     private static IReadOnlyList<object?> Cells(SchoolFigures f) =>

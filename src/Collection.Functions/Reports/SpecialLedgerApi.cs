@@ -81,10 +81,10 @@ public sealed class SpecialLedgerApi(EnrolmentLedger ledger, SubsidyIdentityBook
         if (view == "people")
         {
             return await ReportFiles.FileAsync(format, name + "-people", "专项台账人员", PeopleHeaders,
-                report.People!.Select(p => (IReadOnlyList<object?>)[p.Group, p.County, p.Unit, p.Name, p.IdNumber, p.Identity, p.Department, SpecialLedger.StateLabel(p.State), p.EnrolledOn, p.Payable, p.PaidSoFar, p.Subsidy])).ConfigureAwait(false);
+                report.People!.Select(p => (IReadOnlyList<object?>)[p.Group, p.County, p.Unit, p.Name, p.IdNumber, p.Identity, p.Department, SpecialLedger.StateLabel(p.State), p.EnrolledOn, p.Payable, p.PaidSoFar, p.Subsidy]), cancellationToken).ConfigureAwait(false);
         }
 
         return await ReportFiles.FileAsync(format, name, "分类专项台账", FigureHeaders,
-            report.Units.Concat(report.Groups).Select(f => (IReadOnlyList<object?>)[f.Group, f.County, f.Unit, f.People, f.Registered, f.Insured, f.Paid, f.Waived, f.Subsidised, f.NotEnrolled, f.Unpaid, ProgressFiles.Percent(f.Rate)])).ConfigureAwait(false);
+            report.Units.Concat(report.Groups).Select(f => (IReadOnlyList<object?>)[f.Group, f.County, f.Unit, f.People, f.Registered, f.Insured, f.Paid, f.Waived, f.Subsidised, f.NotEnrolled, f.Unpaid, ProgressFiles.Percent(f.Rate)]), cancellationToken).ConfigureAwait(false);
     }
 }

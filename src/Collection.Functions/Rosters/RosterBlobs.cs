@@ -36,9 +36,12 @@ public static class RosterBlobs
 
     public static bool TryParseKind(string? text, out RosterKind kind)
     {
-        kind = text == "university" ? RosterKind.University : RosterKind.School;
+        kind = KindOf(text);
         return text is "school" or "university";
     }
+
+    /// <summary>The kind of a roster route already checked by <see cref="TryParseKind"/>.</summary>
+    public static RosterKind KindOf(string? text) => text == "university" ? RosterKind.University : RosterKind.School;
 
     public static bool TryKindOfContainer(string container, out RosterKind kind)
     {

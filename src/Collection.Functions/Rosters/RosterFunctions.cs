@@ -27,7 +27,7 @@ public sealed class RosterFunctions(RosterIngestion ingestion, ILogger<RosterFun
 }
 
 /// <summary>What both roster functions do with their blob.</summary>
-internal static class RosterBlobRun
+internal static partial class RosterBlobRun
 {
     public static async Task RunAsync(RosterIngestion ingestion, RosterKind kind, TriggeredBlob blob, ILogger logger, CancellationToken cancellationToken)
     {
@@ -42,7 +42,12 @@ internal static class RosterBlobRun
         catch (RequestFailedException e) when (e.Status is 404 or 412)
         {
             // Replaced or deleted since it was seen: the newer version has a run of its own.
-            logger.LogInformation("Roster {Container}/{Blob} {ETag} is gone or replaced; skipped", blob.Container, LogText.Of(blob.Name), blob.ETag);
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                var name = LogText.Of(blob.Name);
+                LogGoneOrReplaced(logger, blob.Container, name, blob.ETag);
+            }
+
             return;
         }
 
@@ -64,4 +69,7 @@ internal static class RosterBlobRun
             return await blob.Client.OpenReadAsync(options, ct).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Roster {Container}/{Blob} {ETag} is gone or replaced; skipped")]
+    private static partial void LogGoneOrReplaced(ILogger logger, string container, string blob, ETag eTag);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using System.Text;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -83,7 +84,7 @@ public sealed class RostersApi(BlobServiceClient blobs, RosterResultStore result
             metadata[RosterBlobs.AssessOnMetadata] = date;
         }
 
-        RosterBlobs.TryParseKind(kind, out var rosterKind);
+        var rosterKind = RosterBlobs.KindOf(kind);
         var container = blobs.GetBlobContainerClient(RosterBlobs.ContainerOf(rosterKind));
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var blobName = RosterBlobs.BlobName(policy, school, fileName);
@@ -107,7 +108,7 @@ public sealed class RostersApi(BlobServiceClient blobs, RosterResultStore result
             return problem;
         }
 
-        RosterBlobs.TryParseKind(kind, out var rosterKind);
+        var rosterKind = RosterBlobs.KindOf(kind);
         var containerName = RosterBlobs.ContainerOf(rosterKind);
         var blobName = RosterBlobs.BlobName(policy, school, fileName);
         ETag? current = null;
@@ -155,7 +156,7 @@ public sealed class RostersApi(BlobServiceClient blobs, RosterResultStore result
             return problem;
         }
 
-        RosterBlobs.TryParseKind(kind, out var rosterKind);
+        var rosterKind = RosterBlobs.KindOf(kind);
         var containerName = RosterBlobs.ContainerOf(rosterKind);
         var blobName = RosterBlobs.BlobName(policy, school, fileName);
         try
@@ -174,6 +175,9 @@ public sealed class RostersApi(BlobServiceClient blobs, RosterResultStore result
     /// under, which also fixes its region; none configured means any policy.
     /// </summary>
     public const string PoliciesSetting = "Schools:{0}:Policies";
+
+    /// <summary><see cref="PoliciesSetting"/> parsed once: it is formatted on every roster and who-am-I request.</summary>
+    internal static readonly CompositeFormat PoliciesSettingFormat = CompositeFormat.Parse(PoliciesSetting);
 
     private static IResult? Check(string kind, string policy, string school, string fileName, ClaimsPrincipal user, PolicyCatalog catalog, IConfiguration configuration)
     {
@@ -199,7 +203,7 @@ public sealed class RostersApi(BlobServiceClient blobs, RosterResultStore result
                 $"The key of {user.Actor()} may only upload and read the rosters of its own school codes, not '{school}'.", "school");
         }
 
-        var scope = configuration[string.Format(CultureInfo.InvariantCulture, PoliciesSetting, RosterBlobs.SchoolCode(school))];
+        var scope = configuration[string.Format(CultureInfo.InvariantCulture, PoliciesSettingFormat, RosterBlobs.SchoolCode(school))];
         if (!user.IsInRole(FunctionRoles.Staff) && !user.IsInRole(FunctionRoles.Admin) && !string.IsNullOrWhiteSpace(scope)
             && !scope.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Contains(policy, StringComparer.OrdinalIgnoreCase))
         {

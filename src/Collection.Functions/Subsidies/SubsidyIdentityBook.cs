@@ -40,7 +40,7 @@ public sealed record SubsidyListRow(string Policy, ResidentId Id, SubsidyIdentit
 /// from when to when, and the list rows that said so. Subsidy lists write it; the timers, the enrolment
 /// view and <c>GET /api/people/{idNumber}/identities</c> read it. Layout: see SubsidyRecords.cs.
 /// </summary>
-public sealed class SubsidyIdentityBook
+public sealed class SubsidyIdentityBook : IDisposable
 {
     private const int TransactionLimit = 100;
     private const int ParallelPartitions = 16;
@@ -62,6 +62,9 @@ public sealed class SubsidyIdentityBook
         _catalog = catalog;
         _resilience = resilience;
     }
+
+    /// <summary>The container disposes the book with the host.</summary>
+    public void Dispose() => _reads.Dispose();
 
     /// <summary>All spells (current and ended) of one person under every policy, ordered by From.</summary>
     public async Task<IReadOnlyList<IdentitySpell>> ForPersonAsync(ResidentId id, CancellationToken ct = default) =>

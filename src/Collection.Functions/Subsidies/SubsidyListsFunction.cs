@@ -55,9 +55,12 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, Polic
                 new BinaryData(result.ToJson()), cancellationToken).ConfigureAwait(false);
         }
 
-        logger.LogInformation("Subsidy list {Name}: {Status}, {Total} rows, {Opened} opened, {Updated} updated, {Ended} ended, {Unchanged} unchanged, {Rejected} rejected in {Seconds:0.0} s{Error}",
-            LogText.Of(blob.Name), result.Status, result.Counts.Total, result.Counts.Opened, result.Counts.Updated, result.Counts.Ended, result.Counts.Unchanged, result.Counts.Rejected,
-            stopwatch.Elapsed.TotalSeconds, result.Error is { } error ? $" ({error.Code})" : "");
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var name = LogText.Of(blob.Name);
+            LogListRead(name, result.Status, result.Counts.Total, result.Counts.Opened, result.Counts.Updated, result.Counts.Ended, result.Counts.Unchanged, result.Counts.Rejected,
+                stopwatch.Elapsed.TotalSeconds, result.Error is { } error ? $" ({error.Code})" : "");
+        }
     }
 
     /// <summary>The policy, department and date the blob name gives, or null with the result failed.</summary>
@@ -107,7 +110,12 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, Polic
         }
         catch (RequestFailedException e) when (e.Status is 404 or 412)
         {
-            logger.LogInformation("Subsidy list {Name} {ETag} is gone or replaced; skipped", LogText.Of(blob.Name), blob.ETag);
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                var name = LogText.Of(blob.Name);
+                LogGoneOrReplaced(name, blob.ETag);
+            }
+
             return false;
         }
         catch (TabularFileException e)
@@ -186,6 +194,12 @@ public sealed partial class SubsidyListsFunction(SubsidyIdentityBook book, Polic
 
     [GeneratedRegex(@"^(?<policy>[^/]+)/(?<department>[^/]+)/(?<date>\d{8})-[^/]*\.(csv|xlsx)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex BlobName();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Subsidy list {Name}: {Status}, {Total} rows, {Opened} opened, {Updated} updated, {Ended} ended, {Unchanged} unchanged, {Rejected} rejected in {Seconds:0.0} s{Error}")]
+    private partial void LogListRead(string name, string status, int total, int opened, int updated, int ended, int unchanged, int rejected, double seconds, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Subsidy list {Name} {ETag} is gone or replaced; skipped")]
+    private partial void LogGoneOrReplaced(string name, ETag eTag);
 
     private sealed record ListTarget(Policy Policy, Department Department, DateOnly Date);
 

@@ -35,7 +35,7 @@ public sealed record SupplementarySummary(DateOnly AsOf, string Month, IReadOnly
 /// (both keyed "{policy}|{bucket}" then ID number, so a merge join pairs them without point reads); only
 /// people whose case writes something go to a bounded set of parallel workers.
 /// </summary>
-public sealed class SupplementaryRun(
+public sealed partial class SupplementaryRun(
     SubsidyIdentityBook book,
     EnrolmentLedger ledger,
     PolicyCatalog catalog,
@@ -94,8 +94,12 @@ public sealed class SupplementaryRun(
         }
 
         var outcomes = Outcomes.ToDictionary(Key, o => counts[(int)o]);
-        logger.LogInformation("SupplementaryEnrolment {Policy} as of {Day}: {People} people on the lists; {Outcomes}; mobilisation {Rows} rows in {Towns} towns",
-            policy.Code, day, people, string.Join(", ", outcomes.Where(o => o.Value > 0).Select(o => $"{o.Key} {o.Value}")), lists.Rows, lists.Towns.Count);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var outcomeCounts = string.Join(", ", outcomes.Where(o => o.Value > 0).Select(o => $"{o.Key} {o.Value}"));
+            LogPolicyRun(policy.Code, day, people, outcomeCounts, lists.Rows, lists.Towns.Count);
+        }
+
         return new PolicyRunSummary(policy.Code, true, null, people, outcomes, lists.Rows, [.. lists.Towns.Order(StringComparer.Ordinal)]);
 
         // Decides in key order (the mobilisation lists are written here, in order, so a rerun writes the same
@@ -279,6 +283,15 @@ public sealed class SupplementaryRun(
         return [.. lines.Select(l => new TransferDueLine(l.Key.Kind, l.Key.Identity, PaidBy(policy, l.Key.Identity), l.Key.Standard, l.Value.People, l.Value.Amount))];
     }
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "SupplementaryEnrolment {Policy} as of {Day}: {People} people on the lists; {Outcomes}; mobilisation {Rows} rows in {Towns} towns")]
+    private partial void LogPolicyRun(string policy, DateOnly day, int people, string outcomes, int rows, int towns);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SupplementaryEnrolment {Policy}: {Outcome} of {Id} failed: {Error}")]
+    private partial void LogCaseFailed(Exception exception, string policy, SupplementaryOutcome outcome, string id, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SupplementaryEnrolment {Policy}: could not enrol {Id}: {Code} {Detail}")]
+    private partial void LogNotEnrolled(string policy, string id, string code, string detail);
+
     private sealed class Tally
     {
         public int Listed;
@@ -310,7 +323,7 @@ public sealed class SupplementaryRun(
         }
         catch (Exception e) when (e is RequestFailedException or InvalidOperationException or AggregateException or HttpRequestException)
         {
-            logger.LogWarning(e, "SupplementaryEnrolment {Policy}: {Outcome} of {Id} failed: {Error}", policy.Code, person.Outcome, person.Spell.Id.Masked, e.Message);
+            LogCaseFailed(e, policy.Code, person.Outcome, person.Spell.Id.Masked, e.Message);
             return SupplementaryOutcome.Failed;
         }
     }
@@ -332,7 +345,7 @@ public sealed class SupplementaryRun(
 
         if (result.Error is { } error)
         {
-            logger.LogWarning("SupplementaryEnrolment {Policy}: could not enrol {Id}: {Code} {Detail}", policy.Code, spell.Id.Masked, error.Code, LogText.Of(error.Detail));
+            LogNotEnrolled(policy.Code, spell.Id.Masked, error.Code, LogText.Of(error.Detail));
             return SupplementaryOutcome.NotEligible;
         }
 

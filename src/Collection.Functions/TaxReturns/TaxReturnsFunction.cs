@@ -58,8 +58,11 @@ public sealed partial class TaxReturnsFunction(EnrolmentLedger ledger, PolicyCat
             report.Seconds = Math.Round(stopwatch.Elapsed.TotalSeconds, 3);
             var json = ResultJson(report, rejections);
             await FileDropResults.WriteAsync(blobs, ResultsContainer, blob.Name, await rejections.FinishAsync(cancellationToken).ConfigureAwait(false), new BinaryData(json), cancellationToken).ConfigureAwait(false);
-            logger.LogInformation("Tax return {Name}: {Rows} rows, {Posted} posted, {Duplicates} already posted, {Rejected} rejected{Error}",
-                LogText.Of(blob.Name), report.Rows, report.Posted, report.AlreadyPosted, report.Rejected, report.Error is null ? "" : $" (file: {LogText.Of(report.Error)})");
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                var name = LogText.Of(blob.Name);
+                LogReturnRead(name, report.Rows, report.Posted, report.AlreadyPosted, report.Rejected, report.Error is null ? "" : $" (file: {LogText.Of(report.Error)})");
+            }
         }
     }
 
@@ -292,6 +295,9 @@ public sealed partial class TaxReturnsFunction(EnrolmentLedger ledger, PolicyCat
 
     [GeneratedRegex(@"^(?<policy>[a-z0-9-]+)/(?<date>\d{8})-[^/]+\.(csv|xlsx)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex BlobName();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tax return {Name}: {Rows} rows, {Posted} posted, {Duplicates} already posted, {Rejected} rejected{Error}")]
+    private partial void LogReturnRead(string name, int rows, int posted, int duplicates, int rejected, string error);
 }
 
 /// <summary>The counts of a tax return result (the rejected rows are streamed beside them).</summary>

@@ -40,7 +40,7 @@ public sealed record JobRun(
 /// A timer runs a job for today; an admin may run one for any day (a replay, or a run the host missed) with
 /// <c>POST /api/jobs/{name}/runs?asOf=yyyy-MM-dd</c>. Every run is kept with its summary in a table.
 /// </summary>
-public sealed class ScheduledJobs(EnrolmentLedger ledger, SupplementaryRun supplementary, Reports.MonthlyReports monthly, JobRunStore runs, TimeProvider time, ILogger<ScheduledJobs> logger)
+public sealed partial class ScheduledJobs(EnrolmentLedger ledger, SupplementaryRun supplementary, Reports.MonthlyReports monthly, JobRunStore runs, TimeProvider time, ILogger<ScheduledJobs> logger)
 {
     public const string ActivateCoverage = "ActivateCoverage";
     public const string SupplementaryEnrolment = "SupplementaryEnrolment";
@@ -87,15 +87,20 @@ public sealed class ScheduledJobs(EnrolmentLedger ledger, SupplementaryRun suppl
     private async Task<(object Summary, string? Error)> ActivateAsync(DateOnly today, CancellationToken cancellationToken)
     {
         var result = await ledger.AdvanceAsync(today, Actor(ActivateCoverage, today), cancellationToken: cancellationToken).ConfigureAwait(false);
-        logger.LogInformation("ActivateCoverage as of {Today}: examined {Examined}, activated {Activated}, expired {Expired}", today, result.Examined, result.Activated, result.Expired);
+        LogActivated(today, result.Examined, result.Activated, result.Expired);
         return (new { asOf = IsoDate.Text(today), result.Examined, result.Activated, result.Expired }, null);
     }
 
     private async Task<(object Summary, string? Error)> SupplementAsync(DateOnly today, CancellationToken cancellationToken)
     {
         var summary = await supplementary.RunAsync(today, Actor(SupplementaryEnrolment, today), cancellationToken: cancellationToken).ConfigureAwait(false);
-        logger.LogInformation("SupplementaryEnrolment as of {Today}: acted for {Policies}; {Totals}", today,
-            string.Join(", ", summary.Policies.Where(p => p.Acted).Select(p => p.Policy)), string.Join(", ", summary.Totals.Where(t => t.Value > 0).Select(t => $"{t.Key} {t.Value}")));
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var policies = string.Join(", ", summary.Policies.Where(p => p.Acted).Select(p => p.Policy));
+            var totals = string.Join(", ", summary.Totals.Where(t => t.Value > 0).Select(t => $"{t.Key} {t.Value}"));
+            LogSupplemented(today, policies, totals);
+        }
+
         var failed = summary.Count(SupplementaryOutcome.Failed);
         // What succeeded stays done and the rest is retried by the next run; the run itself is marked failed.
         return (summary, failed > 0
@@ -106,12 +111,25 @@ public sealed class ScheduledJobs(EnrolmentLedger ledger, SupplementaryRun suppl
     private async Task<(object Summary, string? Error)> ReportAsync(DateOnly today, CancellationToken cancellationToken)
     {
         var written = await monthly.RunAsync(today, cancellationToken).ConfigureAwait(false);
-        logger.LogInformation("MonthlyReports as of {Today}: {Policies}", today, written.Count == 0 ? "none due" : string.Join(", ", written.Select(w => $"{w.Policy} {w.Month} ({w.Units.Count} units)")));
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            LogReported(today, written.Count == 0 ? "none due" : string.Join(", ", written.Select(w => $"{w.Policy} {w.Month} ({w.Units.Count} units)")));
+        }
+
         return (new { asOf = IsoDate.Text(today), reports = written }, null);
     }
 
-    private static void LogFailed(ILogger logger, string job, DateOnly asOf, Exception e) =>
-        logger.LogError(e, "{Job} as of {AsOf} failed", job, asOf);
+    [LoggerMessage(Level = LogLevel.Information, Message = "ActivateCoverage as of {Today}: examined {Examined}, activated {Activated}, expired {Expired}")]
+    private partial void LogActivated(DateOnly today, int examined, int activated, int expired);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SupplementaryEnrolment as of {Today}: acted for {Policies}; {Totals}")]
+    private partial void LogSupplemented(DateOnly today, string policies, string totals);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "MonthlyReports as of {Today}: {Policies}")]
+    private partial void LogReported(DateOnly today, string policies);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Job} as of {AsOf} failed")]
+    private static partial void LogFailed(ILogger logger, string job, DateOnly asOf, Exception e);
 }
 
 /// <summary>

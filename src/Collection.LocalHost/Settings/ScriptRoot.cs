@@ -11,6 +11,8 @@ namespace Collection.LocalHost.Settings;
 /// </summary>
 internal sealed class ScriptRoot
 {
+    // The object of local.settings.json that holds the app settings.
+    private const string ValuesKey = "Values";
     private static readonly JsonDocumentOptions Lenient = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
 
     private ScriptRoot(string directory, JsonObject hostJson, IReadOnlyDictionary<string, string> values, string workerExecutable, string workerPath, IReadOnlyList<Worker.HostedFunction> functions)
@@ -75,7 +77,7 @@ internal sealed class ScriptRoot
 
         settingsPath ??= Path.Combine(directory, "local.settings.json");
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        if (File.Exists(settingsPath) && ReadObject(settingsPath)["Values"] is JsonObject settings)
+        if (File.Exists(settingsPath) && ReadObject(settingsPath)[ValuesKey] is JsonObject settings)
         {
             foreach (var (name, value) in settings)
             {

@@ -59,7 +59,7 @@ internal sealed partial class TimerStatusStore(BlobContainerClient container, Ti
         }
     }
 
-    public async Task<TimerStatus> ReadAsync(BlobClient blob, CancellationToken cancellationToken)
+    public static async Task<TimerStatus> ReadAsync(BlobClient blob, CancellationToken cancellationToken)
     {
         var metadata = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.Metadata;
         return new TimerStatus(
@@ -71,7 +71,7 @@ internal sealed partial class TimerStatusStore(BlobContainerClient container, Ti
     }
 
     /// <summary>Merges <paramref name="times"/> (and the outcome, when given) into the status; only the lease holder may write.</summary>
-    public async Task WriteAsync(BlobClient blob, BlobLeaseClient lease, Dictionary<string, DateTimeOffset?> times, string? outcome, CancellationToken cancellationToken)
+    public static async Task WriteAsync(BlobClient blob, BlobLeaseClient lease, Dictionary<string, DateTimeOffset?> times, string? outcome, CancellationToken cancellationToken)
     {
         var metadata = new Dictionary<string, string>((await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.Metadata, StringComparer.OrdinalIgnoreCase);
         foreach (var (key, value) in times)

@@ -73,7 +73,7 @@ internal sealed partial class TimerTriggerListener : BackgroundService
     {
         try
         {
-            return await _store.ReadAsync(_store.Blob(functionName), cancellationToken).ConfigureAwait(false);
+            return await TimerStatusStore.ReadAsync(_store.Blob(functionName), cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -102,9 +102,9 @@ internal sealed partial class TimerTriggerListener : BackgroundService
 
         try
         {
-            var status = await _store.ReadAsync(blob, cancellationToken).ConfigureAwait(false);
+            var status = await TimerStatusStore.ReadAsync(blob, cancellationToken).ConfigureAwait(false);
             var outcome = await RunWithLeaseAsync(function, lease, $"manual run {runId}", false, status.LastRunAt, status.Next ?? schedule.NextAfter(startedAt), cancellationToken).ConfigureAwait(false);
-            await _store.WriteAsync(blob, lease, new() { [TimerStatusStore.LastManualRunAtKey] = startedAt }, OutcomeName(outcome), cancellationToken).ConfigureAwait(false);
+            await TimerStatusStore.WriteAsync(blob, lease, new() { [TimerStatusStore.LastManualRunAtKey] = startedAt }, OutcomeName(outcome), cancellationToken).ConfigureAwait(false);
             return new TimerRunResult(runId, function.Name, OutcomeName(outcome), startedAt, outcome.Duration.TotalMilliseconds, outcome.ErrorSummary);
         }
         finally
@@ -149,14 +149,19 @@ internal sealed partial class TimerTriggerListener : BackgroundService
     private async Task RunNextOccurrenceAsync(HostedFunction function, TimerSchedule schedule, TimerState state, BlobClient blob, CancellationToken cancellationToken)
     {
         await _store.EnsureAsync(blob, cancellationToken).ConfigureAwait(false);
-        var status = await _store.ReadAsync(blob, cancellationToken).ConfigureAwait(false);
+        var status = await TimerStatusStore.ReadAsync(blob, cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         var due = status.Next ?? await InitialiseAsync(blob, schedule.NextAfter(now), cancellationToken).ConfigureAwait(false);
         var pastDue = due <= now;
         if (!pastDue)
         {
             state.SleepUntil(due);
-            LogWaiting(function.Name, due, TimeZoneInfo.ConvertTime(due, schedule.Zone));
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                var local = TimeZoneInfo.ConvertTime(due, schedule.Zone);
+                LogWaiting(function.Name, due, local);
+            }
+
             await Task.Delay(due - now, _time, cancellationToken).ConfigureAwait(false);
             state.Wake();
         }
@@ -172,7 +177,7 @@ internal sealed partial class TimerTriggerListener : BackgroundService
             var lease = await _store.AcquireLeaseAsync(blob, until: null, cancellationToken).ConfigureAwait(false);
             if (lease is null)
             {
-                if ((await _store.ReadAsync(blob, cancellationToken).ConfigureAwait(false)).LastScheduled >= due)
+                if ((await TimerStatusStore.ReadAsync(blob, cancellationToken).ConfigureAwait(false)).LastScheduled >= due)
                 {
                     return;
                 }
@@ -183,7 +188,7 @@ internal sealed partial class TimerTriggerListener : BackgroundService
 
             try
             {
-                var status = await _store.ReadAsync(blob, cancellationToken).ConfigureAwait(false);
+                var status = await TimerStatusStore.ReadAsync(blob, cancellationToken).ConfigureAwait(false);
                 if (status.LastScheduled >= due)
                 {
                     return;
@@ -198,7 +203,7 @@ internal sealed partial class TimerTriggerListener : BackgroundService
 
                 var outcome = await RunWithLeaseAsync(function, lease, $"schedule {due:O}{(pastDue ? " (past due)" : "")}", pastDue, status.LastRunAt, next, cancellationToken).ConfigureAwait(false);
                 var finished = _time.GetUtcNow();
-                await _store.WriteAsync(
+                await TimerStatusStore.WriteAsync(
                     blob,
                     lease,
                     new()
@@ -225,7 +230,12 @@ internal sealed partial class TimerTriggerListener : BackgroundService
         try
         {
             var outcome = await _triggers.InvokeTimerAsync(function, trigger, pastDue, last, next, cancellationToken).ConfigureAwait(false);
-            LogRunFinished(function.Name, trigger, OutcomeName(outcome));
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                var outcomeName = OutcomeName(outcome);
+                LogRunFinished(function.Name, trigger, outcomeName);
+            }
+
             return outcome;
         }
         finally
@@ -246,13 +256,13 @@ internal sealed partial class TimerTriggerListener : BackgroundService
 
         try
         {
-            var status = await _store.ReadAsync(blob, cancellationToken).ConfigureAwait(false);
+            var status = await TimerStatusStore.ReadAsync(blob, cancellationToken).ConfigureAwait(false);
             if (status.Next is { } already)
             {
                 return already;
             }
 
-            await _store.WriteAsync(blob, lease, new() { [TimerStatusStore.NextKey] = next }, null, cancellationToken).ConfigureAwait(false);
+            await TimerStatusStore.WriteAsync(blob, lease, new() { [TimerStatusStore.NextKey] = next }, null, cancellationToken).ConfigureAwait(false);
             return next;
         }
         finally

@@ -19,7 +19,7 @@ internal sealed class FunctionRpcService(WorkerSupervisor supervisor, ILoggerFac
             return;
         }
 
-        var connection = new WorkerConnection(requestStream.Current.StartStream.WorkerId, loggers);
+        using var connection = new WorkerConnection(requestStream.Current.StartStream.WorkerId, loggers);
         if (!supervisor.Accept(connection))
         {
             return;

@@ -10,13 +10,14 @@ namespace Collection.LocalHost.Worker;
 /// <c>RequestId</c> (the worker echoes it) and complete the waiting call. Logs from the worker go to the
 /// host's logger under the function's name.
 /// </summary>
-internal sealed partial class WorkerConnection
+internal sealed partial class WorkerConnection : IDisposable
 {
     private readonly Channel<StreamingMessage> _outbound = Channel.CreateUnbounded<StreamingMessage>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, TaskCompletionSource<StreamingMessage>> _pending = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _invocationFunctions = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _closedToken = new();
+    private readonly Lock _closing = new();
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
 
@@ -26,6 +27,7 @@ internal sealed partial class WorkerConnection
         WorkerId = workerId;
         _loggers = loggers;
         _logger = loggers.CreateLogger("Host.Worker");
+        ClosedToken = _closedToken.Token;
     }
 
     public string WorkerId { get; }
@@ -34,7 +36,8 @@ internal sealed partial class WorkerConnection
     public Task Closed => _closed.Task;
 
     /// <summary>Cancelled when the worker's stream ends: work meant for this worker stops waiting on it.</summary>
-    public CancellationToken ClosedToken => _closedToken.Token;
+    /// <remarks>Taken once, so that it stays readable after <see cref="Dispose"/>.</remarks>
+    public CancellationToken ClosedToken { get; }
 
     /// <summary>Sends a request and waits for the worker's answer to it.</summary>
     public async Task<StreamingMessage> RequestAsync(StreamingMessage request, CancellationToken cancellationToken)
@@ -100,9 +103,23 @@ internal sealed partial class WorkerConnection
             waiting.TrySetException(new WorkerUnavailableException("The worker's connection closed."));
         }
 
-        if (_closed.TrySetResult())
+        // Under the lock: a supervisor's Abort racing the stream's end cancels before Dispose frees the source.
+        lock (_closing)
         {
-            _closedToken.Cancel();
+            if (_closed.TrySetResult())
+            {
+                _closedToken.Cancel();
+            }
+        }
+    }
+
+    /// <summary>Ends the connection (if the stream has not) and frees its token's source; the token stays cancelled.</summary>
+    public void Dispose()
+    {
+        Abort();
+        lock (_closing)
+        {
+            _closedToken.Dispose();
         }
     }
 
@@ -135,7 +152,7 @@ internal sealed partial class WorkerConnection
             return;
         }
 
-        LogUnexpected(message.ContentCase.ToString());
+        LogUnexpected(message.ContentCase);
     }
 
     private void Log(RpcLog log)
@@ -173,7 +190,7 @@ internal sealed partial class WorkerConnection
     private partial void LogStreamEnded(string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Unexpected message from the worker: {Kind}")]
-    private partial void LogUnexpected(string kind);
+    private partial void LogUnexpected(StreamingMessage.ContentOneofCase kind);
 }
 
 /// <summary>The worker is not running or its connection closed while a call waited.</summary>

@@ -41,7 +41,7 @@ public sealed class ReadmeTests
         }
     }
 
-    private static IEnumerable<(string Name, string Value)> SampleSettings(string root)
+    private static List<(string Name, string Value)> SampleSettings(string root)
     {
         using var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "local.settings.sample.json")));
         return sample.RootElement.GetProperty("Values").EnumerateObject().Select(p => (p.Name, p.Value.ToString())).ToList();

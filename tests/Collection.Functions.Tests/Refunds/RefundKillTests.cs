@@ -16,6 +16,7 @@ namespace Collection.Functions.Tests.Refunds;
 
 /// <summary>The kill test runs alone: its host, worker and Azurite need the machine's cores for its timings.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "An xUnit collection definition: xUnit names them so.")]
 public sealed class RefundKillCollection
 {
     public const string Name = "Refund kill";

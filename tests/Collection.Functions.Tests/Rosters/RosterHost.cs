@@ -9,6 +9,7 @@ using Collection.Testing;
 namespace Collection.Functions.Tests.Rosters;
 
 /// <summary>One dedicated Azurite for the roster tests: the roster containers have fixed names, so no other test's host may see them.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes it through IAsyncLifetime.DisposeAsync.")]
 public sealed class RosterStorage : IAsyncLifetime
 {
     public const string LedgerPrefix = "rostertest";
@@ -111,7 +112,7 @@ internal static class RosterHost
     /// <summary>Puts a person in the roster tests' identity book as a department's list of <paramref name="from"/> would (issue 17).</summary>
     public static async Task ConfirmAsync(AzuriteInstance azurite, string policy, string idNumber, Domain.Codes.SubsidyIdentity identity, Domain.Codes.Department department, string from = "2022-09-01")
     {
-        var book = new Functions.Subsidies.SubsidyIdentityBook(azurite.CreateTableServiceClient(), new Functions.Subsidies.SubsidyTables(RosterStorage.LedgerPrefix),
+        using var book = new Functions.Subsidies.SubsidyIdentityBook(azurite.CreateTableServiceClient(), new Functions.Subsidies.SubsidyTables(RosterStorage.LedgerPrefix),
             Functions.Policies.PolicyFiles.Load(Functions.Policies.PolicyFiles.DefaultDirectory), new Functions.Hosting.Resilience(TimeProvider.System));
         var day = DateOnly.Parse(from, System.Globalization.CultureInfo.InvariantCulture);
         await book.ApplyAsync([new Functions.Subsidies.SubsidyListRow(policy, Domain.ResidentId.Parse(idNumber), identity, department,

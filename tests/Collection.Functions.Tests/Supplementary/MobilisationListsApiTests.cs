@@ -8,6 +8,7 @@ namespace Collection.Functions.Tests.Supplementary;
 /// <c>GET /api/reports/{policy}/mobilisation</c> (issue 21): the month's 动员名单 the supplementary run wrote, whole for
 /// staff, masked for community staff, and a key tied to a town sees that town's list only.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "xUnit disposes it through IAsyncLifetime.DisposeAsync.")]
 public sealed class MobilisationListsApiTests(SupplementaryStorage storage) : IClassFixture<SupplementaryStorage>, IAsyncLifetime
 {
     private SupplementaryHost _run = null!;
