@@ -87,7 +87,7 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
         {
             if (!_process.HasExited)
             {
-                _process.Kill(entireProcessTree: true);
+                KillQuietly(_process);
                 await _process.WaitForExitAsync().ConfigureAwait(false);
             }
         }
@@ -225,12 +225,11 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
     {
         try
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
+            // Closing the wrapper's stdin ends Azurite and the wrapper. Not Kill(entireProcessTree): it stops each
+            // process before killing it, and a test process ending meanwhile leaves them stopped, deaf to stdin.
+            process.StandardInput.Close();
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or IOException)
         {
         }
     }
