@@ -11,6 +11,7 @@ using Collection.Functions.Subsidies;
 using Collection.Functions.Supplementary;
 using Collection.Functions.Timers;
 using Collection.LocalHost;
+using Collection.LocalHost.Triggers;
 using Collection.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -158,6 +159,39 @@ public sealed class AppHost : IAsyncDisposable
         return services.BuildServiceProvider();
     }
 
+    /// <summary>
+    /// Waits until the host's blob listener has gone quiet: no run in flight, and two whole scans finished with no run
+    /// started. The second of those scans began after the last run ended, so it saw every blob as it stands and
+    /// decided that none needed a run (what a test waits for before saying a blob was not processed again).
+    /// </summary>
+    public Task WaitUntilBlobTriggersQuietAsync()
+    {
+        var listener = _host.Services.GetRequiredService<BlobTriggerListener>();
+        long quietSinceRuns = -1;
+        long quietSinceScans = 0;
+        return Eventually.TrueAsync(
+            () =>
+            {
+                // Scans first: a run a scan starts is counted before that scan is, so a scan read as done has its runs counted.
+                var scans = listener.ScansCompleted;
+                var runs = listener.RunsStarted;
+                if (listener.RunsInFlight > 0)
+                {
+                    quietSinceRuns = -1;
+                    return Task.FromResult(false);
+                }
+
+                if (runs != quietSinceRuns)
+                {
+                    (quietSinceRuns, quietSinceScans) = (runs, scans);
+                    return Task.FromResult(false);
+                }
+
+                return Task.FromResult(scans >= quietSinceScans + 2);
+            },
+            () => $"blob listener quiet for two scans (scans {listener.ScansCompleted}, runs started {listener.RunsStarted}, in flight {listener.RunsInFlight})");
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _host.StopAsync();
@@ -168,28 +202,14 @@ public sealed class AppHost : IAsyncDisposable
     private async Task WaitUntilReadyAsync()
     {
         using var client = CreateClient();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (true)
-        {
-            try
+        await Eventually.TrueAsync(
+            async () =>
             {
                 using var response = await client.GetAsync(new Uri("api/health", UriKind.Relative));
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-            {
-            }
-
-            if (DateTime.UtcNow >= deadline)
-            {
-                throw new TimeoutException("The app did not answer /api/health within 90 s.");
-            }
-
-            await Task.Delay(100);
-        }
+                return response.IsSuccessStatusCode;
+            },
+            () => "the app to answer /api/health",
+            transient: e => e is HttpRequestException);
     }
 
     private static int FreePort()

@@ -3,6 +3,7 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Collection.LocalHost.Triggers;
+using Collection.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace Collection.LocalHost.Tests;
@@ -167,7 +168,7 @@ public sealed class BlobTriggerTests(LocalHostFixture host) : IClassFixture<Loca
     {
         // The container does not exist until the listener creates it: nothing else in this host writes to it.
         var nested = host.Azurite.CreateBlobServiceClient().GetBlobContainerClient("testapp-nested");
-        await Until.TrueAsync(async () => (await nested.ExistsAsync()).Value, "the listener to create the container");
+        await Eventually.TrueAsync(async () => (await nested.ExistsAsync()).Value, () => "the listener to create the container");
 
         await nested.UploadBlobAsync("rosters/hz-2026/SCH001/roster.csv", BinaryData.FromString("x"));
         await nested.UploadBlobAsync("rosters/hz-2026/SCH001/roster.xlsx", BinaryData.FromString("x"));
@@ -211,21 +212,21 @@ public sealed class BlobTriggerTests(LocalHostFixture host) : IClassFixture<Loca
     private async Task<TableEntity> ReceiptAsync(string function, string path, Func<TableEntity, bool> done)
     {
         TableEntity? found = null;
-        await Until.TrueAsync(
+        await Eventually.TrueAsync(
             async () =>
             {
                 var row = await Receipts.GetEntityIfExistsAsync<TableEntity>(function, Uri.EscapeDataString(path));
                 found = row.HasValue && done(row.Value!) ? row.Value : null;
                 return found is not null;
             },
-            $"the receipt of {path} to reach the expected state");
+            () => $"the receipt of {path} to reach the expected state");
         return found!;
     }
 
     private async Task<List<TableEntity>> ReceiptsAsync(string function, Func<TableEntity, bool> which, int count)
     {
         var found = new List<TableEntity>();
-        await Until.TrueAsync(
+        await Eventually.TrueAsync(
             async () =>
             {
                 found.Clear();
@@ -239,7 +240,7 @@ public sealed class BlobTriggerTests(LocalHostFixture host) : IClassFixture<Loca
 
                 return found.Count >= count;
             },
-            $"{count} succeeded receipts");
+            () => $"{count} succeeded receipts");
         return found;
     }
 }

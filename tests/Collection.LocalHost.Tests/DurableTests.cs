@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Collection.Testing;
 
 namespace Collection.LocalHost.Tests;
 
@@ -52,19 +53,9 @@ public sealed class DurableTests(LocalHostFixture host) : IClassFixture<LocalHos
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 
-    private async Task<JsonElement> WaitForAsync(string id, Func<JsonElement, bool> condition)
-    {
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            var status = await host.Http.GetFromJsonAsync<JsonElement>($"api/approvals/{id}");
-            if (status.GetProperty("customStatus").ValueKind == JsonValueKind.String && condition(status))
-            {
-                return status;
-            }
-
-            Assert.True(DateTimeOffset.UtcNow < deadline, $"Orchestration {id} never reached the expected state; last: {status}");
-            await Task.Delay(200);
-        }
-    }
+    private Task<JsonElement> WaitForAsync(string id, Func<JsonElement, bool> condition) =>
+        Eventually.GetAsync(
+            () => host.Http.GetFromJsonAsync<JsonElement>($"api/approvals/{id}"),
+            status => status.GetProperty("customStatus").ValueKind == JsonValueKind.String && condition(status),
+            status => $"Orchestration {id} never reached the expected state; last: {status}");
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Collection.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace Collection.LocalHost.Tests;
@@ -12,7 +13,7 @@ public sealed class HostLog : ILoggerProvider
         _entries.Any(e => e.Level == level && e.Message.Contains(fragment, StringComparison.Ordinal));
 
     public Task WaitForAsync(LogLevel level, string fragment) =>
-        Until.TrueAsync(() => Task.FromResult(Contains(level, fragment)), $"a {level} log containing '{fragment}'");
+        Eventually.TrueAsync(() => Task.FromResult(Contains(level, fragment)), () => $"a {level} log containing '{fragment}'");
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
@@ -34,21 +35,6 @@ public sealed class HostLog : ILoggerProvider
             {
                 log._entries.Enqueue((logLevel, category, formatter(state, exception)));
             }
-        }
-    }
-}
-
-/// <summary>Polls a condition in storage or in the host until it holds (the app runs in another process).</summary>
-public static class Until
-{
-    public static async Task TrueAsync(Func<Task<bool>> condition, string what, int seconds = 60)
-    {
-        ArgumentNullException.ThrowIfNull(condition);
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            Assert.True(DateTimeOffset.UtcNow < deadline, $"Waited {seconds} s for {what}.");
-            await Task.Delay(100);
         }
     }
 }

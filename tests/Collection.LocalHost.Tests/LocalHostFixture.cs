@@ -143,39 +143,18 @@ public sealed class LocalHostFixture : IAsyncLifetime
     }
 
     /// <summary>Waits for a blob the test app writes, polling storage (the app runs in another process).</summary>
-    public async Task<JsonElement> WaitForOutputAsync(string name, TimeSpan? timeout = null)
-    {
-        var blob = Output.GetBlobClient(name);
-        var deadline = DateTimeOffset.UtcNow + (timeout ?? DefaultWait);
-        while (true)
-        {
-            try
-            {
-                var content = await blob.DownloadContentAsync();
-                return JsonDocument.Parse(content.Value.Content.ToString()).RootElement.Clone();
-            }
-            catch (Azure.RequestFailedException e) when (e.Status == 404 && DateTimeOffset.UtcNow < deadline)
-            {
-                await Task.Delay(200);
-            }
-        }
-    }
+    public Task<JsonElement> WaitForOutputAsync(string name, TimeSpan? timeout = null) => WaitForOutputAsync(name, _ => true, timeout);
 
     /// <summary>Waits until a test-app output matches <paramref name="done"/> (an output that is rewritten, say by a later run).</summary>
-    public async Task<JsonElement> WaitForOutputAsync(string name, Func<JsonElement, bool> done)
+    public Task<JsonElement> WaitForOutputAsync(string name, Func<JsonElement, bool> done, TimeSpan? timeout = null)
     {
-        var deadline = DateTimeOffset.UtcNow + DefaultWait;
-        while (true)
-        {
-            var output = await WaitForOutputAsync(name);
-            if (done(output))
-            {
-                return output;
-            }
-
-            Assert.True(DateTimeOffset.UtcNow < deadline, $"Output {name} never reached the expected state; last: {output}");
-            await Task.Delay(200);
-        }
+        var blob = Output.GetBlobClient(name);
+        return Eventually.GetAsync(
+            async () => JsonDocument.Parse((await blob.DownloadContentAsync()).Value.Content.ToString()).RootElement.Clone(),
+            done,
+            last => $"Output {name} never reached the expected state; last: {(last.ValueKind == JsonValueKind.Undefined ? "none" : last.ToString())}",
+            timeout ?? DefaultWait,
+            transient: e => e is Azure.RequestFailedException { Status: 404 });
     }
 
     /// <summary>
@@ -200,21 +179,12 @@ public sealed class LocalHostFixture : IAsyncLifetime
     }
 
     /// <summary>Waits until at least <paramref name="count"/> runs are recorded, and returns them all.</summary>
-    public async Task<List<JsonElement>> WaitForRunsAsync(string function, string name, int count)
-    {
-        var deadline = DateTimeOffset.UtcNow + DefaultWait;
-        while (true)
-        {
-            var runs = await RunsAsync(function, name);
-            if (runs.Count >= count)
-            {
-                return runs;
-            }
-
-            Assert.True(DateTimeOffset.UtcNow < deadline, $"{function} ran {runs.Count} times for {name}, not {count}.");
-            await Task.Delay(200);
-        }
-    }
+    public Task<List<JsonElement>> WaitForRunsAsync(string function, string name, int count) =>
+        Eventually.GetAsync(
+            () => RunsAsync(function, name),
+            runs => runs.Count >= count,
+            runs => $"{function} ran {runs?.Count} times for {name}, not {count}.",
+            DefaultWait);
 
     /// <summary>Lets the test app's <c>hold…</c> run of <paramref name="name"/> finish.</summary>
     public async Task ReleaseAsync(string name)
@@ -231,7 +201,7 @@ public sealed class LocalHostFixture : IAsyncLifetime
     {
         var listener = Service<BlobTriggerListener>();
         var target = listener.ScansCompleted + more;
-        return Until.TrueAsync(() => Task.FromResult(listener.ScansCompleted >= target), $"{more} more blob scans");
+        return Eventually.TrueAsync(() => Task.FromResult(listener.ScansCompleted >= target), () => $"{more} more blob scans");
     }
 
     private static int FreePort()

@@ -1,6 +1,7 @@
 using Azure.Storage.Queues;
 using Collection.LocalHost.Settings;
 using Collection.LocalHost.Triggers;
+using Collection.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace Collection.LocalHost.Tests;
@@ -53,9 +54,9 @@ public sealed class QueueTriggerTests(QueueTriggerTests.OverriddenHost fixture) 
         await Queue.SendMessageAsync("fail-queue");
         await Queue.SendMessageAsync("good-beside-fail");
 
-        await Until.TrueAsync(async () => (await poison.ExistsAsync()).Value && (await poison.PeekMessagesAsync(32)).Value.Length > 0, "the poison message");
+        await Eventually.TrueAsync(async () => (await poison.ExistsAsync()).Value && (await poison.PeekMessagesAsync(32)).Value.Length > 0, () => "the poison message");
         await _host.WaitForOutputAsync("queue-good-beside-fail.json");
-        await Until.TrueAsync(async () => (await Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0, "the queue to empty");
+        await Eventually.TrueAsync(async () => (await Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0, () => "the queue to empty");
 
         Assert.Equal("fail-queue", Assert.Single((await poison.PeekMessagesAsync(32)).Value).Body.ToString());
         Assert.Equal([1, 2], (await _host.RunsAsync("OnMessage", "fail-queue")).Select(r => r.GetProperty("dequeueCount").GetInt32()).Order());
@@ -81,7 +82,7 @@ public sealed class QueueTriggerTests(QueueTriggerTests.OverriddenHost fixture) 
 
         await _host.ReleaseAsync("hold-long");
         await _host.WaitForOutputAsync("queue-hold-long.json");
-        await Until.TrueAsync(async () => (await Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0, "the message to be deleted");
+        await Eventually.TrueAsync(async () => (await Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0, () => "the message to be deleted");
 
         Assert.Equal(0, stolen);
         Assert.Single(await _host.RunsAsync("OnMessage", "hold-long"));

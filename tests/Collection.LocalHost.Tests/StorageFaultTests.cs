@@ -25,10 +25,10 @@ public sealed class StorageFaultTests(StorageFaultTests.DurableElsewhere fixture
         await _host.Azurite.RestartAsync();
 
         // The listeners create their container, receipts table and queue again.
-        await Until.TrueAsync(async () => (await input.ExistsAsync()).Value, "the container to be created again");
+        await Eventually.TrueAsync(async () => (await input.ExistsAsync()).Value, () => "the container to be created again");
         await input.UploadBlobAsync("after-outage.csv", BinaryData.FromString("x"));
         var queue = new QueueClient(_host.Azurite.ConnectionString, _host.QueueName);
-        await Until.TrueAsync(async () => (await queue.ExistsAsync()).Value, "the queue to be created again");
+        await Eventually.TrueAsync(async () => (await queue.ExistsAsync()).Value, () => "the queue to be created again");
         await queue.SendMessageAsync("after-outage");
 
         await _host.WaitForOutputAsync("blob-after-outage.csv.json");
@@ -77,7 +77,7 @@ public sealed class StorageLateTests(StorageLateTests.HostBeforeStorage fixture)
 
         await host.Azurite.RestartAsync();
         var input = host.Azurite.CreateBlobServiceClient().GetBlobContainerClient("testapp-in");
-        await Until.TrueAsync(async () => (await input.ExistsAsync()).Value, "the listener to create the container");
+        await Eventually.TrueAsync(async () => (await input.ExistsAsync()).Value, () => "the listener to create the container");
         await input.UploadBlobAsync("first.csv", BinaryData.FromString("x"));
 
         Assert.Equal("first.csv", (await host.WaitForOutputAsync("blob-first.csv.json")).GetProperty("name").GetString());

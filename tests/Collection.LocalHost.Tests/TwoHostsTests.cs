@@ -44,7 +44,7 @@ public sealed class TwoHostsTests(TwoHostsTests.TwoHosts hosts) : IClassFixture<
             await hosts.One.WaitForOutputAsync($"queue-{body}.json");
         }
 
-        await Until.TrueAsync(async () => (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0, "the queue to empty");
+        await Eventually.TrueAsync(async () => (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0, () => "the queue to empty");
 
         foreach (var body in bodies)
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Collection.Testing;
 
 namespace Collection.LocalHost.Tests;
 
@@ -23,46 +24,30 @@ public sealed class WorkerRestartTests(LocalHostFixture host) : IClassFixture<Lo
         Assert.NotEqual(firstWorker, after.GetProperty("worker").GetInt32());
     }
 
-    private async Task<JsonElement> AnswerFromAnotherWorkerAsync(int oldWorker)
+    private Task<JsonElement> AnswerFromAnotherWorkerAsync(int oldWorker) =>
+        Eventually.GetAsync(
+            async () =>
+            {
+                using var response = await host.Http.GetAsync("api/hello/b");
+                return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : default;
+            },
+            answer => answer.ValueKind == JsonValueKind.Object && answer.GetProperty("worker").GetInt32() != oldWorker,
+            answer => $"No answer from a new worker; last: {answer}",
+            TimeSpan.FromSeconds(60));
+
+    private static Task WaitUntilExitedAsync(int processId) =>
+        Eventually.TrueAsync(() => Task.FromResult(HasExited(processId)), () => $"worker {processId} to exit");
+
+    private static bool HasExited(int processId)
     {
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
-        while (true)
+        try
         {
-            using var response = await host.Http.GetAsync("api/hello/b");
-            if (response.IsSuccessStatusCode)
-            {
-                var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
-                if (answer.GetProperty("worker").GetInt32() != oldWorker)
-                {
-                    return answer;
-                }
-            }
-
-            Assert.True(DateTimeOffset.UtcNow < deadline, $"No answer from a new worker; last: {(int)response.StatusCode}");
-            await Task.Delay(100);
+            using var process = System.Diagnostics.Process.GetProcessById(processId);
+            return process.HasExited;
         }
-    }
-
-    private static async Task WaitUntilExitedAsync(int processId)
-    {
-        for (var i = 0; i < 200; i++)
+        catch (ArgumentException)
         {
-            try
-            {
-                using var process = System.Diagnostics.Process.GetProcessById(processId);
-                if (process.HasExited)
-                {
-                    return;
-                }
-            }
-            catch (ArgumentException)
-            {
-                return;
-            }
-
-            await Task.Delay(50);
+            return true;
         }
-
-        Assert.Fail($"Worker {processId} did not exit.");
     }
 }

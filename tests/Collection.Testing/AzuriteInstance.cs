@@ -39,6 +39,9 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>Azurite's own process (a child of the wrapper that ends it with this process).</summary>
+    public int ServerProcessId { get; private set; }
+
     public string ConnectionString =>
         $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
         $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{AccountName};" +
@@ -84,7 +87,7 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
         {
             if (!_process.HasExited)
             {
-                _process.Kill(entireProcessTree: true);
+                KillQuietly(_process);
                 await _process.WaitForExitAsync().ConfigureAwait(false);
             }
         }
@@ -111,8 +114,11 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
     {
         var executable = FindAzuriteExecutable();
         var workDirectory = Directory.CreateTempSubdirectory("azurite-test-").FullName;
-        var start = new ProcessStartInfo(executable)
+        // Through a wrapper that ends Azurite when this process's end closes its stdin: a test process that is
+        // killed (SIGKILL, a CI timeout) runs no exit handler, and Azurite would be left running.
+        var start = new ProcessStartInfo("node")
         {
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -120,6 +126,7 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
         };
         foreach (var argument in new[]
                  {
+                     Path.Combine(AppContext.BaseDirectory, "azurite-with-parent.js"), executable,
                      "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
                      "--blobHost", "127.0.0.1", "--blobPort", BlobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                      "--queueHost", "127.0.0.1", "--queuePort", QueuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -158,6 +165,12 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
             lock (output)
             {
                 output.AppendLine(e.Data);
+                var server = ServerProcessLine().Match(e.Data);
+                if (server.Success)
+                {
+                    ServerProcessId = int.Parse(server.Groups["pid"].Value, System.Globalization.CultureInfo.InvariantCulture);
+                }
+
                 var match = ListeningLine().Match(e.Data);
                 if (match.Success)
                 {
@@ -212,12 +225,11 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
     {
         try
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
+            // Closing the wrapper's stdin ends Azurite and the wrapper. Not Kill(entireProcessTree): it stops each
+            // process before killing it, and a test process ending meanwhile leaves them stopped, deaf to stdin.
+            process.StandardInput.Close();
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or IOException)
         {
         }
     }
@@ -237,6 +249,9 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
         throw new InvalidOperationException(
             "Azurite is not installed: run ./test.sh (it runs 'npm ci' in the repository root) before the tests.");
     }
+
+    [GeneratedRegex(@"^Azurite process (?<pid>\d+)$")]
+    private static partial Regex ServerProcessLine();
 
     [GeneratedRegex(@"Azurite (?<service>Blob|Queue|Table) service is successfully listening at http://[^:]+:(?<port>\d+)")]
     private static partial Regex ListeningLine();

@@ -65,6 +65,13 @@ internal sealed partial class BlobTriggerListener : BackgroundService
 
     private long _scans;
 
+    /// <summary>Runs started (each tries to claim a blob version); with <see cref="RunsInFlight"/>, tests tell a quiet host from a busy one.</summary>
+    public long RunsStarted => Interlocked.Read(ref _runsStarted);
+
+    public int RunsInFlight => _inFlight.Count;
+
+    private long _runsStarted;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Blob triggers declared with Source = EventGrid (as Flex Consumption needs) are scanned here too:
@@ -155,6 +162,8 @@ internal sealed partial class BlobTriggerListener : BackgroundService
                     {
                         continue;
                     }
+
+                    Interlocked.Increment(ref _runsStarted);
 
                     // A free slot first: the scan waits only when maxDegreeOfParallelism runs are busy.
                     try

@@ -62,20 +62,12 @@ public sealed class SchoolsReportFixture : IAsyncLifetime
         var upload = await client.PutAsync(new Uri($"api/rosters/{kind}/luyang-2023/{school}/{file}?date=2022-10-10", UriKind.Relative), new ByteArrayContent(Encoding.UTF8.GetBytes(csv)));
         Assert.Equal(HttpStatusCode.Accepted, upload.StatusCode);
         var status = new Uri((await upload.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("statusQueryGetUri").GetString()!).PathAndQuery.TrimStart('/');
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            var result = await client.GetFromJsonAsync<JsonElement>(new Uri(status, UriKind.Relative));
-            if (result.GetProperty("status").GetString() != "processing")
-            {
-                Assert.Equal("completed", result.GetProperty("status").GetString());
-                Assert.Equal(0, result.GetProperty("counts").GetProperty("rejected").GetInt32());
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"{school}/{file} still processing.");
-            await Task.Delay(200);
-        }
+        var result = await Eventually.GetAsync(
+            () => client.GetFromJsonAsync<JsonElement>(new Uri(status, UriKind.Relative)),
+            r => r.GetProperty("status").GetString() != "processing",
+            _ => $"{school}/{file} still processing.");
+        Assert.Equal("completed", result.GetProperty("status").GetString());
+        Assert.Equal(0, result.GetProperty("counts").GetProperty("rejected").GetInt32());
     }
 
     public async Task DisposeAsync()

@@ -51,24 +51,16 @@ public sealed class SpecialLedgerFixture : IAsyncLifetime
         var response = await client.PutAsync(new Uri($"api/subsidy-lists/bagongshan-2022/{department}/list.csv?date=2021-11-01", UriKind.Relative), new ByteArrayContent(Encoding.UTF8.GetBytes(csv)));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var status = new Uri((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("statusQueryGetUri").GetString()!).PathAndQuery.TrimStart('/');
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            var result = await client.GetAsync(new Uri(status, UriKind.Relative));
-            if (result.StatusCode == HttpStatusCode.OK)
+        var json = await Eventually.GetAsync(
+            async () =>
             {
-                var json = await result.Content.ReadFromJsonAsync<JsonElement>();
-                if (json.GetProperty("status").GetString() is "completed" or "failed")
-                {
-                    Assert.Equal("completed", json.GetProperty("status").GetString());
-                    Assert.Empty(json.GetProperty("rejected").EnumerateArray());
-                    return;
-                }
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"List of {department} still processing.");
-            await Task.Delay(200);
-        }
+                using var result = await client.GetAsync(new Uri(status, UriKind.Relative));
+                return result.StatusCode == HttpStatusCode.OK ? await result.Content.ReadFromJsonAsync<JsonElement>() : default;
+            },
+            j => j.ValueKind == JsonValueKind.Object && j.GetProperty("status").GetString() is "completed" or "failed",
+            _ => $"List of {department} still processing.");
+        Assert.Equal("completed", json.GetProperty("status").GetString());
+        Assert.Empty(json.GetProperty("rejected").EnumerateArray());
     }
 
     public async Task DisposeAsync()

@@ -217,7 +217,7 @@ public sealed class RosterIngestionTests(RosterStorage storage) : IClassFixture<
         var broken = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, $"{Policy}/SCH005/broken.xlsx");
         var empty = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, $"{Policy}/SCH005/empty.csv");
         var noId = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, $"{Policy}/SCH005/no-id.csv");
-        await Task.Delay(1500);
+        await host.WaitUntilBlobTriggersQuietAsync();
         var again = await new RosterResultStore(storage.Azurite.CreateBlobServiceClient()).ReadAsync(RosterBlobs.SchoolContainer, $"{Policy}/SCH005/broken.xlsx", CancellationToken.None);
 
         Assert.Equal((RosterStatus.Failed, "corrupt-file"), (broken.Status, broken.Error!.Code));

@@ -43,7 +43,7 @@ public sealed class RosterRestartTests(RosterStorage storage) : IClassFixture<Ro
 
         await UploadBlobAsync(storage.Azurite, RosterBlobs.SchoolContainer, name, RosterFiles.Utf8(RosterFiles.ToCsv(RosterFiles.ChineseRows(0, rows, salt: 7)), bom: false));
         var result = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, name, TimeSpan.FromMinutes(2));
-        await Task.Delay(2000);
+        await Task.WhenAll(a.WaitUntilBlobTriggersQuietAsync(), b.WaitUntilBlobTriggersQuietAsync());
         var after = await WaitForResultAsync(storage.Azurite, RosterBlobs.SchoolContainer, name);
 
         // A second ingestion of the same version would find every row its own and count it as updated.

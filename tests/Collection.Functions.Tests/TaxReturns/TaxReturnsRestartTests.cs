@@ -45,10 +45,11 @@ public sealed class TaxReturnsRestartTests
         {
             using var stop = new CancellationTokenSource();
             var run = TaxReturnsTests.TriggerAsync(first, name, stop.Token);
-            while (!run.IsCompleted && (await first.Ledger.GetAsync("wuhai-2022", watched))?.Enrolment.Paid is not > 0)
-            {
-                await Task.Delay(100);
-            }
+            // Bounded by the run itself (it ends the wait when it completes), not by how fast this machine posts rows.
+            await Eventually.TrueAsync(
+                async () => run.IsCompleted || (await first.Ledger.GetAsync("wuhai-2022", watched))?.Enrolment.Paid is > 0,
+                () => $"the row of {watched} to be posted",
+                TimeSpan.FromMinutes(10));
 
             await stop.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
