@@ -172,6 +172,9 @@ public static class CellText
         return Error<DateOnly>(CellErrorCodes.InvalidDate, $"日期“{text}”无法识别，请按 2022-04-10 的格式填写");
     }
 
+    /// <summary>A date as files from and for people write it: yyyy-MM-dd, whatever the culture.</summary>
+    public static string IsoDate(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
     /// <summary>Excel's serial day number to a date (1900 system with its fictitious 1900-02-29, or the 1904 system).</summary>
     public static bool TryFromExcelSerial(double serial, bool date1904, out DateOnly date)
     {

@@ -34,7 +34,7 @@ public sealed class CsvReportWriter : IDisposable, IAsyncDisposable
 
     public static string Amount(decimal amount) => amount.ToString("0.00", CultureInfo.InvariantCulture);
 
-    public static string Date(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+    public static string Date(DateOnly date) => CellText.IsoDate(date);
 
     public static string YesNo(bool value) => value ? "是" : "否";
 

@@ -521,7 +521,7 @@ internal sealed class XlsxTabularReader : TabularReader
             && double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var serial)
             && Files.CellText.TryFromExcelSerial(serial, _date1904, out var date))
         {
-            return (date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), false);
+            return (Files.CellText.IsoDate(date), false);
         }
 
         return NumberText(raw);
