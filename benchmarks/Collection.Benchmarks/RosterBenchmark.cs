@@ -151,7 +151,7 @@ internal static class RosterBenchmark
 
         // Let the host and worker settle (background tier-1 JIT after the warm-up), then measure.
         await Task.Delay(TimeSpan.FromSeconds(3));
-        var cpu = new CpuMeter(app.WorkerId, app.Host.Id, AzuriteProcessId());
+        var cpu = new CpuMeter(app.WorkerId, app.Host.Id, azurite.ServerProcessId);
         var ingestCpu = cpu.Start();
         var (seconds, result) = await IngestAsync(azurite, api, school, fileName, content);
         var ingested = ingestCpu.Stop();
@@ -410,13 +410,6 @@ internal static class RosterBenchmark
         }
 
         return stream.ToArray();
-    }
-
-    /// <summary>The Azurite node process this round started: the only child of this process with "azurite" on its command line (it listens on ports it chose).</summary>
-    private static int AzuriteProcessId()
-    {
-        var children = ProcessFigures.ChildrenOf(Environment.ProcessId, "azurite");
-        return children.Count == 1 ? children[0] : throw new InvalidOperationException($"{children.Count} Azurite processes started by this one, expected 1.");
     }
 
     /// <summary>User + system CPU seconds of the worker, the host, Azurite and this process (from /proc), over a phase.</summary>
