@@ -1,5 +1,6 @@
 using System.Text;
 using Collection.Files;
+using Collection.Testing;
 
 namespace Collection.Files.Tests;
 
@@ -12,7 +13,7 @@ public class TextEncodingDecisionTests
     public void Open_AsciiStartLongerThanTheLookahead_DecidesWithoutReadingFurther()
     {
         // 3 MiB of ASCII on a stream that cannot seek: the decision stops at the lookahead instead of holding it all.
-        var source = new CountingStream(new MemoryStream(Encoding.ASCII.GetBytes(AsciiLines(3 * 1024 * 1024))));
+        var source = new CountingStream(TestFiles.NonSeekable(new MemoryStream(Encoding.ASCII.GetBytes(AsciiLines(3 * 1024 * 1024)))));
 
         using var reader = TabularReader.Open(source, "roster.csv");
 
@@ -164,48 +165,5 @@ public class TextEncodingDecisionTests
         }
 
         return text.ToString();
-    }
-
-    /// <summary>A stream that cannot seek and counts the bytes handed out: how far a reader read.</summary>
-    private sealed class CountingStream(Stream inner) : Stream
-    {
-        public long BytesRead { get; private set; }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            var read = inner.Read(buffer, offset, count);
-            BytesRead += read;
-            return read;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
     }
 }

@@ -3,6 +3,7 @@ using Azure.Storage.Blobs.Models;
 using Collection.Files;
 using Collection.Functions.Rosters;
 using Collection.Files.Tests;
+using Collection.Testing;
 using Xunit.Abstractions;
 using static Collection.Functions.Tests.Rosters.RosterComponents;
 

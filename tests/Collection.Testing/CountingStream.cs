@@ -1,10 +1,10 @@
-namespace Collection.Functions.Tests.Rosters;
+namespace Collection.Testing;
 
 /// <summary>
 /// A read-only view of a stream that counts the bytes read through it: how much of a file a reader took before it
 /// stopped, a bound on its work that does not depend on how fast the machine is.
 /// </summary>
-internal sealed class CountingStream(Stream inner) : Stream
+public sealed class CountingStream(Stream inner) : Stream
 {
     private long _bytesRead;
 
